@@ -1,0 +1,1 @@
+"""Project-wide API conventions: the one error shape of every API answer."""

@@ -1,0 +1,343 @@
+"""The one settings module of cv2web.
+
+Every tunable is read once from the environment, under the name SPEC.md gives
+it, with SPEC.md's default. Values are validated here, at start-up, with a
+message that names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+
+# --- Core (SPEC C) ----------------------------------------------------------
+
+DEBUG = env.bool("DEBUG", default=False)
+# A development fallback that `check --deploy` flags (security.W009: too short
+# and prefixed "django-insecure-").
+SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-cv2web-development-only")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+if TESTING:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+if TESTING and "DATA_DIR" not in os.environ:
+    # Each test run (and each xdist worker) gets its own data folder.
+    DATA_DIR = Path(tempfile.mkdtemp(prefix="cv2web-test-"))
+else:
+    DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
+UPLOAD_DIR = DATA_DIR / "uploads"
+TMP_DIR = DATA_DIR / "tmp"
+SANDBOX_DIR = DATA_DIR / "sandboxes"
+BACKUP_DIR = DATA_DIR / "backups"
+
+PORT = env.int("PORT", default=8000)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_q",
+    "csp",
+    "extraction",
+    "portfolios",
+    "quotas",
+    "monitoring",
+]
+
+MIDDLEWARE = [
+    # Refuses oversized bodies before anything reads them (SPEC Q-3).
+    "quotas.middleware.RequestSizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "cv2web.urls"
+WSGI_APPLICATION = "cv2web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'cv2web.sqlite3'}"
+    )
+}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while the single writer writes; IMMEDIATE takes
+    # the write lock at BEGIN so that two writers queue on busy_timeout instead
+    # of failing with "database is locked" half-way through a transaction.
+    _db["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+elif _db["ENGINE"] in ("django.db.backends.postgresql",):
+    # Django's native psycopg pool. Options are set here in Python: booleans in
+    # the URL's query string would stay strings (django-environ), and the pool
+    # cannot be combined with CONN_MAX_AGE > 0.
+    _db["CONN_MAX_AGE"] = 0
+    _db.setdefault("OPTIONS", {})
+    if env.bool("DATABASE_POOL", default=True):
+        _db["OPTIONS"]["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX", default=10),
+            "timeout": 10,
+        }
+    _db.setdefault("TEST", {})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://cv2web")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache") and not CACHES["default"][
+    "BACKEND"
+].startswith("django.core.cache"):
+    # django-environ switches to django_redis when that package is installed;
+    # we want Django's own backend.
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+
+# --- Email ------------------------------------------------------------------
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cv2web <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ADMINS = [("Staff", a) for a in env.list("ADMINS", default=[])]
+
+# --- Internationalisation, static files -------------------------------------
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed names, cached for a year. Tests use plain storage: the
+        # manifest raises for entries that collectstatic has not written.
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        ),
+    },
+}
+WHITENOISE_MAX_AGE = 31536000
+
+# --- Security (SPEC S) ------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("SECURE_PROXY_SSL", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Upload handling and request size (SPEC Q-3, E-1) -----------------------
+
+MAX_REQUEST_SIZE = env.int("MAX_REQUEST_SIZE", default=10 * 1024 * 1024)
+MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# Uploads go straight to disk, into our own temporary folder.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_TEMP_DIR = str(TMP_DIR)
+FILE_UPLOAD_HANDLERS = ["quotas.uploads.LimitedTemporaryFileUploadHandler"]
+# Non-file form data: our own forms are tiny.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 60
+
+# --- Extraction (SPEC E) ----------------------------------------------------
+
+EXTRACTOR = env.str("EXTRACTOR", default="auto")
+ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=2)
+ANTHROPIC_MAX_TOKENS = env.int("ANTHROPIC_MAX_TOKENS", default=8192)
+# Estimated price in USD per million tokens (input, output), for the cost
+# recorded on every model extraction.
+ANTHROPIC_PRICE_INPUT_PER_MTOK = env.float("ANTHROPIC_PRICE_INPUT_PER_MTOK", default=3.0)
+ANTHROPIC_PRICE_OUTPUT_PER_MTOK = env.float("ANTHROPIC_PRICE_OUTPUT_PER_MTOK", default=15.0)
+
+EXTRACTION_MAX_PAGES = env.int("EXTRACTION_MAX_PAGES", default=20)
+EXTRACTION_MAX_TEXT_CHARS = env.int("EXTRACTION_MAX_TEXT_CHARS", default=100_000)
+EXTRACTION_MAX_DOCX_UNCOMPRESSED = env.int(
+    "EXTRACTION_MAX_DOCX_UNCOMPRESSED", default=50 * 1024 * 1024
+)
+# Time and memory granted to the child process that parses one document.
+EXTRACTION_PARSE_TIMEOUT_S = env.float("EXTRACTION_PARSE_TIMEOUT_S", default=20.0)
+EXTRACTION_PARSE_MEMORY_MB = env.int("EXTRACTION_PARSE_MEMORY_MB", default=1024)
+
+EXTRACTION_CACHE_DAYS = env.int("EXTRACTION_CACHE_DAYS", default=30)
+EXTRACTION_MAX_CONCURRENT = env.int("EXTRACTION_MAX_CONCURRENT", default=5)
+EXTRACTION_MAX_QUEUE_DEPTH = env.int("EXTRACTION_MAX_QUEUE_DEPTH", default=50)
+EXTRACTION_TIMEOUT_S = env.int("EXTRACTION_TIMEOUT_S", default=60)
+EXTRACTION_MAX_ATTEMPTS = env.int("EXTRACTION_MAX_ATTEMPTS", default=3)
+EXTRACTION_RETRY_BACKOFF_S = env.int("EXTRACTION_RETRY_BACKOFF_S", default=10)
+EXTRACTION_BATCH_MAX_FILES = env.int("EXTRACTION_BATCH_MAX_FILES", default=50)
+# A running job whose heartbeat is older than this is taken to have lost its
+# worker and is requeued by the watchdog.
+EXTRACTION_LEASE_S = env.int("EXTRACTION_LEASE_S", default=EXTRACTION_TIMEOUT_S + 30)
+
+SNAPSHOT_MAX_BYTES = env.int("SNAPSHOT_MAX_BYTES", default=512 * 1024)
+SNAPSHOT_WARN_BYTES = env.int("SNAPSHOT_WARN_BYTES", default=256 * 1024)
+SNAPSHOT_MAX_ITEMS = env.int("SNAPSHOT_MAX_ITEMS", default=100)
+
+if EXTRACTOR not in ("auto", "claude", "local"):
+    raise ImproperlyConfigured("EXTRACTOR must be one of auto, claude, local.")
+if EXTRACTION_MAX_CONCURRENT < 1:
+    raise ImproperlyConfigured("EXTRACTION_MAX_CONCURRENT must be at least 1.")
+if EXTRACTION_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("EXTRACTION_MAX_ATTEMPTS must be at least 1.")
+if EXTRACTION_LEASE_S <= EXTRACTION_TIMEOUT_S:
+    raise ImproperlyConfigured("EXTRACTION_LEASE_S must be larger than EXTRACTION_TIMEOUT_S.")
+
+# --- Client identity (SPEC Q-4) ---------------------------------------------
+
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# --- Workers (django-q2) ----------------------------------------------------
+
+Q_BROKER = env.str("Q_BROKER", default="orm")
+Q_WORKERS = env.int("Q_WORKERS", default=2)
+# django-q2's defaults would run a model call twice (retry 60 s < a long task)
+# and retry forever. Our own table retries extraction jobs, so django-q2 gets
+# one attempt, a hard timeout above our per-attempt deadline, and `retry`
+# safely above that timeout.
+Q_TASK_TIMEOUT = EXTRACTION_TIMEOUT_S + 30
+Q_CLUSTER = {
+    "name": "cv2web",
+    "workers": Q_WORKERS,
+    "timeout": Q_TASK_TIMEOUT,
+    "retry": Q_TASK_TIMEOUT + 60,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 250,
+    "label": "Background tasks",
+    "poll": 0.2,
+    "sync": env.bool("Q_SYNC", default=False),
+}
+if Q_BROKER == "orm":
+    Q_CLUSTER["orm"] = "default"
+else:
+    Q_CLUSTER["redis"] = Q_BROKER
+
+# --- REST API ---------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "cv2web.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cv2web API",
+    "DESCRIPTION": "Turn CVs into JSON Resume documents and portfolio websites.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Logging ----------------------------------------------------------------
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "django-q": {"level": "WARNING"},
+    },
+}
+
+LOGIN_URL = "/admin/login/"
