@@ -1,1 +1,81 @@
-"""Project-wide API conventions: the one error shape of every API answer."""
+"""Project-wide API conventions: every error answer has the same JSON shape,
+`{"error": "<machine_code>", "message": "<sentence>", ...}`."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from extraction.errors import ExtractionError
+from extraction.queue import QueueFull
+
+
+class APIError(exceptions.APIException):
+    """An error with our machine code, a sentence and optional extra fields."""
+
+    def __init__(self, code: str, message: str, *, status_code: int = 400,
+                 headers: dict | None = None, **extra) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status_code = status_code
+        self.headers = headers or {}
+        self.extra = extra
+
+
+_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.ParseError: "invalid_request",
+    exceptions.Throttled: "rate_limited",
+    exceptions.ValidationError: "invalid_request",
+}
+
+_MESSAGES = {
+    "not_found": "Not found.",
+    "invalid_request": "The request is not valid.",
+}
+
+
+def error_response(code: str, message: str, status_code: int, *, headers=None, **extra):
+    return Response({"error": code, "message": message, **extra}, status=status_code,
+                    headers=headers)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ExtractionError):
+        return error_response(exc.code, exc.message, exc.status)
+    if isinstance(exc, QueueFull):
+        return error_response(
+            "queue_full",
+            "The extraction queue is full right now. Please try again in a little while.",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(exc.retry_after)},
+            retry_after_seconds=exc.retry_after,
+        )
+    if isinstance(exc, APIError):
+        return error_response(exc.code, exc.message, exc.status_code, headers=exc.headers,
+                              **exc.extra)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        message = _MESSAGES["invalid_request"]
+        response.data = {"error": code, "message": message, "fields": exc.detail}
+    else:
+        detail = getattr(exc, "detail", "")
+        response.data = {"error": code, "message": str(detail) or _MESSAGES.get(code, code)}
+    return response

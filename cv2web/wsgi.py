@@ -5,4 +5,6 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cv2web.settings")
-application = get_wsgi_application()
+from quotas.middleware import ChunkedBodyLimiter  # noqa: E402
+
+application = ChunkedBodyLimiter(get_wsgi_application())

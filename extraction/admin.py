@@ -1,0 +1,134 @@
+"""Staff tools for extraction: the queue, the cache, the documents."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import queue
+from .models import CacheEntry, Document, ExtractionJob, JobState
+
+
+@admin.register(ExtractionJob)
+class ExtractionJobAdmin(admin.ModelAdmin):
+    list_display = ("short_id", "position", "state", "priority", "document_name", "owner",
+                    "extractor", "extractor_used", "attempts", "cached", "enqueued_at",
+                    "duration")
+    list_filter = ("state", "priority", "extractor", "extractor_used", "cached", "via")
+    search_fields = ("id", "document__original_name", "document__sha256", "owner__username",
+                     "client")
+    list_select_related = ("document", "owner")
+    readonly_fields = [f.name for f in ExtractionJob._meta.fields]
+    actions = ["retry_jobs", "cancel_jobs", "move_jobs_to_front"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # Queue order: waiting first by priority and age, then running, then the rest.
+        rank = Case(
+            When(state=JobState.QUEUED, then=Value(0)),
+            When(state=JobState.RUNNING, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        return super().get_queryset(request).annotate(queue_rank=rank).order_by(
+            "queue_rank", "priority", "enqueued_at", "-finished_at"
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # One query gives every waiting job its position.
+        ids = ExtractionJob.objects.waiting().in_queue_order().values_list("pk", flat=True)
+        self._positions = {pk: i + 1 for i, pk in enumerate(ids)}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="Job")
+    def short_id(self, job):
+        return str(job.pk)[:8]
+
+    @admin.display(description="Position")
+    def position(self, job):
+        if job.state == JobState.RUNNING:
+            return "running"
+        return getattr(self, "_positions", {}).get(job.pk, "–")
+
+    @admin.display(description="Document")
+    def document_name(self, job):
+        return job.document.original_name
+
+    @admin.display(description="Time")
+    def duration(self, job):
+        return f"{job.duration_ms / 1000:.1f} s" if job.duration_ms else "–"
+
+    @admin.action(description="Retry selected failed or cancelled jobs")
+    def retry_jobs(self, request, qs):
+        n = sum(queue.retry_now(job, actor=request.user) for job in qs)
+        self.message_user(request, f"{n} job(s) queued again.", messages.SUCCESS)
+
+    @admin.action(description="Cancel selected queued jobs")
+    def cancel_jobs(self, request, qs):
+        n = sum(queue.cancel(job, actor=request.user) for job in qs)
+        self.message_user(request, f"{n} job(s) cancelled.", messages.SUCCESS)
+
+    @admin.action(description="Move selected queued jobs to the front")
+    def move_jobs_to_front(self, request, qs):
+        n = sum(queue.move_to_front(job, actor=request.user) for job in qs)
+        self.message_user(request, f"{n} job(s) moved to the front.", messages.SUCCESS)
+
+
+@admin.register(CacheEntry)
+class CacheEntryAdmin(admin.ModelAdmin):
+    list_display = ("short_hash", "extractor", "model", "hits", "size", "created_at",
+                    "last_hit_at", "expires_at", "live")
+    list_filter = ("extractor", "model")
+    search_fields = ("sha256", "key")
+    readonly_fields = [f.name for f in CacheEntry._meta.fields]
+    actions = ["invalidate"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="SHA-256")
+    def short_hash(self, entry):
+        return entry.sha256[:16]
+
+    @admin.display(description="Size")
+    def size(self, entry):
+        return f"{entry.size_bytes / 1024:.1f} KB"
+
+    @admin.display(description="Live", boolean=True)
+    def live(self, entry):
+        return entry.expires_at > timezone.now()
+
+    @admin.action(description="Invalidate selected cache entries")
+    def invalidate(self, request, qs):
+        n = qs.update(expires_at=timezone.now())
+        from monitoring import audit
+
+        audit.record("cache.invalidated", category=audit.Category.SECURITY, actor=request.user,
+                     details={"count": n})
+        self.message_user(request, f"{n} cache entr(ies) invalidated.", messages.SUCCESS)
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "kind", "size_kb", "pages", "owner", "client",
+                    "created_at", "jobs_link")
+    list_filter = ("kind",)
+    search_fields = ("original_name", "sha256", "owner__username", "client")
+    list_select_related = ("owner",)
+    readonly_fields = [f.name for f in Document._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Size")
+    def size_kb(self, doc):
+        return f"{doc.size / 1024:.0f} KB"
+
+    @admin.display(description="Jobs")
+    def jobs_link(self, doc):
+        return format_html('<a href="../extractionjob/?q={}">jobs</a>', doc.pk)

@@ -1,0 +1,152 @@
+"""REST API for extractions: single upload, batch, read, cancel (SPEC A)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cv2web.api import APIError
+
+from . import intake, queue
+from .errors import ExtractionError
+from .models import ExtractionJob, JobState
+from .serializers import BatchUploadSerializer, ExtractionJobSerializer, UploadSerializer
+
+
+def visible_jobs(request):
+    """Jobs the caller may see: their own, anonymous ones by id, all for staff."""
+    jobs = ExtractionJob.objects.select_related("document", "joined_to")
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return jobs
+    if user.is_authenticated:
+        return jobs.filter(owner=user) | jobs.filter(owner__isnull=True)
+    return jobs.filter(owner__isnull=True)
+
+
+def job_payload(job: ExtractionJob, context=None) -> dict:
+    return ExtractionJobSerializer(job, context=context or {}).data
+
+
+def accepted_response(job: ExtractionJob) -> Response:
+    status_code = status.HTTP_201_CREATED if job.state == JobState.SUCCEEDED else 202
+    location = reverse("api-extraction-detail", args=[job.pk])
+    return Response(job_payload(job), status=status_code, headers={"Location": location})
+
+
+def _accept(request, uploaded, via="api"):
+    return intake.accept(
+        uploaded, owner=request.user, client=getattr(request, "client_bucket", ""), via=via
+    )
+
+
+class ExtractionListCreate(APIView):
+    parser_classes = [MultiPartParser]
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(
+        summary="Your extraction jobs, newest first",
+        responses=ExtractionJobSerializer(many=True),
+    )
+    def get(self, request):
+        from rest_framework.pagination import LimitOffsetPagination
+
+        jobs = ExtractionJob.objects.select_related("document", "joined_to").filter(
+            owner=request.user
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(
+            ExtractionJobSerializer(page, many=True, context={}).data
+        )
+
+    @extend_schema(
+        summary="Upload a CV for extraction",
+        request={"multipart/form-data": UploadSerializer},
+        responses={
+            201: OpenApiResponse(ExtractionJobSerializer, "Answered from the cache."),
+            202: OpenApiResponse(ExtractionJobSerializer, "Queued; follow `Location`."),
+            400: OpenApiResponse(description="A bad file (`empty_file`, `too_many_pages`...)."),
+            413: OpenApiResponse(description="`request_too_large` / `file_too_large`."),
+            415: OpenApiResponse(description="`unsupported_type` / `type_mismatch`."),
+            503: OpenApiResponse(description="`queue_full`, with `Retry-After`."),
+        },
+    )
+    def post(self, request):
+        files = request.FILES.getlist("file")
+        if len(files) > 1:
+            raise APIError("too_many_files", "Send one file in the `file` field; "
+                           "use /api/v1/extractions/batch for several.")
+        job = _accept(request, files[0] if files else None)
+        return accepted_response(job)
+
+
+class ExtractionBatch(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload up to 50 CVs at once",
+        request={"multipart/form-data": BatchUploadSerializer},
+        responses={202: OpenApiResponse(description="`jobs`: one entry per file, in order: "
+                                        "a job, or `{file, error}` for a refused file.")},
+    )
+    def post(self, request):
+        files = request.FILES.getlist("files")
+        limit = settings.EXTRACTION_BATCH_MAX_FILES
+        if not files:
+            raise APIError("no_file", "Send your CVs in the repeated `files` field.")
+        if len(files) > limit:
+            raise APIError("too_many_files", f"Send at most {limit} files in one batch.",
+                           max_files=limit)
+        entries = []
+        typical = queue.typical_duration()
+        for uploaded in files:
+            try:
+                job = _accept(request, uploaded)
+            except ExtractionError as exc:
+                entries.append({"file": uploaded.name, "error": exc.as_dict()})
+            except queue.QueueFull as exc:
+                entries.append({"file": uploaded.name, "error": {
+                    "code": "queue_full",
+                    "message": "The extraction queue is full; send this file again later.",
+                    "retry_after_seconds": exc.retry_after,
+                }})
+            else:
+                entries.append(job_payload(job, {"typical": typical}))
+        if not any("id" in e for e in entries):
+            first = entries[0]["error"]
+            raise APIError(first["code"], first["message"],
+                           status_code=503 if first["code"] == "queue_full" else 400,
+                           jobs=entries)
+        return Response({"jobs": entries}, status=status.HTTP_202_ACCEPTED)
+
+
+class ExtractionDetail(APIView):
+    @extend_schema(summary="An extraction job and, when done, its JSON Resume",
+                   responses=ExtractionJobSerializer)
+    def get(self, request, pk):
+        job = get_object_or_404(visible_jobs(request), pk=pk)
+        return Response(job_payload(job))
+
+    @extend_schema(summary="Cancel a queued job",
+                   responses={204: None, 409: OpenApiResponse(description="Already ran.")})
+    def delete(self, request, pk):
+        job = get_object_or_404(visible_jobs(request), pk=pk)
+        if job.state == JobState.CANCELLED:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        if not queue.cancel(job, actor=request.user):
+            raise APIError("already_started",
+                           f"This job is {job.state}; only a queued job can be cancelled.",
+                           status_code=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)

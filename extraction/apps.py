@@ -1,0 +1,14 @@
+from pathlib import Path
+
+from django.apps import AppConfig
+from django.conf import settings
+
+
+class ExtractionConfig(AppConfig):
+    name = "extraction"
+    verbose_name = "Extraction"
+
+    def ready(self) -> None:
+        # Uploads and temporary files stay under DATA_DIR, outside the web root.
+        for folder in (settings.UPLOAD_DIR, settings.TMP_DIR):
+            Path(folder).mkdir(parents=True, exist_ok=True, mode=0o700)

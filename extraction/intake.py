@@ -1,0 +1,99 @@
+"""Accepting an uploaded file: check it, store it under a server name, queue it.
+
+Shared by the upload page, the API and the batch API. Nothing is left behind
+when a check fails: the file is only moved into DATA_DIR/uploads once it has
+passed, and removed again if the database write fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from . import queue
+from .errors import BadFile
+from .extractors import configured_name, get_extractor
+from .models import Document, ExtractionJob, Priority
+from .readers import display_name, probe, sniff
+
+_CHUNK = 1024 * 1024
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _temporary_path(uploaded: UploadedFile) -> tuple[Path, bool]:
+    """The upload's path on disk, and whether we made that copy ourselves."""
+    if hasattr(uploaded, "temporary_file_path"):
+        return Path(uploaded.temporary_file_path()), False
+    fd, name = tempfile.mkstemp(dir=settings.TMP_DIR, prefix="upload-")
+    with os.fdopen(fd, "wb") as out:
+        for chunk in uploaded.chunks():
+            out.write(chunk)
+    return Path(name), True
+
+
+def check_upload(uploaded: UploadedFile | None) -> None:
+    if uploaded is None:
+        raise BadFile("no_file", "Choose a CV file (PDF, DOCX or TXT) to upload.")
+    if uploaded.size == 0:
+        raise BadFile("empty_file", "The file is empty.")
+    if uploaded.size > settings.MAX_UPLOAD_BYTES:
+        limit_mb = settings.MAX_UPLOAD_BYTES / (1024 * 1024)
+        raise BadFile("file_too_large", f"The file is larger than {limit_mb:.1f} MB.", status=413)
+
+
+def accept(
+    uploaded: UploadedFile | None,
+    *,
+    owner=None,
+    client: str = "",
+    via: str = "web",
+    priority: int = Priority.NEW,
+    extractor: str | None = None,
+) -> ExtractionJob:
+    """Validate, store and queue one upload. Raises BadFile or QueueFull."""
+    check_upload(uploaded)
+    path, own_copy = _temporary_path(uploaded)
+    stored: Path | None = None
+    try:
+        kind = sniff(path, uploaded.name or "")
+        probed = probe(path, kind)
+        sha = sha256_of(path)
+        name = extractor or configured_name()
+        fingerprint = get_extractor(name).fingerprint()
+
+        storage_name = f"{uuid.uuid4().hex}.{kind}"
+        stored = Path(settings.UPLOAD_DIR) / storage_name
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, stored)
+        os.chmod(stored, 0o600)
+        with transaction.atomic():
+            document = Document.objects.create(
+                sha256=sha, kind=kind, size=uploaded.size, pages=probed.pages,
+                original_name=display_name(uploaded.name or ""), storage_name=storage_name,
+                owner=owner if owner is not None and owner.is_authenticated else None,
+                client=client,
+            )
+            return queue.enqueue(document, extractor=name, fingerprint=fingerprint,
+                                 priority=priority, owner=owner, client=client, via=via)
+    except BaseException:
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+        raise
+    finally:
+        if own_copy:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,61 @@
+"""One document through reader, extractor and the data model: the single code
+path shared by queue workers and `manage.py extract`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ExtractorUnavailable
+from .extractors import Outcome, get_extractor
+from .readers import read_document
+from .resume import apply_snapshot_limits
+
+log = logging.getLogger("cv2web.extraction")
+
+FALLBACK_WARNING = "Basic extraction; AI temporarily unavailable."
+
+
+@dataclass
+class PipelineResult:
+    resume: dict
+    outcome: Outcome
+    warnings: list[str] = field(default_factory=list)
+    # False when the answer came from the fallback extractor: it must not be
+    # cached under the fingerprint of the extractor that was asked for.
+    cacheable: bool = True
+    size_bytes: int = 0
+
+
+def extract_with_fallback(text: str, extractor_name: str, deadline: float) -> tuple[Outcome, bool]:
+    """Run the extractor; when the model cannot answer, the local rules do."""
+    extractor = get_extractor(extractor_name)
+    try:
+        return extractor.extract(text, deadline=deadline), True
+    except ExtractorUnavailable as exc:
+        if extractor.name == "local":
+            raise
+        log.warning("extractor %s unavailable (%s); falling back to local", extractor.name,
+                    exc.code)
+        outcome = get_extractor("local").extract(text, deadline=deadline)
+        outcome.warnings = [FALLBACK_WARNING, *outcome.warnings]
+        outcome.ratelimit = getattr(extractor, "last_ratelimit", {}) or outcome.ratelimit
+        return outcome, False
+
+
+def run(path: Path, kind: str, extractor_name: str, *, deadline: float | None = None
+        ) -> PipelineResult:
+    """Read `path` and extract a JSON Resume document within `deadline`."""
+    from django.conf import settings
+
+    deadline = deadline or time.monotonic() + settings.EXTRACTION_TIMEOUT_S
+    read = read_document(path, kind)
+    outcome, cacheable = extract_with_fallback(read.text, extractor_name, deadline)
+    resume, notes = apply_snapshot_limits(outcome.resume)
+    warnings = list(dict.fromkeys([*read.warnings, *outcome.warnings, *notes]))
+    size = len(json.dumps(resume, ensure_ascii=False).encode())
+    return PipelineResult(resume=resume, outcome=outcome, warnings=warnings,
+                          cacheable=cacheable, size_bytes=size)

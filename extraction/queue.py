@@ -1,0 +1,386 @@
+"""The extraction queue: enqueue, claim, finish, retry, position, wait, watchdog.
+
+Our table is the queue of record (SPEC E-5); django-q2 only executes. A
+django-q2 task is a *token*: a worker that receives one claims the next ready
+job, if fewer than EXTRACTION_MAX_CONCURRENT are running, and runs it. Tokens
+are cheap and surplus ones exit at once, so every event that may free a slot
+or add work just calls `dispatch()`.
+
+Claiming and admission happen under one database-wide lock (a transaction-
+scoped advisory lock on PostgreSQL; on SQLite the IMMEDIATE transaction
+already serialises writers), so the concurrency and depth limits hold across
+every worker process and machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import statistics
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from monitoring import audit
+
+from .models import CacheEntry, Document, ExtractionJob, JobState, Priority
+
+log = logging.getLogger("cv2web.extraction.queue")
+
+# Any constant works; it names our lock among PostgreSQL's advisory locks.
+_PG_QUEUE_LOCK = 0x63763277  # "cv2w"
+DEFAULT_ESTIMATE_S = 15.0
+
+
+class QueueFull(Exception):
+    """More than EXTRACTION_MAX_QUEUE_DEPTH jobs are waiting."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("The extraction queue is full.")
+        self.retry_after = retry_after
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _lock_queue() -> None:
+    """Serialise admission and claims across processes; call inside atomic()."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_QUEUE_LOCK])
+
+
+# --- Estimates ---------------------------------------------------------------
+
+
+def typical_duration() -> float:
+    """Median seconds of recent real (not cached) extractions."""
+    durations = ExtractionJob.objects.recent_durations()
+    return statistics.median(durations) if durations else DEFAULT_ESTIMATE_S
+
+
+@dataclass
+class Place:
+    position: int | None  # 1 = next to run; 0 = running; None = finished
+    eta_seconds: int | None
+
+
+def place_of(job: ExtractionJob, *, typical: float | None = None) -> Place:
+    """Where `job` stands (its leader's place when it joined another job)."""
+    leader = job.leader
+    if job.is_finished:
+        return Place(None, None)
+    typical = typical if typical is not None else typical_duration()
+    if leader.state == JobState.RUNNING:
+        elapsed = (timezone.now() - leader.started_at).total_seconds() if leader.started_at else 0
+        return Place(0, max(1, math.ceil(typical - elapsed)))
+    if leader.state != JobState.QUEUED:
+        return Place(None, None)
+    position = ExtractionJob.objects.ahead_of(leader).count() + 1
+    waves = math.ceil(position / settings.EXTRACTION_MAX_CONCURRENT)
+    return Place(position, max(1, math.ceil(waves * typical)))
+
+
+def retry_after_seconds() -> int:
+    """How long a refused client should wait before one queue slot frees."""
+    return max(5, math.ceil(typical_duration() / settings.EXTRACTION_MAX_CONCURRENT))
+
+
+# --- Enqueue -------------------------------------------------------------------
+
+
+def enqueue(
+    document: Document,
+    *,
+    extractor: str,
+    fingerprint: str,
+    priority: int = Priority.NEW,
+    owner=None,
+    client: str = "",
+    via: str = "web",
+    use_cache: bool = True,
+) -> ExtractionJob:
+    """Create the job for `document`: answered from cache, joined, or queued.
+
+    Raises QueueFull when too many jobs wait already.
+    """
+    key = CacheEntry.make_key(document.sha256, fingerprint)
+    common = {
+        "document": document,
+        "extractor": extractor,
+        "fingerprint": fingerprint,
+        "cache_key": key,
+        "owner": owner if owner is not None and owner.is_authenticated else None,
+        "client": client,
+        "via": via,
+    }
+    now = timezone.now()
+    entry = CacheEntry.lookup(key) if use_cache else None
+    if entry is not None:
+        job = ExtractionJob.objects.create(
+            **common,
+            state=JobState.SUCCEEDED,
+            priority=priority,
+            cached=True,
+            result=entry.result,
+            warnings=entry.warnings,
+            extractor_used=entry.extractor,
+            model=entry.model,
+            started_at=now,
+            finished_at=now,
+        )
+        audit.record("extraction.cache_hit", obj=job, actor=common["owner"],
+                     details={"sha256": document.sha256})
+        return job
+
+    with transaction.atomic():
+        _lock_queue()
+        leader = (
+            ExtractionJob.objects.leaders()
+            .filter(cache_key=key, state__in=[JobState.QUEUED, JobState.RUNNING])
+            .order_by("created_at")
+            .first()
+            if use_cache
+            else None
+        )
+        if leader is not None:
+            job = ExtractionJob.objects.create(**common, joined_to=leader, priority=priority)
+            if priority < leader.priority and leader.state == JobState.QUEUED:
+                # The follower's class carries the job it waits for.
+                ExtractionJob.objects.filter(pk=leader.pk, state=JobState.QUEUED).update(
+                    priority=priority
+                )
+            audit.record("extraction.joined", obj=job, actor=common["owner"],
+                         details={"leader": str(leader.pk)})
+            return job
+        if ExtractionJob.objects.waiting().count() >= settings.EXTRACTION_MAX_QUEUE_DEPTH:
+            raise QueueFull(retry_after_seconds())
+        job = ExtractionJob.objects.create(**common, priority=priority, enqueued_at=now)
+        audit.record("extraction.queued", obj=job, actor=common["owner"],
+                     details={"priority": priority, "extractor": extractor})
+        transaction.on_commit(dispatch)
+    return job
+
+
+# --- Dispatch and claims ---------------------------------------------------------
+
+
+def submit_token() -> None:
+    from django_q.tasks import async_task
+
+    async_task("extraction.tasks.run_next", group="extraction", task_name=None)
+
+
+def dispatch(now=None) -> int:
+    """Hand django-q2 one token per job that could start now; returns the count."""
+    free = settings.EXTRACTION_MAX_CONCURRENT - ExtractionJob.objects.running().count()
+    if free <= 0:
+        return 0
+    tokens = min(free, ExtractionJob.objects.ready(now).count())
+    for _ in range(tokens):
+        submit_token()
+    return tokens
+
+
+def claim_next(worker: str | None = None, now=None) -> ExtractionJob | None:
+    """Take the next ready job if a running slot is free; None otherwise."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_queue()
+        if ExtractionJob.objects.running().count() >= settings.EXTRACTION_MAX_CONCURRENT:
+            return None
+        job = (
+            ExtractionJob.objects.ready(now)
+            .in_queue_order()
+            .select_for_update(skip_locked=True)
+            .first()
+        )
+        if job is None:
+            return None
+        token = uuid.uuid4()
+        changed = ExtractionJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            state=JobState.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            not_before=None,
+            lease_expires_at=now + timedelta(seconds=settings.EXTRACTION_LEASE_S),
+            lease_token=token,
+            worker=(worker or worker_name())[:100],
+        )
+        if not changed:
+            return None
+        job.refresh_from_db()
+        audit.record("extraction.started", category=audit.Category.SYSTEM, obj=job,
+                     details={"attempt": job.attempts, "worker": job.worker})
+        return job
+
+
+# --- Finishing -------------------------------------------------------------------
+
+
+def _finish(job: ExtractionJob, **fields) -> bool:
+    """Move a running job to its end state, only if it still holds its lease."""
+    now = timezone.now()
+    fields.setdefault("finished_at", now)
+    changed = ExtractionJob.objects.filter(
+        pk=job.pk, state=JobState.RUNNING, lease_token=job.lease_token
+    ).update(lease_token=None, lease_expires_at=None, **fields)
+    if not changed:
+        log.warning("job %s lost its lease before finishing; result discarded", job.pk)
+        return False
+    follower_fields = {
+        k: v for k, v in fields.items()
+        if k in ("state", "result", "warnings", "error_code", "error_message", "user_fault",
+                 "extractor_used", "model", "finished_at")
+    }
+    job.followers.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).update(
+        started_at=job.started_at, **follower_fields
+    )
+    for k, v in fields.items():
+        setattr(job, k, v)
+    job.lease_token = None
+    return True
+
+
+def succeed(job: ExtractionJob, *, result: dict, warnings: list[str], extractor_used: str,
+            model: str = "", input_tokens: int = 0, output_tokens: int = 0,
+            cost_usd: float = 0.0, ratelimit: dict | None = None, cached: bool = False,
+            duration_ms: int | None = None) -> bool:
+    done = _finish(
+        job,
+        state=JobState.SUCCEEDED,
+        result=result,
+        warnings=warnings,
+        extractor_used=extractor_used,
+        model=model,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost_usd=round(cost_usd, 6),
+        ratelimit=ratelimit or {},
+        cached=cached,
+        duration_ms=duration_ms,
+        error_code="",
+        error_message="",
+    )
+    if done:
+        audit.record("extraction.succeeded", category=audit.Category.SYSTEM, obj=job,
+                     details={"extractor": extractor_used, "duration_ms": duration_ms,
+                              "cached": cached})
+    return done
+
+
+def fail(job: ExtractionJob, code: str, message: str, *, user_fault: bool) -> bool:
+    done = _finish(job, state=JobState.FAILED, error_code=code[:40], error_message=message,
+                   user_fault=user_fault)
+    if done:
+        audit.record("extraction.failed", category=audit.Category.SYSTEM, obj=job,
+                     details={"code": code, "user_fault": user_fault})
+    return done
+
+
+def backoff_seconds(attempts: int) -> int:
+    return settings.EXTRACTION_RETRY_BACKOFF_S * 2 ** max(0, attempts - 1)
+
+
+def retry_or_fail(job: ExtractionJob, code: str, message: str) -> str:
+    """After a failure that was not the file's fault: queue again, or give up."""
+    if job.attempts >= settings.EXTRACTION_MAX_ATTEMPTS:
+        fail(job, code, message, user_fault=False)
+        return "failed"
+    now = timezone.now()
+    changed = ExtractionJob.objects.filter(
+        pk=job.pk, state=JobState.RUNNING, lease_token=job.lease_token
+    ).update(
+        state=JobState.QUEUED,
+        # SPEC E-5: retries form their own class, behind first attempts.
+        priority=Priority.FRONT if job.priority == Priority.FRONT else Priority.RETRY,
+        not_before=now + timedelta(seconds=backoff_seconds(job.attempts)),
+        lease_token=None,
+        lease_expires_at=None,
+        worker="",
+        error_code=code[:40],
+        error_message=message,
+    )
+    if changed:
+        audit.record("extraction.retry", category=audit.Category.SYSTEM, obj=job,
+                     details={"code": code, "attempt": job.attempts})
+    return "requeued"
+
+
+# --- Cancel, staff actions --------------------------------------------------------
+
+
+def cancel(job: ExtractionJob, *, actor=None) -> bool:
+    """Cancel a waiting job; False when it has already started or ended."""
+    with transaction.atomic():
+        _lock_queue()
+        now = timezone.now()
+        changed = ExtractionJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+            state=JobState.CANCELLED, finished_at=now
+        )
+        if not changed:
+            return False
+        if job.joined_to_id is None:
+            # Those who joined this job still want their result: the earliest
+            # of them takes its place in the queue.
+            followers = list(job.followers.filter(state=JobState.QUEUED).order_by("created_at"))
+            if followers:
+                heir = followers[0]
+                ExtractionJob.objects.filter(pk=heir.pk).update(
+                    joined_to=None, enqueued_at=job.enqueued_at,
+                    priority=min(f.priority for f in followers),
+                )
+                ExtractionJob.objects.filter(pk__in=[f.pk for f in followers[1:]]).update(
+                    joined_to=heir
+                )
+        audit.record("extraction.cancelled", obj=job, actor=actor)
+    return True
+
+
+def retry_now(job: ExtractionJob, *, actor=None) -> bool:
+    """Staff: run a failed or cancelled job again, with a fresh allowance of attempts."""
+    changed = ExtractionJob.objects.filter(
+        pk=job.pk, state__in=[JobState.FAILED, JobState.CANCELLED], joined_to__isnull=True
+    ).update(state=JobState.QUEUED, attempts=0, not_before=None, finished_at=None,
+             error_code="", error_message="", enqueued_at=timezone.now())
+    if changed:
+        audit.record("extraction.retried_by_staff", category=audit.Category.SECURITY,
+                     obj=job, actor=actor)
+        transaction.on_commit(dispatch)
+    return bool(changed)
+
+
+def move_to_front(job: ExtractionJob, *, actor=None) -> bool:
+    changed = ExtractionJob.objects.filter(pk=job.pk, state=JobState.QUEUED).update(
+        priority=Priority.FRONT, not_before=None
+    )
+    if changed:
+        audit.record("extraction.moved_to_front", category=audit.Category.SECURITY,
+                     obj=job, actor=actor)
+    return bool(changed)
+
+
+# --- Watchdog --------------------------------------------------------------------
+
+
+def watchdog(now=None) -> dict[str, int]:
+    """Requeue jobs whose worker died (lease expired), then dispatch waiting work."""
+    now = now or timezone.now()
+    stats = {"requeued": 0, "failed": 0, "dispatched": 0}
+    for job in ExtractionJob.objects.lease_expired(now):
+        if job.attempts >= settings.EXTRACTION_MAX_ATTEMPTS:
+            if fail(job, "worker_lost", "The extraction stopped unexpectedly several times. "
+                    "Please try again later.", user_fault=False):
+                stats["failed"] += 1
+        elif retry_or_fail(job, "worker_lost", "The worker stopped; trying again.") == "requeued":
+            stats["requeued"] += 1
+    stats["dispatched"] = dispatch(now)
+    return stats

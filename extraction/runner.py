@@ -1,0 +1,54 @@
+"""Run one claimed job: cache, pipeline, cache fill, and the job's end state."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+
+from . import pipeline, queue
+from .errors import ExtractionError
+from .models import CacheEntry, ExtractionJob
+
+log = logging.getLogger("cv2web.extraction")
+
+
+def run_job(job: ExtractionJob) -> str:
+    """Execute a job this worker holds the lease of; returns its outcome."""
+    started = time.monotonic()
+    deadline = started + settings.EXTRACTION_TIMEOUT_S
+    entry = CacheEntry.lookup(job.cache_key)
+    if entry is not None:
+        # Another job finished the same file meanwhile.
+        queue.succeed(job, result=entry.result, warnings=entry.warnings,
+                      extractor_used=entry.extractor, model=entry.model, cached=True)
+        return "cached"
+    try:
+        result = pipeline.run(job.document.path, job.document.kind, job.extractor,
+                              deadline=deadline)
+    except ExtractionError as exc:
+        if exc.user_fault:
+            queue.fail(job, exc.code, exc.message, user_fault=True)
+            return "failed"
+        return queue.retry_or_fail(job, exc.code, exc.message)
+    except Exception:  # noqa: BLE001 - a bug must not kill the worker or lose the job
+        log.exception("extraction job %s crashed", job.pk)
+        return queue.retry_or_fail(
+            job, "internal_error", "Something went wrong on our side while reading your CV."
+        )
+    outcome = result.outcome
+    if result.cacheable:
+        CacheEntry.store(
+            sha256=job.document.sha256, fingerprint=job.fingerprint,
+            extractor=outcome.extractor, model=outcome.model, result=result.resume,
+            warnings=result.warnings, size_bytes=result.size_bytes,
+        )
+    duration_ms = int((time.monotonic() - started) * 1000)
+    queue.succeed(
+        job, result=result.resume, warnings=result.warnings, extractor_used=outcome.extractor,
+        model=outcome.model, input_tokens=outcome.input_tokens,
+        output_tokens=outcome.output_tokens, cost_usd=outcome.cost_usd,
+        ratelimit=outcome.ratelimit, duration_ms=duration_ms,
+    )
+    return "succeeded"

@@ -1,0 +1,90 @@
+"""How extraction jobs look on the API (SPEC A)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import ExtractionJob, JobState
+from .queue import place_of
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class DocumentInfoSerializer(serializers.Serializer):
+    name = serializers.CharField(source="original_name")
+    kind = serializers.CharField()
+    size = serializers.IntegerField()
+    pages = serializers.IntegerField(allow_null=True)
+
+
+class ExtractionJobSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.SerializerMethodField()
+    position = serializers.SerializerMethodField()
+    eta_seconds = serializers.SerializerMethodField()
+    attempts = serializers.SerializerMethodField()
+    cached = serializers.BooleanField()
+    extractor = serializers.SerializerMethodField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    result = serializers.JSONField(allow_null=True)
+    error = serializers.SerializerMethodField()
+    document = DocumentInfoSerializer()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.SerializerMethodField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def _place(self, job: ExtractionJob):
+        cache = self.context.setdefault("_places", {})
+        if job.pk not in cache:
+            cache[job.pk] = place_of(job, typical=self.context.get("typical"))
+        return cache[job.pk]
+
+    @extend_schema_field(serializers.ChoiceField(choices=JobState.values))
+    def get_status(self, job: ExtractionJob) -> str:
+        if job.joined_to_id and not job.is_finished:
+            return job.joined_to.state
+        return job.state
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_position(self, job: ExtractionJob):
+        return self._place(job).position
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_eta_seconds(self, job: ExtractionJob):
+        return self._place(job).eta_seconds
+
+    def get_attempts(self, job: ExtractionJob) -> int:
+        return job.leader.attempts if not job.is_finished else job.attempts
+
+    def get_extractor(self, job: ExtractionJob) -> str:
+        return job.extractor_used or job.extractor
+
+    @extend_schema_field(ErrorSerializer(allow_null=True))
+    def get_error(self, job: ExtractionJob):
+        return job.error()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_started_at(self, job: ExtractionJob):
+        return serializers.DateTimeField().to_representation(job.leader.started_at) \
+            if job.leader.started_at else None
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The CV: PDF, DOCX or TXT.")
+
+
+class BatchUploadSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), help_text="Up to 50 CVs.")
+
+
+class BatchItemErrorSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    error = ErrorSerializer()
+
+
+class BatchResultSerializer(serializers.Serializer):
+    jobs = serializers.ListField(child=serializers.DictField())

@@ -1,0 +1,22 @@
+"""gunicorn settings for cv2web (values from the environment)."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+# Requests are short: uploads are only checked and queued, never parsed here.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then so that slow leaks cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Bounds on what a client may send in the request line and headers.
+limit_request_line = 8190
+limit_request_fields = 100
+# gunicorn 27 would open a control socket under ~/.gunicorn by default.
+control_socket_disable = True
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None
+wsgi_app = "cv2web.wsgi:application"

@@ -1,0 +1,1 @@
+"""Portfolios: JSON Resume in, website out (built in a later step)."""

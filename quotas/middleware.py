@@ -1,0 +1,106 @@
+"""Request-level protection: body size (SPEC Q-3) and client identity (Q-4)."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from .identity import client_bucket, client_ip
+
+
+def too_large_body() -> dict:
+    limit = settings.MAX_REQUEST_SIZE
+    return {
+        "error": "request_too_large",
+        "message": f"Request body too large. Maximum size is {limit / (1024 * 1024):.1f}MB",
+        "max_size_bytes": limit,
+    }
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def too_large_response(path: str) -> HttpResponse:
+    if is_api_path(path):
+        response = JsonResponse(too_large_body(), status=413)
+    else:
+        limit_mb = settings.MAX_REQUEST_SIZE / (1024 * 1024)
+        response = HttpResponse(
+            render_to_string("errors/413.html", {"limit_mb": f"{limit_mb:.1f}"}), status=413
+        )
+    # We answer without reading the body; the connection cannot be reused.
+    response["Connection"] = "close"
+    return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a declared-oversized body before anything reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_SIZE:
+            return too_large_response(request.path)
+        request.client_ip = client_ip(request.META)
+        request.client_bucket = client_bucket(request.client_ip)
+        response = self.get_response(request)
+        if getattr(request, "upload_too_large", False):
+            # The upload handler stopped a body that ran past the limit.
+            return too_large_response(request.path)
+        return response
+
+
+class ChunkedBodyLimiter:
+    """WSGI wrapper: bodies sent without Content-Length (chunked) are spooled
+    to a temporary file, stopped at MAX_REQUEST_SIZE, and handed to Django with
+    a Content-Length; Django would otherwise read such a body as empty."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked and not environ.get("CONTENT_LENGTH"):
+            import tempfile
+
+            limit = settings.MAX_REQUEST_SIZE
+            spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=settings.TMP_DIR)
+            size = 0
+            stream = environ["wsgi.input"]
+            while True:
+                chunk = stream.read(64 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    spool.close()
+                    return self._refuse(environ, start_response)
+                spool.write(chunk)
+            spool.seek(0)
+            environ["wsgi.input"] = spool
+            environ["CONTENT_LENGTH"] = str(size)
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _refuse(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if is_api_path(path):
+            body = json.dumps(too_large_body()).encode()
+            ctype = "application/json"
+        else:
+            limit_mb = settings.MAX_REQUEST_SIZE / (1024 * 1024)
+            body = render_to_string("errors/413.html", {"limit_mb": f"{limit_mb:.1f}"}).encode()
+            ctype = "text/html; charset=utf-8"
+        start_response("413 Content Too Large", [
+            ("Content-Type", ctype), ("Content-Length", str(len(body))), ("Connection", "close"),
+        ])
+        return [body]

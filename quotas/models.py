@@ -1,0 +1,1 @@
+"""Tiers, daily usage and overrides (built in a later step)."""

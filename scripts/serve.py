@@ -1,0 +1,51 @@
+"""Start the web server and one worker cluster together; stop both on Ctrl-C.
+
+Used by `make run`. Both processes get the same environment, so they share
+the database (the embedded default: SQLite in DATA_DIR) and the broker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "8000")
+    python = sys.executable
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    procs = [
+        subprocess.Popen([python, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env),
+        subprocess.Popen([python, "manage.py", "qcluster"], cwd=ROOT, env=env),
+    ]
+    print(f"\n  cv2web is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n", flush=True)
+
+    def stop(*_):
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    stop()
+    return max((p.returncode or 0) for p in procs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

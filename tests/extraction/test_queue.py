@@ -1,0 +1,197 @@
+"""The queue of record: order, limits, claims, retries, watchdog, joins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from extraction import queue
+from extraction.models import CacheEntry, Document, ExtractionJob, JobState, Priority
+
+pytestmark = pytest.mark.django_db
+
+
+def make_doc(sha: str = "a" * 64) -> Document:
+    import uuid
+
+    return Document.objects.create(sha256=sha, kind="txt", size=10,
+                                   storage_name=f"{uuid.uuid4().hex}.txt")
+
+
+def enqueue(sha: str | None = None, priority: int = Priority.NEW, **kw) -> ExtractionJob:
+    import uuid
+
+    sha = sha or uuid.uuid4().hex * 2
+    return queue.enqueue(make_doc(sha), extractor="local", fingerprint="fp", priority=priority,
+                         **kw)
+
+
+def test_jobs_run_in_priority_then_arrival_order():
+    new = enqueue(priority=Priority.NEW)
+    background = enqueue(priority=Priority.BACKGROUND)
+    premium = enqueue(priority=Priority.PREMIUM)
+    returning = enqueue(priority=Priority.RETURNING)
+    claimed = [queue.claim_next("w").pk for _ in range(4)]
+    assert claimed == [premium.pk, returning.pk, new.pk, background.pk]
+
+
+def test_position_and_eta_follow_queue_order(settings):
+    settings.EXTRACTION_MAX_CONCURRENT = 2
+    jobs = [enqueue() for _ in range(5)]
+    places = [queue.place_of(j, typical=10) for j in jobs]
+    assert [p.position for p in places] == [1, 2, 3, 4, 5]
+    # Two run at once: positions 1-2 wait one typical duration, 3-4 two, 5 three.
+    assert [p.eta_seconds for p in places] == [10, 10, 20, 20, 30]
+
+
+def test_eta_comes_from_recent_real_durations():
+    for ms in (4000, 6000, 8000):
+        job = enqueue()
+        ExtractionJob.objects.filter(pk=job.pk).update(
+            state=JobState.SUCCEEDED, duration_ms=ms, finished_at=timezone.now())
+    assert queue.typical_duration() == 6.0
+
+
+def test_no_more_than_max_concurrent_are_claimed(settings):
+    settings.EXTRACTION_MAX_CONCURRENT = 2
+    for _ in range(4):
+        enqueue()
+    assert queue.claim_next("w") and queue.claim_next("w")
+    assert queue.claim_next("w") is None
+    assert ExtractionJob.objects.running().count() == 2
+
+
+def test_queue_depth_limit_refuses_with_retry_after(settings):
+    settings.EXTRACTION_MAX_QUEUE_DEPTH = 2
+    enqueue()
+    enqueue()
+    with pytest.raises(queue.QueueFull) as err:
+        enqueue()
+    assert err.value.retry_after >= 1
+    assert ExtractionJob.objects.count() == 2
+
+
+def test_a_cache_hit_finishes_at_once_and_does_not_queue(settings):
+    settings.EXTRACTION_MAX_QUEUE_DEPTH = 0  # even a full queue does not refuse a hit
+    CacheEntry.store(sha256="c" * 64, fingerprint="fp", extractor="local", model="",
+                     result={"basics": {"name": "Ada"}}, warnings=[], size_bytes=10)
+    job = enqueue(sha="c" * 64)
+    assert job.state == JobState.SUCCEEDED and job.cached
+    assert job.result == {"basics": {"name": "Ada"}}
+    assert CacheEntry.objects.get().hits == 1
+
+
+def test_a_changed_fingerprint_misses_the_cache():
+    CacheEntry.store(sha256="c" * 64, fingerprint="old", extractor="local", model="",
+                     result={"basics": {"name": "Ada"}}, warnings=[], size_bytes=10)
+    job = enqueue(sha="c" * 64)
+    assert job.state == JobState.QUEUED
+
+
+def test_an_expired_cache_entry_misses():
+    CacheEntry.store(sha256="c" * 64, fingerprint="fp", extractor="local", model="",
+                     result={}, warnings=[], size_bytes=1)
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert enqueue(sha="c" * 64).state == JobState.QUEUED
+
+
+def test_an_identical_file_in_flight_joins_that_job_and_gets_its_result():
+    leader = enqueue(sha="d" * 64)
+    follower = enqueue(sha="d" * 64, priority=Priority.PREMIUM)
+    assert follower.joined_to_id == leader.pk
+    leader.refresh_from_db()
+    assert leader.priority == Priority.PREMIUM  # the follower's class carries the job
+    assert ExtractionJob.objects.waiting().count() == 1
+    job = queue.claim_next("w")
+    assert job.pk == leader.pk
+    queue.succeed(job, result={"basics": {"name": "Bo"}}, warnings=[], extractor_used="local")
+    follower.refresh_from_db()
+    assert follower.state == JobState.SUCCEEDED
+    assert follower.result == {"basics": {"name": "Bo"}}
+
+
+def test_cancelling_a_leader_hands_its_place_to_a_follower():
+    leader = enqueue(sha="e" * 64)
+    follower = enqueue(sha="e" * 64)
+    assert queue.cancel(leader)
+    follower.refresh_from_db()
+    assert follower.joined_to_id is None and follower.state == JobState.QUEUED
+    assert queue.claim_next("w").pk == follower.pk
+
+
+def test_a_running_job_cannot_be_cancelled():
+    job = enqueue()
+    queue.claim_next("w")
+    assert not queue.cancel(job)
+
+
+def test_a_system_failure_requeues_with_backoff_then_gives_up(settings):
+    settings.EXTRACTION_MAX_ATTEMPTS = 2
+    settings.EXTRACTION_RETRY_BACKOFF_S = 10
+    enqueue()
+    job = queue.claim_next("w")
+    assert queue.retry_or_fail(job, "model_down", "down") == "requeued"
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED and job.priority == Priority.RETRY
+    assert queue.claim_next("w") is None  # still in backoff
+    with time_machine.travel(timezone.now() + timedelta(seconds=11)):
+        job = queue.claim_next("w")
+        assert job.attempts == 2
+        assert queue.retry_or_fail(job, "model_down", "down") == "failed"
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and not job.user_fault
+
+
+def test_watchdog_requeues_a_job_whose_worker_died(settings):
+    settings.EXTRACTION_RETRY_BACKOFF_S = 0
+    enqueue()
+    job = queue.claim_next("dead-worker")
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.EXTRACTION_LEASE_S + 1)):
+        stats = queue.watchdog()
+        assert stats["requeued"] == 1
+        job.refresh_from_db()
+        assert job.state == JobState.QUEUED
+        again = queue.claim_next("w2")
+    assert again.pk == job.pk and again.attempts == 2
+
+
+def test_a_stale_worker_cannot_finish_a_job_it_lost():
+    enqueue()
+    stale = queue.claim_next("w1")
+    ExtractionJob.objects.filter(pk=stale.pk).update(state=JobState.QUEUED, lease_token=None)
+    fresh = queue.claim_next("w2")
+    assert not queue.succeed(stale, result={}, warnings=[], extractor_used="local")
+    assert queue.succeed(fresh, result={"basics": {"name": "X"}}, warnings=[],
+                         extractor_used="local")
+    fresh.refresh_from_db()
+    assert fresh.result == {"basics": {"name": "X"}}
+
+
+def test_move_to_front_overtakes_premium():
+    enqueue(priority=Priority.PREMIUM)
+    late = enqueue(priority=Priority.NEW)
+    assert queue.move_to_front(late)
+    assert queue.claim_next("w").pk == late.pk
+
+
+def test_dispatch_hands_out_one_token_per_startable_job(settings, monkeypatch):
+    settings.EXTRACTION_MAX_CONCURRENT = 3
+    sent = []
+    monkeypatch.setattr(queue, "submit_token", lambda: sent.append(1))
+    for _ in range(5):
+        enqueue()
+    queue.claim_next("w")
+    assert queue.dispatch() == 2 and len(sent) == 2
+
+
+def test_transitions_are_audited():
+    from monitoring.models import AuditLog
+
+    enqueue()
+    job = queue.claim_next("w")
+    queue.succeed(job, result={}, warnings=[], extractor_used="local")
+    actions = list(AuditLog.objects.filter(object_id=str(job.pk)).values_list("action", flat=True))
+    assert set(actions) >= {"extraction.queued", "extraction.started", "extraction.succeeded"}
