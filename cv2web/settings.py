@@ -224,7 +224,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 60
 EXTRACTOR = env.str("EXTRACTOR", default="auto")
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
-ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
+ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-6")
+# Upper bound on one model call; each call also fits in the job's deadline.
+ANTHROPIC_TIMEOUT_S = env.float("ANTHROPIC_TIMEOUT_S", default=55.0)
 ANTHROPIC_MAX_RETRIES = env.int("ANTHROPIC_MAX_RETRIES", default=2)
 ANTHROPIC_MAX_TOKENS = env.int("ANTHROPIC_MAX_TOKENS", default=8192)
 # Estimated price in USD per million tokens (input, output), for the cost

@@ -73,7 +73,10 @@ class ChunkedBodyLimiter:
             import tempfile
 
             limit = settings.MAX_REQUEST_SIZE
-            spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=settings.TMP_DIR)
+            # Handed on as the request body; closed with the request.
+            spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=1024 * 1024, dir=settings.TMP_DIR
+            )
             size = 0
             stream = environ["wsgi.input"]
             while True:
