@@ -16,8 +16,15 @@ from extraction.queue import QueueFull
 class APIError(exceptions.APIException):
     """An error with our machine code, a sentence and optional extra fields."""
 
-    def __init__(self, code: str, message: str, *, status_code: int = 400,
-                 headers: dict | None = None, **extra) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status_code: int = 400,
+        headers: dict | None = None,
+        **extra,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -46,8 +53,9 @@ _MESSAGES = {
 
 
 def error_response(code: str, message: str, status_code: int, *, headers=None, **extra):
-    return Response({"error": code, "message": message, **extra}, status=status_code,
-                    headers=headers)
+    return Response(
+        {"error": code, "message": message, **extra}, status=status_code, headers=headers
+    )
 
 
 def exception_handler(exc, context):
@@ -62,8 +70,9 @@ def exception_handler(exc, context):
             retry_after_seconds=exc.retry_after,
         )
     if isinstance(exc, APIError):
-        return error_response(exc.code, exc.message, exc.status_code, headers=exc.headers,
-                              **exc.extra)
+        return error_response(
+            exc.code, exc.message, exc.status_code, headers=exc.headers, **exc.extra
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -76,8 +76,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
+    # Outside ConditionalGet, which gives no ETag to a no-store response.
     "cv2web.middleware.ApiNoStoreMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "cv2web.urls"
@@ -102,9 +103,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'cv2web.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'cv2web.sqlite3'}")
 }
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -122,9 +121,14 @@ elif _db["ENGINE"] in ("django.db.backends.postgresql",):
     # Django's native psycopg pool. Options are set here in Python: booleans in
     # the URL's query string would stay strings (django-environ), and the pool
     # cannot be combined with CONN_MAX_AGE > 0.
-    _db["CONN_MAX_AGE"] = 0
     _db.setdefault("OPTIONS", {})
-    if env.bool("DATABASE_POOL", default=True):
+    # django-q2 forks its workers, and a psycopg pool does not survive a fork
+    # (forked children share its sockets). Worker processes are long-lived and
+    # hold one persistent connection each instead.
+    _is_qcluster = len(sys.argv) > 1 and sys.argv[1] == "qcluster"
+    _db["CONN_MAX_AGE"] = 0 if not _is_qcluster else 300
+    _db["CONN_HEALTH_CHECKS"] = _is_qcluster
+    if env.bool("DATABASE_POOL", default=not _is_qcluster):
         _db["OPTIONS"]["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=1),
             "max_size": env.int("DATABASE_POOL_MAX", default=10),
@@ -174,6 +178,10 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000
+if TESTING or DEBUG:
+    # Serve straight from the source folders; no collectstatic needed.
+    WHITENOISE_USE_FINDERS = True
+    WHITENOISE_AUTOREFRESH = True
 
 # --- Security (SPEC S) ------------------------------------------------------
 

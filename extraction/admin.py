@@ -13,12 +13,28 @@ from .models import CacheEntry, Document, ExtractionJob, JobState
 
 @admin.register(ExtractionJob)
 class ExtractionJobAdmin(admin.ModelAdmin):
-    list_display = ("short_id", "position", "state", "priority", "document_name", "owner",
-                    "extractor", "extractor_used", "attempts", "cached", "enqueued_at",
-                    "duration")
+    list_display = (
+        "short_id",
+        "position",
+        "state",
+        "priority",
+        "document_name",
+        "owner",
+        "extractor",
+        "extractor_used",
+        "attempts",
+        "cached",
+        "enqueued_at",
+        "duration",
+    )
     list_filter = ("state", "priority", "extractor", "extractor_used", "cached", "via")
-    search_fields = ("id", "document__original_name", "document__sha256", "owner__username",
-                     "client")
+    search_fields = (
+        "id",
+        "document__original_name",
+        "document__sha256",
+        "owner__username",
+        "client",
+    )
     list_select_related = ("document", "owner")
     readonly_fields = [f.name for f in ExtractionJob._meta.fields]
     actions = ["retry_jobs", "cancel_jobs", "move_jobs_to_front"]
@@ -32,8 +48,11 @@ class ExtractionJobAdmin(admin.ModelAdmin):
             default=Value(2),
             output_field=IntegerField(),
         )
-        return super().get_queryset(request).annotate(queue_rank=rank).order_by(
-            "queue_rank", "priority", "enqueued_at", "-finished_at"
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(queue_rank=rank)
+            .order_by("queue_rank", "priority", "enqueued_at", "-finished_at")
         )
 
     def has_add_permission(self, request):
@@ -81,8 +100,17 @@ class ExtractionJobAdmin(admin.ModelAdmin):
 
 @admin.register(CacheEntry)
 class CacheEntryAdmin(admin.ModelAdmin):
-    list_display = ("short_hash", "extractor", "model", "hits", "size", "created_at",
-                    "last_hit_at", "expires_at", "live")
+    list_display = (
+        "short_hash",
+        "extractor",
+        "model",
+        "hits",
+        "size",
+        "created_at",
+        "last_hit_at",
+        "expires_at",
+        "live",
+    )
     list_filter = ("extractor", "model")
     search_fields = ("sha256", "key")
     readonly_fields = [f.name for f in CacheEntry._meta.fields]
@@ -108,15 +136,27 @@ class CacheEntryAdmin(admin.ModelAdmin):
         n = qs.update(expires_at=timezone.now())
         from monitoring import audit
 
-        audit.record("cache.invalidated", category=audit.Category.SECURITY, actor=request.user,
-                     details={"count": n})
+        audit.record(
+            "cache.invalidated",
+            category=audit.Category.SECURITY,
+            actor=request.user,
+            details={"count": n},
+        )
         self.message_user(request, f"{n} cache entr(ies) invalidated.", messages.SUCCESS)
 
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "kind", "size_kb", "pages", "owner", "client",
-                    "created_at", "jobs_link")
+    list_display = (
+        "original_name",
+        "kind",
+        "size_kb",
+        "pages",
+        "owner",
+        "client",
+        "created_at",
+        "jobs_link",
+    )
     list_filter = ("kind",)
     search_fields = ("original_name", "sha256", "owner__username", "client")
     list_select_related = ("owner",)

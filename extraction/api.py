@@ -86,8 +86,10 @@ class ExtractionListCreate(APIView):
     def post(self, request):
         files = request.FILES.getlist("file")
         if len(files) > 1:
-            raise APIError("too_many_files", "Send one file in the `file` field; "
-                           "use /api/v1/extractions/batch for several.")
+            raise APIError(
+                "too_many_files",
+                "Send one file in the `file` field; use /api/v1/extractions/batch for several.",
+            )
         job = _accept(request, files[0] if files else None)
         return accepted_response(job)
 
@@ -98,8 +100,12 @@ class ExtractionBatch(APIView):
     @extend_schema(
         summary="Upload up to 50 CVs at once",
         request={"multipart/form-data": BatchUploadSerializer},
-        responses={202: OpenApiResponse(description="`jobs`: one entry per file, in order: "
-                                        "a job, or `{file, error}` for a refused file.")},
+        responses={
+            202: OpenApiResponse(
+                description="`jobs`: one entry per file, in order: "
+                "a job, or `{file, error}` for a refused file."
+            )
+        },
     )
     def post(self, request):
         files = request.FILES.getlist("files")
@@ -107,8 +113,9 @@ class ExtractionBatch(APIView):
         if not files:
             raise APIError("no_file", "Send your CVs in the repeated `files` field.")
         if len(files) > limit:
-            raise APIError("too_many_files", f"Send at most {limit} files in one batch.",
-                           max_files=limit)
+            raise APIError(
+                "too_many_files", f"Send at most {limit} files in one batch.", max_files=limit
+            )
         entries = []
         typical = queue.typical_duration()
         for uploaded in files:
@@ -117,36 +124,50 @@ class ExtractionBatch(APIView):
             except ExtractionError as exc:
                 entries.append({"file": uploaded.name, "error": exc.as_dict()})
             except queue.QueueFull as exc:
-                entries.append({"file": uploaded.name, "error": {
-                    "code": "queue_full",
-                    "message": "The extraction queue is full; send this file again later.",
-                    "retry_after_seconds": exc.retry_after,
-                }})
+                entries.append(
+                    {
+                        "file": uploaded.name,
+                        "error": {
+                            "code": "queue_full",
+                            "message": "The extraction queue is full; send this file again later.",
+                            "retry_after_seconds": exc.retry_after,
+                        },
+                    }
+                )
             else:
                 entries.append(job_payload(job, {"typical": typical}))
         if not any("id" in e for e in entries):
             first = entries[0]["error"]
-            raise APIError(first["code"], first["message"],
-                           status_code=503 if first["code"] == "queue_full" else 400,
-                           jobs=entries)
+            raise APIError(
+                first["code"],
+                first["message"],
+                status_code=503 if first["code"] == "queue_full" else 400,
+                jobs=entries,
+            )
         return Response({"jobs": entries}, status=status.HTTP_202_ACCEPTED)
 
 
 class ExtractionDetail(APIView):
-    @extend_schema(summary="An extraction job and, when done, its JSON Resume",
-                   responses=ExtractionJobSerializer)
+    @extend_schema(
+        summary="An extraction job and, when done, its JSON Resume",
+        responses=ExtractionJobSerializer,
+    )
     def get(self, request, pk):
         job = get_object_or_404(visible_jobs(request), pk=pk)
         return Response(job_payload(job))
 
-    @extend_schema(summary="Cancel a queued job",
-                   responses={204: None, 409: OpenApiResponse(description="Already ran.")})
+    @extend_schema(
+        summary="Cancel a queued job",
+        responses={204: None, 409: OpenApiResponse(description="Already ran.")},
+    )
     def delete(self, request, pk):
         job = get_object_or_404(visible_jobs(request), pk=pk)
         if job.state == JobState.CANCELLED:
             return Response(status=status.HTTP_204_NO_CONTENT)
         if not queue.cancel(job, actor=request.user):
-            raise APIError("already_started",
-                           f"This job is {job.state}; only a queued job can be cancelled.",
-                           status_code=status.HTTP_409_CONFLICT)
+            raise APIError(
+                "already_started",
+                f"This job is {job.state}; only a queued job can be cancelled.",
+                status_code=status.HTTP_409_CONFLICT,
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)

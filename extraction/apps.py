@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 from django.apps import AppConfig
@@ -12,3 +13,7 @@ class ExtractionConfig(AppConfig):
         # Uploads and temporary files stay under DATA_DIR, outside the web root.
         for folder in (settings.UPLOAD_DIR, settings.TMP_DIR):
             Path(folder).mkdir(parents=True, exist_ok=True, mode=0o700)
+        if len(sys.argv) > 1 and sys.argv[1] == "qcluster":
+            from .pipeline import warm_up
+
+            warm_up()

@@ -83,13 +83,24 @@ def accept(
         os.chmod(stored, 0o600)
         with transaction.atomic():
             document = Document.objects.create(
-                sha256=sha, kind=kind, size=uploaded.size, pages=probed.pages,
-                original_name=display_name(uploaded.name or ""), storage_name=storage_name,
+                sha256=sha,
+                kind=kind,
+                size=uploaded.size,
+                pages=probed.pages,
+                original_name=display_name(uploaded.name or ""),
+                storage_name=storage_name,
                 owner=owner if owner is not None and owner.is_authenticated else None,
                 client=client,
             )
-            return queue.enqueue(document, extractor=name, fingerprint=fingerprint,
-                                 priority=priority, owner=owner, client=client, via=via)
+            return queue.enqueue(
+                document,
+                extractor=name,
+                fingerprint=fingerprint,
+                priority=priority,
+                owner=owner,
+                client=client,
+                via=via,
+            )
     except BaseException:
         if stored is not None:
             stored.unlink(missing_ok=True)

@@ -97,8 +97,17 @@ class CacheEntry(models.Model):
         return entry
 
     @classmethod
-    def store(cls, *, sha256: str, fingerprint: str, extractor: str, model: str,
-              result: dict, warnings: list[str], size_bytes: int) -> CacheEntry:
+    def store(
+        cls,
+        *,
+        sha256: str,
+        fingerprint: str,
+        extractor: str,
+        model: str,
+        result: dict,
+        warnings: list[str],
+        size_bytes: int,
+    ) -> CacheEntry:
         now = timezone.now()
         entry, _ = cls.objects.update_or_create(
             key=cls.make_key(sha256, fingerprint),
@@ -170,8 +179,12 @@ class ExtractionJobQuerySet(models.QuerySet):
 
     def recent_durations(self, limit: int = 50) -> list[float]:
         rows = (
-            self.filter(state=JobState.SUCCEEDED, cached=False, joined_to__isnull=True,
-                        duration_ms__isnull=False)
+            self.filter(
+                state=JobState.SUCCEEDED,
+                cached=False,
+                joined_to__isnull=True,
+                duration_ms__isnull=False,
+            )
             .order_by("-finished_at")
             .values_list("duration_ms", flat=True)[:limit]
         )

@@ -38,16 +38,18 @@ def extract_with_fallback(text: str, extractor_name: str, deadline: float) -> tu
     except ExtractorUnavailable as exc:
         if extractor.name == "local":
             raise
-        log.warning("extractor %s unavailable (%s); falling back to local", extractor.name,
-                    exc.code)
+        log.warning(
+            "extractor %s unavailable (%s); falling back to local", extractor.name, exc.code
+        )
         outcome = get_extractor("local").extract(text, deadline=deadline)
         outcome.warnings = [FALLBACK_WARNING, *outcome.warnings]
         outcome.ratelimit = getattr(extractor, "last_ratelimit", {}) or outcome.ratelimit
         return outcome, False
 
 
-def run(path: Path, kind: str, extractor_name: str, *, deadline: float | None = None
-        ) -> PipelineResult:
+def run(
+    path: Path, kind: str, extractor_name: str, *, deadline: float | None = None
+) -> PipelineResult:
     """Read `path` and extract a JSON Resume document within `deadline`."""
     from django.conf import settings
 
@@ -57,5 +59,22 @@ def run(path: Path, kind: str, extractor_name: str, *, deadline: float | None = 
     resume, notes = apply_snapshot_limits(outcome.resume)
     warnings = list(dict.fromkeys([*read.warnings, *outcome.warnings, *notes]))
     size = len(json.dumps(resume, ensure_ascii=False).encode())
-    return PipelineResult(resume=resume, outcome=outcome, warnings=warnings,
-                          cacheable=cacheable, size_bytes=size)
+    return PipelineResult(
+        resume=resume, outcome=outcome, warnings=warnings, cacheable=cacheable, size_bytes=size
+    )
+
+
+def warm_up() -> None:
+    """Import parsers, the schema validator and the extractor in this process.
+
+    Called in the `qcluster` parent before it forks its workers: each worker
+    then starts warm instead of all of them importing at once on first use.
+    """
+    from . import readers, resume
+    from .extractors import configured_name
+
+    readers._preload_parsers()
+    resume._get_validator()
+    get_extractor("local")
+    if configured_name() == "claude":
+        get_extractor("claude")

@@ -137,8 +137,12 @@ def enqueue(
             started_at=now,
             finished_at=now,
         )
-        audit.record("extraction.cache_hit", obj=job, actor=common["owner"],
-                     details={"sha256": document.sha256})
+        audit.record(
+            "extraction.cache_hit",
+            obj=job,
+            actor=common["owner"],
+            details={"sha256": document.sha256},
+        )
         return job
 
     with transaction.atomic():
@@ -158,14 +162,22 @@ def enqueue(
                 ExtractionJob.objects.filter(pk=leader.pk, state=JobState.QUEUED).update(
                     priority=priority
                 )
-            audit.record("extraction.joined", obj=job, actor=common["owner"],
-                         details={"leader": str(leader.pk)})
+            audit.record(
+                "extraction.joined",
+                obj=job,
+                actor=common["owner"],
+                details={"leader": str(leader.pk)},
+            )
             return job
         if ExtractionJob.objects.waiting().count() >= settings.EXTRACTION_MAX_QUEUE_DEPTH:
             raise QueueFull(retry_after_seconds())
         job = ExtractionJob.objects.create(**common, priority=priority, enqueued_at=now)
-        audit.record("extraction.queued", obj=job, actor=common["owner"],
-                     details={"priority": priority, "extractor": extractor})
+        audit.record(
+            "extraction.queued",
+            obj=job,
+            actor=common["owner"],
+            details={"priority": priority, "extractor": extractor},
+        )
         transaction.on_commit(dispatch)
     return job
 
@@ -218,8 +230,12 @@ def claim_next(worker: str | None = None, now=None) -> ExtractionJob | None:
         if not changed:
             return None
         job.refresh_from_db()
-        audit.record("extraction.started", category=audit.Category.SYSTEM, obj=job,
-                     details={"attempt": job.attempts, "worker": job.worker})
+        audit.record(
+            "extraction.started",
+            category=audit.Category.SYSTEM,
+            obj=job,
+            details={"attempt": job.attempts, "worker": job.worker},
+        )
         return job
 
 
@@ -237,9 +253,20 @@ def _finish(job: ExtractionJob, **fields) -> bool:
         log.warning("job %s lost its lease before finishing; result discarded", job.pk)
         return False
     follower_fields = {
-        k: v for k, v in fields.items()
-        if k in ("state", "result", "warnings", "error_code", "error_message", "user_fault",
-                 "extractor_used", "model", "finished_at")
+        k: v
+        for k, v in fields.items()
+        if k
+        in (
+            "state",
+            "result",
+            "warnings",
+            "error_code",
+            "error_message",
+            "user_fault",
+            "extractor_used",
+            "model",
+            "finished_at",
+        )
     }
     job.followers.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).update(
         started_at=job.started_at, **follower_fields
@@ -250,10 +277,20 @@ def _finish(job: ExtractionJob, **fields) -> bool:
     return True
 
 
-def succeed(job: ExtractionJob, *, result: dict, warnings: list[str], extractor_used: str,
-            model: str = "", input_tokens: int = 0, output_tokens: int = 0,
-            cost_usd: float = 0.0, ratelimit: dict | None = None, cached: bool = False,
-            duration_ms: int | None = None) -> bool:
+def succeed(
+    job: ExtractionJob,
+    *,
+    result: dict,
+    warnings: list[str],
+    extractor_used: str,
+    model: str = "",
+    input_tokens: int = 0,
+    output_tokens: int = 0,
+    cost_usd: float = 0.0,
+    ratelimit: dict | None = None,
+    cached: bool = False,
+    duration_ms: int | None = None,
+) -> bool:
     done = _finish(
         job,
         state=JobState.SUCCEEDED,
@@ -271,18 +308,30 @@ def succeed(job: ExtractionJob, *, result: dict, warnings: list[str], extractor_
         error_message="",
     )
     if done:
-        audit.record("extraction.succeeded", category=audit.Category.SYSTEM, obj=job,
-                     details={"extractor": extractor_used, "duration_ms": duration_ms,
-                              "cached": cached})
+        audit.record(
+            "extraction.succeeded",
+            category=audit.Category.SYSTEM,
+            obj=job,
+            details={"extractor": extractor_used, "duration_ms": duration_ms, "cached": cached},
+        )
     return done
 
 
 def fail(job: ExtractionJob, code: str, message: str, *, user_fault: bool) -> bool:
-    done = _finish(job, state=JobState.FAILED, error_code=code[:40], error_message=message,
-                   user_fault=user_fault)
+    done = _finish(
+        job,
+        state=JobState.FAILED,
+        error_code=code[:40],
+        error_message=message,
+        user_fault=user_fault,
+    )
     if done:
-        audit.record("extraction.failed", category=audit.Category.SYSTEM, obj=job,
-                     details={"code": code, "user_fault": user_fault})
+        audit.record(
+            "extraction.failed",
+            category=audit.Category.SYSTEM,
+            obj=job,
+            details={"code": code, "user_fault": user_fault},
+        )
     return done
 
 
@@ -310,8 +359,12 @@ def retry_or_fail(job: ExtractionJob, code: str, message: str) -> str:
         error_message=message,
     )
     if changed:
-        audit.record("extraction.retry", category=audit.Category.SYSTEM, obj=job,
-                     details={"code": code, "attempt": job.attempts})
+        audit.record(
+            "extraction.retry",
+            category=audit.Category.SYSTEM,
+            obj=job,
+            details={"code": code, "attempt": job.attempts},
+        )
     return "requeued"
 
 
@@ -335,7 +388,8 @@ def cancel(job: ExtractionJob, *, actor=None) -> bool:
             if followers:
                 heir = followers[0]
                 ExtractionJob.objects.filter(pk=heir.pk).update(
-                    joined_to=None, enqueued_at=job.enqueued_at,
+                    joined_to=None,
+                    enqueued_at=job.enqueued_at,
                     priority=min(f.priority for f in followers),
                 )
                 ExtractionJob.objects.filter(pk__in=[f.pk for f in followers[1:]]).update(
@@ -349,11 +403,19 @@ def retry_now(job: ExtractionJob, *, actor=None) -> bool:
     """Staff: run a failed or cancelled job again, with a fresh allowance of attempts."""
     changed = ExtractionJob.objects.filter(
         pk=job.pk, state__in=[JobState.FAILED, JobState.CANCELLED], joined_to__isnull=True
-    ).update(state=JobState.QUEUED, attempts=0, not_before=None, finished_at=None,
-             error_code="", error_message="", enqueued_at=timezone.now())
+    ).update(
+        state=JobState.QUEUED,
+        attempts=0,
+        not_before=None,
+        finished_at=None,
+        error_code="",
+        error_message="",
+        enqueued_at=timezone.now(),
+    )
     if changed:
-        audit.record("extraction.retried_by_staff", category=audit.Category.SECURITY,
-                     obj=job, actor=actor)
+        audit.record(
+            "extraction.retried_by_staff", category=audit.Category.SECURITY, obj=job, actor=actor
+        )
         transaction.on_commit(dispatch)
     return bool(changed)
 
@@ -363,8 +425,9 @@ def move_to_front(job: ExtractionJob, *, actor=None) -> bool:
         priority=Priority.FRONT, not_before=None
     )
     if changed:
-        audit.record("extraction.moved_to_front", category=audit.Category.SECURITY,
-                     obj=job, actor=actor)
+        audit.record(
+            "extraction.moved_to_front", category=audit.Category.SECURITY, obj=job, actor=actor
+        )
     return bool(changed)
 
 
@@ -377,10 +440,15 @@ def watchdog(now=None) -> dict[str, int]:
     stats = {"requeued": 0, "failed": 0, "dispatched": 0}
     for job in ExtractionJob.objects.lease_expired(now):
         if job.attempts >= settings.EXTRACTION_MAX_ATTEMPTS:
-            if fail(job, "worker_lost", "The extraction stopped unexpectedly several times. "
-                    "Please try again later.", user_fault=False):
+            if fail(
+                job,
+                "worker_lost",
+                "The extraction stopped unexpectedly several times. Please try again later.",
+                user_fault=False,
+            ):
                 stats["failed"] += 1
         elif retry_or_fail(job, "worker_lost", "The worker stopped; trying again.") == "requeued":
             stats["requeued"] += 1
-    stats["dispatched"] = dispatch(now)
+    # A fresh clock: jobs requeued just now (without backoff) are ready too.
+    stats["dispatched"] = dispatch()
     return stats

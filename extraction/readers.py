@@ -1,15 +1,84 @@
-"""Bytes to text: decide a document's type by its bytes and read its text.
+"""Bytes to text: decide a document's type by its bytes and read its text, safely.
 
-First version: to be hardened (limits, child process, bombs).
+Three steps, each raising `BadFile` (machine code + sentence for a person):
+
+- `sniff(path, original_name)`: the type from the bytes (never the name or
+  the client's content type), refusing empty, oversized, unsupported and
+  mismatched files. Runs in the web request; reads at most the zip central
+  directory or the text itself, never parses a document.
+- `probe(path, kind)`: cheap structural checks at upload time (page count,
+  encryption, text layer, zip bomb). PDF and DOCX are opened in a forked
+  child under time and memory limits (see `isolation`): pypdf and zipfile
+  never parse untrusted input in the web process.
+- `read_document(path, kind)`: the full text, extracted in a forked child
+  with `EXTRACTION_PARSE_TIMEOUT_S` and `EXTRACTION_PARSE_MEMORY_MB`, pypdf's
+  own decompression/parsing limits, and the text capped at
+  `EXTRACTION_MAX_TEXT_CHARS`.
+
+Error codes (HTTP status): empty_file (400), file_too_large (413),
+unsupported_type (415), type_mismatch (415), invalid_pdf (400),
+invalid_docx (400), encrypted_pdf (400), too_many_pages (400),
+no_text_layer (400), docx_too_large (400), empty_document (400),
+file_too_complex (400: pypdf's limits, the memory limit, a DOCX "billion
+laughs"), parse_timeout (400; 503 and user_fault=False when the child got
+little CPU, i.e. the machine was overloaded), parser_unavailable (503, fork
+failed). A parser that crashes (signal) gives invalid_pdf / invalid_docx.
+
+PDF text comes in reading order: pypdf's plain lines, regrouped into blocks
+and ordered by position (`pdf_page_text`); on the samples this raised the
+local extractor's macro score from 0.683 to 0.726 over pypdf's stream order.
+
+A file whose name ends in .docx but whose bytes are not a zip archive (and
+not another recognisable type) gets "invalid_docx": the file is most likely a
+damaged Word document, and "damaged" is the useful thing to tell its owner.
+A zip that is damaged gets "invalid_docx" when named .docx, "unsupported_type"
+otherwise. Recognisable other types named .docx (an image, a PDF, a text, an
+old .doc) get "unsupported_type"/"type_mismatch" with what the file really is.
+
+Settings are read from `django.conf.settings` at call time.
 """
 
 from __future__ import annotations
 
-import io
+import math
+import re
+import struct
+import unicodedata
+import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from django.conf import settings
 
 from .errors import BadFile
+from .isolation import IsolatedCrash, run_isolated
+
+KINDS = ("pdf", "docx", "txt")
+ALLOWED_EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".text": "txt", ".md": "txt"}
+
+# Upload-time checks must be quick; a file that needs longer is refused there.
+PROBE_TIMEOUT_S = 5.0
+# A docx with more parts than this is not a CV.
+MAX_ZIP_MEMBERS = 2000
+# A zip member that inflates more than this ratio (and is not tiny) is a bomb;
+# real Word XML compresses 5-30 times, images and fonts about once.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_MIN_BYTES = 1024 * 1024
+# A PDF may start with up to this much junk before "%PDF-" (readers accept it).
+PDF_MAGIC_WINDOW = 1024
+HEAD_BYTES = 8192
+DISPLAY_NAME_MAX = 120
+
+_KIND_LABELS = {"pdf": "a PDF document", "docx": "a Word document (.docx)", "txt": "a text file"}
+_KIND_EXTENSION = {"pdf": ".pdf", "docx": ".docx", "txt": ".txt"}
+_SUPPORTED = "We can read PDF files (with selectable text), Word documents (.docx) and text files."
+
+
+@dataclass
+class Probe:
+    kind: str
+    pages: int | None = None
 
 
 @dataclass
@@ -18,34 +87,843 @@ class ReadResult:
     kind: str
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)
+    truncated: bool = False
 
 
-def sniff(head: bytes) -> str:
-    if not head:
+@dataclass(frozen=True)
+class _Limits:
+    """Every limit the child needs, read from settings in the parent."""
+
+    max_pages: int
+    max_text_chars: int
+    max_docx_uncompressed: int
+    timeout: float
+    memory_mb: int
+
+    @classmethod
+    def from_settings(cls) -> _Limits:
+        return cls(
+            max_pages=int(settings.EXTRACTION_MAX_PAGES),
+            max_text_chars=int(settings.EXTRACTION_MAX_TEXT_CHARS),
+            max_docx_uncompressed=int(settings.EXTRACTION_MAX_DOCX_UNCOMPRESSED),
+            timeout=float(settings.EXTRACTION_PARSE_TIMEOUT_S),
+            memory_mb=int(settings.EXTRACTION_PARSE_MEMORY_MB),
+        )
+
+
+# pypdf's own limits (pypdf.Configuration), applied in the child. Tighter than
+# pypdf's defaults where a CV never comes close; the child's RLIMIT_AS is the
+# backstop for anything they miss.
+PYPDF_LIMITS: dict[str, Any] = {
+    "maximum_declared_stream_length": 50_000_000,
+    "array_based_stream_maximum_output_length": 50_000_000,
+    "zlib_maximum_output_length": 50_000_000,
+    "lzw_maximum_output_length": 50_000_000,
+    "run_length_maximum_output_length": 50_000_000,
+    "brotli_maximum_output_length": 50_000_000,
+    "jbig2_maximum_output_length": 50_000_000,
+    "image_maximum_buffer_size": 50_000_000,
+    "stream_decoding_work_maximum_length": 200_000_000,
+    "stream_parsing_work_maximum_count": 2_000_000,
+    "xform_maximum_invocations_per_extraction": 1_000,
+    "page_tree_maximum_entries": 10_000,
+    "outline_maximum_entries": 10_000,
+    "jbig2dec_binary": None,  # never run an external program on upload bytes
+    "disable_legacy_handling": True,
+}
+
+
+# ------------------------------------------------------------------ names
+
+
+_UNSAFE_NAME_CHARS = re.compile(r'[\\/:*?"<>|]')
+
+
+def display_name(original_name: str) -> str:
+    """A safe version of the client's file name, for display only.
+
+    The last path component (either separator), without control, format
+    (e.g. right-to-left override) or unassigned characters, NFC-normalised,
+    whitespace collapsed, at most DISPLAY_NAME_MAX characters (the extension
+    kept). Never a path: storage names are generated by the server.
+    """
+    name = unicodedata.normalize("NFC", str(original_name or ""))
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.split(r"[\\/]", name)[-1]
+    name = _UNSAFE_NAME_CHARS.sub("_", name)
+    name = " ".join(name.split()).strip(" .")
+    if not name:
+        return "document"
+    if len(name) > DISPLAY_NAME_MAX:
+        stem, dot, ext = name.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            name = stem[: DISPLAY_NAME_MAX - len(ext) - 2].rstrip() + "…." + ext
+        else:
+            name = name[: DISPLAY_NAME_MAX - 1].rstrip() + "…"
+    return name
+
+
+def _extension(original_name: str) -> str:
+    if not original_name:
+        return ""
+    return PurePosixPath(display_name(original_name)).suffix.lower()
+
+
+# ------------------------------------------------------------------ text decoding
+
+_BOM_UTF8 = b"\xef\xbb\xbf"
+_BOM_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def decode_text(data: bytes) -> str | None:
+    """The text of `data` if it is a text file, else None.
+
+    UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 / Latin-1
+    (the Latin-1 fallback; Windows-1252 first, as browsers do, so that
+    typographic quotes survive). Refused: NUL characters, or more than 1% of
+    other control characters.
+    """
+    text: str | None
+    if data.startswith(_BOM_UTF8):
+        text = _try_decode(data[3:], "utf-8")
+    elif data[:2] in _BOM_UTF16:
+        text = _try_decode(data, "utf-16")
+    else:
+        text = _try_decode(data, "utf-8")
+        if text is None:
+            text = _try_decode(data, "cp1252")
+        if text is None:
+            text = data.decode("latin-1")
+    if text is None or "\x00" in text:
+        return None
+    if len(_CONTROL_CHARS.findall(text)) > len(text) * 0.01:
+        return None
+    return text
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+# ------------------------------------------------------------------ sniff
+
+_UNKNOWN_BINARY = "binary data of an unknown type"
+_DAMAGED_ZIP = "a damaged ZIP archive"
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x7fELF", "a program (executable file)"),
+    (b"\xfe\xed\xfa\xce", "a program (executable file)"),
+    (b"\xfe\xed\xfa\xcf", "a program (executable file)"),
+    (b"\xcf\xfa\xed\xfe", "a program (executable file)"),
+    (b"\xca\xfe\xba\xbe", "a program (executable file)"),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "an old-format or password-protected Microsoft Office file (.doc, .xls, .ppt)",
+    ),
+    (b"{\\rtf", "a Rich Text (RTF) document"),
+    (b"%!PS", "a PostScript file"),
+    (b"\x1f\x8b", "a compressed archive (gzip)"),
+    (b"7z\xbc\xaf\x27\x1c", "a compressed archive (7-Zip)"),
+    (b"Rar!\x1a\x07", "a compressed archive (RAR)"),
+    (b"\xfd7zXZ\x00", "a compressed archive (xz)"),
+    (b"\x00asm", "a program (WebAssembly)"),
+)
+
+
+def _describe_media(head: bytes) -> str | None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"hevc"):
+            return "a HEIC/AVIF image"
+        return "a video or audio file"
+    if head[:2] == b"MZ" and b"\x00" in head[:64]:
+        return "a program (Windows executable)"
+    return None
+
+
+def _zip_entry_count(path: Path, size: int) -> int | None:
+    """Entries declared in the zip's end-of-central-directory record, None if absent."""
+    tail_len = min(size, 65_557)
+    with path.open("rb") as fh:
+        fh.seek(size - tail_len)
+        tail = fh.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    (entries,) = struct.unpack("<H", tail[at + 10 : at + 12])
+    return entries
+
+
+def _describe_zip(path: Path, size: int) -> tuple[str | None, str]:
+    """("docx", "") for a Word document, else (None, what the zip is)."""
+    entries = _zip_entry_count(path, size)
+    if entries is None:
+        return None, _DAMAGED_ZIP
+    if entries == 0xFFFF or entries > MAX_ZIP_MEMBERS:  # zip64 or absurd: no CV
+        return None, "a ZIP archive with too many files"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            mimetype = b""
+            if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
+                mimetype = zf.read("mimetype")
+    except Exception:  # BadZipFile, OSError, EOFError, NotImplementedError...
+        return None, _DAMAGED_ZIP
+    if "word/document.xml" in names:
+        return "docx", ""
+    if any(n.startswith("xl/") for n in names):
+        return None, "an Excel spreadsheet (.xlsx)"
+    if any(n.startswith("ppt/") for n in names):
+        return None, "a PowerPoint presentation (.pptx)"
+    if mimetype.startswith(b"application/vnd.oasis.opendocument.text"):
+        return None, "an OpenDocument text (.odt)"
+    if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+        return None, "an OpenDocument file"
+    if mimetype.startswith(b"application/epub"):
+        return None, "an e-book (EPUB)"
+    return None, "a ZIP archive"
+
+
+def _kind_from_bytes(path: Path, size: int) -> tuple[str | None, str]:
+    """(kind, "") for a supported type, else (None, description of the bytes)."""
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if b"%PDF-" in head[: PDF_MAGIC_WINDOW + 5]:
+        return "pdf", ""
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return _describe_zip(path, size)
+    for magic, description in _SIGNATURES:
+        if head.startswith(magic):
+            return None, description
+    media = _describe_media(head)
+    if media:
+        return None, media
+    if b"\x00" in head and head[:2] not in _BOM_UTF16:
+        return None, _UNKNOWN_BINARY
+    if decode_text(path.read_bytes()) is not None:
+        return "txt", ""
+    return None, _UNKNOWN_BINARY
+
+
+def _check_size(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise BadFile("empty_file", "The file could not be found or is empty.") from None
+    if size == 0:
         raise BadFile("empty_file", "The file is empty.")
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return "docx"
-    return "txt"
+    limit = int(settings.MAX_UPLOAD_BYTES)
+    if size > limit:
+        raise BadFile(
+            "file_too_large",
+            f"The file is too large ({_human_size(size)}). The maximum is {_human_size(limit)}.",
+            status=413,
+        )
+    return size
 
 
-def read_document(path: Path, kind: str | None = None) -> ReadResult:
-    data = Path(path).read_bytes()
-    kind = kind or sniff(data[:8])
+def _human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{math.ceil(size / 1024)} KB"
+
+
+def sniff(path: Path, original_name: str = "") -> str:
+    """The kind ("pdf", "docx" or "txt") of the file at `path`, from its bytes.
+
+    `original_name` is the client's file name: only its extension is used, to
+    refuse a mismatch (a PDF named cv.docx); an unknown or missing extension is
+    fine when the bytes are a supported type.
+    """
+    path = Path(path)
+    size = _check_size(path)
+    ext = _extension(original_name)
+    claimed = ALLOWED_EXTENSIONS.get(ext)
+    kind, what = _kind_from_bytes(path, size)
+    if kind is None:
+        if claimed == "docx" and what in (_DAMAGED_ZIP, _UNKNOWN_BINARY):
+            raise BadFile(
+                "invalid_docx",
+                "This .docx file is damaged: it is not a valid Word document. "
+                "Open it in your word processor, save it again as .docx (or export a PDF) "
+                "and upload the new file.",
+            )
+        if claimed:
+            message = f"This file is {what}, not {_KIND_LABELS[claimed]}. {_SUPPORTED}"
+        else:
+            message = f"This file is {what}. {_SUPPORTED}"
+        if "image" in what:
+            message += " Scanned CVs and photos are not supported yet."
+        raise BadFile("unsupported_type", message, status=415)
+    if claimed and claimed != kind:
+        raise BadFile(
+            "type_mismatch",
+            f"This file is {_KIND_LABELS[kind]}, but its name ends in {ext}. "
+            f"Rename it to end in {_KIND_EXTENSION[kind]} and upload it again.",
+            status=415,
+        )
+    return kind
+
+
+# ------------------------------------------------------------------ probe
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}; expected one of {KINDS}")
+
+
+def _isolated(func, path: Path, kind: str, limits: _Limits, timeout: float):
+    """Run a parser step in the isolated child; a crash is the file's problem."""
+    _preload_parsers()
+    try:
+        return run_isolated(func, str(path), limits, timeout=timeout, memory_mb=limits.memory_mb)
+    except IsolatedCrash as exc:
+        raise _invalid(kind, "the reader stopped unexpectedly") from exc
+
+
+def probe(path: Path, kind: str) -> Probe:
+    """Cheap checks at upload time; raises BadFile when the file cannot be used.
+
+    PDF: readable, not encrypted, at most EXTRACTION_MAX_PAGES pages, some font
+    on some page (else it is a scan). DOCX: a valid zip with word/document.xml,
+    declared sizes within EXTRACTION_MAX_DOCX_UNCOMPRESSED, no zip bomb.
+    TXT: decodable. PDF and DOCX are opened in the isolated child
+    (timeout min(PROBE_TIMEOUT_S, EXTRACTION_PARSE_TIMEOUT_S)).
+    """
+    _check_kind(kind)
+    path = Path(path)
+    _check_size(path)
+    if kind == "txt":
+        if decode_text(path.read_bytes()) is None:
+            raise BadFile(
+                "unsupported_type", f"This file is not a text file. {_SUPPORTED}", status=415
+            )
+        return Probe(kind="txt", pages=None)
+    limits = _Limits.from_settings()
+    timeout = min(PROBE_TIMEOUT_S, limits.timeout)
+    func = _probe_pdf_child if kind == "pdf" else _probe_docx_child
+    return _isolated(func, path, kind, limits, timeout)
+
+
+def _probe_pdf_child(path: str, limits: _Limits) -> Probe:
+    import pypdf
+
+    with pypdf.apply_configuration(**PYPDF_LIMITS):
+        try:
+            reader = _open_pdf(path)
+            pages = _check_pdf(reader, limits)
+        except (BadFile, MemoryError):
+            raise
+        except Exception as exc:
+            raise _pdf_error(exc) from None
+    return Probe(kind="pdf", pages=pages)
+
+
+def _probe_docx_child(path: str, limits: _Limits) -> Probe:
+    _check_docx_zip(path, limits)
+    return Probe(kind="docx", pages=None)
+
+
+# ------------------------------------------------------------------ read
+
+
+def read_document(path: Path, kind: str) -> ReadResult:
+    """The document's text, read with every limit (see the module docstring).
+
+    PDF and DOCX are parsed in a forked child (EXTRACTION_PARSE_TIMEOUT_S,
+    EXTRACTION_PARSE_MEMORY_MB); TXT is only decoded, in this process. The
+    structural checks of `probe` are repeated, so a caller that skipped it is
+    still safe.
+    """
+    _check_kind(kind)
+    path = Path(path)
+    _check_size(path)
+    limits = _Limits.from_settings()
+    if kind == "txt":
+        text = decode_text(path.read_bytes())
+        if text is None:
+            raise BadFile(
+                "unsupported_type", f"This file is not a text file. {_SUPPORTED}", status=415
+            )
+        return _finish(text.removeprefix("\ufeff"), "txt", None, [], limits)
+    func = _read_pdf_child if kind == "pdf" else _read_docx_child
+    return _isolated(func, path, kind, limits, limits.timeout)
+
+
+_preloaded = False
+
+
+def _preload_parsers() -> None:
+    """Import the parsers in the parent once: the child starts warm, and never
+    imports (import locks held by another thread at fork time would hang it)."""
+    global _preloaded
+    if not _preloaded:
+        import docx  # noqa: F401
+        import pypdf  # noqa: F401
+
+        _preloaded = True
+
+
+# ------------------------------------------------------------------ PDF (child side)
+
+
+def _invalid(kind: str, detail: str) -> BadFile:
     if kind == "pdf":
-        import pypdf
+        return BadFile(
+            "invalid_pdf",
+            f"We could not read this PDF ({detail}). It may be damaged; "
+            "try exporting or printing it to a new PDF.",
+        )
+    return BadFile(
+        "invalid_docx",
+        f"We could not read this Word document ({detail}). It may be damaged; "
+        "try saving it again as .docx or exporting a PDF.",
+    )
 
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-        return ReadResult(text=text, kind=kind, pages=len(reader.pages))
-    if kind == "docx":
+
+def _too_complex(detail: str) -> BadFile:
+    return BadFile(
+        "file_too_complex",
+        f"This file is too complex to read ({detail}). "
+        "Try saving it again or exporting it as a simpler PDF.",
+    )
+
+
+def _pdf_error(exc: Exception) -> BadFile:
+    from pypdf.errors import LimitReachedError
+
+    if isinstance(exc, LimitReachedError):
+        return _too_complex("it exceeds our safety limits for PDF content")
+    if isinstance(exc, RecursionError):
+        return _too_complex("its structure is nested too deeply")
+    return _invalid("pdf", "its structure is broken")
+
+
+def _open_pdf(path: str):
+    import pypdf
+
+    reader = pypdf.PdfReader(path, strict=False)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")  # owner-password-only "protection"
+        except Exception:  # unsupported algorithm (AES needs an extra package)
+            opened = 0
+        if not opened:
+            raise BadFile(
+                "encrypted_pdf",
+                "This PDF is password-protected. Please remove the password "
+                "(or print it to a new PDF) and upload it again.",
+            )
+    return reader
+
+
+def _check_pdf(reader, limits: _Limits) -> int:
+    pages = len(reader.pages)
+    if pages == 0:
+        raise _invalid("pdf", "it has no pages")
+    if pages > limits.max_pages:
+        raise BadFile(
+            "too_many_pages",
+            f"This PDF has {pages} pages; we read CVs of at most {limits.max_pages} pages.",
+        )
+    if not any(_has_fonts(page) for page in reader.pages):
+        raise _no_text_layer()
+    return pages
+
+
+def _no_text_layer() -> BadFile:
+    return BadFile(
+        "no_text_layer",
+        "This PDF has no text layer: it looks like a scan or a photo of a CV. "
+        "Scanned CVs are not supported yet; please upload a PDF exported from "
+        "your word processor, a .docx or a text file.",
+    )
+
+
+def _has_fonts(node, depth: int = 0) -> bool:
+    """Whether a page (or form XObject) declares any font, in it or its forms."""
+    try:
+        resources = node.get("/Resources")
+        resources = resources.get_object() if resources is not None else None
+        if not resources:
+            return False
+        fonts = resources.get("/Font")
+        if fonts is not None and len(fonts.get_object()) > 0:
+            return True
+        if depth >= 3:
+            return False
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            return False
+        for i, ref in enumerate(xobjects.get_object().values()):
+            if i >= 50:
+                break
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Form" and _has_fonts(xobject, depth + 1):
+                return True
+    except MemoryError:
+        raise
+    except Exception:  # a broken resource dictionary: no font found here
+        return False
+    return False
+
+
+def _read_pdf_child(path: str, limits: _Limits) -> ReadResult:
+    import pypdf
+
+    with pypdf.apply_configuration(**PYPDF_LIMITS):
+        try:
+            reader = _open_pdf(path)
+            pages = _check_pdf(reader, limits)
+        except (BadFile, MemoryError):
+            raise
+        except Exception as exc:
+            raise _pdf_error(exc) from None
+        texts: list[str] = []
+        empty: list[int] = []
+        failed: list[int] = []
+        length = 0
+        for number, page in enumerate(reader.pages, start=1):
+            if length > limits.max_text_chars:
+                break  # the rest would be cut anyway
+            try:
+                text = pdf_page_text(page)
+            except MemoryError:
+                raise
+            except Exception as exc:
+                error = _pdf_error(exc)
+                if error.code == "file_too_complex":
+                    raise error from None
+                failed.append(number)
+                continue
+            if text.strip():
+                texts.append(text)
+                length += len(text)
+            else:
+                empty.append(number)
+    warnings: list[str] = []
+    if failed and not texts:
+        raise _invalid("pdf", "its pages cannot be read")
+    if failed:
+        warnings.append(f"Some pages could not be read and were skipped: {_page_list(failed)}.")
+    if empty and texts:
+        warnings.append(
+            f"Some pages have no text (they may be scanned images) and were skipped: "
+            f"{_page_list(empty)}."
+        )
+    return _finish("\n\n".join(texts), "pdf", pages, warnings, limits)
+
+
+def _page_list(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
+
+
+def pdf_page_text(page) -> str:
+    """One page's text in reading order, one line per visual line.
+
+    pypdf's plain extraction follows the content stream. Browsers and some
+    word processors paint in an order of their own (a job's title after its
+    description, the name after the contact block), so the lines pypdf
+    produces are regrouped into blocks and the blocks put in reading order by
+    position (`order_lines_by_position`). Pages with rotated or skewed text
+    keep pypdf's order.
+    """
+    chunks: list[tuple[str, tuple[float, ...], float]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text:
+            chunks.append((text, _matrix_product(tm, cm), float(size or 0)))
+
+    plain = page.extract_text(extraction_mode="plain", visitor_text=visit)
+    lines = _positioned_lines(chunks)
+    if lines is None:
+        return plain
+    return "\n".join(order_lines_by_position(lines))
+
+
+def _matrix_product(m, n) -> tuple[float, ...]:
+    a, b, c, d, e, f = (float(v) for v in m)
+    a2, b2, c2, d2, e2, f2 = (float(v) for v in n)
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
+def _positioned_lines(chunks) -> list[tuple[str, float, float, float]] | None:
+    """pypdf's output lines as (text, x, y, height) of their first chunk; None
+    when some text is not upright (rotated pages keep the plain order)."""
+    lines: list[list] = []
+    current: list | None = None
+    for text, m, size in chunks:
+        upright = m[0] > 0 and m[3] > 0 and abs(m[1]) <= 1e-3 * m[0] and abs(m[2]) <= 1e-3 * m[3]
+        if not upright and text.strip():
+            return None
+        height = max(abs(size * m[3]), 1.0)
+        for i, part in enumerate(text.split("\n")):
+            if i:
+                current = None
+            if not part:
+                continue
+            if current is None:
+                if not part.strip():
+                    continue
+                current = [part, m[4], m[5], height]
+                lines.append(current)
+            else:
+                current[0] += part
+    return [(t, x, y, h) for t, x, y, h in lines if t.strip()]
+
+
+def order_lines_by_position(
+    lines: list[tuple[str, float, float, float]],
+    *,
+    block_gap: float = 2.0,
+    same_top: float = 1.0,
+) -> list[str]:
+    """Lines (text, x, baseline y, height) in content-stream order -> reading order.
+
+    Consecutive lines going down the page without a gap of more than
+    `block_gap` line heights form a block (kept in stream order); blocks are
+    ordered top to bottom, and blocks whose tops are within `same_top` line
+    heights of each other left to right (a date column beside a title, a
+    section label beside its content).
+    """
+    blocks: list[dict] = []
+    previous: tuple[float, float, float] | None = None
+    for text, x, y, height in lines:
+        new_block = previous is None
+        if previous is not None:
+            px, py, ph = previous
+            h = max(height, ph)
+            same_row = abs(y - py) <= 0.5 * h
+            new_block = y > py + 0.5 * h or py - y > block_gap * h or (same_row and x < px)
+        if new_block:
+            blocks.append({"top": y, "x": x, "h": height, "lines": []})
+        blocks[-1]["lines"].append(text.strip())
+        previous = (x, y, height)
+    blocks.sort(key=lambda block: -block["top"])
+    ordered: list[str] = []
+    i = 0
+    while i < len(blocks):
+        j = i + 1
+        while j < len(blocks) and blocks[i]["top"] - blocks[j]["top"] <= same_top * blocks[i]["h"]:
+            j += 1
+        for block in sorted(blocks[i:j], key=lambda block: block["x"]):
+            ordered.extend(block["lines"])
+        i = j
+    return ordered
+
+
+# ------------------------------------------------------------------ DOCX (child side)
+
+
+def _check_docx_zip(path: str, limits: _Limits) -> None:
+    """Zip-level checks before any XML is parsed: members, sizes, ratios."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (MemoryError, BadFile):
+        raise
+    except Exception:
+        raise _invalid("docx", "it is not a valid ZIP archive") from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise _docx_too_large(f"it has {len(infos)} internal parts")
+    if not any(info.filename == "word/document.xml" for info in infos):
+        raise _invalid("docx", "it has no document body")
+    total = sum(info.file_size for info in infos)
+    if total > limits.max_docx_uncompressed:
+        raise _docx_too_large(
+            f"it unpacks to {_human_size(total)}, "
+            f"more than the {_human_size(limits.max_docx_uncompressed)} we allow"
+        )
+    for info in infos:
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise _docx_too_large("one of its parts is compressed suspiciously well")
+        if info.flag_bits & 0x1:
+            raise _invalid("docx", "parts of it are encrypted")
+
+
+def _docx_too_large(detail: str) -> BadFile:
+    return BadFile(
+        "docx_too_large",
+        f"This Word document is too large to read ({detail}). "
+        "Remove large images or embedded files, or export it as a PDF.",
+    )
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_BLOCK_CONTAINERS = {
+    _W + name
+    for name in ("body", "sdt", "sdtContent", "customXml", "txbxContent", "tc", "hdr", "ftr")
+}
+_MAX_DEPTH = 60
+
+
+def _read_docx_child(path: str, limits: _Limits) -> ReadResult:
+    _check_docx_zip(path, limits)
+    try:
         import docx
 
-        d = docx.Document(io.BytesIO(data))
-        return ReadResult(text="\n".join(p.text for p in d.paragraphs), kind=kind)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return ReadResult(text=text, kind=kind)
+        document = docx.Document(path)
+        headers, footers = [], []
+        for rel in document.part.rels.values():
+            kind = rel.reltype.rsplit("/", 1)[-1]
+            if kind in ("header", "footer") and not rel.is_external:
+                target = footers if kind == "footer" else headers
+                text = "\n".join(_docx_lines(rel.target_part.element))
+                if text.strip() and text not in target:
+                    target.append(text)
+        body = "\n".join(_docx_lines(document.element.body))
+    except (MemoryError, BadFile):
+        raise
+    except RecursionError:
+        raise _too_complex("its structure is nested too deeply") from None
+    except Exception as exc:
+        if "amplification" in str(exc):  # libxml2 refuses "billion laughs"
+            raise _too_complex("it defines XML entities that expand enormously") from None
+        raise _invalid("docx", "its content is broken") from None
+    text = "\n\n".join(part for part in (*headers, body, *footers) if part.strip())
+    return _finish(text, "docx", None, [], limits)
+
+
+def _docx_lines(container, depth: int = 0) -> list[str]:
+    """Paragraphs and tables of a block container, in document order."""
+    lines: list[str] = []
+    if depth > _MAX_DEPTH:
+        return lines
+    for child in container:
+        tag = child.tag
+        if not isinstance(tag, str):  # comments, processing instructions, entities
+            continue
+        if tag == _W + "p":
+            lines.extend(_paragraph_lines(child, depth))
+        elif tag == _W + "tbl":
+            lines.extend(_table_lines(child, depth))
+        elif tag in _BLOCK_CONTAINERS:
+            lines.extend(_docx_lines(child, depth + 1))
+    return lines
+
+
+def _table_lines(table, depth: int) -> list[str]:
+    """A row whose cells are all one line becomes one line (cells joined by a
+    tab); otherwise each cell's lines follow one another."""
+    lines: list[str] = []
+    for row in _children(table, _W + "tr", depth):
+        cells = [_docx_lines(cell, depth + 1) for cell in _children(row, _W + "tc", depth)]
+        cells = [[line for line in cell if line.strip()] for cell in cells]
+        cells = [cell for cell in cells if cell]
+        if cells and all(len(cell) == 1 for cell in cells):
+            lines.append("\t".join(cell[0] for cell in cells))
+        else:
+            for cell in cells:
+                lines.extend(cell)
+    return lines
+
+
+def _children(node, tag: str, depth: int):
+    """Children of `node` with `tag`, also when wrapped in content controls."""
+    for child in node:
+        if child.tag == tag:
+            yield child
+        elif child.tag in _BLOCK_CONTAINERS and depth < _MAX_DEPTH:
+            yield from _children(child, tag, depth + 1)
+
+
+def _paragraph_lines(paragraph, depth: int) -> list[str]:
+    """A paragraph's visible text; text boxes inside it follow as lines of their own."""
+    parts: list[str] = []
+    boxes: list[str] = []
+    _inline_text(paragraph, parts, boxes, depth)
+    return [*"".join(parts).split("\n"), *boxes]
+
+
+def _inline_text(node, parts: list[str], boxes: list[str], depth: int) -> None:
+    for child in node:
+        tag = child.tag
+        if not isinstance(tag, str):  # comments, processing instructions, entities
+            continue
+        if tag == _W + "t":
+            parts.append(child.text or "")
+            # An unresolved entity reference (resolve_entities=False) is a child
+            # node: keep the text after it, never anything it points to.
+            parts.extend(sub.tail or "" for sub in child)
+        elif tag == _W + "tab":
+            parts.append("\t")
+        elif tag in (_W + "br", _W + "cr"):
+            parts.append("\n")
+        elif tag == _W + "noBreakHyphen":
+            parts.append("-")
+        elif tag == _W + "txbxContent":
+            boxes.extend(_docx_lines(child, depth + 1))
+        elif tag == _MC_FALLBACK:  # the same content again, for old readers
+            continue
+        elif depth < _MAX_DEPTH:
+            _inline_text(child, parts, boxes, depth + 1)
+
+
+# ------------------------------------------------------------------ finishing
+
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+_DROP_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe]")
+_TRAILING_SPACE = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n{3,}")
+# Characters PDF fonts often produce instead of the plain ones: ligatures
+# (ﬁ), Kangxi radicals instead of CJK ideographs, exotic spaces.
+_COMPATIBILITY = re.compile(r"[\ufb00-\ufb06\u2e80-\u2fdf\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def normalise_text(text: str) -> str:
+    """Newlines to \\n, control characters dropped, NFC, trailing spaces and runs
+    of blank lines removed; ligatures and CJK radicals replaced (NFKC for those
+    characters only)."""
+    text = _NEWLINES.sub("\n", text)
+    text = _DROP_CHARS.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = _TRAILING_SPACE.sub("", text)
+    text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip("\n ")
+
+
+def _finish(
+    text: str, kind: str, pages: int | None, warnings: list[str], limits: _Limits
+) -> ReadResult:
+    text = normalise_text(text)
+    if not text.strip():
+        if kind == "pdf":
+            raise _no_text_layer()
+        raise BadFile("empty_document", "This document contains no text.")
+    truncated = False
+    limit = limits.max_text_chars
+    if len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)
+        if cut < limit * 0.9:
+            cut = limit
+        text = text[:cut].rstrip()
+        truncated = True
+        warnings = [
+            *warnings,
+            f"This document is very long: only its first {limit:,} characters were read.",
+        ]
+    return ReadResult(text=text, kind=kind, pages=pages, warnings=warnings, truncated=truncated)

@@ -21,12 +21,19 @@ def run_job(job: ExtractionJob) -> str:
     entry = CacheEntry.lookup(job.cache_key)
     if entry is not None:
         # Another job finished the same file meanwhile.
-        queue.succeed(job, result=entry.result, warnings=entry.warnings,
-                      extractor_used=entry.extractor, model=entry.model, cached=True)
+        queue.succeed(
+            job,
+            result=entry.result,
+            warnings=entry.warnings,
+            extractor_used=entry.extractor,
+            model=entry.model,
+            cached=True,
+        )
         return "cached"
     try:
-        result = pipeline.run(job.document.path, job.document.kind, job.extractor,
-                              deadline=deadline)
+        result = pipeline.run(
+            job.document.path, job.document.kind, job.extractor, deadline=deadline
+        )
     except ExtractionError as exc:
         if exc.user_fault:
             queue.fail(job, exc.code, exc.message, user_fault=True)
@@ -40,15 +47,25 @@ def run_job(job: ExtractionJob) -> str:
     outcome = result.outcome
     if result.cacheable:
         CacheEntry.store(
-            sha256=job.document.sha256, fingerprint=job.fingerprint,
-            extractor=outcome.extractor, model=outcome.model, result=result.resume,
-            warnings=result.warnings, size_bytes=result.size_bytes,
+            sha256=job.document.sha256,
+            fingerprint=job.fingerprint,
+            extractor=outcome.extractor,
+            model=outcome.model,
+            result=result.resume,
+            warnings=result.warnings,
+            size_bytes=result.size_bytes,
         )
     duration_ms = int((time.monotonic() - started) * 1000)
     queue.succeed(
-        job, result=result.resume, warnings=result.warnings, extractor_used=outcome.extractor,
-        model=outcome.model, input_tokens=outcome.input_tokens,
-        output_tokens=outcome.output_tokens, cost_usd=outcome.cost_usd,
-        ratelimit=outcome.ratelimit, duration_ms=duration_ms,
+        job,
+        result=result.resume,
+        warnings=result.warnings,
+        extractor_used=outcome.extractor,
+        model=outcome.model,
+        input_tokens=outcome.input_tokens,
+        output_tokens=outcome.output_tokens,
+        cost_usd=outcome.cost_usd,
+        ratelimit=outcome.ratelimit,
+        duration_ms=duration_ms,
     )
     return "succeeded"

@@ -69,8 +69,11 @@ class ExtractionJobSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_started_at(self, job: ExtractionJob):
-        return serializers.DateTimeField().to_representation(job.leader.started_at) \
-            if job.leader.started_at else None
+        return (
+            serializers.DateTimeField().to_representation(job.leader.started_at)
+            if job.leader.started_at
+            else None
+        )
 
 
 class UploadSerializer(serializers.Serializer):

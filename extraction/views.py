@@ -38,15 +38,18 @@ def upload(request):
         return render(request, "extraction/upload.html", context)
     try:
         job = intake.accept(
-            request.FILES.get("file"), owner=request.user,
-            client=getattr(request, "client_bucket", ""), via="web",
+            request.FILES.get("file"),
+            owner=request.user,
+            client=getattr(request, "client_bucket", ""),
+            via="web",
         )
     except ExtractionError as exc:
         context["error"] = exc.message
         return render(request, "extraction/upload.html", context, status=exc.status)
     except queue.QueueFull as exc:
-        response = render(request, "extraction/queue_full.html",
-                          {"retry_after": exc.retry_after}, status=503)
+        response = render(
+            request, "extraction/queue_full.html", {"retry_after": exc.retry_after}, status=503
+        )
         response["Retry-After"] = str(exc.retry_after)
         return response
     return redirect("extraction:job", pk=job.pk)
@@ -64,13 +67,17 @@ def job_detail(request, pk):
     job = _job_for(request, pk)
     place = queue.place_of(job)
     status = job.joined_to.state if job.joined_to_id and not job.is_finished else job.state
-    return render(request, "extraction/job.html", {
-        "job": job,
-        "status": status,
-        "place": place,
-        "resume": job.result if job.state == JobState.SUCCEEDED else None,
-        "limits": _limits(),
-    })
+    return render(
+        request,
+        "extraction/job.html",
+        {
+            "job": job,
+            "status": status,
+            "place": place,
+            "resume": job.result if job.state == JobState.SUCCEEDED else None,
+            "limits": _limits(),
+        },
+    )
 
 
 def job_resume_json(request, pk):

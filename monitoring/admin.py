@@ -5,8 +5,7 @@ from .models import AuditLog
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "category", "action", "actor", "ip", "object_type",
-                    "object_id")
+    list_display = ("created_at", "category", "action", "actor", "ip", "object_type", "object_id")
     list_filter = ("category", "action", "created_at")
     search_fields = ("action", "object_id", "actor__username", "ip")
     date_hierarchy = "created_at"

@@ -103,7 +103,12 @@ class ChunkedBodyLimiter:
             limit_mb = settings.MAX_REQUEST_SIZE / (1024 * 1024)
             body = render_to_string("errors/413.html", {"limit_mb": f"{limit_mb:.1f}"}).encode()
             ctype = "text/html; charset=utf-8"
-        start_response("413 Content Too Large", [
-            ("Content-Type", ctype), ("Content-Length", str(len(body))), ("Connection", "close"),
-        ])
+        start_response(
+            "413 Content Too Large",
+            [
+                ("Content-Type", ctype),
+                ("Content-Length", str(len(body))),
+                ("Connection", "close"),
+            ],
+        )
         return [body]

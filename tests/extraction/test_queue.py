@@ -17,16 +17,18 @@ pytestmark = pytest.mark.django_db
 def make_doc(sha: str = "a" * 64) -> Document:
     import uuid
 
-    return Document.objects.create(sha256=sha, kind="txt", size=10,
-                                   storage_name=f"{uuid.uuid4().hex}.txt")
+    return Document.objects.create(
+        sha256=sha, kind="txt", size=10, storage_name=f"{uuid.uuid4().hex}.txt"
+    )
 
 
 def enqueue(sha: str | None = None, priority: int = Priority.NEW, **kw) -> ExtractionJob:
     import uuid
 
     sha = sha or uuid.uuid4().hex * 2
-    return queue.enqueue(make_doc(sha), extractor="local", fingerprint="fp", priority=priority,
-                         **kw)
+    return queue.enqueue(
+        make_doc(sha), extractor="local", fingerprint="fp", priority=priority, **kw
+    )
 
 
 def test_jobs_run_in_priority_then_arrival_order():
@@ -51,7 +53,8 @@ def test_eta_comes_from_recent_real_durations():
     for ms in (4000, 6000, 8000):
         job = enqueue()
         ExtractionJob.objects.filter(pk=job.pk).update(
-            state=JobState.SUCCEEDED, duration_ms=ms, finished_at=timezone.now())
+            state=JobState.SUCCEEDED, duration_ms=ms, finished_at=timezone.now()
+        )
     assert queue.typical_duration() == 6.0
 
 
@@ -76,8 +79,15 @@ def test_queue_depth_limit_refuses_with_retry_after(settings):
 
 def test_a_cache_hit_finishes_at_once_and_does_not_queue(settings):
     settings.EXTRACTION_MAX_QUEUE_DEPTH = 0  # even a full queue does not refuse a hit
-    CacheEntry.store(sha256="c" * 64, fingerprint="fp", extractor="local", model="",
-                     result={"basics": {"name": "Ada"}}, warnings=[], size_bytes=10)
+    CacheEntry.store(
+        sha256="c" * 64,
+        fingerprint="fp",
+        extractor="local",
+        model="",
+        result={"basics": {"name": "Ada"}},
+        warnings=[],
+        size_bytes=10,
+    )
     job = enqueue(sha="c" * 64)
     assert job.state == JobState.SUCCEEDED and job.cached
     assert job.result == {"basics": {"name": "Ada"}}
@@ -85,15 +95,29 @@ def test_a_cache_hit_finishes_at_once_and_does_not_queue(settings):
 
 
 def test_a_changed_fingerprint_misses_the_cache():
-    CacheEntry.store(sha256="c" * 64, fingerprint="old", extractor="local", model="",
-                     result={"basics": {"name": "Ada"}}, warnings=[], size_bytes=10)
+    CacheEntry.store(
+        sha256="c" * 64,
+        fingerprint="old",
+        extractor="local",
+        model="",
+        result={"basics": {"name": "Ada"}},
+        warnings=[],
+        size_bytes=10,
+    )
     job = enqueue(sha="c" * 64)
     assert job.state == JobState.QUEUED
 
 
 def test_an_expired_cache_entry_misses():
-    CacheEntry.store(sha256="c" * 64, fingerprint="fp", extractor="local", model="",
-                     result={}, warnings=[], size_bytes=1)
+    CacheEntry.store(
+        sha256="c" * 64,
+        fingerprint="fp",
+        extractor="local",
+        model="",
+        result={},
+        warnings=[],
+        size_bytes=1,
+    )
     with time_machine.travel(timezone.now() + timedelta(days=31)):
         assert enqueue(sha="c" * 64).state == JobState.QUEUED
 
@@ -164,8 +188,9 @@ def test_a_stale_worker_cannot_finish_a_job_it_lost():
     ExtractionJob.objects.filter(pk=stale.pk).update(state=JobState.QUEUED, lease_token=None)
     fresh = queue.claim_next("w2")
     assert not queue.succeed(stale, result={}, warnings=[], extractor_used="local")
-    assert queue.succeed(fresh, result={"basics": {"name": "X"}}, warnings=[],
-                         extractor_used="local")
+    assert queue.succeed(
+        fresh, result={"basics": {"name": "X"}}, warnings=[], extractor_used="local"
+    )
     fresh.refresh_from_db()
     assert fresh.result == {"basics": {"name": "X"}}
 
@@ -195,3 +220,16 @@ def test_transitions_are_audited():
     queue.succeed(job, result={}, warnings=[], extractor_used="local")
     actions = list(AuditLog.objects.filter(object_id=str(job.pk)).values_list("action", flat=True))
     assert set(actions) >= {"extraction.queued", "extraction.started", "extraction.succeeded"}
+
+
+def test_watchdog_hands_a_requeued_job_to_a_worker_at_once(settings, monkeypatch):
+    settings.EXTRACTION_RETRY_BACKOFF_S = 0
+    sent = []
+    monkeypatch.setattr(queue, "submit_token", lambda: sent.append(1))
+    enqueue()
+    queue.claim_next("dead-worker")
+    with time_machine.travel(
+        timezone.now() + timedelta(seconds=settings.EXTRACTION_LEASE_S + 1), tick=True
+    ):
+        assert queue.watchdog() == {"requeued": 1, "failed": 0, "dispatched": 1}
+    assert sent == [1]

@@ -214,9 +214,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.rstrip("/") == "/_fake/stats":
             fake = self.server.fake
-            self._send(200, {"calls": fake.calls, "connections": fake.connections,
-                             "max_in_flight": fake.max_in_flight,
-                             "user_messages": [fake._user_text(b) for b in fake.requests]}, {})
+            self._send(
+                200,
+                {
+                    "calls": fake.calls,
+                    "connections": fake.connections,
+                    "max_in_flight": fake.max_in_flight,
+                    "user_messages": [fake._user_text(b) for b in fake.requests],
+                },
+                {},
+            )
         else:
             self._send(404, {"type": "error", "error": {"type": "not_found_error"}}, {})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -22,10 +23,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to the CV file.")
-        parser.add_argument("--extractor", choices=["local", "claude"], default=None,
-                            help="Extractor to use (default: EXTRACTOR setting).")
-        parser.add_argument("--no-cache", action="store_true",
-                            help="Neither read nor fill the extraction cache.")
+        parser.add_argument(
+            "--extractor",
+            choices=["local", "claude"],
+            default=None,
+            help="Extractor to use (default: EXTRACTOR setting).",
+        )
+        parser.add_argument(
+            "--no-cache", action="store_true", help="Neither read nor fill the extraction cache."
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -63,10 +69,13 @@ def _cache_lookup(key: str):
 
 
 def _cache_store(sha: str, fingerprint: str, result) -> None:
-    try:
-        CacheEntry.store(sha256=sha, fingerprint=fingerprint,
-                         extractor=result.outcome.extractor, model=result.outcome.model,
-                         result=result.resume, warnings=result.warnings,
-                         size_bytes=result.size_bytes)
-    except DatabaseError:
-        pass
+    with contextlib.suppress(DatabaseError):
+        CacheEntry.store(
+            sha256=sha,
+            fingerprint=fingerprint,
+            extractor=result.outcome.extractor,
+            model=result.outcome.model,
+            result=result.resume,
+            warnings=result.warnings,
+            size_bytes=result.size_bytes,
+        )

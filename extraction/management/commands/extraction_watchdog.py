@@ -11,8 +11,9 @@ class Command(BaseCommand):
     help = "Run the extraction queue watchdog once (it also runs every minute)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Only say what would be requeued.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Only say what would be requeued."
+        )
 
     def handle(self, *args, **options):
         if options["dry_run"]:

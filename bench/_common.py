@@ -1,0 +1,40 @@
+"""Shared set-up of the benchmark scripts: Django, the samples folder, the manifest."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SAMPLES = REPO.parent / "shared" / "cv-samples"
+
+
+def setup_django() -> None:
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cv2web.settings")
+    import django
+
+    django.setup()
+
+
+def documents(samples: Path) -> list[tuple[Path, str]]:
+    """(path, kind) of every document the manifest lists; kind from the extension."""
+    with open(samples / "manifest.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for row in rows:
+        path = samples / row["file"]
+        out.append((path, path.suffix.lower().lstrip(".")))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return 0.0
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    return s[k]

@@ -1,0 +1,49 @@
+"""Input clean-up shared by the rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DROP = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff"
+    r"\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd]"
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BULLET = re.compile(r"^[\s•·▪◦●○■□►▸‣\-–—*>]+\s*")
+_HTML_TAG = re.compile(r"</?(?:strong|b|i|em|u|br|p|span|a)\b[^>]*>", re.IGNORECASE)
+
+
+def prepare(text: str) -> list[str]:
+    """Return the document's non-empty lines, cleaned and NFKC-normalised.
+
+    NFKC folds the compatibility forms PDF renderers produce (CJK radicals,
+    full-width letters, ligatures); icon glyphs of private-use areas, NULs and
+    other control characters are removed.
+    """
+    text = unicodedata.normalize("NFKC", text or "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _DROP.sub("", text)
+    lines = []
+    for raw in text.split("\n"):
+        line = _SPACES.sub(" ", raw).strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def strip_bullet(line: str) -> str:
+    return _BULLET.sub("", line).strip()
+
+
+def strip_html(line: str) -> str:
+    return _HTML_TAG.sub("", line)
+
+
+def squash(line: str) -> str:
+    """Lower-case without spaces or punctuation: "W ORK  E XPERIENCE" -> "workexperience"."""
+    return re.sub(r"[\s:：.·|/&_\-–—]+", "", line).casefold()
+
+
+def has_cjk(s: str) -> bool:
+    return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in s)

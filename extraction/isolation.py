@@ -1,0 +1,404 @@
+"""Run a function in a forked child process under a time and a memory limit.
+
+`run_isolated(func, *args, timeout=..., memory_mb=...)` forks (plain
+`os.fork`, not multiprocessing: django-q2 workers are daemonic processes and
+multiprocessing refuses to start children from them). The child:
+
+- limits its address space to its size at the fork plus `memory_mb`
+  (RLIMIT_AS), its CPU time to the timeout plus a margin (RLIMIT_CPU, a
+  backstop), and disables core dumps;
+- silences logging, warnings and faulthandler, so no parent log handler
+  (files, database, error trackers) runs in it, and resets the parent's
+  signal handlers;
+- never touches the parent's database connections or open files; it leaves
+  through `os._exit`, so no atexit hook, finaliser or buffered stream of the
+  parent runs in it;
+- runs `func(*args, **kwargs)` and sends the pickled outcome (the result, or
+  the exception raised) through a pipe.
+
+The parent reads the pipe until a deadline, kills the child with SIGKILL when
+the deadline passes, and always reaps it (no zombies, no fd leaks).
+
+Outcomes in the parent:
+
+- the function's result, or the very exception it raised (re-created in the
+  parent, `ExtractionError` subclasses included);
+- `IsolatedTimeout` (code "parse_timeout") past the deadline or the CPU limit;
+- `IsolatedMemoryError` (code "file_too_complex") when the child hit its
+  memory limit (MemoryError, or a death caused by it);
+- `IsolatedCrash` (code "parse_crashed") when the child died otherwise
+  (signal, unexpected exit) or its outcome could not be sent back.
+
+All three are `BadFile`s, so a caller that does nothing special still gets an
+error with a machine code and a sentence for a person. Nothing here reads
+Django settings: the limits are arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import gc
+import logging
+import math
+import os
+import pickle
+import resource
+import select
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .errors import BadFile
+
+T = TypeVar("T")
+
+MiB = 1024 * 1024
+# The parent never reads more than this from a child (a runaway child cannot
+# make the parent allocate without bound).
+DEFAULT_MAX_RESULT_BYTES = 64 * MiB
+# Extra CPU seconds before RLIMIT_CPU kills a child the wall-clock deadline
+# somehow missed.
+CPU_LIMIT_MARGIN_S = 2
+# Exit codes the child uses when it cannot send its outcome through the pipe.
+_EXIT_SEND_FAILED = 70
+_EXIT_OUT_OF_MEMORY = 71
+_fork_lock = threading.Lock()
+
+
+class IsolationError(BadFile):
+    """The isolated child did not return an outcome."""
+
+
+class IsolatedTimeout(IsolationError):
+    """The child was still running at the deadline (or used up its CPU limit).
+
+    `cpu_seconds` is the CPU time the child used: close to the timeout when the
+    work itself was too long (`user_fault` True), small when the machine was
+    too busy to run it (`user_fault` False, worth retrying later).
+    """
+
+    def __init__(self, timeout: float, cpu_seconds: float) -> None:
+        user_fault = cpu_seconds >= 0.5 * timeout
+        if user_fault:
+            message = (
+                "We could not read this file in time. It may be damaged or unusually "
+                "complex; try saving it again or exporting it as a simpler PDF."
+            )
+        else:
+            message = (
+                "We could not read this file in time: the server is very busy. "
+                "Please try again in a few minutes."
+            )
+        super().__init__(
+            "parse_timeout", message, status=400 if user_fault else 503, user_fault=user_fault
+        )
+        self.timeout = timeout
+        self.cpu_seconds = cpu_seconds
+
+
+class IsolatedMemoryError(IsolationError):
+    """The child ran out of its memory allowance."""
+
+    def __init__(self, memory_mb: int) -> None:
+        super().__init__(
+            "file_too_complex",
+            "This file is too complex to read: it needs more memory than we allow "
+            "for one document. Try saving it again or exporting it as a simpler PDF.",
+        )
+        self.memory_mb = memory_mb
+
+
+class IsolatedCrash(IsolationError):
+    """The child died without sending an outcome (signal or unexpected exit)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "parse_crashed",
+            "We could not read this file: the reader stopped unexpectedly. "
+            "The file may be damaged; try saving it again.",
+        )
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.detail})"
+
+
+# ---------------------------------------------------------------- child side
+
+
+def _vm_size_bytes() -> int:
+    """This process's current virtual memory size (VmSize), 0 if unknown."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _lower_limit(which: int, value: int) -> None:
+    """Set both soft and hard limit to `value` (or keep a lower hard limit)."""
+    _, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY and hard < value:
+        value = hard
+    resource.setrlimit(which, (value, value))
+
+
+def _prepare_child(timeout: float, memory_mb: int) -> None:
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    logging.disable(logging.CRITICAL)
+    warnings.simplefilter("ignore")
+    faulthandler.disable()  # a crash is reported by the parent, not dumped on stderr
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # Soft limit: SIGXCPU; one second later the hard limit: SIGKILL.
+    cpu = int(math.ceil(timeout)) + CPU_LIMIT_MARGIN_S
+    _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if cpu_hard == resource.RLIM_INFINITY or cpu_hard > cpu + 1:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    # RLIMIT_AS counts the whole address space, including what was inherited
+    # from the parent (a Django process may already map hundreds of MB), so
+    # the allowance is on top of the current size.
+    _lower_limit(resource.RLIMIT_AS, _vm_size_bytes() + memory_mb * MiB)
+
+
+def _encode_outcome(ok: bool, value: Any) -> bytes:
+    if ok:
+        return pickle.dumps(("ok", value), protocol=pickle.HIGHEST_PROTOCOL)
+    exc = value
+    if isinstance(exc, MemoryError):
+        return pickle.dumps(("memory", None))
+    # Exceptions are sent as (class, args, __dict__) and re-created with
+    # __new__: this works for classes whose __init__ takes other arguments
+    # than `args` (ExtractionError takes keyword-only ones).
+    try:
+        payload = ("exc", (type(exc), exc.args, dict(getattr(exc, "__dict__", {}))))
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # noqa: S301 - our own bytes; proves the parent can load them
+        return data
+    except MemoryError:
+        raise
+    except Exception:
+        summary = f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"[:2000]
+        return pickle.dumps(("unpicklable", summary))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _child_main(write_fd: int, func: Callable[..., Any], args, kwargs, timeout, memory_mb):
+    code = _EXIT_SEND_FAILED
+    try:
+        try:
+            # Objects inherited from the parent are never collected here: keep
+            # the collector from walking (and so copying) every inherited page.
+            gc.freeze()
+            _prepare_child(timeout, memory_mb)
+            outcome = _encode_outcome(True, func(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            outcome = _encode_outcome(False, exc)
+        _write_all(write_fd, outcome)
+        code = 0
+    except MemoryError:
+        code = _EXIT_OUT_OF_MEMORY
+    except BaseException:  # noqa: BLE001, S110 - nothing to report it to
+        pass
+    finally:
+        os._exit(code)
+
+
+# --------------------------------------------------------------- parent side
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _reap(pid: int, *, block: bool) -> tuple[int | None, float]:
+    """Wait for the child; return (raw wait status, CPU seconds used).
+
+    The status is None when not blocking and the child is still running, -1
+    when it cannot be known (the host ignores SIGCHLD, so the kernel reaped it).
+    """
+    try:
+        reaped, status, usage = os.wait4(pid, 0 if block else os.WNOHANG)
+    except ChildProcessError:  # SIGCHLD ignored by the host: reaped by the kernel
+        return -1, 0.0
+    if reaped == 0:
+        return None, 0.0
+    return status, usage.ru_utime + usage.ru_stime
+
+
+def _reap_soon(pid: int, grace: float) -> tuple[int, float]:
+    """The child closed its pipe, so it is exiting: wait up to `grace`, then kill it."""
+    status, cpu = _reap(pid, block=False)
+    if status is not None:
+        return status, cpu
+    deadline = time.monotonic() + grace
+    try:
+        pidfd = os.pidfd_open(pid)  # readable once the child has exited
+    except (AttributeError, OSError):
+        pidfd = None
+    if pidfd is not None:
+        try:
+            select.select([pidfd], [], [], grace)
+        finally:
+            os.close(pidfd)
+    pause = 0.0005
+    while True:
+        status, cpu = _reap(pid, block=False)
+        if status is not None:
+            return status, cpu
+        if time.monotonic() >= deadline:
+            _kill(pid)
+            status, cpu = _reap(pid, block=True)
+            return (-1 if status is None else status), cpu
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+def _describe(status: int) -> str:
+    if status == -1:
+        return "exit status unknown"
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = str(signum)
+        return f"killed by signal {name}"
+    if os.WIFEXITED(status):
+        return f"exited with status {os.WEXITSTATUS(status)}"
+    return f"wait status {status}"
+
+
+def _decode_outcome(data: bytes) -> tuple[str, Any]:
+    kind, value = pickle.loads(data)  # noqa: S301 - written by our own forked child
+    if kind == "exc":
+        cls, args, state = value
+        exc = cls.__new__(cls)
+        exc.args = args
+        exc.__dict__.update(state)
+        return "raise", exc
+    return kind, value
+
+
+def run_isolated(
+    func: Callable[..., T],
+    *args: Any,
+    timeout: float,
+    memory_mb: int,
+    max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+    **kwargs: Any,
+) -> T:
+    """Run `func(*args, **kwargs)` in a forked child and return its result.
+
+    `timeout` is wall-clock seconds; `memory_mb` is the address space the
+    child may add to what it inherits. The result and any exception raised by
+    `func` must be picklable (an exception that is not comes back as
+    `IsolatedCrash`). See the module docstring for the outcomes.
+
+    Linux only (RLIMIT_AS, /proc). Safe to call from several threads: pipe
+    creation and fork are serialised so that no child inherits the write end
+    of another call's pipe (which would hold that call open until it exits).
+    """
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")
+    if memory_mb <= 0:
+        raise ValueError("memory_mb must be positive")
+    deadline = time.monotonic() + timeout
+    with _fork_lock:
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise IsolationError(
+                "parser_unavailable",
+                "The server is too busy to read this file right now. Please try again shortly.",
+                status=503,
+                user_fault=False,
+            ) from exc
+        if pid == 0:  # pragma: no cover - the child never returns
+            os.close(read_fd)
+            _child_main(write_fd, func, args, kwargs, timeout, memory_mb)
+        os.close(write_fd)
+
+    chunks: list[bytes] = []
+    received = 0
+    timed_out = too_big = finished = False
+    try:
+        poller = select.poll()
+        poller.register(read_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if not poller.poll(max(1, math.ceil(remaining * 1000))):
+                continue
+            chunk = os.read(read_fd, 1024 * 1024)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            received += len(chunk)
+            if received > max_result_bytes:
+                too_big = True
+                break
+        finished = not (timed_out or too_big)
+    finally:
+        os.close(read_fd)
+        if finished:
+            status, cpu = _reap_soon(pid, grace=1.0)
+        else:  # timeout, oversized outcome, or an exception (KeyboardInterrupt...) here
+            _kill(pid)
+            status, cpu = _reap(pid, block=True)
+            status = -1 if status is None else status
+
+    if timed_out:
+        raise IsolatedTimeout(timeout, cpu)
+    if too_big:
+        raise IsolatedCrash(f"outcome larger than {max_result_bytes} bytes")
+    data = b"".join(chunks)
+    outcome: tuple[str, Any] | None = None
+    if data:
+        try:
+            outcome = _decode_outcome(data)
+        except Exception:  # partial or unreadable: decided by the exit status below
+            outcome = None
+    if outcome is None:
+        raise _error_from_status(status, cpu, timeout, memory_mb)
+    kind, value = outcome
+    if kind == "ok":
+        return value
+    if kind == "raise":
+        raise value
+    if kind == "memory":
+        raise IsolatedMemoryError(memory_mb)
+    raise IsolatedCrash(f"child raised {value}")
+
+
+def _error_from_status(status: int, cpu: float, timeout: float, memory_mb: int) -> IsolationError:
+    """The error for a child that sent no usable outcome, from its wait status."""
+    if status != -1 and os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        if signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu >= timeout):
+            return IsolatedTimeout(timeout, cpu)  # RLIMIT_CPU: soft, then hard limit
+        if signum == signal.SIGKILL:  # neither us nor the CPU limit: the OOM killer
+            return IsolatedMemoryError(memory_mb)
+    if status != -1 and os.WIFEXITED(status) and os.WEXITSTATUS(status) == _EXIT_OUT_OF_MEMORY:
+        return IsolatedMemoryError(memory_mb)
+    return IsolatedCrash(_describe(status))

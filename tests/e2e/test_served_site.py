@@ -1,0 +1,110 @@
+"""`make run`'s processes for real: gunicorn and a qcluster on the embedded
+default (SQLite, ORM broker), a sample CV uploaded over HTTP, the result read
+back from the API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sample
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def multipart(field: str, name: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+        f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    body += data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_the_served_site_extracts_an_uploaded_sample(tmp_path):
+    port = free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "DJANGO_SETTINGS", "DATABASE_URL"))
+    }
+    env |= {
+        "DATA_DIR": str(tmp_path),
+        "PORT": str(port),
+        "EXTRACTOR": "local",
+        "GUNICORN_ACCESS_LOG": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    # The same steps as `make run`.
+    for cmd in (
+        ["migrate", "-v", "0"],
+        ["collectstatic", "--noinput", "-v", "0"],
+        ["setup_schedules"],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *cmd],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/serve.py"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert f"http://127.0.0.1:{port}/" in proc.stdout.readline() + proc.stdout.readline()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=10)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the site did not come up"
+                time.sleep(0.3)
+        body, ctype = multipart("file", "cv.pdf", sample("dev-03-paper.pdf").read_bytes())
+        req = urllib.request.Request(
+            base + "/api/v1/extractions", data=body, headers={"Content-Type": ctype}, method="POST"
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 202
+            job = json.loads(r.read())
+        deadline = time.monotonic() + 60
+        while job["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.3)
+            with urllib.request.urlopen(f"{base}/api/v1/extractions/{job['id']}") as r:
+                job = json.loads(r.read())
+        assert job["status"] == "succeeded", job["error"]
+        assert job["result"]["basics"]["name"]
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,504 @@
+"""extraction.readers: type by bytes, cheap checks, safe text extraction."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from extraction import readers
+from extraction.errors import BadFile
+from extraction.isolation import IsolatedMemoryError
+from extraction.readers import (
+    ALLOWED_EXTENSIONS,
+    KINDS,
+    Probe,
+    ReadResult,
+    display_name,
+    probe,
+    read_document,
+    sniff,
+)
+
+from . import badfiles
+
+SAMPLES = Path("/work/shared/cv-samples")
+SAMPLE_FILES = (
+    sorted(p for p in SAMPLES.glob("dev-*-*.*") if p.suffix in (".pdf", ".docx", ".txt"))
+    if SAMPLES.is_dir()
+    else []
+)
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write(data) -> path of a fresh file holding `data` (upload names are separate)."""
+    counter = iter(range(1_000_000))
+
+    def _write(data: bytes) -> Path:
+        path = tmp_path / f"upload-{next(counter)}"
+        path.write_bytes(data)
+        return path
+
+    return _write
+
+
+def bad(func, *args) -> BadFile:
+    with pytest.raises(BadFile) as caught:
+        func(*args)
+    return caught.value
+
+
+# ------------------------------------------------------------------ public API
+
+
+def test_the_public_constants_are_as_documented():
+    assert KINDS == ("pdf", "docx", "txt")
+    assert ALLOWED_EXTENSIONS == {
+        ".pdf": "pdf",
+        ".docx": "docx",
+        ".txt": "txt",
+        ".text": "txt",
+        ".md": "txt",
+    }
+
+
+# ------------------------------------------------------------------ sniff
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "kind"),
+    [
+        (badfiles.pdf_with_text(), "cv.pdf", "pdf"),
+        (badfiles.pdf_with_text(), "CV.PDF", "pdf"),
+        (badfiles.docx_with_paragraphs(), "cv.docx", "docx"),
+        (badfiles.txt_utf8(), "cv.txt", "txt"),
+        (badfiles.txt_utf8(), "notes.md", "txt"),
+        (badfiles.txt_latin1(), "cv.text", "txt"),
+        (badfiles.txt_utf16_bom(), "cv.txt", "txt"),
+        (badfiles.txt_utf8(bom=True), "cv.txt", "txt"),
+    ],
+)
+def test_it_recognises_supported_files_by_their_bytes(write, data, name, kind):
+    assert sniff(write(data), name) == kind
+
+
+@pytest.mark.parametrize("name", ["", "cv", "cv.bin", "resume.pdf.download"])
+def test_without_a_known_extension_it_decides_by_the_bytes_alone(write, name):
+    assert sniff(write(badfiles.pdf_with_text()), name) == "pdf"
+    assert sniff(write(badfiles.docx_with_paragraphs()), name) == "docx"
+    assert sniff(write(badfiles.txt_utf8()), name) == "txt"
+
+
+def test_it_accepts_up_to_1_kb_of_junk_before_the_pdf_magic(write):
+    assert sniff(write(b"\x00" * 1000 + badfiles.pdf_with_text()), "cv.pdf") == "pdf"
+    error = bad(sniff, write(b"\x00" * 2000 + badfiles.pdf_with_text()), "cv.pdf")
+    assert error.code == "unsupported_type"
+
+
+def test_it_refuses_an_empty_file(write):
+    error = bad(sniff, write(b""), "cv.pdf")
+    assert (error.code, error.status) == ("empty_file", 400)
+
+
+def test_it_refuses_a_file_over_the_upload_limit_with_413(write, settings):
+    settings.MAX_UPLOAD_BYTES = 500
+    error = bad(sniff, write(badfiles.pdf_with_text()), "cv.pdf")
+    assert (error.code, error.status) == ("file_too_large", 413)
+
+
+def test_a_png_named_pdf_is_refused_as_an_image_not_a_pdf(write):
+    error = bad(sniff, write(badfiles.png_bytes()), "cv.pdf")
+    assert (error.code, error.status) == ("unsupported_type", 415)
+    assert "image" in error.message
+    assert "not a PDF" in error.message
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "says"),
+    [
+        (badfiles.jpeg_bytes(), "photo.jpg", "JPEG image"),
+        (badfiles.gif_bytes(), "cv.pdf", "GIF image"),
+        (badfiles.elf_bytes(), "cv.pdf", "program"),
+        (badfiles.binary_junk(), "cv.bin", "unknown type"),
+        (badfiles.binary_junk(), "cv.txt", "unknown type"),
+        (badfiles.xlsx_like_zip(), "cv.docx", "Excel"),
+        (badfiles.xlsx_like_zip(), "cv.zip", "Excel"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "cv.docx", "old-format"),
+        (b"{\\rtf1\\ansi Jane}", "cv.rtf", "RTF"),
+    ],
+)
+def test_it_refuses_unsupported_types_with_415_and_says_what_they_are(write, data, name, says):
+    error = bad(sniff, write(data), name)
+    assert (error.code, error.status) == ("unsupported_type", 415)
+    assert says in error.message
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "real"),
+    [
+        (badfiles.pdf_with_text(), "cv.docx", "PDF"),
+        (badfiles.pdf_with_text(), "cv.txt", "PDF"),
+        (badfiles.docx_with_paragraphs(), "cv.pdf", "Word"),
+        (badfiles.txt_utf8(), "cv.pdf", "text file"),
+        (badfiles.txt_utf8(), "cv.docx", "text file"),
+    ],
+)
+def test_it_refuses_a_supported_type_named_as_another(write, data, name, real):
+    error = bad(sniff, write(data), name)
+    assert (error.code, error.status) == ("type_mismatch", 415)
+    assert real in error.message
+
+
+@pytest.mark.parametrize("data", [badfiles.docx_not_a_zip(), badfiles.docx_truncated()])
+def test_a_docx_that_is_not_a_readable_zip_is_invalid_docx(write, data):
+    error = bad(sniff, write(data), "cv.docx")
+    assert (error.code, error.status) == ("invalid_docx", 400)
+    assert "damaged" in error.message
+
+
+def test_a_damaged_zip_without_a_docx_name_is_an_unsupported_type(write):
+    error = bad(sniff, write(badfiles.docx_truncated()), "archive.zip")
+    assert error.code == "unsupported_type"
+
+
+# ------------------------------------------------------------------ probe
+
+
+def test_probe_counts_the_pages_of_a_pdf(write):
+    path = write(badfiles.pdf_with_pages([["Jane"], ["page two"], ["page three"]]))
+    assert probe(path, "pdf") == Probe(kind="pdf", pages=3)
+
+
+def test_probe_accepts_a_docx_and_a_txt(write):
+    assert probe(write(badfiles.docx_with_paragraphs()), "docx") == Probe("docx", None)
+    assert probe(write(badfiles.txt_latin1()), "txt") == Probe("txt", None)
+
+
+def test_it_refuses_a_pdf_over_the_page_limit_and_says_the_limit(write):
+    error = bad(probe, write(badfiles.pdf_many_pages(300)), "pdf")
+    assert (error.code, error.status) == ("too_many_pages", 400)
+    assert "20" in error.message and "300" in error.message
+
+
+def test_the_page_limit_comes_from_settings_at_call_time(write, settings):
+    settings.EXTRACTION_MAX_PAGES = 2
+    error = bad(probe, write(badfiles.pdf_many_pages(3)), "pdf")
+    assert error.code == "too_many_pages"
+    assert "at most 2 pages" in error.message
+
+
+def test_it_refuses_an_encrypted_pdf(write):
+    error = bad(probe, write(badfiles.pdf_encrypted()), "pdf")
+    assert (error.code, error.status) == ("encrypted_pdf", 400)
+
+
+def test_a_pdf_with_only_an_owner_password_is_read(write):
+    path = write(badfiles.pdf_encrypted_no_user_password())
+    assert probe(path, "pdf").pages == 1
+    assert "jane@example.com" in read_document(path, "pdf").text
+
+
+def test_it_refuses_an_image_only_pdf_saying_scans_are_not_supported_yet(write):
+    error = bad(probe, write(badfiles.pdf_image_only()), "pdf")
+    assert (error.code, error.status) == ("no_text_layer", 400)
+    assert "Scanned CVs are not supported yet" in error.message
+
+
+def test_it_refuses_an_unreadable_pdf(write):
+    error = bad(probe, write(badfiles.pdf_truncated()), "pdf")
+    assert (error.code, error.status) == ("invalid_pdf", 400)
+
+
+def test_it_refuses_a_docx_zip_bomb(write):
+    error = bad(probe, write(badfiles.docx_zip_bomb(60)), "docx")
+    assert (error.code, error.status) == ("docx_too_large", 400)
+    assert "50.0 MB" in error.message
+
+
+def test_it_refuses_a_docx_member_with_an_absurd_compression_ratio(write):
+    error = bad(probe, write(badfiles.docx_zip_bomb(20)), "docx")  # under 50 MiB in total
+    assert error.code == "docx_too_large"
+    assert "compressed suspiciously well" in error.message
+
+
+def test_the_docx_size_limit_comes_from_settings(write, settings):
+    settings.EXTRACTION_MAX_DOCX_UNCOMPRESSED = 100
+    assert bad(probe, write(badfiles.docx_with_paragraphs()), "docx").code == "docx_too_large"
+
+
+def test_probe_refuses_a_corrupt_docx(write):
+    assert bad(probe, write(badfiles.docx_truncated()), "docx").code == "invalid_docx"
+
+
+def test_an_unknown_kind_is_a_programming_error(write):
+    with pytest.raises(ValueError):
+        probe(write(b"x"), "rtf")
+    with pytest.raises(ValueError):
+        read_document(write(b"x"), "png")
+
+
+# ------------------------------------------------------------------ read_document: good files
+
+
+def test_it_reads_a_pdf_one_line_per_visual_line(write):
+    result = read_document(write(badfiles.pdf_with_text()), "pdf")
+    assert isinstance(result, ReadResult)
+    assert result.text.splitlines() == list(badfiles.DEFAULT_LINES)
+    assert (result.kind, result.pages, result.warnings, result.truncated) == ("pdf", 1, [], False)
+
+
+def test_it_reads_every_page_of_a_pdf_in_order(write):
+    path = write(badfiles.pdf_with_pages([["Jane Example"], [" "], ["Müller, Zürich"]]))
+    result = read_document(path, "pdf")
+    assert result.text == "Jane Example\n\nMüller, Zürich"
+    assert result.pages == 3
+    assert result.warnings == [
+        "Some pages have no text (they may be scanned images) and were skipped: 2."
+    ]
+
+
+def test_pdf_text_comes_in_reading_order_not_painting_order(write):
+    data = badfiles.pdf_with_positioned_text(
+        [
+            (72, 600, "Developed the payment service."),
+            (72, 586, "Led a team of four."),
+            (72, 640, "Senior Developer, Example GmbH"),
+            (300, 640, "2019 - 2024"),
+            (72, 760, "Jane Example"),
+            (72, 746, "jane@example.com"),
+        ]
+    )
+    assert read_document(write(data), "pdf").text.splitlines() == [
+        "Jane Example",
+        "jane@example.com",
+        "Senior Developer, Example GmbH 2019 - 2024",
+        "Developed the payment service.",
+        "Led a team of four.",
+    ]
+
+
+def test_reading_order_keeps_a_block_in_stream_order_and_puts_side_by_side_blocks_left_first():
+    lines = [
+        ("Python, Django", 200, 700, 10),  # content beside its label, 2 pt higher
+        ("PostgreSQL", 200, 688, 10),
+        ("SKILLS", 50, 698, 10),  # the label column is painted last
+    ]
+    assert readers.order_lines_by_position(lines) == ["SKILLS", "Python, Django", "PostgreSQL"]
+
+
+def test_a_pdf_whose_fonts_show_no_text_has_no_text_layer(write):
+    error = bad(read_document, write(badfiles.pdf_with_text([" "])), "pdf")
+    assert error.code == "no_text_layer"
+
+
+def test_it_reads_docx_paragraphs_tables_and_headers_in_document_order(write):
+    data = badfiles.docx_with_paragraphs(
+        ["Jane Example", "Experience"],
+        table=[["2019 - 2024", "Example GmbH"], ["2015", "First line\nsecond"]],
+        after_table=["Skills"],
+        header="jane@example.com",
+    )
+    result = read_document(write(data), "docx")
+    assert result.text.splitlines() == [
+        "jane@example.com",
+        "",
+        "Jane Example",
+        "Experience",
+        "2019 - 2024\tExample GmbH",
+        "2015",
+        "First line",
+        "second",
+        "Skills",
+    ]
+    assert (result.kind, result.pages) == ("docx", None)
+
+
+def test_it_does_not_resolve_an_external_entity_in_a_docx(write, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT root:x:0:0")
+    path = write(badfiles.docx_with_external_entity(secret.as_uri()))
+    text = read_document(path, "docx").text
+    assert "TOP-SECRET" not in text and "root:" not in text
+    assert "Jane Example" in text
+
+
+def test_it_does_not_read_etc_passwd_through_a_docx(write):
+    text = read_document(write(badfiles.docx_with_external_entity()), "docx").text
+    assert "root:" not in text
+    assert "/bin/" not in text
+
+
+def test_it_refuses_a_docx_billion_laughs_quickly(write):
+    started = time.monotonic()
+    error = bad(read_document, write(badfiles.docx_billion_laughs()), "docx")
+    assert error.code == "file_too_complex"
+    assert time.monotonic() - started < 2
+
+
+def test_it_reads_latin1_text_and_normalises_newlines(write):
+    result = read_document(write(badfiles.txt_latin1()), "txt")
+    assert "Hans Müller\nZürich, Schweiz\nhans.mueller@example.ch" in result.text
+    assert "\r" not in result.text
+    assert (result.kind, result.pages) == ("txt", None)
+
+
+def test_it_reads_windows_1252_typographic_quotes(write):
+    text = read_document(write("“Jane” – €5".encode("cp1252")), "txt").text
+    assert text == "“Jane” – €5"
+
+
+def test_it_reads_utf16_with_bom_and_utf8_with_bom(write):
+    assert read_document(write(badfiles.txt_utf16_bom()), "txt").text == (
+        "Jane Émile Example\njane@example.com"
+    )
+    assert read_document(write(badfiles.txt_utf8(bom=True)), "txt").text.startswith("Jane")
+
+
+def test_whitespace_only_documents_are_empty(write):
+    assert bad(read_document, write(b"  \r\n\t\n"), "txt").code == "empty_document"
+    path = write(badfiles.docx_with_paragraphs(["", "   "]))
+    assert bad(read_document, path, "docx").code == "empty_document"
+
+
+def test_long_text_is_cut_at_the_limit_with_a_warning(write, settings):
+    settings.EXTRACTION_MAX_TEXT_CHARS = 1000
+    lines = [f"Line {n} of a very long curriculum vitae" for n in range(200)]
+    for data, kind in (
+        ("\n".join(lines).encode(), "txt"),
+        (badfiles.docx_with_paragraphs(lines), "docx"),
+        (badfiles.pdf_with_text(lines[:60]), "pdf"),
+    ):
+        result = read_document(write(data), kind)
+        assert result.truncated is True
+        assert 900 <= len(result.text) <= 1000
+        assert result.text.startswith("Line 0 of")
+        assert result.warnings[-1] == (
+            "This document is very long: only its first 1,000 characters were read."
+        )
+
+
+def test_read_document_repeats_the_structural_checks(write):
+    assert bad(read_document, write(badfiles.pdf_many_pages(300)), "pdf").code == ("too_many_pages")
+    assert bad(read_document, write(badfiles.docx_zip_bomb()), "docx").code == "docx_too_large"
+    assert bad(read_document, write(badfiles.pdf_encrypted()), "pdf").code == "encrypted_pdf"
+    assert bad(read_document, write(badfiles.pdf_image_only()), "pdf").code == "no_text_layer"
+
+
+# ------------------------------------------------------------------ read_document: hostile files
+
+
+def test_it_refuses_a_pdf_decompression_bomb_without_growing_the_parent(write):
+    path = write(badfiles.pdf_decompression_bomb(400))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    error = bad(read_document, path, "pdf")
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert (error.code, error.status) == ("file_too_complex", 400)
+    assert not isinstance(error, IsolatedMemoryError)  # pypdf's own limit stopped it
+    assert after - before < 50 * 1024
+
+
+def test_the_memory_limit_stops_a_bomb_below_pypdfs_own_limits(write, settings):
+    settings.EXTRACTION_PARSE_MEMORY_MB = 30  # pypdf alone would inflate up to 50 MB
+    error = bad(read_document, write(badfiles.pdf_decompression_bomb(400)), "pdf")
+    assert isinstance(error, IsolatedMemoryError)  # the child's RLIMIT_AS, not pypdf
+    assert error.code == "file_too_complex"
+
+
+def test_a_pdf_that_keeps_the_parser_busy_is_stopped_by_the_time_limit(write, settings):
+    settings.EXTRACTION_PARSE_TIMEOUT_S = 1.0
+    path = write(badfiles.pdf_slow_to_parse())
+    started = time.monotonic()
+    error = bad(read_document, path, "pdf")
+    assert time.monotonic() - started < 3
+    assert error.code == "parse_timeout"
+    assert error.message.startswith("We could not read this file in time")
+    # 400 (the file's fault) unless the machine was too busy to give the child
+    # half a second of CPU, then 503: see test_isolation.
+    assert error.status in (400, 503)
+
+
+def test_a_crashing_parser_gives_a_readable_invalid_pdf(write, monkeypatch):
+    def crash(page):
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    monkeypatch.setattr(readers, "pdf_page_text", crash)
+    error = bad(read_document, write(badfiles.pdf_with_text()), "pdf")
+    assert (error.code, error.status) == ("invalid_pdf", 400)
+    assert "Traceback" not in error.message
+
+
+def test_an_unexpected_parser_exception_skips_the_page_or_fails_readably(write, monkeypatch):
+    def broken(page):
+        raise KeyError("/Contents")
+
+    monkeypatch.setattr(readers, "pdf_page_text", broken)
+    error = bad(read_document, write(badfiles.pdf_with_text()), "pdf")
+    assert error.code == "invalid_pdf"
+    assert "KeyError" not in error.message
+
+
+def test_the_web_process_never_imports_a_parser_for_sniffing(write):
+    # sniff only looks at bytes: it works on a hostile PDF without parsing it.
+    assert sniff(write(badfiles.pdf_decompression_bomb()), "cv.pdf") == "pdf"
+    assert sniff(write(badfiles.pdf_slow_to_parse()), "cv.pdf") == "pdf"
+
+
+# ------------------------------------------------------------------ display_name
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        (badfiles.traversal_file_name(), "passwd.pdf"),
+        ("C:\\Users\\jane\\Desktop\\CV 2024.pdf", "CV 2024.pdf"),
+        ("cv\u202efdp.exe", "cvfdp.exe"),  # right-to-left override removed
+        ("  my   cv.docx  ", "my cv.docx"),
+        ("..", "document"),
+        ("", "document"),
+        ("résumé.pdf", "résumé.pdf"),
+    ],
+)
+def test_display_name_is_a_safe_basename(name, shown):
+    assert display_name(name) == shown
+
+
+def test_display_name_is_length_capped_and_keeps_the_extension():
+    shown = display_name("a" * 500 + ".docx")
+    assert len(shown) <= readers.DISPLAY_NAME_MAX
+    assert shown.endswith(".docx")
+
+
+def test_a_traversal_name_is_judged_by_its_extension_only(write):
+    assert sniff(write(badfiles.pdf_with_text()), badfiles.traversal_file_name()) == "pdf"
+
+
+# ------------------------------------------------------------------ real samples
+
+
+def _ground_truth(sample: Path) -> tuple[str, str]:
+    person = sample.name[: len("dev-NN")]
+    data = json.loads((SAMPLES / f"{person}.json").read_text(encoding="utf-8-sig"))
+    basics = data.get("basics") or {}
+    return basics.get("name") or "", basics.get("email") or ""
+
+
+@pytest.mark.skipif(not SAMPLE_FILES, reason="shared/cv-samples is not available")
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=lambda p: p.name)
+def test_every_real_sample_reads_with_the_persons_name_and_email(sample):
+    kind = sniff(sample, sample.name)
+    assert kind == ALLOWED_EXTENSIONS[sample.suffix]
+    probed = probe(sample, kind)
+    result = read_document(sample, kind)
+    assert result.text.strip()
+    assert result.pages == probed.pages
+    name, email = _ground_truth(sample)
+    flat = " ".join(result.text.split())
+    assert (name and " ".join(name.split()) in flat) or (email and email in result.text)
+    if email:
+        assert email in result.text
