@@ -46,22 +46,28 @@ def main() -> int:
     from django.test import Client
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
     base = Path(args.samples) / "dev-04-elegant.pdf"
     pdf = base.read_bytes()
     pad = max(0, 200 * 1024 - len(pdf))
-    client = Client()
+    cut = pdf.rindex(b"startxref")
+    head, tail = pdf[:cut], pdf[cut:]
+    client = Client(HTTP_HOST="localhost")
 
     def post(data: bytes) -> tuple[float, int]:
         start = time.perf_counter()
         r = client.post("/api/v1/extractions", {"file": SimpleUploadedFile("cv.pdf", data)})
+        if r.status_code >= 400:
+            print(r.content.decode()[:300], file=sys.stderr)
         return (time.perf_counter() - start) * 1000, r.status_code
 
     # Warm up imports and connections.
-    post(pdf + b"\n%warmup\n")
+    post(pdf[:cut] + b"%warmup\n" + pdf[cut:])
     accept = []
     for i in range(args.n):
-        # Bytes after %%EOF are ignored by readers but change the hash.
-        data = pdf + b"\n%" + f"{i:08d}".encode() + b"x" * pad
+        # A comment just before `startxref` changes the hash and the size but
+        # no object or cross-reference offset: still the same, valid PDF.
+        data = head + b"%" + f"{i:08d}".encode() + b"x" * pad + b"\n" + tail
         ms, code = post(data)
         assert code == 202, code
         accept.append(ms)

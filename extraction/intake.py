@@ -21,7 +21,7 @@ from django.db import transaction
 from . import queue
 from .errors import BadFile
 from .extractors import configured_name, get_extractor
-from .models import Document, ExtractionJob, Priority
+from .models import CacheEntry, Document, ExtractionJob, Priority
 from .readers import display_name, probe, sniff
 
 _CHUNK = 1024 * 1024
@@ -71,10 +71,13 @@ def accept(
     stored: Path | None = None
     try:
         kind = sniff(path, uploaded.name or "")
-        probed = probe(path, kind)
         sha = sha256_of(path)
         name = extractor or configured_name()
         fingerprint = get_extractor(name).fingerprint()
+        hit = CacheEntry.lookup(CacheEntry.make_key(sha, fingerprint))
+        # A live cache entry means these exact bytes were read in full before:
+        # the probe (a parse in a child process) would only repeat that.
+        pages = None if hit is not None else probe(path, kind).pages
 
         storage_name = f"{uuid.uuid4().hex}.{kind}"
         stored = Path(settings.UPLOAD_DIR) / storage_name
@@ -86,7 +89,7 @@ def accept(
                 sha256=sha,
                 kind=kind,
                 size=uploaded.size,
-                pages=probed.pages,
+                pages=pages,
                 original_name=display_name(uploaded.name or ""),
                 storage_name=storage_name,
                 owner=owner if owner is not None and owner.is_authenticated else None,
@@ -100,6 +103,7 @@ def accept(
                 owner=owner,
                 client=client,
                 via=via,
+                cache_entry=hit,
             )
     except BaseException:
         if stored is not None:

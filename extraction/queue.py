@@ -39,6 +39,10 @@ _PG_QUEUE_LOCK = 0x63763277  # "cv2w"
 DEFAULT_ESTIMATE_S = 15.0
 
 
+class _NotLooked:
+    """enqueue()'s caller has not looked the cache up yet."""
+
+
 class QueueFull(Exception):
     """More than EXTRACTION_MAX_QUEUE_DEPTH jobs are waiting."""
 
@@ -107,10 +111,12 @@ def enqueue(
     client: str = "",
     via: str = "web",
     use_cache: bool = True,
+    cache_entry: CacheEntry | None | type[_NotLooked] = _NotLooked,
 ) -> ExtractionJob:
     """Create the job for `document`: answered from cache, joined, or queued.
 
-    Raises QueueFull when too many jobs wait already.
+    Raises QueueFull when too many jobs wait already. `cache_entry` passes
+    on a lookup the caller already made (None: it missed).
     """
     key = CacheEntry.make_key(document.sha256, fingerprint)
     common = {
@@ -123,7 +129,9 @@ def enqueue(
         "via": via,
     }
     now = timezone.now()
-    entry = CacheEntry.lookup(key) if use_cache else None
+    if cache_entry is _NotLooked:
+        cache_entry = CacheEntry.lookup(key) if use_cache else None
+    entry = cache_entry
     if entry is not None:
         job = ExtractionJob.objects.create(
             **common,
@@ -185,18 +193,43 @@ def enqueue(
 # --- Dispatch and claims ---------------------------------------------------------
 
 
+_broker: tuple[int, object] | None = None
+
+
+def _get_broker():
+    """One django-q2 broker per process (building one per call costs ms)."""
+    global _broker
+    if _broker is None or _broker[0] != os.getpid():
+        from django_q.brokers import get_broker
+
+        _broker = (os.getpid(), get_broker())
+    return _broker[1]
+
+
 def submit_token() -> None:
     from django_q.tasks import async_task
 
-    async_task("extraction.tasks.run_next", group="extraction", task_name=None)
+    async_task("extraction.tasks.run_next", group="extraction", broker=_get_broker())
+
+
+def pending_tokens() -> int:
+    """Tasks waiting in the broker that no worker has taken yet."""
+    return _get_broker().queue_size() or 0
 
 
 def dispatch(now=None) -> int:
-    """Hand django-q2 one token per job that could start now; returns the count."""
+    """Make sure there is a token for every job that could start now.
+
+    Tokens already waiting in the broker count: without that, every upload
+    made while workers are busy would add a full set of surplus tokens.
+    Returns how many were sent.
+    """
     free = settings.EXTRACTION_MAX_CONCURRENT - ExtractionJob.objects.running().count()
     if free <= 0:
         return 0
     tokens = min(free, ExtractionJob.objects.ready(now).count())
+    if tokens:
+        tokens -= min(tokens, pending_tokens())
     for _ in range(tokens):
         submit_token()
     return tokens

@@ -233,3 +233,23 @@ def test_watchdog_hands_a_requeued_job_to_a_worker_at_once(settings, monkeypatch
     ):
         assert queue.watchdog() == {"requeued": 1, "failed": 0, "dispatched": 1}
     assert sent == [1]
+
+
+def test_dispatch_counts_tokens_already_waiting_in_the_broker(settings, monkeypatch):
+    settings.EXTRACTION_MAX_CONCURRENT = 5
+    for _ in range(3):
+        enqueue()
+    monkeypatch.setattr(queue, "pending_tokens", lambda: 2)
+    sent = []
+    monkeypatch.setattr(queue, "submit_token", lambda: sent.append(1))
+    assert queue.dispatch() == 1 and len(sent) == 1
+
+
+def test_tokens_sent_while_no_worker_runs_never_exceed_the_startable_jobs(settings):
+    from django_q.models import OrmQ
+
+    settings.EXTRACTION_MAX_CONCURRENT = 5
+    for _ in range(12):
+        enqueue()
+        queue.dispatch()  # what each upload's commit does
+    assert OrmQ.objects.count() == 5
