@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
+
+from .docs import ApiDocsView
 
 urlpatterns = [
     # Staff: the Django admin.
@@ -10,7 +12,7 @@ urlpatterns = [
     # API consumers: DRF under /api/v1/, its OpenAPI schema and local docs.
     path("api/v1/", include("extraction.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # People: the upload page and job pages.
     path("", include("extraction.urls")),
 ]

@@ -41,10 +41,8 @@ def accepted_response(job: ExtractionJob) -> Response:
     return Response(job_payload(job), status=status_code, headers={"Location": location})
 
 
-def _accept(request, uploaded, via="api"):
-    return intake.accept(
-        uploaded, owner=request.user, client=getattr(request, "client_bucket", ""), via=via
-    )
+def _accept(request, uploaded):
+    return intake.accept_from(request, uploaded, via="api")
 
 
 class ExtractionListCreate(APIView):

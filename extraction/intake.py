@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from monitoring import audit
+
 from . import queue
 from .errors import BadFile
 from .extractors import configured_name, get_extractor
@@ -112,3 +114,25 @@ def accept(
     finally:
         if own_copy:
             path.unlink(missing_ok=True)
+
+
+def accept_from(request, uploaded: UploadedFile | None, *, via: str) -> ExtractionJob:
+    """accept() for a page or API request: its owner and client, and the audit trail."""
+    details = {"file": display_name(getattr(uploaded, "name", "") or ""), "via": via}
+    try:
+        job = accept(
+            uploaded, owner=request.user, client=getattr(request, "client_bucket", ""), via=via
+        )
+    except BadFile as exc:
+        audit.record("upload.refused", request=request, details={**details, "code": exc.code})
+        raise
+    except queue.QueueFull:
+        audit.record("upload.refused", request=request, details={**details, "code": "queue_full"})
+        raise
+    audit.record(
+        "upload.accepted",
+        request=request,
+        obj=job.document,
+        details={**details, "job": str(job.pk), "size": job.document.size, "cached": job.cached},
+    )
+    return job

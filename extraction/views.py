@@ -37,12 +37,7 @@ def upload(request):
     if request.method == "GET":
         return render(request, "extraction/upload.html", context)
     try:
-        job = intake.accept(
-            request.FILES.get("file"),
-            owner=request.user,
-            client=getattr(request, "client_bucket", ""),
-            via="web",
-        )
+        job = intake.accept_from(request, request.FILES.get("file"), via="web")
     except ExtractionError as exc:
         context["error"] = exc.message
         return render(request, "extraction/upload.html", context, status=exc.status)

@@ -16,6 +16,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_upload_shows_queue_position_then_the_result(page, live_server):
     cv = sample("dev-06-class.pdf")
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     page.goto(live_server.url + "/")
     assert "10 MB" in page.inner_text("main") and "20 pages" in page.inner_text("main")
     page.set_input_files("#id_file", str(cv))
@@ -34,6 +36,7 @@ def test_upload_shows_queue_position_then_the_result(page, live_server):
         page.click("text=Download JSON Resume")
     data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert data["basics"]["name"]
+    assert errors == []  # no CSP violations, no script errors
 
 
 def test_a_bad_file_gets_a_message_in_the_page(page, live_server, tmp_path):

@@ -233,3 +233,55 @@ def test_queued_job_status_moves_through_running_to_succeeded(api, pdf_bytes):
     assert body["status"] == "running" and body["position"] == 0
     runner.run_job(job)
     assert ExtractionJob.objects.get(pk=job_id).state == JobState.SUCCEEDED
+
+
+def test_tokens_cost_and_rate_limit_headers_are_recorded_on_the_job(api, settings, pdf_bytes):
+    with fa.FakeAnthropic() as model:
+        settings.EXTRACTOR = "claude"
+        settings.ANTHROPIC_API_KEY = "k"
+        settings.ANTHROPIC_BASE_URL = model.url
+        job_id = post(api, pdf_bytes).json()["id"]
+        run_queue()
+    job = ExtractionJob.objects.get(pk=job_id)
+    assert job.extractor_used == "claude" and job.model == settings.ANTHROPIC_MODEL
+    assert job.input_tokens > 0 and job.output_tokens > 0 and job.cost_usd > 0
+    assert any(k.startswith("anthropic-ratelimit-") for k in job.ratelimit)
+
+
+def test_an_oversized_result_is_cut_and_the_person_is_told(api, settings, pdf_bytes):
+    settings.SNAPSHOT_WARN_BYTES = 4_000
+    settings.SNAPSHOT_MAX_BYTES = 8_000
+    settings.SNAPSHOT_MAX_ITEMS = 5
+    huge = {
+        "basics": {"name": "Long Career"},
+        "work": [
+            {
+                "name": f"Company {i}",
+                "position": "Engineer",
+                "startDate": f"{1990 + i}",
+                "summary": "x" * 300,
+            }
+            for i in range(30)
+        ],
+    }
+    with fa.FakeAnthropic(default=fa.ok(huge)) as model:
+        settings.EXTRACTOR = "claude"
+        settings.ANTHROPIC_API_KEY = "k"
+        settings.ANTHROPIC_BASE_URL = model.url
+        job_id = post(api, pdf_bytes).json()["id"]
+        run_queue()
+    body = api.get(f"{URL}/{job_id}").json()
+    kept = {w["name"] for w in body["result"]["work"]}
+    assert kept == {f"Company {i}" for i in range(25, 30)}  # the most recent five
+    assert any("30 work entries" in w for w in body["warnings"]), body["warnings"]
+
+
+def test_uploads_and_refusals_are_audited_with_the_client_address(api, pdf_bytes):
+    from monitoring.models import AuditLog
+
+    post(api, pdf_bytes)
+    post(api, b"")
+    accepted = AuditLog.objects.get(action="upload.accepted")
+    refused = AuditLog.objects.get(action="upload.refused")
+    assert accepted.ip == "127.0.0.1" and accepted.object_type == "extraction.document"
+    assert refused.details["code"] == "empty_file"

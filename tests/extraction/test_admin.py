@@ -1,0 +1,84 @@
+"""Staff tools: the queue in order with positions, actions, the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from extraction.models import CacheEntry, ExtractionJob, JobState, Priority
+from monitoring.models import AuditLog
+from tests.extraction.test_queue import enqueue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_the_queue_lists_waiting_jobs_in_order_with_positions(admin_client):
+    enqueue(priority=Priority.NEW)
+    enqueue(priority=Priority.PREMIUM)
+    r = admin_client.get("/admin/extraction/extractionjob/")
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert "Position" in text
+    premium = text.index("Premium")
+    new = text.index("New user")
+    assert premium < new
+
+
+def test_actions_retry_cancel_and_move_to_front(admin_client):
+    from extraction import queue
+
+    a = enqueue()
+    b = enqueue()
+    url = "/admin/extraction/extractionjob/"
+    admin_client.post(url, {"action": "move_jobs_to_front", "_selected_action": [b.pk]})
+    assert queue.claim_next("w").pk == b.pk
+    admin_client.post(url, {"action": "cancel_jobs", "_selected_action": [a.pk]})
+    a.refresh_from_db()
+    assert a.state == JobState.CANCELLED
+    admin_client.post(url, {"action": "retry_jobs", "_selected_action": [a.pk]})
+    a.refresh_from_db()
+    assert a.state == JobState.QUEUED and a.attempts == 0
+    assert AuditLog.objects.filter(action="extraction.moved_to_front", actor__isnull=False).exists()
+
+
+def test_cache_entries_show_hits_and_can_be_invalidated(admin_client):
+    entry = CacheEntry.store(
+        sha256="f" * 64,
+        fingerprint="fp",
+        extractor="local",
+        model="",
+        result={},
+        warnings=[],
+        size_bytes=2048,
+    )
+    r = admin_client.get("/admin/extraction/cacheentry/")
+    assert r.status_code == 200 and b"2.0 KB" in r.content
+    admin_client.post(
+        "/admin/extraction/cacheentry/", {"action": "invalidate", "_selected_action": [entry.pk]}
+    )
+    assert CacheEntry.lookup(entry.key) is None
+
+
+def test_documents_and_audit_log_are_listed(admin_client):
+    enqueue()
+    assert admin_client.get("/admin/extraction/document/").status_code == 200
+    r = admin_client.get("/admin/monitoring/auditlog/")
+    assert r.status_code == 200 and b"extraction.queued" in r.content
+    assert admin_client.get("/admin/monitoring/auditlog/add/").status_code == 403
+
+
+def test_job_detail_page_renders(admin_client):
+    job = enqueue()
+    assert admin_client.get(f"/admin/extraction/extractionjob/{job.pk}/change/").status_code == 200
+
+
+def test_the_admin_is_for_staff_only(client, alice):
+    client.force_login(alice)
+    r = client.get("/admin/extraction/extractionjob/")
+    assert r.status_code == 302 and "/admin/login/" in r["Location"]
+    assert ExtractionJob.objects.count() == 0
