@@ -11,6 +11,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from extraction.errors import ExtractionError
 from extraction.queue import QueueFull
+from quotas.policy import QuotaExceeded
 
 
 class APIError(exceptions.APIException):
@@ -69,6 +70,17 @@ def exception_handler(exc, context):
             headers={"Retry-After": str(exc.retry_after)},
             retry_after_seconds=exc.retry_after,
         )
+    if isinstance(exc, QuotaExceeded):
+        usage = exc.usage
+        return error_response(
+            "quota_exceeded",
+            f"You have used your {usage.limit} extractions for today. The allowance resets "
+            f"at {usage.reset_at:%H:%M} UTC.",
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(usage.seconds_to_reset()), **usage.headers()},
+            limit=usage.limit,
+            reset_at=usage.reset_at.isoformat(),
+        )
     if isinstance(exc, APIError):
         return error_response(
             exc.code, exc.message, exc.status_code, headers=exc.headers, **exc.extra
@@ -81,6 +93,15 @@ def exception_handler(exc, context):
     if response is None:
         return None
     code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        response["Retry-After"] = str(wait)
+        response.data = {
+            "error": code,
+            "message": f"Too many requests. Please wait {wait} seconds before trying again.",
+            "retry_after_seconds": wait,
+        }
+        return response
     if isinstance(exc, exceptions.ValidationError):
         message = _MESSAGES["invalid_request"]
         response.data = {"error": code, "message": message, "fields": exc.detail}

@@ -53,10 +53,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "django_ratelimit",
     "csp",
     "extraction",
     "portfolios",
@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Outside ConditionalGet, which gives no ETag to a no-store response.
     "cv2web.middleware.ApiNoStoreMiddleware",
+    "quotas.middleware.QuotaHeadersMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
 ]
 
@@ -117,6 +118,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    if TESTING:
+        # A file, as in production: WAL and busy waits behave as they will
+        # there, also under the concurrency tests' threads.
+        _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 elif _db["ENGINE"] in ("django.db.backends.postgresql",):
     # Django's native psycopg pool. Options are set here in Python: booleans in
     # the URL's query string would stay strings (django-environ), and the pool
@@ -146,6 +151,12 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache") and not CACHES["default"]
     # django-environ switches to django_redis when that package is installed;
     # we want Django's own backend.
     CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A cache that does not answer must cost a request milliseconds, not
+    # seconds: rate limits then fail open (quotas.ratelimits).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
 
 # --- Email ------------------------------------------------------------------
 
@@ -275,8 +286,43 @@ if EXTRACTION_MAX_ATTEMPTS < 1:
 if EXTRACTION_LEASE_S <= EXTRACTION_TIMEOUT_S:
     raise ImproperlyConfigured("EXTRACTION_LEASE_S must be larger than EXTRACTION_TIMEOUT_S.")
 
-# --- Client identity (SPEC Q-4) ---------------------------------------------
+# --- Fair usage (SPEC Q) -----------------------------------------------------
 
+# Q-1 tiers: extractions a day, active portfolios, retention after last activity.
+QUOTA_TIERS = {
+    "anonymous": {
+        "extractions_per_day": env.int("QUOTA_ANONYMOUS_EXTRACTIONS_PER_DAY", default=3),
+        "active_portfolios": env.int("QUOTA_ANONYMOUS_ACTIVE_PORTFOLIOS", default=1),
+        "retention_hours": env.int("QUOTA_ANONYMOUS_RETENTION_HOURS", default=24),
+    },
+    "registered": {
+        "extractions_per_day": env.int("QUOTA_REGISTERED_EXTRACTIONS_PER_DAY", default=10),
+        "active_portfolios": env.int("QUOTA_REGISTERED_ACTIVE_PORTFOLIOS", default=3),
+        "retention_hours": env.int("QUOTA_REGISTERED_RETENTION_HOURS", default=7 * 24),
+    },
+    "premium": {
+        "extractions_per_day": env.int("QUOTA_PREMIUM_EXTRACTIONS_PER_DAY", default=50),
+        "active_portfolios": env.int("QUOTA_PREMIUM_ACTIVE_PORTFOLIOS", default=10),
+        "retention_hours": env.int("QUOTA_PREMIUM_RETENTION_HOURS", default=30 * 24),
+    },
+}
+# Q-2 burst limits (django-ratelimit rates, per client: user or address).
+RATELIMIT_UPLOADS = env.str("RATELIMIT_UPLOADS", default="30/h")
+RATELIMIT_API_HOUR = env.str("RATELIMIT_API_HOUR", default="100/h")
+RATELIMIT_API_DAY = env.str("RATELIMIT_API_DAY", default="1000/d")
+RATELIMIT_BATCH = env.str("RATELIMIT_BATCH", default="30/m")
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# We call django-ratelimit ourselves and fail open on cache errors (logged and
+# counted); its own switch is kept off so that it never turns them into a 500.
+RATELIMIT_FAIL_OPEN = True
+if CACHES["default"]["BACKEND"].endswith(
+    ("LocMemCache", "DummyCache", "FileBasedCache", "DatabaseCache")
+):
+    # The embedded default: limits hold per process only (docs/deploy.md);
+    # django-ratelimit's check would otherwise abort migrate and qcluster.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# Q-4 client identity.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Workers (django-q2) ----------------------------------------------------
@@ -310,7 +356,7 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "quotas.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -322,6 +368,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cv2web.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["quotas.ratelimits.ApiThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -353,4 +400,16 @@ LOGGING = {
     },
 }
 
-LOGIN_URL = "/admin/login/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Guessing passwords and flooding reset emails (per client).
+RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
+RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/accounts/"
+LOGOUT_REDIRECT_URL = "/"

@@ -9,6 +9,8 @@ from .docs import ApiDocsView
 urlpatterns = [
     # Staff: the Django admin.
     path("admin/", admin.site.urls),
+    # People with an account: sign-up, log-in, passwords, usage, API tokens.
+    path("accounts/", include("quotas.urls")),
     # API consumers: DRF under /api/v1/, its OpenAPI schema and local docs.
     path("api/v1/", include("extraction.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

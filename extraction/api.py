@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cv2web.api import APIError
+from quotas import policy
+from quotas.ratelimits import ApiThrottle, BatchThrottle, UploadThrottle
 
 from . import intake, queue
 from .errors import ExtractionError
@@ -42,7 +44,13 @@ def accepted_response(job: ExtractionJob) -> Response:
 
 
 def _accept(request, uploaded):
-    return intake.accept_from(request, uploaded, via="api")
+    return intake.accept_from(
+        request,
+        uploaded,
+        via="api",
+        priority=policy.priority_for(request),
+        admit=policy.admission_for(request),
+    )
 
 
 class ExtractionListCreate(APIView):
@@ -52,6 +60,11 @@ class ExtractionListCreate(APIView):
         if self.request.method == "GET":
             return [IsAuthenticated()]
         return super().get_permissions()
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [ApiThrottle(), UploadThrottle()]
+        return super().get_throttles()
 
     @extend_schema(
         summary="Your extraction jobs, newest first",
@@ -94,6 +107,7 @@ class ExtractionListCreate(APIView):
 
 class ExtractionBatch(APIView):
     parser_classes = [MultiPartParser]
+    throttle_classes = [ApiThrottle, BatchThrottle]
 
     @extend_schema(
         summary="Upload up to 50 CVs at once",
@@ -121,6 +135,17 @@ class ExtractionBatch(APIView):
                 job = _accept(request, uploaded)
             except ExtractionError as exc:
                 entries.append({"file": uploaded.name, "error": exc.as_dict()})
+            except policy.QuotaExceeded as exc:
+                entries.append(
+                    {
+                        "file": uploaded.name,
+                        "error": {
+                            "code": "quota_exceeded",
+                            "message": "Your daily extraction quota is used up; it resets at "
+                            f"{exc.usage.reset_at:%H:%M} UTC.",
+                        },
+                    }
+                )
             except queue.QueueFull as exc:
                 entries.append(
                     {
@@ -136,12 +161,8 @@ class ExtractionBatch(APIView):
                 entries.append(job_payload(job, {"typical": typical}))
         if not any("id" in e for e in entries):
             first = entries[0]["error"]
-            raise APIError(
-                first["code"],
-                first["message"],
-                status_code=503 if first["code"] == "queue_full" else 400,
-                jobs=entries,
-            )
+            status_code = {"queue_full": 503, "quota_exceeded": 429}.get(first["code"], 400)
+            raise APIError(first["code"], first["message"], status_code=status_code, jobs=entries)
         return Response({"jobs": entries}, status=status.HTTP_202_ACCEPTED)
 
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -66,8 +67,10 @@ def accept(
     via: str = "web",
     priority: int = Priority.NEW,
     extractor: str | None = None,
+    admit: Callable[[], tuple[str, object]] | None = None,
 ) -> ExtractionJob:
-    """Validate, store and queue one upload. Raises BadFile or QueueFull."""
+    """Validate, store and queue one upload. Raises BadFile or QueueFull, or
+    whatever `admit` raises to refuse new work (see queue.enqueue)."""
     check_upload(uploaded)
     path, own_copy = _temporary_path(uploaded)
     stored: Path | None = None
@@ -106,6 +109,7 @@ def accept(
                 client=client,
                 via=via,
                 cache_entry=hit,
+                admit=admit,
             )
     except BaseException:
         if stored is not None:
@@ -116,18 +120,38 @@ def accept(
             path.unlink(missing_ok=True)
 
 
-def accept_from(request, uploaded: UploadedFile | None, *, via: str) -> ExtractionJob:
+def accept_from(
+    request,
+    uploaded: UploadedFile | None,
+    *,
+    via: str,
+    priority: int = Priority.NEW,
+    admit: Callable[[], tuple[str, object]] | None = None,
+) -> ExtractionJob:
     """accept() for a page or API request: its owner and client, and the audit trail."""
     details = {"file": display_name(getattr(uploaded, "name", "") or ""), "via": via}
     try:
         job = accept(
-            uploaded, owner=request.user, client=getattr(request, "client_bucket", ""), via=via
+            uploaded,
+            owner=request.user,
+            client=getattr(request, "client_bucket", ""),
+            via=via,
+            priority=priority,
+            admit=admit,
         )
-    except BadFile as exc:
-        audit.record("upload.refused", request=request, details={**details, "code": exc.code})
-        raise
-    except queue.QueueFull:
-        audit.record("upload.refused", request=request, details={**details, "code": "queue_full"})
+    except Exception as exc:
+        code = getattr(exc, "code", "")
+        if code:
+            # A refusal the caller will explain (bad file, full queue, quota).
+            category = (
+                audit.Category.SECURITY if code == "quota_exceeded" else audit.Category.ACTIVITY
+            )
+            audit.record(
+                "upload.refused",
+                category=category,
+                request=request,
+                details={**details, "code": code},
+            )
         raise
     audit.record(
         "upload.accepted",

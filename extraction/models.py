@@ -214,6 +214,10 @@ class ExtractionJob(models.Model):
     )
     client = models.CharField(max_length=64, blank=True)
     via = models.CharField(max_length=10, default="web", help_text="web, api or cli")
+    # The daily allowance this job used, if it used one: given back when the
+    # job fails for the system's own reasons or is cancelled.
+    quota_subject = models.CharField(max_length=80, blank=True)
+    quota_day = models.DateField(null=True, blank=True)
 
     enqueued_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
@@ -249,6 +253,8 @@ class ExtractionJob(models.Model):
             models.Index(fields=["state", "priority", "enqueued_at"], name="job_queue_order"),
             models.Index(fields=["state", "lease_expires_at"], name="job_lease"),
             models.Index(fields=["state", "finished_at"], name="job_finished"),
+            # "Has this client extracted before?" (returning users' priority).
+            models.Index(fields=["client", "state"], name="job_client_state"),
         ]
 
     def __str__(self) -> str:

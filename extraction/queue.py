@@ -20,6 +20,7 @@ import os
 import socket
 import statistics
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,6 +32,7 @@ from django.utils import timezone
 from monitoring import audit
 
 from .models import CacheEntry, Document, ExtractionJob, JobState, Priority
+from .signals import job_not_done
 
 log = logging.getLogger("cv2web.extraction.queue")
 
@@ -45,6 +47,8 @@ class _NotLooked:
 
 class QueueFull(Exception):
     """More than EXTRACTION_MAX_QUEUE_DEPTH jobs are waiting."""
+
+    code = "queue_full"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__("The extraction queue is full.")
@@ -112,11 +116,14 @@ def enqueue(
     via: str = "web",
     use_cache: bool = True,
     cache_entry: CacheEntry | None | type[_NotLooked] = _NotLooked,
+    admit: Callable[[], tuple[str, object]] | None = None,
 ) -> ExtractionJob:
     """Create the job for `document`: answered from cache, joined, or queued.
 
     Raises QueueFull when too many jobs wait already. `cache_entry` passes
-    on a lookup the caller already made (None: it missed).
+    on a lookup the caller already made (None: it missed). `admit` is called
+    only when a new job will run, inside the admission lock: it may refuse by
+    raising, or return the (subject, day) of the allowance it used.
     """
     key = CacheEntry.make_key(document.sha256, fingerprint)
     common = {
@@ -179,7 +186,14 @@ def enqueue(
             return job
         if ExtractionJob.objects.waiting().count() >= settings.EXTRACTION_MAX_QUEUE_DEPTH:
             raise QueueFull(retry_after_seconds())
-        job = ExtractionJob.objects.create(**common, priority=priority, enqueued_at=now)
+        quota_subject, quota_day = admit() if admit is not None else ("", None)
+        job = ExtractionJob.objects.create(
+            **common,
+            priority=priority,
+            enqueued_at=now,
+            quota_subject=quota_subject,
+            quota_day=quota_day,
+        )
         audit.record(
             "extraction.queued",
             obj=job,
@@ -365,6 +379,8 @@ def fail(job: ExtractionJob, code: str, message: str, *, user_fault: bool) -> bo
             obj=job,
             details={"code": code, "user_fault": user_fault},
         )
+        if not user_fault:
+            job_not_done.send(sender=ExtractionJob, job=job)
     return done
 
 
@@ -429,6 +445,7 @@ def cancel(job: ExtractionJob, *, actor=None) -> bool:
                     joined_to=heir
                 )
         audit.record("extraction.cancelled", obj=job, actor=actor)
+        job_not_done.send(sender=ExtractionJob, job=job)
     return True
 
 

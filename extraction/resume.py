@@ -603,6 +603,24 @@ def _get_validator():
     return _validator
 
 
+def in_schema_order(doc: object, schema: dict | None = None) -> object:
+    """`doc` with every object's keys in the order the schema lists them.
+
+    Storage may not keep key order (PostgreSQL's jsonb does not); a document
+    we hand out always reads basics first, name before email, and so on.
+    """
+    schema = _get_validator().schema if schema is None else schema
+    if isinstance(doc, dict):
+        props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        known = [k for k in props if k in doc]
+        rest = sorted(k for k in doc if k not in props)
+        return {k: in_schema_order(doc[k], props.get(k, {})) for k in [*known, *rest]}
+    if isinstance(doc, list):
+        items = schema.get("items", {}) if isinstance(schema, dict) else {}
+        return [in_schema_order(v, items) for v in doc]
+    return doc
+
+
 def _path(parts) -> str:
     out = ""
     for p in parts:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from .models import ExtractionJob, JobState
 from .queue import place_of
+from .resume import in_schema_order
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -30,7 +31,7 @@ class ExtractionJobSerializer(serializers.Serializer):
     cached = serializers.BooleanField()
     extractor = serializers.SerializerMethodField()
     warnings = serializers.ListField(child=serializers.CharField())
-    result = serializers.JSONField(allow_null=True)
+    result = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
     document = DocumentInfoSerializer()
     created_at = serializers.DateTimeField()
@@ -62,6 +63,11 @@ class ExtractionJobSerializer(serializers.Serializer):
 
     def get_extractor(self, job: ExtractionJob) -> str:
         return job.extractor_used or job.extractor
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_result(self, job: ExtractionJob):
+        """The JSON Resume document, keys in the schema's order."""
+        return in_schema_order(job.result) if job.result is not None else None
 
     @extend_schema_field(ErrorSerializer(allow_null=True))
     def get_error(self, job: ExtractionJob):

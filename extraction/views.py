@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+
+from quotas import policy, ratelimits
 
 from . import intake, queue
 from .errors import ExtractionError
 from .models import ExtractionJob, JobState
+from .resume import in_schema_order
 
 
 def _limits() -> dict:
@@ -33,11 +36,38 @@ def _queue_summary() -> dict:
 
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    context = {"limits": _limits(), "queue": _queue_summary()}
+    context = {"limits": _limits(), "queue": _queue_summary(), "usage": policy.usage_of(request)}
     if request.method == "GET":
         return render(request, "extraction/upload.html", context)
+    burst = ratelimits.check(request, "uploads", settings.RATELIMIT_UPLOADS)
+    if burst.limited:
+        response = render(
+            request, "quotas/rate_limited.html", {"retry_after": burst.retry_after}, status=429
+        )
+        response["Retry-After"] = str(burst.retry_after)
+        return response
     try:
-        job = intake.accept_from(request, request.FILES.get("file"), via="web")
+        job = intake.accept_from(
+            request,
+            request.FILES.get("file"),
+            via="web",
+            priority=policy.priority_for(request),
+            admit=policy.admission_for(request),
+        )
+    except policy.QuotaExceeded as exc:
+        response = render(
+            request,
+            "quotas/quota_exceeded.html",
+            {
+                "usage": exc.usage,
+                "hours": exc.usage.seconds_to_reset() // 3600,
+                "minutes": exc.usage.seconds_to_reset() % 3600 // 60,
+                "registered": policy.tier_limits("registered"),
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(exc.usage.seconds_to_reset())
+        return response
     except ExtractionError as exc:
         context["error"] = exc.message
         return render(request, "extraction/upload.html", context, status=exc.status)
@@ -80,7 +110,7 @@ def job_resume_json(request, pk):
     if job.state != JobState.SUCCEEDED or job.result is None:
         raise Http404
     response = HttpResponse(
-        json.dumps(job.result, ensure_ascii=False, indent=2),
+        json.dumps(in_schema_order(job.result), ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="resume.json"'
@@ -92,3 +122,15 @@ def job_cancel(request, pk):
     job = _job_for(request, pk)
     queue.cancel(job, actor=request.user)
     return redirect("extraction:job", pk=job.pk)
+
+
+def job_status(request, pk):
+    """What the job page polls: small, and not counted against API limits."""
+    job = _job_for(request, pk)
+    place = queue.place_of(job)
+    status = job.joined_to.state if job.joined_to_id and not job.is_finished else job.state
+    response = JsonResponse(
+        {"status": status, "position": place.position, "eta_seconds": place.eta_seconds}
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -112,3 +112,20 @@ class ChunkedBodyLimiter:
             ],
         )
         return [body]
+
+
+class QuotaHeadersMiddleware:
+    """API answers carry the caller's daily allowance (SPEC Q-1)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/") and "X-Quota-Limit" not in response:
+            from .policy import usage_of
+
+            usage = getattr(request, "quota_usage", None) or usage_of(request)
+            for name, value in usage.headers().items():
+                response[name] = value
+        return response

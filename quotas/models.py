@@ -1,1 +1,178 @@
-"""Tiers, daily usage and overrides (built in a later step)."""
+"""Who may do how much: accounts with their tier, daily usage, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+
+class Tier(models.TextChoices):
+    ANONYMOUS = "anonymous", "Anonymous"
+    REGISTERED = "registered", "Registered"
+    PREMIUM = "premium", "Premium"
+
+
+class Account(models.Model):
+    """A registered user's tier and, where staff set them, personal limits.
+
+    An empty override means "the tier's limit" (SPEC Q-1).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account"
+    )
+    tier = models.CharField(
+        max_length=12,
+        choices=[(Tier.REGISTERED, "Registered"), (Tier.PREMIUM, "Premium")],
+        default=Tier.REGISTERED,
+    )
+    extractions_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the tier's daily extractions."
+    )
+    active_portfolios = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the tier's active portfolios."
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the tier's retention after last activity."
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why staff changed this.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.tier})"
+
+    @classmethod
+    def for_user(cls, user) -> Account:
+        account = getattr(user, "_account_cache", None)
+        if account is None:
+            account, _ = cls.objects.get_or_create(user=user)
+            user._account_cache = account
+        return account
+
+
+class DailyUsageQuerySet(models.QuerySet):
+    def consume(self, subject: str, day, limit: int) -> int | None:
+        """Count one extraction for `subject` on `day` unless `limit` is reached.
+
+        Returns the day's count after it, or None when refused. One
+        conditional UPDATE: under any concurrency, at most `limit` increments
+        succeed for a (subject, day).
+        """
+        if limit <= 0:
+            return None
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        # The table name is ours; the values are parameters.
+        sql = (
+            f"UPDATE {table} SET extractions = extractions + 1 "  # noqa: S608
+            "WHERE subject = %s AND day = %s AND extractions < %s RETURNING extractions"
+        )
+        for _ in range(2):
+            with connection.cursor() as cursor:
+                # RETURNING (PostgreSQL; SQLite 3.35+) gives the new count in
+                # the same statement, so nobody has to read it again.
+                cursor.execute(sql, [subject, day, limit])
+                row = cursor.fetchone()
+            if row is not None:
+                return row[0]
+            # Nothing counted: the limit is reached, or today's row is missing.
+            if not self._ensure(subject, day):
+                return None
+        return None
+
+    def give_back(self, subject: str, day) -> bool:
+        return bool(
+            self.filter(subject=subject, day=day, extractions__gt=0).update(
+                extractions=F("extractions") - 1
+            )
+        )
+
+    def used(self, subject: str, day) -> int:
+        row = self.filter(subject=subject, day=day).values_list("extractions", flat=True).first()
+        return row or 0
+
+    def _ensure(self, subject: str, day) -> bool:
+        """Create today's row; False when it was there already."""
+        if self.filter(subject=subject, day=day).exists():
+            return False
+        try:
+            with transaction.atomic():
+                self.create(subject=subject, day=day)
+        except IntegrityError:
+            pass  # another request created it just now: count again
+        return True
+
+
+class DailyUsage(models.Model):
+    """Extractions accepted for one subject (a user or a client address) on one day."""
+
+    subject = models.CharField(max_length=80)
+    day = models.DateField()
+    extractions = models.PositiveIntegerField(default=0)
+
+    objects = DailyUsageQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "day"], name="daily_usage_subject_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="daily_usage_day")]
+        verbose_name_plural = "daily usage"
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.day}: {self.extractions}"
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A named API token. Only its hash is stored; the key is shown once."""
+
+    PREFIX = "cv2w_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=16, help_text="First characters, to recognise it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @classmethod
+    def issue(cls, user, name: str) -> tuple[ApiToken, str]:
+        """Create a token; returns it with the key, which is never stored."""
+        key = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name[:100], key_hash=_hash_key(key), key_prefix=key[:12]
+        )
+        return token, key
+
+    @classmethod
+    def find(cls, key: str) -> ApiToken | None:
+        return cls.objects.active().select_related("user").filter(key_hash=_hash_key(key)).first()
+
+    def revoke(self) -> None:
+        ApiToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )

@@ -25,7 +25,11 @@ def sample_files(*suffixes: str) -> list[Path]:
 
 @pytest.fixture(autouse=True)
 def _embedded_defaults(settings, tmp_path):
-    """Every test: local extractor, no model key, its own upload folder."""
+    """Every test: local extractor, no model key, its own upload folder, and
+    a fresh cache (rate-limit counters live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
     settings.EXTRACTOR = "local"
     settings.ANTHROPIC_API_KEY = ""
     settings.UPLOAD_DIR = tmp_path / "uploads"

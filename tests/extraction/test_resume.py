@@ -304,3 +304,17 @@ def test_snapshot_limits_do_not_mutate_input(settings):
     before = json.dumps(doc)
     apply_snapshot_limits(doc)
     assert json.dumps(doc) == before
+
+
+def test_documents_are_handed_out_in_the_schemas_key_order():
+    from extraction.resume import in_schema_order
+
+    doc = {"work": [{"startDate": "2020", "name": "Acme"}],
+           "basics": {"profiles": [{"url": "https://x.org", "network": "X"}],
+                      "email": "a@b.org", "name": "A"},
+           "zzz": 1}
+    ordered = in_schema_order(doc)
+    assert list(ordered) == ["basics", "work", "zzz"]
+    assert list(ordered["basics"]) == ["name", "email", "profiles"]
+    assert list(ordered["basics"]["profiles"][0]) == ["network", "url"]
+    assert list(ordered["work"][0]) == ["name", "startDate"]

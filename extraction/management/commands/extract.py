@@ -16,6 +16,7 @@ from extraction.extractors import configured_name, get_extractor
 from extraction.intake import sha256_of
 from extraction.models import CacheEntry
 from extraction.readers import probe, sniff
+from extraction.resume import in_schema_order
 
 
 class Command(BaseCommand):
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {exc.message} ({exc.code})")
         for warning in warnings:
             sys.stderr.write(f"warning: {warning}\n")
-        self.stdout.write(json.dumps(resume, ensure_ascii=False, indent=2))
+        self.stdout.write(json.dumps(in_schema_order(resume), ensure_ascii=False, indent=2))
 
 
 def _cache_lookup(key: str):

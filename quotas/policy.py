@@ -1,0 +1,152 @@
+"""The tier of a request and what it may do (SPEC Q-1, E-5 priorities)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import Account, DailyUsage, Tier
+
+log = logging.getLogger("cv2web.quotas")
+
+
+@dataclass(frozen=True)
+class Limits:
+    extractions_per_day: int
+    active_portfolios: int
+    retention_hours: int
+
+
+def tier_limits(tier: str) -> Limits:
+    return Limits(**settings.QUOTA_TIERS[tier])
+
+
+def tier_of(user) -> str:
+    if user is None or not user.is_authenticated:
+        return Tier.ANONYMOUS
+    return Account.for_user(user).tier
+
+
+def limits_for(user) -> Limits:
+    """The tier's limits, with a staff override for this user where set."""
+    base = tier_limits(tier_of(user))
+    if user is None or not user.is_authenticated:
+        return base
+    account = Account.for_user(user)
+    return Limits(
+        extractions_per_day=_pick(account.extractions_per_day, base.extractions_per_day),
+        active_portfolios=_pick(account.active_portfolios, base.active_portfolios),
+        retention_hours=(
+            account.retention_days * 24
+            if account.retention_days is not None
+            else base.retention_hours
+        ),
+    )
+
+
+def _pick(override: int | None, default: int) -> int:
+    return default if override is None else override
+
+
+def subject_of(request) -> str:
+    """What a daily quota counts under: the user, or the client's address bucket."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{getattr(request, 'client_bucket', '') or 'unknown'}"
+
+
+def today(now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(dt.UTC).date()
+
+
+def reset_at(now: dt.datetime | None = None) -> dt.datetime:
+    """Daily allowances start again at midnight UTC."""
+    day = today(now)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Usage:
+    tier: str
+    limit: int
+    used: int
+    reset_at: dt.datetime
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+    def seconds_to_reset(self, now: dt.datetime | None = None) -> int:
+        return max(1, int((self.reset_at - (now or timezone.now())).total_seconds()) + 1)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-Quota-Limit": str(self.limit),
+            "X-Quota-Remaining": str(self.remaining),
+            "X-Quota-Reset": str(int(self.reset_at.timestamp())),
+        }
+
+
+def usage_of(request, now: dt.datetime | None = None) -> Usage:
+    """Today's extraction allowance of the caller."""
+    user = getattr(request, "user", None)
+    return Usage(
+        tier=tier_of(user),
+        limit=limits_for(user).extractions_per_day,
+        used=DailyUsage.objects.used(subject_of(request), today(now)),
+        reset_at=reset_at(now),
+    )
+
+
+class QuotaExceeded(Exception):
+    """The caller has used today's extractions."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, usage: Usage) -> None:
+        super().__init__("Daily extraction quota reached.")
+        self.usage = usage
+
+
+def admission_for(request):
+    """A callable for the extraction intake: it counts one new extraction
+    against the caller's daily quota, or raises QuotaExceeded. It is called
+    only for work that will run (not for cache hits or joined jobs) and
+    returns the (subject, day) to give back if the system fails the job."""
+
+    def admit() -> tuple[str, dt.date]:
+        subject, now = subject_of(request), timezone.now()
+        user = getattr(request, "user", None)
+        limit = limits_for(user).extractions_per_day
+        used = DailyUsage.objects.consume(subject, today(now), limit)
+        if used is None:
+            raise QuotaExceeded(usage_of(request))
+        # What the answer's X-Quota-* headers report, without another query.
+        # On Django's request, which DRF's wraps: the middleware reads it there.
+        django_request = getattr(request, "_request", request)
+        django_request.quota_usage = Usage(tier_of(user), limit, used, reset_at(now))
+        return subject, today(now)
+
+    return admit
+
+
+def priority_for(request) -> int:
+    """Queue class: premium first, then returning users, then new ones."""
+    from extraction.models import ExtractionJob, JobState, Priority
+
+    user = getattr(request, "user", None)
+    if tier_of(user) == Tier.PREMIUM:
+        return Priority.PREMIUM
+    done = ExtractionJob.objects.filter(state=JobState.SUCCEEDED)
+    if user is not None and user.is_authenticated:
+        returning = done.filter(owner=user).exists()
+    else:
+        returning = done.filter(
+            owner__isnull=True, client=getattr(request, "client_bucket", "")
+        ).exists()
+    return Priority.RETURNING if returning else Priority.NEW

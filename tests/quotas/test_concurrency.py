@@ -1,0 +1,174 @@
+"""Quotas and burst limits under real concurrency.
+
+1. Threads against the suite's database (PostgreSQL in the PostgreSQL run):
+   20 simultaneous uploads from one address with a daily limit of 3.
+2. Two gunicorn worker processes sharing Redis: the burst limit holds
+   across them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from quotas.models import DailyUsage
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def multipart(data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="cv.txt"\r\nContent-Type: text/plain\r\n\r\n'
+    ).encode()
+    return (
+        body + data + f"\r\n--{boundary}--\r\n".encode(),
+        f"multipart/form-data; boundary={boundary}",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_uploads_from_one_address_accept_exactly_the_limit(settings):
+    from django.test import Client
+
+    settings.QUOTA_TIERS = {
+        **settings.QUOTA_TIERS,
+        "anonymous": {**settings.QUOTA_TIERS["anonymous"], "extractions_per_day": 3},
+    }
+    settings.RATELIMIT_ENABLE = False  # the daily quota alone is under test here
+    start = threading.Barrier(20)
+
+    def one(i: int) -> int:
+        body, ctype = multipart(f"Person {i}\nperson{i}@example.com\n".encode())
+        client = Client()
+        start.wait()
+        try:
+            return client.generic(
+                "POST", "/api/v1/extractions", body, content_type=ctype
+            ).status_code
+        finally:
+            connection.close()  # each thread has its own database connection
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = list(pool.map(one, range(20)))
+    assert sorted(codes) == [202] * 3 + [429] * 17, codes
+    assert DailyUsage.objects.get().extractions == 3
+
+
+def _redis_or_skip(db: int):
+    redis = pytest.importorskip("redis")
+    client = redis.Redis(host="127.0.0.1", port=6379, db=db, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis not reachable on 127.0.0.1:6379 ({exc}); CI starts it")
+    return client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_burst_limit_holds_across_two_gunicorn_workers_sharing_redis(tmp_path):
+    db = 13
+    _redis_or_skip(db).flushdb()
+    port = _free_port()
+    log = tmp_path / "access.log"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "DJANGO_SETTINGS", "DATABASE_URL"))
+    }
+    env |= {
+        "DATA_DIR": str(tmp_path),
+        "CACHE_URL": f"redis://127.0.0.1:6379/{db}",
+        "RATELIMIT_UPLOADS": "3/h",
+        "QUOTA_ANONYMOUS_EXTRACTIONS_PER_DAY": "1000",
+        "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--worker-class",
+            "sync",
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(p)s %(m)s %(s)s",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/schema/", timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not come up"
+                time.sleep(0.2)
+
+        def one(i: int) -> tuple[int, dict]:
+            body, ctype = multipart(f"Person {i}\np{i}@example.com\n".encode())
+            req = urllib.request.Request(
+                base + "/api/v1/extractions",
+                data=body,
+                headers={"Content-Type": ctype},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status, json.loads(r.read())
+            except urllib.error.HTTPError as err:
+                return err.code, json.loads(err.read())
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            results = list(pool.map(one, range(20)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    codes = sorted(code for code, _ in results)
+    assert codes == [202] * 3 + [429] * 17, codes
+    assert {body["error"] for code, body in results if code == 429} == {"rate_limited"}
+    served_by = {
+        line.split()[0]
+        for line in log.read_text().splitlines()
+        if re.search(r" POST (202|429)$", line)
+    }
+    assert len(served_by) == 2, "both workers should have answered uploads"
