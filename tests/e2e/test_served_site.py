@@ -7,36 +7,19 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import sample
+from tests.net import free_port, multipart, wait_for_http
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def multipart(field: str, name: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
-        f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-    ).encode()
-    body += data + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def test_the_served_site_extracts_an_uploaded_sample(tmp_path):
@@ -79,15 +62,8 @@ def test_the_served_site_extracts_an_uploaded_sample(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         assert f"http://127.0.0.1:{port}/" in proc.stdout.readline() + proc.stdout.readline()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=10)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the site did not come up"
-                time.sleep(0.3)
-        body, ctype = multipart("file", "cv.pdf", sample("dev-03-paper.pdf").read_bytes())
+        wait_for_http(base + "/")
+        body, ctype = multipart(sample("dev-03-paper.pdf").read_bytes(), name="cv.pdf")
         req = urllib.request.Request(
             base + "/api/v1/extractions", data=body, headers={"Content-Type": ctype}, method="POST"
         )

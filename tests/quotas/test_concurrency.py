@@ -11,14 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,20 +23,9 @@ import pytest
 from django.db import connection
 
 from quotas.models import DailyUsage
+from tests.net import free_port, multipart, wait_for_http
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def multipart(data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-        f'filename="cv.txt"\r\nContent-Type: text/plain\r\n\r\n'
-    ).encode()
-    return (
-        body + data + f"\r\n--{boundary}--\r\n".encode(),
-        f"multipart/form-data; boundary={boundary}",
-    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -80,17 +66,11 @@ def _redis_or_skip(db: int):
     return client
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_the_burst_limit_holds_across_two_gunicorn_workers_sharing_redis(tmp_path):
     db = 13
     _redis_or_skip(db).flushdb()
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "access.log"
     env = {
         k: v
@@ -135,14 +115,7 @@ def test_the_burst_limit_holds_across_two_gunicorn_workers_sharing_redis(tmp_pat
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/schema/", timeout=5)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not come up"
-                time.sleep(0.2)
+        wait_for_http(base + "/api/schema/")
 
         def one(i: int) -> tuple[int, dict]:
             body, ctype = multipart(f"Person {i}\np{i}@example.com\n".encode())
