@@ -261,6 +261,8 @@ EXTRACTION_MAX_DOCX_UNCOMPRESSED = env.int(
 # Time and memory granted to the child process that parses one document.
 EXTRACTION_PARSE_TIMEOUT_S = env.float("EXTRACTION_PARSE_TIMEOUT_S", default=20.0)
 EXTRACTION_PARSE_MEMORY_MB = env.int("EXTRACTION_PARSE_MEMORY_MB", default=1024)
+# pdfium has no inflation limit of its own; its child gets this at most.
+EXTRACTION_PDF_MEMORY_MB = env.int("EXTRACTION_PDF_MEMORY_MB", default=256)
 
 EXTRACTION_CACHE_DAYS = env.int("EXTRACTION_CACHE_DAYS", default=30)
 EXTRACTION_MAX_CONCURRENT = env.int("EXTRACTION_MAX_CONCURRENT", default=5)

@@ -113,15 +113,19 @@ class IsolatedMemoryError(IsolationError):
 
 
 class IsolatedCrash(IsolationError):
-    """The child died without sending an outcome (signal or unexpected exit)."""
+    """The child died without sending an outcome (signal or unexpected exit).
 
-    def __init__(self, detail: str) -> None:
+    `signum` is the signal that killed it, None when it did not die by one.
+    """
+
+    def __init__(self, detail: str, signum: int | None = None) -> None:
         super().__init__(
             "parse_crashed",
             "We could not read this file: the reader stopped unexpectedly. "
             "The file may be damaged; try saving it again.",
         )
         self.detail = detail
+        self.signum = signum
 
     def __str__(self) -> str:
         return f"{self.message} ({self.detail})"
@@ -401,4 +405,5 @@ def _error_from_status(status: int, cpu: float, timeout: float, memory_mb: int) 
             return IsolatedMemoryError(memory_mb)
     if status != -1 and os.WIFEXITED(status) and os.WEXITSTATUS(status) == _EXIT_OUT_OF_MEMORY:
         return IsolatedMemoryError(memory_mb)
-    return IsolatedCrash(_describe(status))
+    signum = os.WTERMSIG(status) if status != -1 and os.WIFSIGNALED(status) else None
+    return IsolatedCrash(_describe(status), signum)

@@ -7,7 +7,7 @@ Generators that take a moment are cached, so calling them again is free.
 
 Good files (`sniff`/`probe`/`read_document` accept them):
 
-    pdf_with_text, pdf_with_pages, pdf_with_positioned_text,
+    pdf_with_text, pdf_with_pages, pdf_with_positioned_text, pdf_with_content,
     docx_with_paragraphs, txt_utf8, txt_latin1, txt_utf16_bom,
     pdf_encrypted_no_user_password
 
@@ -29,7 +29,7 @@ Bad files and the code `extraction.readers` gives for them:
     pdf_encrypted               encrypted_pdf (400)                 probe
     pdf_many_pages(300)         too_many_pages (400)                probe
     pdf_image_only              no_text_layer (400)                 probe
-    pdf_decompression_bomb      file_too_complex (400)              read_document
+    pdf_decompression_bomb      file_too_complex (400)              probe, read_document
     pdf_slow_to_parse           parse_timeout (400)                 read_document
     pdf_truncated               invalid_pdf (400)                   probe
     ========================== =================================== ==========
@@ -149,6 +149,12 @@ def pdf_with_positioned_text(items: Sequence[tuple[float, float, str]]) -> bytes
     return _pages_pdf([b"\n".join(body)], resources, [font])
 
 
+def pdf_with_content(content: bytes) -> bytes:
+    """A one-page PDF whose content stream is `content` (font /F1: Helvetica)."""
+    resources, font = _font_resources_and_object(5)
+    return _pages_pdf([content], resources, [font])
+
+
 def pdf_many_pages(count: int = 300) -> bytes:
     """A valid PDF of `count` pages, each with one line ("Page N")."""
     return pdf_with_pages([[f"Page {n}"] for n in range(1, count + 1)])
@@ -232,8 +238,9 @@ def pdf_decompression_bomb(inflated_mb: int = 400) -> bytes:
     """A ~10 KB PDF whose page content inflates to `inflated_mb` MB of zero bytes.
 
     The content stream is FlateDecode applied twice (/Filter [/FlateDecode
-    /FlateDecode]); the page has a font so the cheap checks let it through and
-    only text extraction meets the bomb.
+    /FlateDecode]); the page has a font. pdfium has no inflation limit of its
+    own: parsing the page (already at upload, to look for text) needs about
+    twice `inflated_mb` of memory, so the PDF child's memory limit stops it.
     """
     inner = zlib_zeros(inflated_mb * 1024 * 1024)
     outer = zlib.compress(inner, 9)
@@ -251,32 +258,34 @@ def pdf_decompression_bomb(inflated_mb: int = 400) -> bytes:
 
 
 @functools.cache
-def pdf_slow_to_parse(invocations: int = 5000, operators_per_form: int = 20_000) -> bytes:
-    """A small PDF that keeps pypdf busy for minutes while staying inside all its limits.
+def pdf_slow_to_parse(invocations: int = 5000, operators_per_form: int = 200_000) -> bytes:
+    """A small PDF whose second page keeps the parser busy for minutes, in little memory.
 
-    The page invokes one form XObject `invocations` times (pypdf allows 5,000
-    per page); the form's content stream holds `operators_per_form` text
-    operators (far under the 2,000,000-token budget per stream), so text
-    extraction has to interpret ~100 million operators. Compressed, the file
-    is a few KB. Only a time limit stops it.
+    Page 1 is an ordinary text page, so the upload checks (which stop at the
+    first page with text) accept the file. Page 2 invokes one form XObject
+    `invocations` times; the form's content stream holds `operators_per_form`
+    "q Q" pairs (save and restore the graphics state: no object is created,
+    so memory stays flat). Parsing the page means interpreting ~1,000 million
+    operators, about 20 ms per invocation with pdfium; compressed, the file is
+    a few KB. Only a time limit stops it.
     """
-    form_ops = b"BT /F1 1 Tf " + b"(a) Tj " * operators_per_form + b"ET"
     form = _stream(
-        zlib.compress(form_ops, 9),
-        b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 6 0 R >> >> /Filter /FlateDecode ",
+        zlib.compress(b"q Q " * operators_per_form, 9),
+        b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Filter /FlateDecode ",
     )
-    page_ops = b"/Fx Do\n" * invocations
-    content = _stream(zlib.compress(page_ops, 9), b"/Filter /FlateDecode ")
-    _, font = _font_resources_and_object(6)
+    heavy = _stream(zlib.compress(b"/Fx Do\n" * invocations, 9), b"/Filter /FlateDecode ")
+    resources, font = _font_resources_and_object(7)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 6 0 R >> /XObject << /Fx 5 0 R >> >> /Contents 4 0 R >>",
-        content,
-        form,
+        b"/Resources " + resources + b" /Contents 4 0 R >>",
+        _stream(_text_content(DEFAULT_LINES)),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /XObject << /Fx 8 0 R >> >> /Contents 6 0 R >>",
+        heavy,
         font,
+        form,
     ]
     return build_pdf(objects)
 

@@ -158,12 +158,14 @@ def test_a_child_dying_from_a_signal_gives_a_clear_error():
         run_isolated(_kill_self, signal.SIGSEGV, **LIMITS)
     assert caught.value.code == "parse_crashed"
     assert "SIGSEGV" in str(caught.value)
+    assert caught.value.signum == signal.SIGSEGV
 
 
 def test_a_child_exiting_without_an_outcome_gives_a_clear_error():
     with pytest.raises(IsolatedCrash) as caught:
         run_isolated(_exit_with, 3, **LIMITS)
     assert "exited with status 3" in caught.value.detail
+    assert caught.value.signum is None
 
 
 def test_the_cpu_limit_and_the_oom_killer_are_told_apart_from_crashes():

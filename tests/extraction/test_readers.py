@@ -283,6 +283,54 @@ def test_pdf_text_comes_in_reading_order_not_painting_order(write):
     ]
 
 
+def test_a_two_column_pdf_reads_column_by_column(write):
+    data = badfiles.pdf_with_positioned_text(
+        [
+            (300, 700, "Experience"),
+            (300, 686, "Developer at Example GmbH"),
+            (300, 672, "2019 - 2024"),
+            (72, 700, "Skills"),  # the side column is painted last
+            (72, 686, "Python"),
+            (72, 672, "Django"),
+        ]
+    )
+    assert read_document(write(data), "pdf").text.splitlines() == [
+        "Skills",
+        "Python",
+        "Django",
+        "Experience",
+        "Developer at Example GmbH",
+        "2019 - 2024",
+    ]
+
+
+def test_runs_placed_side_by_side_without_a_space_are_not_glued(write):
+    data = badfiles.pdf_with_positioned_text(
+        [(72, 700, "Jul 2025 - Current"), (180, 700, "Senior Engineer"), (72, 686, "Example")]
+    )
+    assert read_document(write(data), "pdf").text.splitlines() == [
+        "Jul 2025 - Current Senior Engineer",
+        "Example",
+    ]
+
+
+def test_a_hyphen_at_the_end_of_a_line_is_kept(write):
+    data = badfiles.pdf_with_text(["Konzeption einer Test-", "Automatisierung", "Jane"])
+    assert read_document(write(data), "pdf").text.splitlines() == [
+        "Konzeption einer Test-",
+        "Automatisierung",
+        "Jane",
+    ]
+
+
+def test_a_page_with_rotated_text_keeps_pdfiums_order(write):
+    data = badfiles.pdf_with_content(
+        b"BT /F1 11 Tf 1 0 0 1 72 700 Tm (Jane Example) Tj "
+        b"0 1 -1 0 500 300 Tm (Sidebar label) Tj ET"
+    )
+    assert read_document(write(data), "pdf").text.splitlines() == ["Jane Example", "Sidebar label"]
+
+
 def test_reading_order_keeps_a_block_in_stream_order_and_puts_side_by_side_blocks_left_first():
     lines = [
         ("Python, Django", 200, 700, 10),  # content beside its label, 2 pt higher
@@ -393,26 +441,47 @@ def test_read_document_repeats_the_structural_checks(write):
 # ------------------------------------------------------------------ read_document: hostile files
 
 
-def test_it_refuses_a_pdf_decompression_bomb_without_growing_the_parent(write):
+def test_it_refuses_a_pdf_decompression_bomb_without_growing_the_parent(write, settings):
+    settings.EXTRACTION_PARSE_MEMORY_MB = 1024  # pdfium would inflate 400 MB within this
     path = write(badfiles.pdf_decompression_bomb(400))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    error = bad(read_document, path, "pdf")
+    for step in (probe, read_document):
+        started = time.monotonic()
+        error = bad(step, path, "pdf")
+        assert (error.code, error.status) == ("file_too_complex", 400)
+        # EXTRACTION_PDF_MEMORY_MB stopped it: pdfium aborted on a failed allocation.
+        assert isinstance(error, IsolatedMemoryError)
+        assert error.memory_mb == settings.EXTRACTION_PDF_MEMORY_MB
+        assert time.monotonic() - started < 3
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    assert (error.code, error.status) == ("file_too_complex", 400)
-    assert not isinstance(error, IsolatedMemoryError)  # pypdf's own limit stopped it
     assert after - before < 50 * 1024
 
 
-def test_the_memory_limit_stops_a_bomb_below_pypdfs_own_limits(write, settings):
-    settings.EXTRACTION_PARSE_MEMORY_MB = 30  # pypdf alone would inflate up to 50 MB
+def test_a_lower_memory_setting_applies_to_pdfs_too(write, settings):
+    settings.EXTRACTION_PARSE_MEMORY_MB = 30
     error = bad(read_document, write(badfiles.pdf_decompression_bomb(400)), "pdf")
-    assert isinstance(error, IsolatedMemoryError)  # the child's RLIMIT_AS, not pypdf
-    assert error.code == "file_too_complex"
+    assert isinstance(error, IsolatedMemoryError)
+    assert (error.code, error.memory_mb) == ("file_too_complex", 30)
+
+
+def test_a_pdf_reader_that_aborts_ran_out_of_memory(write, monkeypatch):
+    # pdfium's answer to a failed allocation is abort(); its other fatal checks trap.
+    def out_of_memory(textpage):
+        os.abort()
+
+    monkeypatch.setattr(readers, "pdf_page_text", out_of_memory)
+    error = bad(read_document, write(badfiles.pdf_with_text()), "pdf")
+    assert isinstance(error, IsolatedMemoryError)
+    assert (error.code, error.status) == ("file_too_complex", 400)
 
 
 def test_a_pdf_that_keeps_the_parser_busy_is_stopped_by_the_time_limit(write, settings):
     settings.EXTRACTION_PARSE_TIMEOUT_S = 1.0
     path = write(badfiles.pdf_slow_to_parse())
+    # The upload check stops at page 1, which has text; page 2 is the slow one.
+    started = time.monotonic()
+    assert probe(path, "pdf") == Probe(kind="pdf", pages=2)
+    assert time.monotonic() - started < 0.5
     started = time.monotonic()
     error = bad(read_document, path, "pdf")
     assert time.monotonic() - started < 3
@@ -421,6 +490,19 @@ def test_a_pdf_that_keeps_the_parser_busy_is_stopped_by_the_time_limit(write, se
     # 400 (the file's fault) unless the machine was too busy to give the child
     # half a second of CPU, then 503: see test_isolation.
     assert error.status in (400, 503)
+
+
+def test_the_slow_pdf_is_slow_for_the_real_reader_and_not_for_lack_of_memory(write):
+    # A tenth of the invocations, read for real: the parse takes its time (about
+    # 20 ms per invocation) and stays well inside the PDF memory limit.
+    path = write(badfiles.pdf_slow_to_parse(invocations=50))
+    started = time.monotonic()
+    result = read_document(path, "pdf")
+    assert time.monotonic() - started > 0.3
+    assert result.text.splitlines() == list(badfiles.DEFAULT_LINES)
+    assert result.warnings == [
+        "Some pages have no text (they may be scanned images) and were skipped: 2."
+    ]
 
 
 def test_a_crashing_parser_gives_a_readable_invalid_pdf(write, monkeypatch):

@@ -309,10 +309,15 @@ def test_snapshot_limits_do_not_mutate_input(settings):
 def test_documents_are_handed_out_in_the_schemas_key_order():
     from extraction.resume import in_schema_order
 
-    doc = {"work": [{"startDate": "2020", "name": "Acme"}],
-           "basics": {"profiles": [{"url": "https://x.org", "network": "X"}],
-                      "email": "a@b.org", "name": "A"},
-           "zzz": 1}
+    doc = {
+        "work": [{"startDate": "2020", "name": "Acme"}],
+        "basics": {
+            "profiles": [{"url": "https://x.org", "network": "X"}],
+            "email": "a@b.org",
+            "name": "A",
+        },
+        "zzz": 1,
+    }
     ordered = in_schema_order(doc)
     assert list(ordered) == ["basics", "work", "zzz"]
     assert list(ordered["basics"]) == ["name", "email", "profiles"]
