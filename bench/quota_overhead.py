@@ -77,24 +77,31 @@ def main() -> int:
 
     for on in (True, False):  # warm both paths
         quotas_on(on)
-        middleware.QuotaHeadersMiddleware.__call__ = real_headers if on else (
-            lambda self, r: self.get_response(r))
+        middleware.QuotaHeadersMiddleware.__call__ = (
+            real_headers if on else (lambda self, r: self.get_response(r))
+        )
         one()
     timings = {True: [], False: []}
     while len(timings[False]) < args.n:
         for on in (True, False):
             quotas_on(on)
-            middleware.QuotaHeadersMiddleware.__call__ = real_headers if on else (
-                lambda self, r: self.get_response(r))
+            middleware.QuotaHeadersMiddleware.__call__ = (
+                real_headers if on else (lambda self, r: self.get_response(r))
+            )
             timings[on] += [one() for _ in range(args.block)]
     with_q = statistics.median(timings[True])
     without = statistics.median(timings[False])
-    print(f"upload path p50 with quotas and rate limits:    {with_q:.2f} ms "
-          f"(n={len(timings[True])})")
-    print(f"upload path p50 without quotas and rate limits: {without:.2f} ms "
-          f"(n={len(timings[False])})")
-    print(f"cost: {with_q - without:+.2f} ms per upload (ratio {with_q / without:.3f}; "
-          "target under 2 ms)")
+    print(
+        f"upload path p50 with quotas and rate limits:    {with_q:.2f} ms (n={len(timings[True])})"
+    )
+    print(
+        f"upload path p50 without quotas and rate limits: {without:.2f} ms "
+        f"(n={len(timings[False])})"
+    )
+    print(
+        f"cost: {with_q - without:+.2f} ms per upload (ratio {with_q / without:.3f}; "
+        "target under 2 ms)"
+    )
     return 0
 
 

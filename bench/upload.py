@@ -36,6 +36,12 @@ def main() -> int:
     os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="cv2web-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cv2web.settings")
     os.environ["EXTRACTION_MAX_QUEUE_DEPTH"] = str(args.n * 2 + 10)
+    # One client sends everything: lift its quota and burst limits (their
+    # cost is measured by bench/quota_overhead.py).
+    for name in ("RATELIMIT_UPLOADS", "RATELIMIT_API_HOUR"):
+        os.environ[name] = f"{args.n * 4}/h"
+    os.environ["RATELIMIT_API_DAY"] = f"{args.n * 4}/d"
+    os.environ["QUOTA_ANONYMOUS_EXTRACTIONS_PER_DAY"] = str(args.n * 4)
     os.environ["EXTRACTOR"] = "local"
     os.environ["LOG_LEVEL"] = "WARNING"
     import django

@@ -48,7 +48,7 @@ def _accept(request, uploaded):
         request,
         uploaded,
         via="api",
-        priority=policy.priority_for(request),
+        priority=lambda: policy.priority_for(request),
         admit=policy.admission_for(request),
     )
 

@@ -65,7 +65,7 @@ def accept(
     owner=None,
     client: str = "",
     via: str = "web",
-    priority: int = Priority.NEW,
+    priority: int | Callable[[], int] = Priority.NEW,
     extractor: str | None = None,
     admit: Callable[[], tuple[str, object]] | None = None,
 ) -> ExtractionJob:
@@ -125,7 +125,7 @@ def accept_from(
     uploaded: UploadedFile | None,
     *,
     via: str,
-    priority: int = Priority.NEW,
+    priority: int | Callable[[], int] = Priority.NEW,
     admit: Callable[[], tuple[str, object]] | None = None,
 ) -> ExtractionJob:
     """accept() for a page or API request: its owner and client, and the audit trail."""

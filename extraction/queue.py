@@ -110,7 +110,7 @@ def enqueue(
     *,
     extractor: str,
     fingerprint: str,
-    priority: int = Priority.NEW,
+    priority: int | Callable[[], int] = Priority.NEW,
     owner=None,
     client: str = "",
     via: str = "web",
@@ -120,10 +120,11 @@ def enqueue(
 ) -> ExtractionJob:
     """Create the job for `document`: answered from cache, joined, or queued.
 
-    Raises QueueFull when too many jobs wait already. `cache_entry` passes
-    on a lookup the caller already made (None: it missed). `admit` is called
-    only when a new job will run, inside the admission lock: it may refuse by
-    raising, or return the (subject, day) of the allowance it used.
+    `priority` is a class or a callable giving it. Raises QueueFull when too
+    many jobs wait already. `cache_entry` passes on a lookup the caller
+    already made (None: it missed). `admit` is called only when a new job
+    will run, inside the admission lock: it may refuse by raising, or return
+    the (subject, day) of the allowance it used.
     """
     key = CacheEntry.make_key(document.sha256, fingerprint)
     common = {
@@ -143,7 +144,6 @@ def enqueue(
         job = ExtractionJob.objects.create(
             **common,
             state=JobState.SUCCEEDED,
-            priority=priority,
             cached=True,
             result=entry.result,
             warnings=entry.warnings,
@@ -160,6 +160,8 @@ def enqueue(
         )
         return job
 
+    # Only work that waits in the queue needs its class (it may cost a query).
+    priority = priority() if callable(priority) else priority
     with transaction.atomic():
         _lock_queue()
         leader = (

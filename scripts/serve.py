@@ -6,6 +6,7 @@ the database (the embedded default: SQLite in DATA_DIR) and the broker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,22 +21,38 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     python = sys.executable
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Each child leads its own process group: stopping it reaches everything
+    # it started (qcluster forks a sentinel, workers, a pusher and a monitor).
     procs = [
-        subprocess.Popen([python, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env),
-        subprocess.Popen([python, "manage.py", "qcluster"], cwd=ROOT, env=env),
+        subprocess.Popen(
+            [python, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        ),
+        subprocess.Popen(
+            [python, "manage.py", "qcluster"], cwd=ROOT, env=env, start_new_session=True
+        ),
     ]
     print(f"\n  cv2web is running at http://127.0.0.1:{port}/  (Ctrl-C stops it)\n", flush=True)
 
+    def signal_group(p: subprocess.Popen, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, sig)
+
     def stop(*_):
+        # SIGTERM to each child itself: qcluster stops its own sentinel and
+        # workers (signalling its whole group at once leaves it waiting).
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
         for p in procs:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
+            # Whatever of the group is still there (a worker finishing a job
+            # past the grace period, an orphaned sentinel) goes now.
+            signal_group(p, signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, stop)
     try:

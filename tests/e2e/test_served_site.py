@@ -79,8 +79,21 @@ def test_the_served_site_extracts_an_uploaded_sample(tmp_path):
         assert job["status"] == "succeeded", job["error"]
         assert job["result"]["basics"]["name"]
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        # Ctrl-C reaches serve.py, which stops its children's process groups.
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=40)
+    time.sleep(0.5)
+    assert not _processes_with(str(tmp_path)), "make run left processes behind"
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Pids whose environment mentions `marker` (here: the test's DATA_DIR)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids

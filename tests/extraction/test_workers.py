@@ -94,9 +94,10 @@ class Site:
         proc.wait(timeout=10)
 
     def stop_all(self) -> None:
+        # Always the whole group: the cluster's sentinel and workers can
+        # outlive its first process.
         for proc in self.procs:
-            if proc.poll() is None:
-                self.kill(proc)
+            self.kill(proc)
 
     def query(self, sql: str, *params):
         import psycopg
