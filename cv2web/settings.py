@@ -118,6 +118,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # Persistent connections: opening one re-runs the PRAGMAs above, and
+    # django-q2's ORM broker calls close_old_connections() on every use, which
+    # with CONN_MAX_AGE=0 would reconnect twice per upload.
+    _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    _db["CONN_HEALTH_CHECKS"] = True
     if TESTING:
         # A file, as in production: WAL and busy waits behave as they will
         # there, also under the concurrency tests' threads.
