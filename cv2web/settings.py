@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "portfolios.context_processors.capacity",
             ],
         },
     },
@@ -292,6 +293,32 @@ if EXTRACTION_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("EXTRACTION_MAX_ATTEMPTS must be at least 1.")
 if EXTRACTION_LEASE_S <= EXTRACTION_TIMEOUT_S:
     raise ImproperlyConfigured("EXTRACTION_LEASE_S must be larger than EXTRACTION_TIMEOUT_S.")
+
+# --- Portfolios (SPEC P) -----------------------------------------------------
+
+PORTFOLIO_IDLE_AFTER = env.int("PORTFOLIO_IDLE_AFTER", default=3600)  # seconds
+PORTFOLIO_GRACE_MINUTES = env.int("PORTFOLIO_GRACE_MINUTES", default=30)
+LIFECYCLE_SCAN_MINUTES = env.int("LIFECYCLE_SCAN_MINUTES", default=5)
+PORTFOLIO_CAPACITY = env.int("PORTFOLIO_CAPACITY", default=20)
+CAPACITY_WARN_AT = env.int("CAPACITY_WARN_AT", default=15)
+CAPACITY_HIGH_DEMAND_AT = env.int("CAPACITY_HIGH_DEMAND_AT", default=18)
+PORTFOLIO_OVERFLOW_CAPACITY = env.int("PORTFOLIO_OVERFLOW_CAPACITY", default=25)
+PORTFOLIO_EMERGENCY_CAPACITY = env.int("PORTFOLIO_EMERGENCY_CAPACITY", default=30)
+PORTFOLIO_EMERGENCY_INACTIVITY_HOURS = env.int("PORTFOLIO_EMERGENCY_INACTIVITY_HOURS", default=12)
+# A public visit counts as activity at most this often per portfolio.
+PORTFOLIO_VISIT_ACTIVITY_S = env.int("PORTFOLIO_VISIT_ACTIVITY_S", default=60)
+PORTFOLIO_WEIGHT_BUDGET_BYTES = env.int("PORTFOLIO_WEIGHT_BUDGET_BYTES", default=50 * 1024)
+PORTFOLIO_SANDBOX_BACKEND = env.str("PORTFOLIO_SANDBOX_BACKEND", default="files")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}")
+if not (
+    CAPACITY_WARN_AT <= CAPACITY_HIGH_DEMAND_AT <= PORTFOLIO_CAPACITY <= PORTFOLIO_OVERFLOW_CAPACITY
+):
+    raise ImproperlyConfigured(
+        "Need CAPACITY_WARN_AT <= CAPACITY_HIGH_DEMAND_AT <= PORTFOLIO_CAPACITY "
+        "<= PORTFOLIO_OVERFLOW_CAPACITY."
+    )
+if PORTFOLIO_SANDBOX_BACKEND != "files":
+    raise ImproperlyConfigured("PORTFOLIO_SANDBOX_BACKEND: only 'files' is available.")
 
 # --- Fair usage (SPEC Q) -----------------------------------------------------
 

@@ -13,8 +13,11 @@ urlpatterns = [
     path("accounts/", include("quotas.urls")),
     # API consumers: DRF under /api/v1/, its OpenAPI schema and local docs.
     path("api/v1/", include("extraction.api_urls")),
+    path("api/v1/", include("portfolios.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    # The public: published portfolios, served from their sandboxes.
+    path("", include("portfolios.urls")),
     # People: the upload page and job pages.
     path("", include("extraction.urls")),
 ]

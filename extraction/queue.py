@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cv2web import locks
 from monitoring import audit
 
 from .models import CacheEntry, Document, ExtractionJob, JobState, Priority
@@ -36,8 +37,6 @@ from .signals import job_not_done
 
 log = logging.getLogger("cv2web.extraction.queue")
 
-# Any constant works; it names our lock among PostgreSQL's advisory locks.
-_PG_QUEUE_LOCK = 0x63763277  # "cv2w"
 DEFAULT_ESTIMATE_S = 15.0
 
 
@@ -61,9 +60,7 @@ def worker_name() -> str:
 
 def _lock_queue() -> None:
     """Serialise admission and claims across processes; call inside atomic()."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_QUEUE_LOCK])
+    locks.hold("extraction-queue")
 
 
 # --- Estimates ---------------------------------------------------------------
@@ -93,8 +90,14 @@ def place_of(job: ExtractionJob, *, typical: float | None = None) -> Place:
     if leader.state != JobState.QUEUED:
         return Place(None, None)
     position = ExtractionJob.objects.ahead_of(leader).count() + 1
+    return Place(position, place_eta(position, typical=typical))
+
+
+def place_eta(position: int, *, typical: float | None = None) -> int:
+    """Seconds until the job at `position` (1 = next) would be done."""
+    typical = typical if typical is not None else typical_duration()
     waves = math.ceil(position / settings.EXTRACTION_MAX_CONCURRENT)
-    return Place(position, max(1, math.ceil(waves * typical)))
+    return max(1, math.ceil(waves * typical))
 
 
 def retry_after_seconds() -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class ScheduledJob:
@@ -15,6 +17,12 @@ class ScheduledJob:
 
 
 SCHEDULES: tuple[ScheduledJob, ...] = (
+    ScheduledJob(
+        name="portfolio lifecycle scan",
+        func="portfolios.tasks.lifecycle_scan",
+        schedule_type="I",
+        minutes=settings.LIFECYCLE_SCAN_MINUTES,
+    ),
     ScheduledJob(
         name="extraction queue watchdog",
         func="extraction.tasks.watchdog",

@@ -1,1 +1,224 @@
-"""Portfolios: JSON Resume in, website out (built in a later step)."""
+"""Portfolios, the waiting list, and the capacity switch."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class State(models.TextChoices):
+    CREATING = "creating", "Being built"
+    ACTIVE = "active", "Active"
+    IDLE = "idle", "Idle"
+    WARNING = "warning", "Cleanup warning"
+    CLEANUP = "cleanup", "Being cleaned up"
+    ARCHIVED = "archived", "Archived"
+
+
+# States that hold a sandbox, and so a place of capacity (SPEC P-5).
+HOLDS_SANDBOX = (State.CREATING, State.ACTIVE, State.IDLE, State.WARNING)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A manage token and its hash; only the hash is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+class PortfolioQuerySet(models.QuerySet):
+    def holding_sandbox(self):
+        return self.filter(state__in=HOLDS_SANDBOX)
+
+    def owned_by(self, *, user=None, client: str = ""):
+        if user is not None and user.is_authenticated:
+            return self.filter(owner=user)
+        return self.filter(owner__isnull=True, client=client)
+
+    def due_idle(self, now):
+        return self.filter(
+            state=State.ACTIVE,
+            last_activity_at__lte=now - timedelta(seconds=settings.PORTFOLIO_IDLE_AFTER),
+        )
+
+    def due_warning(self, now, *, emergency: bool = False):
+        due = models.Q(warn_at__lte=now)
+        if emergency:
+            due |= models.Q(
+                last_activity_at__lte=now
+                - timedelta(hours=settings.PORTFOLIO_EMERGENCY_INACTIVITY_HOURS)
+            )
+        return self.filter(due, state__in=[State.ACTIVE, State.IDLE])
+
+    def due_cleanup(self, now):
+        return self.filter(
+            state=State.WARNING,
+            warned_at__lte=now - timedelta(minutes=settings.PORTFOLIO_GRACE_MINUTES),
+        )
+
+
+class Portfolio(models.Model):
+    """A published portfolio. The database keeps all that its sandbox is built from."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=80, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="portfolios",
+    )
+    client = models.CharField(max_length=64, blank=True, help_text="Client address bucket.")
+    email = models.EmailField(blank=True, help_text="Where lifecycle emails go.")
+    tier = models.CharField(max_length=12, default="anonymous")
+    retention_hours = models.PositiveIntegerField()
+    source_job = models.ForeignKey(
+        "extraction.ExtractionJob", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The publishing form's one-time key: a second submission finds this row.
+    publish_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    resume = models.JSONField()
+    theme = models.CharField(max_length=40)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.CREATING, db_index=True
+    )
+    overflow = models.BooleanField(default=False, help_text="Admitted above normal capacity.")
+    manage_token_hash = models.CharField(max_length=64)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    state_changed_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(help_text="When it warns if nothing happens before.")
+    warned_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    visits = models.PositiveIntegerField(default=0)
+
+    objects = PortfolioQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "last_activity_at"], name="portfolio_activity"),
+            models.Index(fields=["state", "warn_at"], name="portfolio_warn_at"),
+            models.Index(fields=["state", "warned_at"], name="portfolio_warned_at"),
+            models.Index(fields=["client", "state"], name="portfolio_client_state"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return ((self.resume or {}).get("basics") or {}).get("name") or self.slug
+
+    @property
+    def sandbox_path(self) -> Path:
+        return Path(settings.SANDBOX_DIR) / str(self.id)
+
+    @property
+    def holds_sandbox(self) -> bool:
+        return self.state in HOLDS_SANDBOX
+
+    def check_token(self, token: str) -> bool:
+        return hmac.compare_digest(self.manage_token_hash, hash_token(token or ""))
+
+    def cleanup_at(self):
+        """When cleanup starts if nothing happens first."""
+        grace = timedelta(minutes=settings.PORTFOLIO_GRACE_MINUTES)
+        if self.state == State.WARNING and self.warned_at:
+            return self.warned_at + grace
+        if self.state in (State.ACTIVE, State.IDLE, State.CREATING):
+            return self.warn_at + grace
+        return None
+
+
+class RequestState(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    PUBLISHED = "published", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class PortfolioRequestQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(state=RequestState.WAITING).order_by("created_at", "id")
+
+
+class PortfolioRequest(models.Model):
+    """A publication waiting for a free place (the waiting list of SPEC P-5)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    client = models.CharField(max_length=64, blank=True)
+    email = models.EmailField(blank=True)
+    tier = models.CharField(max_length=12, default="anonymous")
+    source_job = models.ForeignKey(
+        "extraction.ExtractionJob", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    publish_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    resume = models.JSONField()
+    theme = models.CharField(max_length=40)
+    # Made when the request is accepted, so its manage link can be shown then.
+    manage_token_hash = models.CharField(max_length=64)
+    state = models.CharField(
+        max_length=10, choices=RequestState.choices, default=RequestState.WAITING, db_index=True
+    )
+    portfolio = models.ForeignKey(
+        Portfolio,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="requests",
+        help_text="The portfolio made, or the archived one to restore.",
+    )
+    restore = models.BooleanField(default=False, help_text="Restores `portfolio`.")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortfolioRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return ((self.resume or {}).get("basics") or {}).get("name") or str(self.id)
+
+
+class CapacityControl(models.Model):
+    """Staff's switch for emergency mode (SPEC P-5); one row."""
+
+    emergency = models.BooleanField(
+        default=False,
+        help_text="Raise capacity to PORTFOLIO_EMERGENCY_CAPACITY and cut the inactivity "
+        "threshold to PORTFOLIO_EMERGENCY_INACTIVITY_HOURS.",
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "capacity control"
+
+    def __str__(self) -> str:
+        return "Emergency mode" if self.emergency else "Normal mode"
+
+    @classmethod
+    def current(cls) -> CapacityControl:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

@@ -25,6 +25,9 @@ class Outcome:
     cost_usd: float = 0.0
     # The `anthropic-ratelimit-*` response headers of the last model call.
     ratelimit: dict[str, str] = field(default_factory=dict)
+    # Per-field confidence, "high" or "low", keyed like "basics.email",
+    # "work[0].startDate", "skills" (the local extractor fills it).
+    confidence: dict[str, str] = field(default_factory=dict)
 
 
 class Extractor(Protocol):

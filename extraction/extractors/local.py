@@ -25,15 +25,16 @@ from extraction import resume
 
 from . import Outcome, make_fingerprint
 from .local_rules import contacts, sections
+from .local_rules.dates import find_range
 from .local_rules.headings import heading
 from .local_rules.text import prepare, strip_html
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 _CONTACT_LABELS = re.compile(
     r"(?i)\b(?:website|web|homepage|site|blog|email|e-mail|mail|phone|tel|telefon|teléfono|"
-    r"téléphone|mobile|mobil|cell|linkedin|github|gitlab|twitter|x|portfolio|location|address)\b\s*:?"
+    r"téléphone|mobile|mobil|cell|linkedin|github|gitlab|twitter|x|portfolio|location|address|region|city|country|ort|stadt|ciudad|ville|país|pays|land)\b\s*:?"
 )
 
 
@@ -44,13 +45,88 @@ class LocalExtractor:
         return make_fingerprint("local", RULES_VERSION, resume.SCHEMA_VERSION)
 
     def extract(self, text: str, *, deadline: float) -> Outcome:
-        raw = extract_raw(text)
+        raw = _extract_marked(text)
+        marks = pop_confidence(raw)
         doc, warnings = resume.clean(raw)
-        return Outcome(resume=doc, extractor=self.name, warnings=warnings)
+        return Outcome(
+            resume=doc,
+            extractor=self.name,
+            warnings=warnings,
+            confidence=confidence(doc, raw, marks),
+        )
+
+
+# --------------------------------------------------------------------------- confidence
+# Per-field confidence for the review page: "high" where a value matched a
+# strict pattern (an email address, an international phone number, a link,
+# "City, Country") or was found under its own heading by its own kind of
+# words; "low" where it was placed by position only.
+_STRICT_PHONE = re.compile(r"^\s*(?:\+|00|\(\+?\d)")
+
+
+def pop_confidence(raw: dict) -> dict:
+    """Take the rules' private marks (`_conf`, `_sure`, `_how`) out of `raw`."""
+    marks: dict = {"basics": raw.get("basics", {}).pop("_how", {})}
+    for section in ("work", "education"):
+        marks[section] = [e.pop("_conf", {}) for e in raw.get(section, [])]
+    marks["skills"] = [s.pop("_sure", False) for s in raw.get("skills", [])]
+    return marks
+
+
+def _entry_key(e: dict) -> tuple:
+    return (e.get("name") or e.get("institution"), e.get("position") or e.get("area"))
+
+
+def confidence(doc: dict, raw: dict, marks: dict) -> dict[str, str]:
+    out: dict[str, str] = {}
+    basics = doc.get("basics") or {}
+    how = marks.get("basics", {})
+    if basics.get("name"):
+        out["basics.name"] = how.get("name", "low")
+    if basics.get("email"):
+        out["basics.email"] = "high"
+    if basics.get("phone"):
+        out["basics.phone"] = "high" if _STRICT_PHONE.match(basics["phone"]) else "low"
+    if basics.get("label"):
+        out["basics.label"] = "low"
+    if basics.get("url"):
+        out["basics.url"] = "high" if re.match(r"(?i)https?://", how.get("url", "")) else "low"
+    for n, prof in enumerate(basics.get("profiles") or []):
+        out[f"basics.profiles[{n}]"] = (
+            "high" if prof.get("url") in how.get("printed", ()) else "low"
+        )
+    if (basics.get("location") or {}).get("city"):
+        out["basics.location.city"] = how.get("city", "low")
+    if basics.get("summary"):
+        out["basics.summary"] = "high"
+    for section in ("work", "education"):
+        raw_entries = raw.get(section, [])
+        by_key = {
+            _entry_key(e): m for e, m in zip(raw_entries, marks.get(section, []), strict=False)
+        }
+        for n, e in enumerate(doc.get(section) or []):
+            m = by_key.get(_entry_key(e), {})
+            for fld in ("name", "position", "institution", "area", "studyType"):
+                if e.get(fld):
+                    out[f"{section}[{n}].{fld}"] = m.get(fld, "low")
+            for fld in ("startDate", "endDate"):
+                if e.get(fld):
+                    out[f"{section}[{n}].{fld}"] = m.get(fld, "low")
+    if doc.get("skills"):
+        sure = marks.get("skills") or []
+        out["skills"] = "high" if sure and sum(sure) * 2 >= len(sure) else "low"
+    return out
 
 
 def extract_raw(text: str) -> dict:
     """The document before normalisation (resume.clean does that)."""
+    raw = _extract_marked(text)
+    pop_confidence(raw)
+    return raw
+
+
+def _extract_marked(text: str) -> dict:
+    """`extract_raw` with the rules' private confidence marks still in."""
     limit = getattr(settings, "EXTRACTION_MAX_TEXT_CHARS", 100_000)
     lines = prepare((text or "")[:limit])
     segs = sections.segment(lines)
@@ -61,6 +137,7 @@ def extract_raw(text: str) -> dict:
             if s.text == segs[name_i].text:
                 s.used = True
     work, education = sections.entries(segs)
+    education += sections.undated_education(segs)
     doc: dict = {"basics": _basics(segs, name_i)}
     if work:
         doc["work"] = work
@@ -78,6 +155,9 @@ def extract_raw(text: str) -> dict:
 # --------------------------------------------------------------------------- basics
 def _is_contact_line(text: str) -> bool:
     """A line made (almost) only of links, addresses, phone numbers and their labels."""
+    r = find_range(text)
+    if r and r.has_range:
+        return False
     rest = contacts.URL_RE.sub(" ", contacts.EMAIL_RE.sub(" ", text))
     rest = contacts.PHONE_RE.sub(" ", rest)
     if rest == text:
@@ -85,6 +165,16 @@ def _is_contact_line(text: str) -> bool:
     rest = _CONTACT_LABELS.sub(" ", rest)
     rest = re.sub(r"[\s·|•,;:()@/\-–]+", " ", rest).strip()
     return len(rest) <= 25 and len(rest.split()) <= 3
+
+
+def _before_contacts(text: str) -> str:
+    """The words of a contact line before its first address, number or link."""
+    cut = len(text)
+    for rx in (contacts.EMAIL_RE, contacts.URL_RE, contacts.PHONE_RE):
+        m = rx.search(text)
+        if m:
+            cut = min(cut, m.start())
+    return text[:cut].strip(" |·,;")
 
 
 def _find_name(segs: list[sections.Line]) -> int | None:
@@ -123,7 +213,13 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
     for i, s in enumerate(segs):
         if s.section in (None, "contact", "profiles") and not s.used:
             top.add(i)
-    contact_idx = [i for i, t in enumerate(texts) if _is_contact_line(t) and len(t) <= 160]
+    contact_idx = [
+        i
+        for i, t in enumerate(texts)
+        if _is_contact_line(t)
+        and len(t) <= 160
+        and (segs[i].section in (None, "contact", "profiles") or i in top)
+    ]
     basics: dict = {}
 
     emails = contacts.find_emails(texts)
@@ -141,9 +237,12 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
         basics["phone"] = phone
 
     # Links: on contact lines, or short lines of the top area.
-    url_lines = [texts[i] for i in sorted(set(contact_idx) | top) if len(texts[i]) <= 160]
-    urls = contacts.find_urls(url_lines)
-    email_hosts = {e.split("@", 1)[1].lower() for e in emails}
+    url_lines = [
+        texts[i]
+        for i in sorted(set(contact_idx) | top)
+        if len(texts[i]) <= 160 and not (segs[i].range and segs[i].range.has_range)
+    ]
+    urls = contacts.find_urls(contacts.join_wrapped_urls(url_lines))
     profiles, site = [], None
     for u in urls:
         prof = contacts.profile_from_url(u)
@@ -151,11 +250,11 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
             if all(p.get("url") != u for p in profiles):
                 profiles.append(prof)
         elif site is None:
-            host = re.sub(r"^https?://(www\.)?", "", u.lower()).split("/")[0]
-            if host in email_hosts and "/" not in u[8:] and u.count(".") == 1 and False:
-                continue
             site = u
-    for prof in contacts.find_handle_profiles([texts[i] for i in sorted(near)]):
+        elif all(p.get("url") != u for p in profiles):
+            profiles.append(contacts.site_profile(u))
+    side = {i for i, s in enumerate(segs) if s.section in (None, "contact", "profiles", "summary")}
+    for prof in contacts.find_handle_profiles([texts[i] for i in sorted(near | top | side)]):
         if not any(p["network"] == prof["network"] for p in profiles):
             profiles.append(prof)
     if site:
@@ -163,8 +262,14 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
     if profiles:
         basics["profiles"] = profiles
 
+    how: dict = {}
+    basics["_how"] = how
+    if site:
+        how["url"] = site
+    how["printed"] = [u for u in urls]
     if name_i is not None:
         basics["name"] = texts[name_i]
+        how["name"] = "high" if name_i <= 2 and segs[name_i].section is None else "low"
         j = name_i + 1
         while j < len(texts) and texts[j] == texts[name_i]:
             j += 1
@@ -174,14 +279,43 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
                 label = label + " " + texts[j + 1]
             basics["label"] = label.strip(" |")
 
-    # Location: the first "City, Country" line among the contact lines.
+    # Location: the first "City, Country" line among the contact lines, or
+    # the words before the first address or number of a contact line
+    # ("Springfield, Freedonia +1 555 0100 jane@example.org").
     loc_idx = sorted(near | set(contact_idx))
     for i in loc_idx:
+        if segs[i].used:
+            continue
         t = re.sub(r"\s{2,}.*$", "", texts[i])
         loc = contacts.parse_location(texts[i]) or contacts.parse_location(t)
-        if loc and not segs[i].used:
+        if not loc:
+            loc = contacts.parse_location(_before_contacts(texts[i]))
+        if loc:
             basics["location"] = loc
+            how["city"] = "high" if loc.get("countryCode") else "low"
             break
+    if "location" not in basics and email_line is not None:
+        # A lone place name among the contact lines: "Springfield" between
+        # the summary and the email address.
+        block = [i for i in range(max(0, email_line - 3), min(len(texts), email_line + 4))]
+        for i in block:
+            t = texts[i]
+            if (
+                i != name_i
+                and not segs[i].used
+                and segs[i].section in (None, "contact", "summary")
+                and (i - 1 in contact_idx or i + 1 in contact_idx)
+                and i not in contact_idx
+                and re.fullmatch(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}", t)
+                and t[0].isupper()
+                and not heading(t)
+                and sections.title_score(t) == 0
+                and sections.header_like(t)
+                and t != basics.get("label")
+                and not _CONTACT_LABELS.fullmatch(t)
+            ):
+                basics["location"] = {"city": t}
+                break
 
     summary = [strip_html(s.text) for s in segs if s.section == "summary" and not s.used]
     if summary:

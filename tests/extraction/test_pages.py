@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from extraction import queue, runner
 from extraction.models import ExtractionJob, JobState
 from tests.extraction import badfiles as bf
+from tests.extraction.test_bad_uploads import run_to_the_end
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_cv_content_is_escaped_in_the_page(client):
 def test_a_failed_job_explains_and_offers_another_try(client, settings):
     settings.EXTRACTION_PARSE_TIMEOUT_S = 1.0
     job_url = upload(client, bf.pdf_slow_to_parse(), "cv.pdf")["Location"]
-    runner.run_job(queue.claim_next("w"))
+    run_to_the_end()
     text = client.get(job_url).content.decode()
     assert "We could not read this CV" in text
     assert "Try again with another file" in text

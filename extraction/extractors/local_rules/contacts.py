@@ -101,7 +101,7 @@ NETWORKS = [
     ("stackexchange.com", "Stack Exchange", None),
     ("twitter.com", "Twitter", "https://twitter.com/{}"),
     ("x.com", "X", "https://x.com/{}"),
-    ("bsky.app", "Bluesky", "https://bsky.app/profile/{}"),
+    ("bsky.app", "Bluesky", None),
     ("mastodon.social", "Mastodon", None),
     ("medium.com", "Medium", None),
     ("dev.to", "DEV", "https://dev.to/{}"),
@@ -114,11 +114,22 @@ NETWORKS = [
     ("kaggle.com", "Kaggle", "https://www.kaggle.com/{}"),
     ("codeberg.org", "Codeberg", "https://codeberg.org/{}"),
     ("bitbucket.org", "Bitbucket", "https://bitbucket.org/{}"),
+    ("codepen.io", "CodePen", "https://codepen.io/{}"),
+    ("leetcode.com", "LeetCode", "https://leetcode.com/{}"),
+    ("hackerrank.com", "HackerRank", "https://www.hackerrank.com/{}"),
+    ("npmjs.com", "npm", "https://www.npmjs.com/~{}"),
+    ("huggingface.co", "Hugging Face", "https://huggingface.co/{}"),
+    ("vk.com", "VK", "https://vk.com/{}"),
+    ("habr.com", "Habr", None),
+    ("zhihu.com", "Zhihu", None),
+    ("qiita.com", "Qiita", "https://qiita.com/{}"),
+    ("zenn.dev", "Zenn", "https://zenn.dev/{}"),
 ]
 _NETWORK_BY_NAME = {squash(n): (n, t) for _, n, t in NETWORKS}
 _NETWORK_BY_NAME.update({"twitterx": ("X", "https://x.com/{}"), "git hub": ("GitHub", None)})
 # "janis-w-123 (LinkedIn)" / "LinkedIn: janis-w" / "GitHub - user"
 _USER_NET = re.compile(r"^@?([\w.-]{2,60})\s*\(([\w .]{1,20})\)$")
+_HANDLE = re.compile(r"@?[\w][\w.-]{1,38}")
 _NET_USER = re.compile(r"^([\w .]{1,20}?)\s*[:|·\-–]\s*@?([\w.-]{2,60})$")
 
 
@@ -187,20 +198,46 @@ def find_urls(lines: list[str]) -> list[str]:
     return out
 
 
-def find_handle_profiles(lines: list[str]) -> list[dict]:
-    """Profiles printed as "user (GitHub)" or "GitHub: user" without a link."""
-    out = []
+def join_wrapped_urls(lines: list[str]) -> list[str]:
+    """A link cut at a "-" or "/" ends its line, its rest alone on the next one:
+    join them ("https://example.org/in/jane-" + "doe-1234/")."""
+    out: list[str] = []
+    joined = False
     for line in lines:
+        if (
+            out
+            and not joined
+            and re.search(r"(?:https?://|www\.)\S+[-/]$", out[-1])
+            and re.fullmatch(r"[a-z0-9][\w.%~/-]*/?", line)
+        ):
+            out[-1] = out[-1] + line
+            joined = True
+        else:
+            out.append(line)
+            joined = False
+    return out
+
+
+def find_handle_profiles(lines: list[str]) -> list[dict]:
+    """Profiles printed as "user (GitHub)", "GitHub: user" or "GitHub" with
+    the user name alone on the next line, without a link."""
+    out = []
+    for n, line in enumerate(lines):
         if len(line) > 80:
             continue
         m = _USER_NET.match(line)
         if m:
             user, net = m.group(1), m.group(2)
-        else:
-            m = _NET_USER.match(line)
-            if not m:
-                continue
+        elif (m := _NET_USER.match(line)) is not None:
             net, user = m.group(1), m.group(2)
+        elif (
+            squash(line) in _NETWORK_BY_NAME
+            and n + 1 < len(lines)
+            and _HANDLE.fullmatch(lines[n + 1])
+        ):
+            net, user = line, lines[n + 1].lstrip("@")
+        else:
+            continue
         info = _NETWORK_BY_NAME.get(squash(net))
         if not info:
             continue
@@ -210,6 +247,14 @@ def find_handle_profiles(lines: list[str]) -> list[dict]:
             prof["url"] = template.format(user)
         out.append(prof)
     return out
+
+
+def site_profile(url: str) -> dict:
+    """A profile for a link of no known network: named after its host."""
+    host = re.sub(r"^[a-z]+://", "", url.lower()).split("/")[0].removeprefix("www.")
+    labels = host.split(".")
+    name = labels[-2] if len(labels) >= 2 else host
+    return {"network": name.capitalize(), "url": url}
 
 
 def profile_from_url(url: str) -> dict | None:

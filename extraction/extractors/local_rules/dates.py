@@ -110,6 +110,9 @@ def _clean(s: str) -> str:
 
 def remove_range(line: str, r: DateRange) -> str:
     """`line` without the date range and a following duration ("1 year 9 months")."""
-    out = line[: r.span[0]] + " " + line[r.span[1] :]
-    out = _DURATION.sub(" ", out)
+    tail = line[r.span[1] :]
+    m = _DURATION.match(tail.lstrip())
+    if m:  # a duration printed right after the dates: "2019 - 2021 (2 years)"
+        tail = tail.lstrip()[m.end() :]
+    out = line[: r.span[0]] + " " + tail
     return re.sub(r"\s+", " ", out).strip(" ,;:|·•-–—()")

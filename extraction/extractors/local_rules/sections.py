@@ -254,7 +254,11 @@ INSTITUTION_WORDS = (
 INSTITUTION_SUBSTRINGS = ("大学", "学院", "学校", "中学", "高中", "大學", "高校", "専門学校")
 DEGREE_WORDS = (
     "bachelor",
+    "bachelors",
+    "bachelor's",
     "master",
+    "masters",
+    "master's",
     "bsc",
     "msc",
     "b.sc",
@@ -429,6 +433,10 @@ _SPLIT_AT = re.compile(
 )
 _ABBREV_END = re.compile(r"(?:^|\s)(?:[\w]{1,4}\.|(?:\w\.){2,})$")
 _HTML_ANY = re.compile(r"<[^>]*>?|&[a-z]+;")
+_CONTINUATION = re.compile(r"^(?:and|of|for|und|für|de|du|des|y|e|et|di|del|van|voor)\s+\S")
+_BARE_DOMAIN = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,12}(?:/\S*)?", re.IGNORECASE
+)
 _URL_IN = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
 
@@ -440,6 +448,15 @@ def title_score(s: str) -> int:
     words = _words(s)
     n = sum(1 for w in words if w.strip(".-") in TITLE_WORDS)
     return n + sum(1 for sub in TITLE_SUBSTRINGS if sub in s)
+
+
+def role_score(s: str) -> int:
+    """How much `s` reads as a job title rather than an employer: title words
+    count, company words count against, and a title word at the end (the
+    head noun: "Software Engineer", "Systems Engineer") counts twice more."""
+    words = [w.strip(".-()") for w in _words(s)]
+    head = 2 if words and words[-1] in TITLE_WORDS else 0
+    return title_score(s) - company_score(s) + head
 
 
 def company_score(s: str) -> int:
@@ -479,15 +496,43 @@ class Line:
         self.used = False
 
 
+def _is_contactish(text: str) -> bool:
+    """A line of the contact block: an address, phone number, link or place."""
+    return bool(
+        re.search(r"@|https?://|www\.|\+?\d[\d\s().-]{6,}\d", text)
+        or re.fullmatch(r"[\w .,'’-]{1,40}", text) is not None
+        and len(text.split()) <= 3
+        and "," in text
+    )
+
+
 def segment(lines: list[str]) -> list[Line]:
-    """Lines with the section each falls in; heading lines become section marks."""
+    """Lines with the section each falls in; heading lines become section marks.
+
+    Two layout rules on top of "a heading starts a section":
+
+    - a heading with nothing under it (the next line is another heading) that
+      stands right after lines of the contact block or of no section is a
+      side-column label printed below its content (two-column themes paint the
+      label after the block): those lines, back to the previous heading and
+      not contact data, take its section;
+    - "A <dates 1> B" followed by a line of bare dates: B heads the next entry
+      (two entries side by side rejoined into one row), so it becomes a line
+      of its own.
+    """
+    heads = [heading(raw) for raw in lines]
     out: list[Line] = []
     section = None
-    for raw in lines:
-        h = heading(raw)
+    for k, raw in enumerate(lines):
+        h = heads[k]
+        if h and _continues_skill_group(h, section, out):
+            h = None  # "Programming" / "Languages": a skill group's wrapped name
         if h:
             section, rest = h
             if not rest:
+                nxt = heads[k + 1] if k + 1 < len(heads) else ("end", "")
+                if nxt and not nxt[1] and section not in ("contact", "profiles"):
+                    _claim_block_above(out, section)
                 continue
             raw = rest
         line = Line(raw, section)
@@ -495,7 +540,53 @@ def segment(lines: list[str]) -> list[Line]:
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
         out.append(line)
-    return out
+    return _split_side_by_side(out)
+
+
+def _continues_skill_group(h: tuple[str, str], section: str | None, out: list[Line]) -> bool:
+    if section != "skills" or h[0] != "languages" or h[1] or not out:
+        return False
+    prev = out[-1].text
+    return out[-1].section == "skills" and len(prev.split()) == 1 and not prev.endswith((".", ":"))
+
+
+def _claim_block_above(out: list[Line], section: str) -> None:
+    j = len(out) - 1
+    claimed = []
+    while j >= 0 and out[j].section in (None, "contact") and not _is_contactish(out[j].text):
+        if out[j].range:
+            return
+        claimed.append(j)
+        j -= 1
+    if j >= 0 and out[j].section not in (None, "contact"):
+        return
+    for c in claimed:
+        out[c].section = section
+
+
+def _split_side_by_side(out: list[Line]) -> list[Line]:
+    res: list[Line] = []
+    for k, ln in enumerate(out):
+        r = ln.range
+        nxt = out[k + 1] if k + 1 < len(out) else None
+        if (
+            r
+            and r.has_range
+            and nxt is not None
+            and nxt.range
+            and nxt.range.has_range
+            and not _clean_part(remove_range(nxt.text, nxt.range))
+            and r.span[1] < len(ln.text)
+        ):
+            tail = _clean_part(ln.text[r.span[1] :])
+            if tail and header_like(tail, 70) and not _URL_IN.search(ln.text[r.span[1] :]):
+                head = Line(ln.text[: r.span[1]].strip(), ln.section)
+                head.range = find_range(head.text)
+                res.append(head)
+                res.append(Line(tail, ln.section))
+                continue
+        res.append(ln)
+    return res
 
 
 def header_like(text: str, max_len: int = 90) -> bool:
@@ -613,6 +704,7 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         entry["startDate"] = ln.range.start
         if ln.range.end:
             entry["endDate"] = ln.range.end
+        entry["_conf"] = entry_confidence(entry, "education" if is_edu else "work", ln)
         if not is_edu:
             bodies.append((entry, i, nxt))
         (education if is_edu else work).append(entry)
@@ -631,20 +723,68 @@ def _header_parts(lines: list[Line], prev: int, i: int, nxt: int) -> tuple[list[
     nxt_line = lines[i + 1].text if i + 1 < nxt else ""
     if not rest and nxt_line and header_like(nxt_line) and _split_at(_clean_part(nxt_line)):
         return [_clean_part(nxt_line)], [i + 1]
+    above = lines[i - 1] if i - 1 > prev else None
+    if not rest and above and not above.used and _header_line(above.text):
+        whole = _clean_part(above.text)
+        if _split_at(whole):  # "Engineer at Acme" right above the dates
+            return [whole], [i - 1]
     parts: list[tuple[int, str]] = []
     if rest and len(rest) > 1:
         parts.append((i, rest))
     consumed = []
+    if rest and ln.section != "education":
+        # "Acme 2020 – 2022" / (acme.com) / "Senior Engineer": the title below
+        k = i + 1
+        while k < nxt and _BARE_DOMAIN.fullmatch(lines[k].text.strip()):
+            k += 1
+        if (
+            k < nxt
+            and not lines[k].range
+            and header_like(lines[k].text, 70)
+            and title_score(lines[k].text) > title_score(rest)
+            and not _heads_next_dates(lines, k)
+        ):
+            return [rest, _clean_part(lines[k].text)], [k]
     j = i - 1
     limit = prev + 1
-    while j >= limit and len(parts) < 2 and not lines[j].used and header_like(lines[j].text, 70):
+    while j >= limit and len(parts) < 2 and not lines[j].used:
+        if (
+            _CONTINUATION.match(lines[j].text)
+            and j - 1 >= limit
+            and not lines[j - 1].used
+            and header_like(lines[j - 1].text, 70)
+            and len(lines[j].text) <= 40
+        ):
+            # "Springfield Academy of Mathematics" / "and Science"
+            parts.insert(0, (j - 1, _clean_part(lines[j - 1].text + " " + lines[j].text)))
+            consumed.extend([j, j - 1])
+            j -= 2
+            continue
+        if not _header_line(lines[j].text):
+            break
         if lines[j].section != ln.section and lines[j].section is not None and ln.section:
             break
-        parts.insert(0, (j, _clean_part(lines[j].text)))
+        text = _clean_part(lines[j].text)
+        if j - 1 >= limit and _continues(lines[j - 1].text) and _header_line(lines[j - 1].text):
+            # "Leading University, Springfield," / "Freedonia": one wrapped line
+            text = _clean_part(lines[j - 1].text.rstrip(",") + ", " + text.lstrip(","))
+            text = text.replace(",, ", ", ")
+            consumed.append(j - 1)
+            j -= 1
+        parts.insert(0, (j, text))
         consumed.append(j)
         j -= 1
     j = i + 1
-    while j < nxt and len(parts) < 2 and header_like(lines[j].text, 70) and not lines[j].range:
+    while j < nxt and len(parts) < 2 and not lines[j].range:
+        if _BARE_DOMAIN.fullmatch(lines[j].text.strip()):
+            j += 1  # the employer's web address printed under the dates
+            continue
+        if not header_like(lines[j].text, 70):
+            break
+        if ln.section and lines[j].section != ln.section:
+            break
+        if _heads_next_dates(lines, j):
+            break
         t = _clean_part(lines[j].text)
         if len(t.split()) > 8:
             break
@@ -652,6 +792,30 @@ def _header_parts(lines: list[Line], prev: int, i: int, nxt: int) -> tuple[list[
         consumed.append(j)
         j += 1
     return [p for _, p in sorted(parts) if p], consumed
+
+
+def _header_line(text: str) -> bool:
+    """A title line: short, or a longer "Area, Degree, Institution" list."""
+    if header_like(text, 70):
+        return True
+    if not (text.count(", ") >= 2 or _split_at(text) is not None) or len(text) > 120:
+        return False
+    return header_like(re.sub(r"[\s\-–/|]+", " ", text)[:70], 70) and not text.endswith(".")
+
+
+def _continues(text: str) -> bool:
+    """A line cut short, its phrase going on on the next line."""
+    return text.rstrip().endswith((",", "&", " and", " und", " y", " et", " of", " de", "/"))
+
+
+def _heads_next_dates(lines: list[Line], j: int) -> bool:
+    """Line j stands right before a line of bare dates: it is that entry's title."""
+    if j + 2 < len(lines) and _CONTINUATION.match(lines[j + 1].text) and lines[j + 2].range:
+        j += 1  # "Eastvale Academy of Mathematics" / "and Science" / dates
+    if j + 1 >= len(lines) or not lines[j + 1].range:
+        return False
+    nxt = lines[j + 1]
+    return not _clean_part(remove_range(nxt.text, nxt.range))
 
 
 def _squash_name(s: str) -> str:
@@ -732,6 +896,8 @@ def _detached_headers(lines: list[Line], anchors: list[int]) -> dict[int, str]:
         t = ln.text.strip()
         if ln.range or ln.used or ", " not in t or not header_like(t, 80):
             continue
+        if ln.section not in (None, "work", "education"):
+            continue
         left = t.rsplit(", ", 1)[0]
         if title_score(left) > 0 and degree_score(t) == 0 and len(t.split(", ")) == 2:
             cands.append((j, "work", t))
@@ -765,60 +931,150 @@ def _work(parts: list[str]) -> dict:
         if ", " in p and title_score(p.rsplit(", ", 1)[0]) > 0:
             a, b = p.rsplit(", ", 1)
             return {"position": a, "name": b}
-        if title_score(p) > company_score(p):
+        if role_score(p) > 0:
             return {"position": p}
         return {"name": p}
     a, b = parts[0], parts[1]
-    sa = title_score(a) - company_score(a)
-    sb = title_score(b) - company_score(b)
+    sa, sb = role_score(a), role_score(b)
     if sb > sa:
         return {"position": b, "name": a}
     return {"position": a, "name": b}
 
 
+# A degree written first: "BS", "B.S.", "M.Sc.", "PhD", "High School", "Bachelor
+# of Science", "Master of Arts", "Diplom-Ingenieur" ... the rest of the line is the area.
+_DEGREE_HEAD = re.compile(
+    r"^(?P<deg>(?:(?:bachelor|master|doctor)(?:'?s)?(?:\s+of\s+(?:[\w.]+\s+)?"
+    r"(?:science|arts|engineering|business administration|laws|fine arts|philosophy|"
+    r"technology|education|computer applications|commerce))?"
+    r"|ph\.?\s?d\.?|mba|b\.?\s?sc\.?|m\.?\s?sc\.?|b\.?\s?s\.?|m\.?\s?s\.?|b\.?\s?a\.?|m\.?\s?a\.?"
+    r"|b\.?\s?eng\.?|m\.?\s?eng\.?|b\.?\s?tech\.?|m\.?\s?tech\.?|m\.?\s?res\.?|m\.?\s?phil\.?"
+    r"|high school(?: diploma)?|diplom(?:a)?(?:-\w+)?|licence|licenciatura|grado|máster|master"
+    r"|maestría|doctorado|laurea(?: magistrale| triennale)?|mestrado|bacharelado|dut|bts"
+    r"|magister|licencjat|бакалавр|магистр|学士|硕士|博士|本科|修士))"
+    r"(?:\s*[:,\-–]\s*|\s+(?:in|en|em|im|of|de|in der)\s+|\s+)(?P<area>\S.*)$",
+    re.IGNORECASE,
+)
+_DEGREE_ONLY = re.compile(_DEGREE_HEAD.pattern.split("(?:\\s*[:,")[0], re.IGNORECASE)
+_PLACE_PIECE = re.compile(r"^[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}$")
+
+
+def split_degree(text: str) -> tuple[str, str | None]:
+    """(studyType, area) of a degree line: "BS Computer Science" -> ("BS",
+    "Computer Science"); "Bachelor of Science: Physics" -> ("Bachelor of
+    Science", "Physics"); "Master in Data Science" -> ("Master", "Data Science")."""
+    t = text.strip()
+    m = re.match(r"^(.+?)\s*[:：]\s*(.+)$", t)
+    if m and degree_score(m.group(1)) > 0:
+        return m.group(1).strip(), m.group(2).strip()
+    if _DEGREE_ONLY.fullmatch(t):
+        return t, None
+    m = _DEGREE_HEAD.match(t)
+    if m and m.group("area") and not re.match(r"(?i)^(&|and|und|y|et)\b", m.group("area")):
+        area = m.group("area").strip(" ,;-–")
+        if area and degree_score(area) == 0 or area and len(area.split()) > 2:
+            return m.group("deg").strip(), area
+    m = re.match(r"^(.+?)\s+(?:in|en|em|im|in der|en el)\s+(.+)$", t)
+    if m and degree_score(m.group(1)) > 0:
+        return m.group(1).strip(), m.group(2).strip()
+    return t, None
+
+
 def _education(parts: list[str]) -> dict:
     out: dict = {}
-    degree_part = None
     pieces: list[str] = []
     for p in parts:
         s = _split_at(p) if " at " in f" {p} " else None
         if s:
             pieces.extend([s[0], s[1]])
         elif p.count(", ") >= 2 or (", " in p and degree_score(p)):
-            pieces.extend(x.strip() for x in p.split(", "))
+            subs = [x.strip() for x in p.split(", ")]
+            # "Leading University, Springfield, Freedonia": an institution
+            # followed by places only stays one piece
+            k = next((n for n, x in enumerate(subs) if institution_score(x) > 0), None)
+            if k is not None and k + 1 < len(subs):
+                tail = subs[k + 1 :]
+                if all(
+                    _PLACE_PIECE.match(x) and degree_score(x) == 0 and institution_score(x) == 0
+                    for x in tail
+                ):
+                    subs = subs[:k] + [", ".join(subs[k:])]
+            pieces.extend(subs)
         else:
             pieces.append(p)
-    inst = [p for p in pieces if institution_score(p) > 0 and degree_score(p) == 0]
-    for p in pieces:
-        if degree_score(p) > 0 and degree_part is None:
-            degree_part = p
+    degree_part = next((p for p in pieces if degree_score(p) > 0), None)
+    inst = [p for p in pieces if institution_score(p) > 0 and p != degree_part]
     if inst:
         out["institution"] = inst[-1] if len(inst) > 1 and degree_part is None else inst[0]
     if degree_part:
-        m = re.match(
-            r"^(.+?)\s*(?::|：| in | en | em | of | im | in der | en el )\s*(.+)$", degree_part
-        )
-        if (
-            m
-            and degree_score(m.group(1)) > 0
-            and not re.match(r"(?i)^(bachelor|master)$", m.group(2))
-        ):
-            study, area = m.group(1), m.group(2)
-            if m.group(0)[len(m.group(1)) :].strip().startswith("of"):
-                # "Bachelor of Science in X" -> keep "of ..." with the degree
-                m2 = re.match(r"^(.+?)\s+(?:in|en)\s+(.+)$", degree_part)
-                study, area = (m2.group(1), m2.group(2)) if m2 else (degree_part, None)
-            out["studyType"] = study
-            if area:
-                out["area"] = area
-        else:
-            out["studyType"] = degree_part
+        study, area = split_degree(degree_part)
+        out["studyType"] = study
+        if area:
+            out["area"] = area
     rest = [p for p in pieces if p != degree_part and p != out.get("institution")]
     if "institution" not in out and rest:
         out["institution"] = rest[-1] if degree_part and pieces.index(degree_part) == 0 else rest[0]
         rest = [p for p in rest if p != out["institution"]]
     if "area" not in out and rest:
         out["area"] = rest[0]
+    return out
+
+
+def entry_confidence(entry: dict, kind: str, anchor: Line | None) -> dict[str, str]:
+    """ "high" / "low" per field of an entry: a value that matched its own
+    kind of words (a title word, a company form, an institution or degree
+    word) under its own heading is high; a value placed by position only is low."""
+    own = anchor is not None and anchor.section == kind
+
+    def level(ok: bool) -> str:
+        return "high" if ok and own else "low"
+
+    conf: dict[str, str] = {}
+    if kind == "work":
+        name, pos = entry.get("name", ""), entry.get("position", "")
+        if name:
+            conf["name"] = level(role_score(name) <= 0 and (role_score(pos) > 0 or not pos))
+        if pos:
+            conf["position"] = level(role_score(pos) > 0)
+    else:
+        if entry.get("institution"):
+            conf["institution"] = level(institution_score(entry["institution"]) > 0)
+        if entry.get("studyType"):
+            conf["studyType"] = level(degree_score(entry["studyType"]) > 0)
+        if entry.get("area"):
+            conf["area"] = level(bool(entry.get("studyType")))
+    if anchor is not None and anchor.range:
+        dated = level(anchor.range.has_range)
+        conf["startDate"] = dated
+        conf["endDate"] = dated
+    return conf
+
+
+def undated_education(lines: list[Line]) -> list[dict]:
+    """Education entries printed without dates: an institution line of the
+    education section that no dated entry took, with its degree line."""
+    out = []
+    for j, ln in enumerate(lines):
+        if ln.section != "education" or ln.used or ln.range:
+            continue
+        t = _clean_part(ln.text)
+        if not header_like(t, 90) or institution_score(t) == 0:
+            continue
+        if j and lines[j - 1].used and lines[j - 1].section == "education":
+            continue  # the wrapped end of a dated entry's title
+        parts = [t]
+        ln.used = True
+        for k in (j + 1, j - 1):
+            if 0 <= k < len(lines) and lines[k].section == "education" and not lines[k].used:
+                other = _clean_part(lines[k].text)
+                if header_like(other, 90) and degree_score(other) > 0 and not lines[k].range:
+                    parts.append(other)
+                    lines[k].used = True
+                    break
+        entry = _education(parts)
+        if entry:
+            entry["_conf"] = {k: "low" for k in entry}
+            out.append(entry)
     return out
 
 
@@ -865,6 +1121,7 @@ def skills(lines: list[Line]) -> list[dict]:
                 current["level"] = m.group(2)
             current["keywords"] = _keywords(m.group(3))
             current["closed"] = True  # "Name: a, b" says all on one line
+            current["sure"] = True
             out.append(current)
             continue
         if _KW_SPLIT.search(t) or t.endswith(("·", ",")):
@@ -872,6 +1129,7 @@ def skills(lines: list[Line]) -> list[dict]:
             if current is None or current.get("closed"):
                 current = {"name": "", "keywords": []}
                 out.append(current)
+            current["sure"] = True
             current.setdefault("keywords", []).extend(kws)
             continue
         words = t.split()
@@ -893,7 +1151,8 @@ def skills(lines: list[Line]) -> list[dict]:
         item = {k: v for k, v in (("name", s.get("name")), ("level", s.get("level"))) if v}
         if kws:
             item["keywords"] = kws
-        if item:
+        item["_sure"] = bool(s.get("sure"))
+        if len(item) > 1:
             result.append(item)
     return result
 

@@ -11,6 +11,7 @@ _DROP = re.compile(
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BULLET = re.compile(r"^[\s•·▪◦●○■□►▸‣\-–—*>]+\s*")
+_COLUMN_GAP = re.compile(r"[ \u00a0]{3,}|\t+")
 _HTML_TAG = re.compile(r"</?(?:strong|b|i|em|u|br|p|span|a)\b[^>]*>", re.IGNORECASE)
 
 
@@ -24,11 +25,18 @@ def prepare(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text or "")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _DROP.sub("", text)
+    raw_lines = text.split("\n")
+    # Plain text laid out in columns (as `pdftotext -layout` writes it): runs
+    # of three or more spaces inside a line separate cells; each is a line.
+    gapped = sum(1 for raw in raw_lines if _COLUMN_GAP.search(raw.strip()))
+    split_cells = gapped >= 3 and gapped * 20 >= len(raw_lines)
     lines = []
-    for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
-        if line:
-            lines.append(line)
+    for raw in raw_lines:
+        cells = _COLUMN_GAP.split(raw.strip()) if split_cells else [raw]
+        for cell in cells:
+            line = _SPACES.sub(" ", cell).strip()
+            if line:
+                lines.append(line)
     return lines
 
 

@@ -28,7 +28,9 @@ class Command(BaseCommand):
                 obj.save(update_fields=["next_run"])
             names.append(job.name)
             self.stdout.write(f"{'created' if created else 'updated'}: {job.name}")
-        stale = Schedule.objects.exclude(name__in=names).filter(func__startswith="extraction.")
+        stale = Schedule.objects.exclude(name__in=names).filter(
+            func__regex=r"^(extraction|portfolios|monitoring)\."
+        )
         removed, _ = stale.delete()
         if removed:
             self.stdout.write(f"removed {removed} schedule(s) no longer declared")

@@ -1,0 +1,57 @@
+"""Lifecycle emails, each a template triplet: subject, text and HTML."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from .models import Portfolio
+
+log = logging.getLogger("cv2web.portfolios")
+
+
+def _send(kind: str, portfolio: Portfolio, **context) -> int:
+    from .sandbox import public_url
+
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    context |= {
+        "portfolio": portfolio,
+        "name": portfolio.display_name,
+        "public_url": public_url(portfolio),
+        "cleanup_at": portfolio.cleanup_at(),
+        "base_url": base,
+    }
+    subject = " ".join(render_to_string(f"portfolios/emails/{kind}_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject,
+        render_to_string(f"portfolios/emails/{kind}.txt", context),
+        to=[portfolio.email],
+    )
+    message.attach_alternative(
+        render_to_string(f"portfolios/emails/{kind}.html", context), "text/html"
+    )
+    try:
+        return message.send()
+    except Exception:  # noqa: BLE001 - a mail server problem must not stop the lifecycle
+        log.exception("could not send the %s email for portfolio %s", kind, portfolio.pk)
+        return 0
+
+
+def send_published(portfolio: Portfolio, token: str) -> int:
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return _send("published", portfolio, manage_url=f"{base}/p/{portfolio.slug}/manage/{token}")
+
+
+def send_warning(portfolio: Portfolio) -> int:
+    return _send("warning", portfolio)
+
+
+def send_archived(portfolio: Portfolio) -> int:
+    return _send("archived", portfolio)
+
+
+def send_published_from_waiting_list(portfolio: Portfolio) -> int:
+    return _send("waitlist_published", portfolio)

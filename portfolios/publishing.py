@@ -1,0 +1,313 @@
+"""Publishing (SPEC P-1): from a JSON Resume document to a live portfolio, or
+to a place on the waiting list when capacity is full."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from extraction.resume import apply_snapshot_limits, clean
+from monitoring import audit
+
+from . import capacity, lifecycle, sandbox
+from .models import Portfolio, PortfolioRequest, RequestState, State, new_token
+from .site import render_site
+from .themes import THEMES
+
+log = logging.getLogger("cv2web.portfolios")
+
+
+class PublishError(Exception):
+    """Refused with a machine code and a sentence."""
+
+    def __init__(self, code: str, message: str, **extra) -> None:
+        super().__init__(message)
+        self.code, self.message, self.extra = code, message, extra
+
+
+@dataclass
+class Outcome:
+    portfolio: Portfolio | None = None
+    request: PortfolioRequest | None = None
+    # The manage token, shown once: None when this publication existed already.
+    token: str | None = None
+    notes: list[str] | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.portfolio is None
+
+
+def make_slug(resume: dict) -> str:
+    name = ((resume.get("basics") or {}).get("name") or "").strip()
+    base = slugify(name)[:40].strip("-") or "portfolio"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def prepare(resume: object, theme: str) -> tuple[dict, list[str]]:
+    """Validate the document and the theme; render once through the quality gate."""
+    if theme not in THEMES:
+        raise PublishError(
+            "unknown_theme", f"There is no theme called {theme!r}.", themes=sorted(THEMES)
+        )
+    try:
+        doc, warnings = clean(resume)
+    except ValueError as exc:
+        raise PublishError("invalid_resume", f"The document is not valid JSON Resume: {exc}")
+    doc, notes = apply_snapshot_limits(doc)
+    if not ((doc.get("basics") or {}).get("name")):
+        raise PublishError("name_required", "A portfolio needs at least your name.")
+    from .site import QualityError, check_quality
+
+    try:
+        check_quality(render_site(doc, theme, base_url="https://example.invalid/p/x/", slug="x"))
+    except QualityError as exc:
+        raise PublishError(
+            "quality_gate", "The page did not pass our checks: " + "; ".join(exc.problems)
+        )
+    return doc, [*warnings, *notes]
+
+
+def publish(
+    *,
+    resume: object,
+    theme: str,
+    owner=None,
+    client: str = "",
+    email: str = "",
+    tier: str = "anonymous",
+    retention_hours: int,
+    active_limit: int,
+    source_job=None,
+    publish_key: str | None = None,
+    request=None,
+) -> Outcome:
+    """Publish, or join the waiting list; the same `publish_key` twice gives
+    the first answer again (a double-clicked Publish makes one portfolio)."""
+    if publish_key:
+        existing = _existing(publish_key)
+        if existing is not None:
+            return existing
+    doc, notes = prepare(resume, theme)
+    owned = Portfolio.objects.owned_by(user=owner, client=client).holding_sandbox()
+    if owned.count() >= active_limit:
+        oldest = owned.order_by("last_activity_at").first()
+        raise PublishError(
+            "portfolio_limit",
+            f"You already have {active_limit} active portfolio"
+            f"{'s' if active_limit != 1 else ''}, the most your account allows. "
+            "Archive one to publish this one.",
+            oldest=str(oldest.pk) if oldest else None,
+        )
+    token, token_hash = new_token()
+    email = email or (owner.email if owner is not None and owner.is_authenticated else "")
+    common = dict(
+        owner=owner if owner is not None and owner.is_authenticated else None,
+        client=client,
+        email=email,
+        tier=tier,
+        source_job=source_job,
+        publish_key=publish_key,
+        resume=doc,
+        theme=theme,
+        manage_token_hash=token_hash,
+    )
+
+    def create_portfolio(overflow: bool) -> Portfolio:
+        now = timezone.now()
+        for _ in range(5):
+            try:
+                with transaction.atomic():
+                    return Portfolio.objects.create(
+                        **common,
+                        slug=make_slug(doc),
+                        retention_hours=retention_hours,
+                        overflow=overflow,
+                        last_activity_at=now,
+                        warn_at=now + timezone.timedelta(hours=retention_hours),
+                    )
+            except IntegrityError:
+                if publish_key and _existing(publish_key):
+                    raise
+        raise PublishError("slug_collision", "Please try again.")
+
+    def create_request() -> PortfolioRequest:
+        return PortfolioRequest.objects.create(**common)
+
+    try:
+        made = capacity.admit(create_portfolio, create_request, tier)
+    except IntegrityError:
+        # A concurrent submission with the same key won the race.
+        existing = _existing(publish_key) if publish_key else None
+        if existing is None:
+            raise
+        return existing
+    if isinstance(made, PortfolioRequest):
+        audit.record("portfolio.waiting", request=request, actor=made.owner, obj=made)
+        return Outcome(request=made, token=token, notes=notes)
+    go_live(made, request=request)
+    if made.email:
+        from . import emails
+
+        emails.send_published(made, token)
+    return Outcome(portfolio=made, token=token, notes=notes)
+
+
+def go_live(portfolio: Portfolio, *, request=None) -> bool:
+    """CREATING -> ACTIVE once the sandbox is written; abandoned if that fails."""
+    try:
+        sandbox.build(portfolio)
+    except Exception:
+        log.exception("sandbox build failed for %s", portfolio.pk)
+        lifecycle.transition(portfolio, State.CLEANUP, reason="build failed")
+        lifecycle.finish_cleanup(portfolio)
+        raise
+    now = timezone.now()
+    moved = lifecycle.transition(
+        portfolio,
+        State.ACTIVE,
+        request=request,
+        published_at=portfolio.published_at or now,
+        last_activity_at=now,
+        warn_at=now + lifecycle.retention(portfolio),
+    )
+    if not moved and not Portfolio.objects.filter(pk=portfolio.pk, state=State.CREATING).exists():
+        # Deleted or archived while it was being built: nothing may stay behind.
+        sandbox.remove(portfolio)
+    return moved
+
+
+def publish_waiting(req: PortfolioRequest, *, overflow: bool) -> Portfolio | None:
+    """Turn the first waiting request into a portfolio in CREATING (inside
+    capacity's lock); the caller builds it with go_live() after the lock."""
+    now = timezone.now()
+    if req.restore:
+        portfolio = req.portfolio
+        PortfolioRequest.objects.filter(pk=req.pk, state=RequestState.WAITING).update(
+            state=RequestState.PUBLISHED, published_at=now
+        )
+        if portfolio is None or not lifecycle.transition(
+            portfolio, State.CREATING, overflow=overflow
+        ):
+            return None
+        return portfolio
+    retention = _retention_hours_for(req)
+    portfolio = Portfolio.objects.create(
+        slug=make_slug(req.resume),
+        owner=req.owner,
+        client=req.client,
+        email=req.email,
+        tier=req.tier,
+        retention_hours=retention,
+        source_job=req.source_job,
+        resume=req.resume,
+        theme=req.theme,
+        manage_token_hash=req.manage_token_hash,
+        overflow=overflow,
+        last_activity_at=now,
+        warn_at=now + timezone.timedelta(hours=retention),
+    )
+    PortfolioRequest.objects.filter(pk=req.pk, state=RequestState.WAITING).update(
+        state=RequestState.PUBLISHED, portfolio=portfolio, published_at=now
+    )
+    return portfolio
+
+
+def _retention_hours_for(req: PortfolioRequest) -> int:
+    from quotas.policy import limits_for, tier_limits
+
+    if req.owner_id:
+        return limits_for(req.owner).retention_hours
+    return tier_limits(req.tier).retention_hours
+
+
+def _existing(publish_key: str) -> Outcome | None:
+    portfolio = Portfolio.objects.filter(publish_key=publish_key).first()
+    if portfolio is not None:
+        return Outcome(portfolio=portfolio)
+    req = PortfolioRequest.objects.filter(publish_key=publish_key).first()
+    if req is not None:
+        return Outcome(portfolio=req.portfolio, request=req)
+    return None
+
+
+def restore(portfolio: Portfolio, *, actor=None, request=None) -> Outcome:
+    """ARCHIVED -> a live sandbox again, or a place on the waiting list."""
+    if portfolio.state != State.ARCHIVED:
+        raise PublishError("not_archived", "Only an archived portfolio can be restored.")
+
+    def create_portfolio(overflow: bool) -> Portfolio:
+        if not lifecycle.transition(
+            portfolio, State.CREATING, actor=actor, request=request, overflow=overflow
+        ):
+            raise PublishError("not_archived", "This portfolio changed meanwhile; reload.")
+        return portfolio
+
+    def create_request() -> PortfolioRequest:
+        existing = PortfolioRequest.objects.filter(
+            portfolio=portfolio, restore=True, state=RequestState.WAITING
+        ).first()
+        return existing or PortfolioRequest.objects.create(
+            owner=portfolio.owner,
+            client=portfolio.client,
+            email=portfolio.email,
+            tier=portfolio.tier,
+            resume=portfolio.resume,
+            theme=portfolio.theme,
+            manage_token_hash=portfolio.manage_token_hash,
+            portfolio=portfolio,
+            restore=True,
+        )
+
+    made = capacity.admit(create_portfolio, create_request, portfolio.tier)
+    if isinstance(made, PortfolioRequest):
+        return Outcome(request=made)
+    go_live(portfolio, request=request)
+    return Outcome(portfolio=portfolio)
+
+
+def archive(portfolio: Portfolio, *, actor=None, request=None) -> bool:
+    """Owner or staff: take it offline now; the data stays."""
+    if portfolio.state not in (State.ACTIVE, State.IDLE, State.WARNING):
+        return False
+    if not lifecycle.transition(
+        portfolio, State.CLEANUP, actor=actor, request=request, reason="archived by owner or staff"
+    ):
+        return False
+    lifecycle.finish_cleanup(portfolio)
+    capacity.drain()
+    return True
+
+
+def erase(portfolio: Portfolio, *, actor=None, request=None) -> None:
+    """Delete everything (SPEC P-7): the portfolio, its sandbox, the uploaded
+    file and the extraction results of that file."""
+    from extraction.models import CacheEntry, ExtractionJob
+
+    job = portfolio.source_job
+    sandbox.remove(portfolio)
+    with transaction.atomic():
+        audit.record(
+            "portfolio.erased",
+            category=audit.Category.SECURITY,
+            actor=actor,
+            request=request,
+            obj=portfolio,
+            details={"slug": portfolio.slug, "document": str(job.document_id) if job else None},
+        )
+        if job is not None:
+            document = job.document
+            sha = document.sha256
+            ExtractionJob.objects.filter(document=document).delete()
+            CacheEntry.objects.filter(sha256=sha).delete()
+            document.delete()
+            document.delete_file()
+        portfolio.delete()
+    # A sandbox being built at this moment is removed when its build ends.
+    sandbox.remove(portfolio)
+    capacity.drain()

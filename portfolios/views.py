@@ -1,0 +1,87 @@
+"""Public portfolio pages, served from their sandbox (SPEC P-2)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+from . import lifecycle, sandbox
+from .models import Portfolio, State
+
+log = logging.getLogger("cv2web.portfolios")
+
+
+@require_safe
+def public(request, slug: str, name: str = "index.html"):
+    portfolio = Portfolio.objects.filter(slug=slug).first()
+    if portfolio is None or name not in sandbox.FILES:
+        raise Http404
+    if portfolio.state in (State.ARCHIVED, State.CLEANUP):
+        return render(request, "portfolios/gone.html", {"portfolio": portfolio}, status=410)
+    if portfolio.state == State.CREATING:
+        response = render(request, "portfolios/building.html", status=503)
+        response["Retry-After"] = "5"
+        return response
+    found = sandbox.read(portfolio, name)
+    if found is None:
+        # The sandbox went missing (removed by hand, lost disk): the database
+        # has all it takes to build it again.
+        log.warning("sandbox of %s missing; rebuilding", portfolio.pk)
+        try:
+            sandbox.build(portfolio)
+        except Exception:  # noqa: BLE001 - say so, never a 500
+            log.exception("rebuilding the sandbox of %s failed", portfolio.pk)
+            response = render(request, "portfolios/building.html", status=503)
+            response["Retry-After"] = "60"
+            return response
+        found = sandbox.read(portfolio, name)
+        if found is None:
+            raise Http404
+    content, content_type, etag = found
+    if name == "index.html":
+        lifecycle.touch(portfolio, visit=True)
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(content, content_type=content_type)
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=300)
+    if name in ("site.zip", "contact.vcf", "resume.json"):
+        response["Content-Disposition"] = f'attachment; filename="{portfolio.slug}-{name}"'
+    # The sandbox's own page: no scripts at all, only its own stylesheet.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    return response
+
+
+def status_page(request):
+    """The service's state in plain words (SPEC P-5, M-5)."""
+    from django.conf import settings
+
+    from extraction import queue
+    from extraction.models import ExtractionJob
+
+    from . import capacity
+
+    cap = capacity.status()
+    waiting = ExtractionJob.objects.waiting().count()
+    return render(
+        request,
+        "portfolios/status.html",
+        {
+            "cap": cap,
+            "extraction_waiting": waiting,
+            "extraction_running": ExtractionJob.objects.running().count(),
+            "extraction_full": waiting >= settings.EXTRACTION_MAX_QUEUE_DEPTH,
+            "extraction_eta": queue.place_eta(waiting + 1),
+            "portfolio_eta_minutes": (capacity.eta_seconds(cap.waiting + 1) // 60 + 1)
+            if cap.state in ("full",)
+            else None,
+        },
+    )

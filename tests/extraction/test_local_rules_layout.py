@@ -1,0 +1,202 @@
+"""Local extractor rules on hand-made inputs: layouts, education lines, links,
+places, skills and the per-field confidence. People and companies are invented."""
+
+from __future__ import annotations
+
+import time
+
+from extraction.extractors.local import LocalExtractor, extract_raw
+from extraction.extractors.local_rules import contacts, sections
+from extraction.extractors.local_rules.dates import find_range, remove_range
+from extraction.extractors.local_rules.text import prepare
+
+
+def _extract(text: str):
+    return LocalExtractor().extract(text, deadline=time.monotonic() + 10)
+
+
+# --------------------------------------------------------------------------- layouts
+def test_side_label_printed_below_its_block_takes_the_block():
+    lines = prepare(
+        "Jane Quill\nContact Email jane@example.org\nLocation\n"
+        "Backend: Cobol, Fortran\nTools: Vim, Make\nProfessional Skills\nSummary\n"
+        "Work Experience\n2020-01-01 to Present\nEngineer at Widgetry\n"
+    )
+    segs = sections.segment(lines)
+    by_text = {s.text: s.section for s in segs}
+    assert by_text["Backend: Cobol, Fortran"] == "skills"
+    assert by_text["Tools: Vim, Make"] == "skills"
+
+
+def test_two_entries_side_by_side_are_split():
+    text = (
+        "Jane Quill\njane@example.org\nEducation\n"
+        "Northfield University 2010-09 - 2014-06 Westbrook Institute\n2014-09 - 2016-06\n"
+    )
+    doc = extract_raw(text)
+    got = [(e.get("institution"), e.get("startDate")) for e in doc["education"]]
+    assert got == [("Northfield University", "2010-09"), ("Westbrook Institute", "2014-09")]
+
+
+def test_layout_text_columns_become_lines():
+    text = "Jane Quill\n" + "Left cell one      Right cell one\n" * 4
+    assert prepare(text)[1:3] == ["Left cell one", "Right cell one"]
+
+
+def test_company_then_dates_then_web_address_then_title():
+    text = (
+        "Jane Quill\njane@example.org\nWork\nWidgetry 2019-01 — 2021-06\n"
+        "widgetry.example\nSoftware Engineer\nBuilt things.\n"
+    )
+    (job,) = extract_raw(text)["work"]
+    assert (job["name"], job["position"]) == ("Widgetry", "Software Engineer")
+
+
+def test_title_word_at_the_end_marks_the_position():
+    assert sections.role_score("Cryptographic Systems Engineer") > sections.role_score(
+        "Gadgetry Systems"
+    )
+    assert sections._work(["lowercaseco", "Software Engineer"]) == {
+        "position": "Software Engineer",
+        "name": "lowercaseco",
+    }
+
+
+def test_duration_inside_a_title_is_kept():
+    line = "Lead - 18 months / Engineer - 13 months at Widgetry Apr 2021 - Oct 2023"
+    r = find_range(line)
+    assert "18 months" in remove_range(line, r)
+    line2 = "Widgetry 2019 - 2021 (2 years)"
+    assert remove_range(line2, find_range(line2)) == "Widgetry"
+
+
+# --------------------------------------------------------------------------- education
+def test_degree_then_area():
+    cases = {
+        "BS Computer Science, Mathematics Minor": ("BS", "Computer Science, Mathematics Minor"),
+        "B.S. Engineering Physics": ("B.S.", "Engineering Physics"),
+        "Bachelor of Science: Chemistry": ("Bachelor of Science", "Chemistry"),
+        "Bachelors: Biology": ("Bachelors", "Biology"),
+        "Master in Data Science": ("Master", "Data Science"),
+        "Bachelor of Engineering": ("Bachelor of Engineering", None),
+        "High School Mathematics": ("High School", "Mathematics"),
+        "硕士 计算机科学": ("硕士", "计算机科学"),
+    }
+    for text, want in cases.items():
+        assert sections.split_degree(text) == want, text
+
+
+def test_comma_education_line_and_wrapped_institution():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\n"
+        "Robotics, Master, Northfield University of Applied Sciences in Lowtown (NUAS)\n"
+        "Jan, 2016 - Jan, 2018\n"
+        "Eastvale Academy of Mathematics\nand Science\n2008-08 - 2010-05\n"
+    )
+    first, second = doc["education"]
+    assert first["institution"].startswith("Northfield University")
+    assert (first["studyType"], first["area"]) == ("Master", "Robotics")
+    assert second["institution"] == "Eastvale Academy of Mathematics and Science"
+
+
+def test_institution_with_its_places_stays_whole():
+    entry = sections._education(["Greendale University, Lowtown, Freedonia"])
+    assert entry["institution"] == "Greendale University, Lowtown, Freedonia"
+
+
+def test_education_without_dates():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\n"
+        "The University of Westbrook\nBachelors: Chemistry\n"
+    )
+    (edu,) = doc["education"]
+    assert edu == {
+        "institution": "The University of Westbrook",
+        "studyType": "Bachelors",
+        "area": "Chemistry",
+    }
+
+
+# --------------------------------------------------------------------------- contacts
+def test_network_label_with_the_user_on_the_next_line():
+    profs = contacts.find_handle_profiles(["GitHub", "quilljane", "LinkedIn", "jane-quill"])
+    assert [p["url"] for p in profs] == [
+        "https://github.com/quilljane",
+        "https://www.linkedin.com/in/jane-quill",
+    ]
+
+
+def test_wrapped_link_is_joined():
+    lines = ["https://www.linkedin.com/in/jane-quill-", "engineer/", "Phone"]
+    assert (
+        contacts.join_wrapped_urls(lines)[0] == "https://www.linkedin.com/in/jane-quill-engineer/"
+    )
+
+
+def test_city_before_the_contact_items_of_a_line():
+    doc = extract_raw(
+        "Jane Quill\nEngineer\nLowtown, Germany +1 555 010 0199 jane@example.org "
+        "https://quill.dev\nWork\nEngineer at Widgetry 2020 - 2022\n"
+    )
+    assert doc["basics"]["location"]["city"] == "Lowtown"
+
+
+def test_lone_city_beside_the_contact_lines():
+    doc = extract_raw(
+        "Jane Quill\nEngineer\nI build things.\nLowtown\njane@example.org\n+1 555 010 0199\n"
+    )
+    assert doc["basics"]["location"] == {"city": "Lowtown"}
+
+
+def test_extra_sites_become_profiles():
+    doc = extract_raw("Jane Quill\njane@example.org\nquill.dev\ncodepen.io/quilljane (Codepen)\n")
+    urls = [p["url"] for p in doc["basics"]["profiles"]]
+    assert "https://codepen.io/quilljane" in urls
+    assert doc["basics"]["url"] == "https://quill.dev"
+
+
+def test_work_links_are_not_contact_links():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nWork\nWidgetry\n"
+        "Engineer 2019-04-08 - 2022-08-29 https://widgetry.example/lab\nBuilt.\n"
+    )
+    assert "url" not in doc["basics"]
+
+
+# --------------------------------------------------------------------------- skills
+def test_wrapped_skill_group_name_is_not_a_languages_heading():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nSkills\nProgramming\nLanguages\nCobol Fortran\n"
+        "Languages\nEnglish\n"
+    )
+    kws = {k for s in doc["skills"] for k in [s.get("name", "")] + s.get("keywords", [])}
+    assert "Programming" in kws
+    assert doc["languages"] == [{"language": "English"}]
+
+
+# --------------------------------------------------------------------------- confidence
+def test_confidence_per_field():
+    out = _extract(
+        "Jane Quill\nEngineer\njane@example.org\n+49 30 1234 5678\nLowtown, Germany\n"
+        "Work\nSenior Engineer at Widgetry GmbH\nJan 2020 – Present\n"
+        "Education\nNorthfield University\nMaster of Science in Physics\n2014 – 2016\n"
+        "Skills\nBackend: Cobol, Fortran\n"
+    )
+    c = out.confidence
+    assert c["basics.email"] == "high"
+    assert c["basics.phone"] == "high"
+    assert c["basics.name"] == "high"
+    assert c["basics.location.city"] == "high"
+    assert c["work[0].name"] == "high"
+    assert c["work[0].position"] == "high"
+    assert c["work[0].startDate"] == "high"
+    assert c["education[0].institution"] == "high"
+    assert c["education[0].studyType"] == "high"
+    assert c["skills"] == "high"
+    assert set(c.values()) <= {"high", "low"}
+    assert not any(k.startswith("_") for k in out.resume.get("basics", {}))
+
+
+def test_confidence_low_for_guesses():
+    out = _extract("Jane Quill\njane@example.org\n555 010 0199\nLowtown\n")
+    assert out.confidence["basics.location.city"] == "low"

@@ -1,0 +1,278 @@
+"""Publishing, the lifecycle, capacity and the waiting list, and public serving."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from monitoring.models import AuditLog
+from portfolios import capacity, lifecycle, publishing
+from portfolios.models import CapacityControl, Portfolio, PortfolioRequest, RequestState, State
+from portfolios.publishing import PublishError
+from portfolios.themes import DEFAULT_THEME
+
+pytestmark = pytest.mark.django_db
+
+RESUME = {
+    "basics": {"name": "Ada Example", "label": "Engineer", "email": "ada@example.com"},
+    "work": [{"name": "Acme", "position": "Engineer", "startDate": "2020-01"}],
+}
+
+
+def publish(
+    client: str | None = None,
+    *,
+    tier: str = "anonymous",
+    key: str | None = None,
+    email: str = "",
+    limit: int = 10,
+    **extra,
+):
+    return publishing.publish(
+        resume=extra.pop("resume", RESUME),
+        theme=extra.pop("theme", DEFAULT_THEME),
+        client=client or uuid.uuid4().hex[:12],
+        email=email,
+        tier=tier,
+        retention_hours=24,
+        active_limit=limit,
+        publish_key=key,
+        **extra,
+    )
+
+
+def test_publishing_builds_the_sandbox_and_goes_live():
+    out = publish(email="ada@example.com")
+    p = out.portfolio
+    assert p.state == State.ACTIVE and p.published_at
+    assert (p.sandbox_path / "index.html").is_file()
+    assert p.slug.startswith("ada-example-")
+    assert p.check_token(out.token) and not p.check_token("wrong")
+    assert len(mail.outbox) == 1 and out.token in mail.outbox[0].body
+
+
+def test_a_double_submitted_publish_makes_one_portfolio():
+    first = publish(client="c1", key="form-key-1")
+    second = publish(client="c1", key="form-key-1")
+    assert second.portfolio.pk == first.portfolio.pk and second.token is None
+    assert Portfolio.objects.count() == 1
+
+
+def test_unknown_theme_and_a_document_without_a_name_are_refused():
+    with pytest.raises(PublishError) as err:
+        publish(theme="nope")
+    assert err.value.code == "unknown_theme"
+    with pytest.raises(PublishError) as err:
+        publish(resume={"basics": {"email": "x@example.com"}})
+    assert err.value.code == "name_required"
+    assert Portfolio.objects.count() == 0
+
+
+def test_the_tier_limit_of_active_portfolios_offers_the_oldest_to_archive():
+    first = publish(client="same", limit=1).portfolio
+    with pytest.raises(PublishError) as err:
+        publish(client="same", limit=1)
+    assert err.value.code == "portfolio_limit" and err.value.extra["oldest"] == str(first.pk)
+
+
+def test_at_capacity_publications_wait_in_order_and_drain_when_places_free(settings):
+    settings.PORTFOLIO_CAPACITY = 2
+    settings.CAPACITY_HIGH_DEMAND_AT = 2
+    settings.CAPACITY_WARN_AT = 1
+    live = [publish().portfolio for _ in range(2)]
+    waiting = [publish().request for _ in range(3)]
+    assert [capacity.position_of(r) for r in waiting] == [1, 2, 3]
+    assert all(capacity.eta_seconds(i + 1) > 0 for i in range(3))
+    assert capacity.status().state == "full"
+    publishing.archive(live[0])
+    for r in waiting:
+        r.refresh_from_db()
+    assert [r.state for r in waiting] == [
+        RequestState.PUBLISHED,
+        RequestState.WAITING,
+        RequestState.WAITING,
+    ]
+    assert waiting[0].portfolio.state == State.ACTIVE
+    assert capacity.position_of(waiting[1]) == 1
+    assert Portfolio.objects.holding_sandbox().count() == 2
+
+
+def test_registered_users_may_use_the_overflow(settings):
+    settings.PORTFOLIO_CAPACITY = 1
+    settings.CAPACITY_HIGH_DEMAND_AT = 1
+    settings.CAPACITY_WARN_AT = 1
+    settings.PORTFOLIO_OVERFLOW_CAPACITY = 2
+    publish()
+    assert publish().waiting
+    out = publish(tier="registered")
+    assert not out.waiting and out.portfolio.overflow
+    assert publish(tier="registered").waiting
+
+
+def test_emergency_mode_raises_capacity(settings):
+    settings.PORTFOLIO_CAPACITY = 1
+    settings.CAPACITY_HIGH_DEMAND_AT = 1
+    settings.CAPACITY_WARN_AT = 1
+    settings.PORTFOLIO_EMERGENCY_CAPACITY = 3
+    publish()
+    assert publish().waiting
+    CapacityControl.objects.update_or_create(pk=1, defaults={"emergency": True})
+    assert capacity.status().state == "emergency"
+    assert capacity.drain() == 1  # who waited goes first
+    assert not publish().waiting
+    assert publish().waiting  # 3 places in emergency mode
+
+
+def test_a_portfolio_walks_its_whole_lifecycle_and_is_restored():
+    start = timezone.now()
+    p = publish(email="ada@example.com").portfolio
+    mail.outbox.clear()
+    with time_machine.travel(start + timedelta(hours=1, minutes=1), tick=False):
+        assert lifecycle.scan()["to_idle"] == 1
+    p.refresh_from_db()
+    assert p.state == State.IDLE
+    with time_machine.travel(start + timedelta(hours=24, minutes=1), tick=False):
+        stats = lifecycle.scan()
+    p.refresh_from_db()
+    assert stats["to_warning"] == 1 and p.state == State.WARNING
+    assert len(mail.outbox) == 1 and "archived" in mail.outbox[0].subject
+    with time_machine.travel(start + timedelta(hours=24, minutes=32), tick=False):
+        assert lifecycle.scan()["archived"] == 1
+    p.refresh_from_db()
+    assert p.state == State.ARCHIVED and not p.sandbox_path.exists()
+    assert p.resume == Portfolio.objects.get(pk=p.pk).resume  # the data stays
+    out = publishing.restore(p)
+    p.refresh_from_db()
+    assert out.portfolio and p.state == State.ACTIVE and (p.sandbox_path / "index.html").exists()
+    moves = list(
+        AuditLog.objects.filter(object_id=str(p.pk), action="portfolio.transition")
+        .order_by("id")
+        .values_list("details__to", flat=True)
+    )
+    assert moves == ["active", "idle", "warning", "cleanup", "archived", "creating", "active"]
+
+
+def test_keep_alive_in_warning_returns_to_active():
+    start = timezone.now()
+    p = publish().portfolio
+    with time_machine.travel(start + timedelta(hours=25), tick=False):
+        lifecycle.scan()
+        p.refresh_from_db()
+        assert p.state == State.WARNING
+        assert lifecycle.touch(p)
+    p.refresh_from_db()
+    assert p.state == State.ACTIVE and p.warned_at is None
+    assert p.warn_at > start + timedelta(hours=48)
+
+
+def test_only_the_listed_transitions_are_possible():
+    p = publish().portfolio
+    with pytest.raises(lifecycle.TransitionNotAllowed):
+        lifecycle.transition(p, State.ARCHIVED)
+
+
+def test_the_scan_needs_the_same_number_of_queries_for_few_and_many(django_assert_max_num_queries):
+    start = timezone.now()
+    for _ in range(3):
+        publish()
+    with (
+        time_machine.travel(start + timedelta(hours=2), tick=False),
+        django_assert_max_num_queries(30) as few,
+    ):
+        lifecycle.scan()
+    for _ in range(12):
+        publish()
+    with (
+        time_machine.travel(start + timedelta(hours=3), tick=False),
+        django_assert_max_num_queries(30) as many,
+    ):
+        lifecycle.scan()
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_erase_removes_portfolio_sandbox_upload_and_extraction_results(api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from extraction import queue, runner
+    from extraction.models import CacheEntry, Document, ExtractionJob
+
+    r = api.post(
+        "/api/v1/extractions",
+        {"file": SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n")},
+        format="multipart",
+    )
+    runner.run_job(queue.claim_next("w"))
+    job = ExtractionJob.objects.get(pk=r.json()["id"])
+    upload = job.document.path
+    p = publish(resume=job.result, source_job=job).portfolio
+    publishing.erase(p)
+    assert not Portfolio.objects.exists() and not p.sandbox_path.exists()
+    assert not Document.objects.exists() and not upload.exists()
+    assert not ExtractionJob.objects.exists() and not CacheEntry.objects.exists()
+
+
+# --- Public pages ------------------------------------------------------------------
+
+
+def test_the_public_page_is_served_with_caching_headers(client):
+    p = publish().portfolio
+    r = client.get(f"/p/{p.slug}/")
+    assert r.status_code == 200 and b"Ada Example" in r.content
+    assert "max-age=300" in r["Cache-Control"] and "public" in r["Cache-Control"]
+    again = client.get(f"/p/{p.slug}/", HTTP_IF_NONE_MATCH=r["ETag"])
+    assert again.status_code == 304
+    for name in ("style.css", "resume.json", "contact.vcf", "site.zip"):
+        assert client.get(f"/p/{p.slug}/{name}").status_code == 200
+    assert client.get(f"/p/{p.slug}/../../etc/passwd").status_code == 404
+    assert client.get("/p/no-such-portfolio/").status_code == 404
+
+
+def test_an_archived_portfolio_says_so_with_410(client):
+    p = publish().portfolio
+    publishing.archive(p)
+    r = client.get(f"/p/{p.slug}/")
+    assert r.status_code == 410 and b"archived" in r.content
+
+
+def test_a_sandbox_removed_by_hand_is_rebuilt(client):
+    import shutil
+
+    p = publish().portfolio
+    shutil.rmtree(p.sandbox_path)
+    assert client.get(f"/p/{p.slug}/").status_code == 200
+    assert (p.sandbox_path / "index.html").exists()
+
+
+def test_a_public_visit_counts_as_activity_once_a_minute(client):
+    p = publish().portfolio
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        lifecycle.scan()
+        client.get(f"/p/{p.slug}/")
+        client.get(f"/p/{p.slug}/")
+    p.refresh_from_db()
+    assert p.state == State.ACTIVE and p.visits == 1
+
+
+def test_html_in_the_document_is_escaped_on_the_public_page(client):
+    evil = {"basics": {"name": "<script>alert(1)</script>Eve", "summary": "<img src=x>"}}
+    p = publish(resume=evil).portfolio
+    body = client.get(f"/p/{p.slug}/").content
+    assert b"<script>alert(1)" not in body and b"<img src=x>" not in body
+
+
+def test_restoring_at_capacity_waits_without_overshoot(settings):
+    settings.PORTFOLIO_CAPACITY = 1
+    settings.CAPACITY_HIGH_DEMAND_AT = 1
+    settings.CAPACITY_WARN_AT = 1
+    p = publish().portfolio
+    publishing.archive(p)
+    publish()
+    out = publishing.restore(p)
+    assert out.waiting and Portfolio.objects.holding_sandbox().count() == 1
+    assert PortfolioRequest.objects.get(restore=True).portfolio_id == p.pk
