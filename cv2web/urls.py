@@ -16,6 +16,9 @@ urlpatterns = [
     path("api/v1/", include("portfolios.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    # People: publishing, the waiting list, managing and the dashboard (before
+    # the public routes, whose /p/<slug>/<file> would catch /p/<slug>/published).
+    path("", include("portfolios.page_urls")),
     # The public: published portfolios, served from their sandboxes.
     path("", include("portfolios.urls")),
     # People: the upload page and job pages.

@@ -194,8 +194,26 @@ def scan(now=None, *, dry_run: bool = False) -> dict[str, int]:
     cleaned = _bulk(
         Portfolio.objects.due_cleanup(now), State.WARNING, State.CLEANUP, at(), "grace period over"
     )
-    for portfolio in Portfolio.objects.filter(id__in=cleaned):
-        stats["archived"] += finish_cleanup(portfolio)
+    if cleaned:
+        from . import sandbox
+
+        gone = list(Portfolio.objects.filter(id__in=cleaned))
+        for portfolio in gone:
+            sandbox.remove(portfolio)
+        archived = set(
+            _bulk(
+                Portfolio.objects.filter(id__in=cleaned),
+                State.CLEANUP,
+                State.ARCHIVED,
+                at(),
+                "sandbox removed",
+                archived_at=now,
+            )
+        )
+        stats["archived"] = len(archived)
+        for portfolio in gone:
+            if portfolio.pk in archived and portfolio.email:
+                stats["emails"] += emails.send_archived(portfolio)
     stats["published_from_waiting_list"] = capacity.drain()
     return stats
 

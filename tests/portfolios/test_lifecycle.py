@@ -276,3 +276,28 @@ def test_restoring_at_capacity_waits_without_overshoot(settings):
     out = publishing.restore(p)
     assert out.waiting and Portfolio.objects.holding_sandbox().count() == 1
     assert PortfolioRequest.objects.get(restore=True).portfolio_id == p.pk
+
+
+@pytest.mark.parametrize("hours", [2, 25, 25.6], ids=["idle", "warning", "cleanup"])
+def test_every_scan_step_takes_as_many_queries_for_many_portfolios_as_for_few(hours):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(n: int) -> int:
+        Portfolio.objects.all().delete()
+        start = timezone.now()
+        for _ in range(n):
+            publish(email="someone@example.com")
+        counts = []
+        for h in sorted({1.5, 25, hours}):
+            if h > hours:
+                break
+            with (
+                time_machine.travel(start + timedelta(hours=h), tick=False),
+                CaptureQueriesContext(connection) as queries,
+            ):
+                lifecycle.scan()
+            counts.append(len(queries.captured_queries))
+        return counts[-1]
+
+    assert run(2) == run(9)

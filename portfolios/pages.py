@@ -1,0 +1,351 @@
+"""Server-rendered pages for publishing and managing portfolios (SPEC P-1, P-7).
+
+Thin views: every action goes through publishing, lifecycle, capacity and
+sandbox; these only choose what to show.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from extraction.models import JobState
+from extraction.views import _job_for
+from quotas import policy
+
+from . import capacity, lifecycle, publishing, sandbox
+from .forms import PublishForm, ThemeForm
+from .models import Portfolio, PortfolioRequest, RequestState, State, hash_token
+from .site import render_preview
+from .themes import DEFAULT_THEME, THEMES, theme_stylesheet
+
+LIVE = (State.ACTIVE, State.IDLE, State.WARNING)
+# Compared against when the slug does not exist, so both cases do the same work.
+_NO_HASH = hash_token(secrets.token_urlsafe(32))
+# Theme pages: their own stylesheet and nothing else (as the sandbox serves them).
+PREVIEW_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def _token_key(kind: str, pk) -> str:
+    return f"pages:token:{kind}:{pk}"
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """Pages that show or carry a manage token: not cached, not sent on as referrer."""
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def manage_url(portfolio: Portfolio, token: str, absolute: bool = True) -> str:
+    path = reverse("pages:manage", args=[portfolio.slug, token])
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path if absolute else path
+
+
+def _finished_job(request, pk):
+    job = _job_for(request, pk)
+    if job.state != JobState.SUCCEEDED or job.result is None:
+        raise Http404
+    return job
+
+
+# --- Publishing --------------------------------------------------------------------
+
+
+def publish(request, pk):
+    job = _job_for(request, pk)
+    if job.state != JobState.SUCCEEDED or job.result is None:
+        return redirect("extraction:job", pk=job.pk)
+    if request.method == "POST":
+        form = PublishForm(request.POST)
+        if form.is_valid():
+            return _do_publish(request, job, form)
+        status = 400
+    elif request.method in ("GET", "HEAD"):
+        form = PublishForm(
+            initial={"theme": DEFAULT_THEME, "publish_key": secrets.token_urlsafe(24)}
+        )
+        status = 200
+    else:
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    return _publish_page(request, job, form, status=status)
+
+
+def _publish_page(request, job, form, *, status=200, error=None, oldest=None):
+    return render(
+        request,
+        "portfolios/pages/publish.html",
+        {
+            "job": job,
+            "form": form,
+            "themes": THEMES.values(),
+            "error": error,
+            "oldest": oldest,
+            "cap": capacity.status(),
+        },
+        status=status,
+    )
+
+
+def _do_publish(request, job, form):
+    limits = policy.limits_for(request.user)
+    try:
+        out = publishing.publish(
+            resume=job.result,
+            theme=form.cleaned_data["theme"],
+            owner=request.user,
+            client=getattr(request, "client_bucket", ""),
+            email=form.cleaned_data["email"],
+            tier=policy.tier_of(request.user),
+            retention_hours=limits.retention_hours,
+            active_limit=limits.active_portfolios,
+            source_job=job,
+            publish_key=form.cleaned_data["publish_key"],
+            request=request,
+        )
+    except publishing.PublishError as exc:
+        oldest = None
+        if exc.code == "portfolio_limit" and request.user.is_authenticated:
+            oldest = Portfolio.objects.filter(
+                pk=exc.extra.get("oldest"), owner=request.user
+            ).first()
+        # A fresh key, so the next try is a new submission.
+        data = form.data.copy()
+        data["publish_key"] = secrets.token_urlsafe(24)
+        form = PublishForm(data)
+        form.is_valid()
+        status = 409 if exc.code == "portfolio_limit" else 400
+        return _publish_page(request, job, form, status=status, error=exc, oldest=oldest)
+    if out.waiting:
+        if out.token:
+            request.session[_token_key("request", out.request.pk)] = out.token
+        return _see_other(reverse("pages:waiting", args=[out.request.pk]))
+    if out.token:
+        request.session[_token_key("portfolio", out.portfolio.pk)] = out.token
+    return _see_other(reverse("pages:published", args=[out.portfolio.slug]))
+
+
+def _see_other(url: str) -> HttpResponse:
+    response = redirect(url)
+    response.status_code = 303
+    return response
+
+
+@require_safe
+def published(request, slug):
+    portfolio = get_object_or_404(Portfolio, slug=slug)
+    token = request.session.pop(_token_key("portfolio", portfolio.pk), None)
+    return _private(
+        render(
+            request,
+            "portfolios/pages/published.html",
+            {
+                "portfolio": portfolio,
+                "public_url": sandbox.public_url(portfolio),
+                "manage_url": manage_url(portfolio, token) if token else None,
+            },
+        )
+    )
+
+
+@require_safe
+def waiting(request, pk):
+    req = get_object_or_404(PortfolioRequest.objects.select_related("portfolio"), pk=pk)
+    key = _token_key("request", req.pk)
+    position = capacity.position_of(req)
+    done = req.state == RequestState.PUBLISHED and req.portfolio is not None
+    # The manage link needs the slug: kept in the session until it exists, then shown once.
+    token = request.session.pop(key, None) if done else None
+    return _private(
+        render(
+            request,
+            "portfolios/pages/waiting.html",
+            {
+                "req": req,
+                "position": position,
+                "done": done,
+                "has_token": key in request.session,
+                "eta_minutes": (capacity.eta_seconds(position) + 59) // 60 if position else None,
+                "public_url": sandbox.public_url(req.portfolio) if done else None,
+                "live": done and req.portfolio.state in LIVE,
+                "manage_url": manage_url(req.portfolio, token) if done and token else None,
+                "refresh": position is not None or (done and req.portfolio.state == State.CREATING),
+            },
+        )
+    )
+
+
+@require_safe
+def preview(request, pk, theme):
+    job = _finished_job(request, pk)
+    if theme not in THEMES:
+        raise Http404
+    html = render_preview(
+        job.result, theme, stylesheet_href=reverse("pages:preview-css", args=[job.pk, theme])
+    )
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+def preview_css(request, pk, theme):
+    _finished_job(request, pk)
+    if theme not in THEMES:
+        raise Http404
+    return HttpResponse(theme_stylesheet(theme), content_type="text/css; charset=utf-8")
+
+
+# --- Managing (the private link) -----------------------------------------------------
+
+
+def _by_token(slug: str, token: str) -> Portfolio:
+    """The portfolio if the token is right; 404 alike for a wrong slug or token."""
+    portfolio = Portfolio.objects.filter(slug=slug).first()
+    ok = (portfolio or Portfolio(manage_token_hash=_NO_HASH)).check_token(token)
+    if portfolio is None or not ok:
+        raise Http404
+    return portfolio
+
+
+@require_safe
+def manage(request, slug, token):
+    portfolio = _by_token(slug, token)
+    lifecycle.touch(portfolio, request=request)
+    waiting_req = PortfolioRequest.objects.filter(
+        portfolio=portfolio, restore=True, state=RequestState.WAITING
+    ).first()
+    return _private(
+        render(
+            request,
+            "portfolios/pages/manage.html",
+            {
+                "portfolio": portfolio,
+                "token": token,
+                "live": portfolio.state in LIVE,
+                "public_url": sandbox.public_url(portfolio),
+                "cleanup_at": portfolio.cleanup_at(),
+                "theme_form": ThemeForm(initial={"theme": portfolio.theme}),
+                "themes": THEMES,
+                "waiting_req": waiting_req,
+                "position": capacity.position_of(waiting_req) if waiting_req else None,
+            },
+        )
+    )
+
+
+@require_POST
+def manage_action(request, slug, token, action):
+    portfolio = _by_token(slug, token)
+    back = reverse("pages:manage", args=[slug, token])
+    actor = request.user if request.user.is_authenticated else None
+    if action == "keep-alive":
+        if lifecycle.touch(portfolio, actor=actor, request=request):
+            messages.success(request, "Done: your portfolio stays online.")
+        else:
+            messages.error(request, "Only a live portfolio can be kept online.")
+    elif action == "theme":
+        form = ThemeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose one of the themes.")
+            return _see_other(back)
+        try:
+            change_theme(portfolio, form.cleaned_data["theme"], request=request)
+        except publishing.PublishError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"The theme is now {THEMES[portfolio.theme].label}.")
+    elif action == "archive":
+        if publishing.archive(portfolio, actor=actor, request=request):
+            messages.success(request, "Archived: the site is offline, your data is kept.")
+        else:
+            messages.error(request, "Only a live portfolio can be archived.")
+    elif action == "restore":
+        try:
+            out = publishing.restore(portfolio, actor=actor, request=request)
+        except publishing.PublishError as exc:
+            messages.error(request, exc.message)
+        else:
+            if out.waiting:
+                messages.warning(
+                    request,
+                    "We are full right now: your portfolio is on the "
+                    "waiting list and goes back online when a place frees.",
+                )
+            else:
+                messages.success(request, "Restored: your portfolio is online again.")
+    else:
+        raise Http404
+    lifecycle.touch(portfolio, actor=actor, request=request)
+    return _see_other(back)
+
+
+def change_theme(portfolio: Portfolio, theme: str, *, request=None) -> None:
+    """As PATCH in the API: validate, save, rebuild the sandbox, count as activity."""
+    doc, _notes = publishing.prepare(portfolio.resume, theme)
+    with transaction.atomic():
+        Portfolio.objects.filter(pk=portfolio.pk).update(resume=doc, theme=theme)
+    portfolio.refresh_from_db()
+    if portfolio.holds_sandbox and portfolio.state != State.CREATING:
+        sandbox.build(portfolio)
+    lifecycle.touch(portfolio, request=request)
+
+
+def manage_delete(request, slug, token):
+    portfolio = _by_token(slug, token)
+    if request.method == "POST":
+        actor = request.user if request.user.is_authenticated else None
+        publishing.erase(portfolio, actor=actor, request=request)
+        return _see_other(reverse("pages:deleted"))
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    return _private(
+        render(request, "portfolios/pages/delete.html", {"portfolio": portfolio, "token": token})
+    )
+
+
+@require_safe
+def deleted(request):
+    return render(request, "portfolios/pages/deleted.html")
+
+
+# --- The dashboard (accounts) --------------------------------------------------------
+
+
+@login_required
+@require_safe
+def dashboard(request):
+    portfolios = Portfolio.objects.owned_by(user=request.user)
+    return render(
+        request,
+        "portfolios/pages/dashboard.html",
+        {
+            "portfolios": [(p, sandbox.public_url(p), p.state in LIVE) for p in portfolios],
+        },
+    )
+
+
+@login_required
+@require_POST
+def owner_archive(request, pk):
+    portfolio = get_object_or_404(Portfolio, pk=pk, owner=request.user)
+    if publishing.archive(portfolio, actor=request.user, request=request):
+        messages.success(request, f"{portfolio.display_name} is archived: offline, data kept.")
+    else:
+        messages.error(request, "Only a live portfolio can be archived.")
+    nxt = request.POST.get("next", "")
+    if not nxt.startswith("/") or nxt.startswith("//"):
+        nxt = reverse("pages:dashboard")
+    return _see_other(nxt)
