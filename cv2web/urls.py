@@ -1,12 +1,16 @@
 """URL map of cv2web: one mount point per app."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from .docs import ApiDocsView
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on every page that names no icon.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Staff: the Django admin.
     path("admin/", admin.site.urls),
     # People with an account: sign-up, log-in, passwords, usage, API tokens.

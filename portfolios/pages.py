@@ -42,9 +42,11 @@ def _token_key(kind: str, pk) -> str:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Pages that show or carry a manage token: not cached, not sent on as referrer."""
+    """Pages that show or carry a manage token: not cached, never sent to another
+    site as referrer. (`no-referrer` would also make the browser send
+    `Origin: null` on our own forms, which CSRF protection then refuses.)"""
     response["Cache-Control"] = "no-store, private"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
