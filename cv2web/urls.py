@@ -1,16 +1,23 @@
 """URL map of cv2web: one mount point per app."""
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from .docs import ApiDocsView
 
+
+def favicon(request):
+    # Resolved per request: the hashed name exists only after collectstatic.
+    from django.http import HttpResponsePermanentRedirect
+    from django.templatetags.static import static
+
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     # Browsers ask for /favicon.ico on every page that names no icon.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     # Staff: the Django admin.
     path("admin/", admin.site.urls),
     # People with an account: sign-up, log-in, passwords, usage, API tokens.

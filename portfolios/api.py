@@ -17,7 +17,12 @@ from quotas import policy
 
 from . import capacity, lifecycle, publishing, sandbox
 from .models import Portfolio, State
-from .serializers import PatchSerializer, PortfolioSerializer, PublishSerializer
+from .serializers import (
+    PatchSerializer,
+    PortfolioSerializer,
+    PublishSerializer,
+    StatusSerializer,
+)
 from .themes import DEFAULT_THEME
 
 
@@ -173,7 +178,10 @@ class PortfolioAction(APIView):
 
 
 class ServiceStatus(APIView):
-    @extend_schema(summary="Capacity and queues, as the public status page shows them")
+    @extend_schema(
+        summary="Capacity and queues, as the public status page shows them",
+        responses=StatusSerializer,
+    )
     def get(self, request):
         from extraction import queue
 

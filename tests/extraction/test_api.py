@@ -285,3 +285,11 @@ def test_uploads_and_refusals_are_audited_with_the_client_address(api, pdf_bytes
     refused = AuditLog.objects.get(action="upload.refused")
     assert accepted.ip == "127.0.0.1" and accepted.object_type == "extraction.document"
     assert refused.details["code"] == "empty_file"
+
+
+def test_the_openapi_schema_builds_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/v1/portfolios" in out.read_text()

@@ -94,3 +94,8 @@ def test_someone_elses_job_page_is_404(client, alice, django_user_model):
     client.force_login(bob)
     assert client.get(job_url).status_code == 404
     assert client.get(job_url + "resume.json").status_code == 404
+
+
+def test_the_favicon_is_found(client):
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r["Location"].endswith("favicon.svg")
