@@ -108,13 +108,17 @@ def retention(portfolio: Portfolio) -> timedelta:
 def touch(portfolio: Portfolio, *, actor=None, request=None, visit: bool = False) -> bool:
     """Owner activity (or a public visit, at most once a minute) keeps it alive."""
     now = timezone.now()
+    window = now - timedelta(seconds=settings.PORTFOLIO_VISIT_ACTIVITY_S)
+    if visit and portfolio.last_visit_at and portfolio.last_visit_at > window:
+        # Counted within the last minute, as the row we read says: no write
+        # at all (a write would take SQLite's lock on every page view).
+        return False
     qs = Portfolio.objects.filter(
         pk=portfolio.pk, state__in=[State.ACTIVE, State.IDLE, State.WARNING]
     )
     fields = {"last_activity_at": now, "warn_at": now + retention(portfolio)}
     if visit:
-        # One write a minute at most, however many visitors.
-        window = now - timedelta(seconds=settings.PORTFOLIO_VISIT_ACTIVITY_S)
+        # One write a minute at most, however many visitors at once.
         qs = qs.filter(Q(last_visit_at__isnull=True) | Q(last_visit_at__lte=window))
         fields |= {"last_visit_at": now, "visits": F("visits") + 1}
     if not qs.update(**fields):

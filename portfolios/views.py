@@ -17,7 +17,8 @@ log = logging.getLogger("cv2web.portfolios")
 
 @require_safe
 def public(request, slug: str, name: str = "index.html"):
-    portfolio = Portfolio.objects.filter(slug=slug).first()
+    # The document is not needed to serve files (only to rebuild, below).
+    portfolio = Portfolio.objects.defer("resume").filter(slug=slug).first()
     if portfolio is None or name not in sandbox.FILES:
         raise Http404
     if portfolio.state in (State.ARCHIVED, State.CLEANUP):
