@@ -46,7 +46,10 @@ bench: install-dev
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/upload.py
+	$(BIN)/python bench/quota_overhead.py
 	$(BIN)/python bench/accuracy.py --extractor local
+	$(BIN)/python bench/lifecycle_scan.py
+	$(BIN)/python bench/portfolio_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
