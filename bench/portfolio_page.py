@@ -67,14 +67,24 @@ def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="cv2web-bench-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
-    env |= {"DATA_DIR": str(data), "LOG_LEVEL": "ERROR", "GUNICORN_ACCESS_LOG": "0",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+    env |= {
+        "DATA_DIR": str(data),
+        "LOG_LEVEL": "ERROR",
+        "GUNICORN_ACCESS_LOG": "0",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
     env.pop("DATABASE_URL", None)
 
     def manage(*cmd: str) -> str:
-        return subprocess.run([sys.executable, "manage.py", *cmd], cwd=ROOT, env=env,
-                              check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            [sys.executable, "manage.py", *cmd],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
     manage("migrate", "-v", "0")
     slug, sandbox = manage("shell", "-c", PUBLISH).split()[-2:]
@@ -83,9 +93,13 @@ def main() -> int:
     static_copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(Path(sandbox) / "index.html", static_copy)
     size = static_copy.stat().st_size
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/p/{slug}/")
         page, static = [], []
@@ -93,14 +107,15 @@ def main() -> int:
         load(port, "/static/bench/portfolio.html", 1, args.threads)
         for _ in range(args.rounds):
             page.append(load(port, f"/p/{slug}/", args.seconds, args.threads))
-            static.append(load(port, "/static/bench/portfolio.html", args.seconds,
-                               args.threads))
+            static.append(load(port, "/static/bench/portfolio.html", args.seconds, args.threads))
     finally:
         server.terminate()
         server.wait(timeout=30)
     p, s = sorted(page)[len(page) // 2], sorted(static)[len(static) // 2]
-    print(f"page size {size / 1024:.1f} KB, {args.threads} client threads, "
-          f"{env.get('WEB_CONCURRENCY', '2')} gunicorn workers, median of {args.rounds}")
+    print(
+        f"page size {size / 1024:.1f} KB, {args.threads} client threads, "
+        f"{env.get('WEB_CONCURRENCY', '2')} gunicorn workers, median of {args.rounds}"
+    )
     print(f"/p/<slug>/ (sandbox, Django):     {p:8.0f} req/s")
     print(f"static file (whitenoise):         {s:8.0f} req/s")
     print(f"ratio portfolio page / static file: {p / s:.2f}")

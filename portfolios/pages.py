@@ -21,7 +21,7 @@ from extraction.models import JobState
 from extraction.views import _job_for
 from quotas import policy
 
-from . import capacity, lifecycle, publishing, sandbox
+from . import capacity, editing, lifecycle, publishing, sandbox
 from .forms import PublishForm, ThemeForm
 from .models import Portfolio, PortfolioRequest, RequestState, State, hash_token
 from .site import render_preview
@@ -53,6 +53,16 @@ def _private(response: HttpResponse) -> HttpResponse:
 def manage_url(portfolio: Portfolio, token: str, absolute: bool = True) -> str:
     path = reverse("pages:manage", args=[portfolio.slug, token])
     return settings.PUBLIC_BASE_URL.rstrip("/") + path if absolute else path
+
+
+def _edited_key(pk) -> str:
+    return f"pages:edited:{pk}"
+
+
+def job_resume(request, job) -> dict:
+    """The document to publish: the one edited on the review page, else the extraction's."""
+    edited = request.session.get(_edited_key(job.pk))
+    return edited if isinstance(edited, dict) else job.result
 
 
 def _finished_job(request, pk):
@@ -104,7 +114,7 @@ def _do_publish(request, job, form):
     limits = policy.limits_for(request.user)
     try:
         out = publishing.publish(
-            resume=job.result,
+            resume=job_resume(request, job),
             theme=form.cleaned_data["theme"],
             owner=request.user,
             client=getattr(request, "client_bucket", ""),
@@ -194,7 +204,9 @@ def preview(request, pk, theme):
     if theme not in THEMES:
         raise Http404
     html = render_preview(
-        job.result, theme, stylesheet_href=reverse("pages:preview-css", args=[job.pk, theme])
+        job_resume(request, job),
+        theme,
+        stylesheet_href=reverse("pages:preview-css", args=[job.pk, theme]),
     )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = PREVIEW_CSP
@@ -208,6 +220,103 @@ def preview_css(request, pk, theme):
     if theme not in THEMES:
         raise Http404
     return HttpResponse(theme_stylesheet(theme), content_type="text/css; charset=utf-8")
+
+
+# --- Reviewing and editing the document (SPEC P-1) ----------------------------------
+
+
+def _review_page(request, editor, *, status=200, error=None, **context):
+    return render(
+        request,
+        "portfolios/pages/review.html",
+        {
+            "editor": editor,
+            "error": error,
+            "invalid": status == 400 and error is None,
+            **context,
+        },
+        status=status,
+    )
+
+
+def _edit(request, doc, warnings, save, page):
+    """GET shows the form; POST adds an empty entry ("add") or validates and
+    calls save(document) -> response, which may raise PublishError."""
+    if request.method in ("GET", "HEAD"):
+        return page(editing.Editor(doc, warnings=warnings))
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    editor = editing.Editor(doc, data=request.POST, warnings=warnings)
+    if editor.adding:
+        return page(editor)
+    if not editor.is_valid():
+        return page(editor, status=400)
+    try:
+        return save(editor.to_resume())
+    except publishing.PublishError as exc:
+        return page(editor, status=400, error=exc)
+
+
+def review(request, pk):
+    job = _job_for(request, pk)
+    if job.state != JobState.SUCCEEDED or job.result is None:
+        return redirect("extraction:job", pk=job.pk)
+
+    def save(doc):
+        doc, _notes = publishing.prepare(doc, DEFAULT_THEME)
+        request.session[_edited_key(job.pk)] = doc
+        return _see_other(reverse("pages:publish", args=[job.pk]))
+
+    def page(editor, **kw):
+        return _review_page(
+            request,
+            editor,
+            title="Check what we found",
+            lead="Correct, add, remove or reorder anything before it goes online.",
+            action=reverse("pages:review", args=[job.pk]),
+            submit_label="Save and choose a theme",
+            back_url=reverse("extraction:job", args=[job.pk]),
+            **kw,
+        )
+
+    return _edit(request, job_resume(request, job), job.warnings or [], save, page)
+
+
+def manage_edit(request, slug, token):
+    portfolio = _by_token(slug, token)
+    back = reverse("pages:manage", args=[slug, token])
+
+    def save(doc):
+        save_resume(portfolio, doc, request=request)
+        messages.success(request, "Saved: your portfolio shows the changes.")
+        return _see_other(back)
+
+    def page(editor, **kw):
+        return _private(
+            _review_page(
+                request,
+                editor,
+                title=f"Edit {portfolio.display_name}",
+                lead="Change what your portfolio shows.",
+                action=reverse("pages:edit", args=[slug, token]),
+                submit_label="Save changes",
+                back_url=back,
+                **kw,
+            )
+        )
+
+    return _edit(request, portfolio.resume, [], save, page)
+
+
+def save_resume(portfolio: Portfolio, resume: dict, *, request=None) -> None:
+    """As PATCH in the API: validate, save, rebuild the sandbox, count as activity."""
+    doc, _notes = publishing.prepare(resume, portfolio.theme)
+    with transaction.atomic():
+        Portfolio.objects.filter(pk=portfolio.pk).update(resume=doc)
+    portfolio.refresh_from_db()
+    if portfolio.holds_sandbox and portfolio.state != State.CREATING:
+        sandbox.build(portfolio)
+    lifecycle.touch(portfolio, request=request)
 
 
 # --- Managing (the private link) -----------------------------------------------------

@@ -60,6 +60,10 @@ def test_upload_queue_review_publish_visit_manage_keep_alive(page, live_server):
     check_page(page, "job result", seen)
 
     page.click("text=Publish as a website")
+    page.wait_for_url("**/review")
+    check_page(page, "review", seen)
+    page.fill("input[name='basics-label']", "Reviewed label")
+    page.click(".actions button:has-text('Save and choose a theme')")
     page.wait_for_url("**/publish")
     check_page(page, "publish", seen)
     preview = page.get_attribute("a:has-text('Preview')", "href")
@@ -91,4 +95,5 @@ def test_upload_queue_review_publish_visit_manage_keep_alive(page, live_server):
     page.goto(live_server.url + "/status")
     check_page(page, "status", seen)
     assert errors == [], errors
-    assert len(seen) == 9
+    assert len(seen) == 10
+    assert Portfolio.objects.get().resume["basics"]["label"] == "Reviewed label"
