@@ -4,10 +4,12 @@ conditional UPDATE plus an audit row, and the set-based scan."""
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from monitoring import audit
@@ -68,34 +70,52 @@ def transition(
     return bool(changed)
 
 
-def _bulk(qs, frm: str, to: str, now, reason: str, **fields) -> list:
-    """One UPDATE for every row of `qs` in `frm`; returns the ids that moved.
+def _bulk(qs, frm: str, to: str, at, reason: str, **fields) -> QuerySet:
+    """Move every row of `qs` in `frm` to `to` with one UPDATE, audit them with
+    one INSERT ... SELECT, and return the moved rows (a lazy QuerySet).
 
     The rows moved by this call are told apart from others by the exact
     `state_changed_at` it writes: each call in a scan gets its own instant.
+    So the number of queries does not grow with the number of rows.
     """
     assert allowed(frm, to)
-    moved = qs.filter(state=frm).update(state=to, state_changed_at=now, **fields)
-    if not moved:
-        return []
-    ids = list(
-        Portfolio.objects.filter(state=to, state_changed_at=now).values_list("id", flat=True)
-    )
-    AuditLog.objects.bulk_create(
-        [
-            AuditLog(
-                action="portfolio.transition",
-                category=audit.Category.SYSTEM,
-                object_type="portfolios.portfolio",
-                object_id=str(pk),
-                details={"from": frm, "to": to, "reason": reason},
-                created_at=now,
-            )
-            for pk in ids
-        ],
-        batch_size=1000,
-    )
-    return ids
+    moved = Portfolio.objects.filter(state=to, state_changed_at=at)
+    if not qs.filter(state=frm).update(state=to, state_changed_at=at, **fields):
+        return moved.none()
+    _audit_moved(frm, to, at, reason)
+    return moved
+
+
+def _audit_moved(frm: str, to: str, at, reason: str) -> None:
+    """One audit row per portfolio moved at instant `at`, in one statement."""
+    details = json.dumps({"from": frm, "to": to, "reason": reason})
+    if connection.vendor == "postgresql":
+        object_id, details_sql = "p.id::text", "%s::jsonb"
+    else:  # SQLite keeps a UUID as 32 hex digits; the audit log writes it dashed
+        object_id = (
+            "substr(p.id,1,8)||'-'||substr(p.id,9,4)||'-'||substr(p.id,13,4)"
+            "||'-'||substr(p.id,17,4)||'-'||substr(p.id,21,12)"
+        )
+        details_sql = "%s"
+    when = connection.ops.adapt_datetimefield_value(at)
+    audit_table = connection.ops.quote_name(AuditLog._meta.db_table)
+    portfolio_table = connection.ops.quote_name(Portfolio._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {audit_table} (created_at, category, action, ip, session_key, "  # noqa: S608
+            f"object_type, object_id, details) SELECT %s, %s, %s, '', '', %s, {object_id}, "
+            f"{details_sql} FROM {portfolio_table} p WHERE p.state = %s "
+            "AND p.state_changed_at = %s",
+            [
+                when,
+                audit.Category.SYSTEM,
+                "portfolio.transition",
+                "portfolios.portfolio",
+                details,
+                to,
+                when,
+            ],
+        )
 
 
 # --- Activity --------------------------------------------------------------------
@@ -168,51 +188,46 @@ def scan(now=None, *, dry_run: bool = False) -> dict[str, int]:
     def at():
         return now + timedelta(microseconds=next(ticks))
 
-    stats["to_idle"] = len(
-        _bulk(Portfolio.objects.due_idle(now), State.ACTIVE, State.IDLE, at(), "no activity")
-    )
+    stats["to_idle"] = _bulk(
+        Portfolio.objects.due_idle(now), State.ACTIVE, State.IDLE, at(), "no activity"
+    ).count()
     due = Portfolio.objects.due_warning(now, emergency=emergency)
-    warned = _bulk(due, State.IDLE, State.WARNING, at(), "retention over", warned_at=now)
-    warned += _bulk(due, State.ACTIVE, State.WARNING, at(), "retention over", warned_at=now)
+    _bulk(due, State.IDLE, State.WARNING, at(), "retention over", warned_at=now)
+    _bulk(due, State.ACTIVE, State.WARNING, at(), "retention over", warned_at=now)
 
     # High demand: the longest-idle portfolios get their warning early.
     in_use = Portfolio.objects.holding_sandbox().count()
     excess = in_use - settings.CAPACITY_HIGH_DEMAND_AT + 1
     if excess > 0:
         oldest = Portfolio.objects.filter(state=State.IDLE).order_by("last_activity_at")
-        ids = list(oldest.values_list("id", flat=True)[:excess])
-        accelerated = _bulk(
-            Portfolio.objects.filter(id__in=ids),
+        stats["accelerated"] = _bulk(
+            Portfolio.objects.filter(id__in=list(oldest.values_list("id", flat=True)[:excess])),
             State.IDLE,
             State.WARNING,
             at(),
             "high demand: accelerated cleanup",
             warned_at=now,
-        )
-        stats["accelerated"] = len(accelerated)
-        warned += accelerated
+        ).count()
+    # Everything warned by this scan carries its instant.
+    warned = list(Portfolio.objects.filter(state=State.WARNING, warned_at=now))
     stats["to_warning"] = len(warned)
-    for portfolio in Portfolio.objects.filter(id__in=warned).exclude(email=""):
-        stats["emails"] += emails.send_warning(portfolio)
+    for portfolio in warned:
+        if portfolio.email:
+            stats["emails"] += emails.send_warning(portfolio)
 
     cleaned = _bulk(
         Portfolio.objects.due_cleanup(now), State.WARNING, State.CLEANUP, at(), "grace period over"
     )
-    if cleaned:
+    gone = list(cleaned)  # with the documents: the emails use the name
+    if gone:
         from . import sandbox
 
-        gone = list(Portfolio.objects.filter(id__in=cleaned))
         for portfolio in gone:
             sandbox.remove(portfolio)
         archived = set(
             _bulk(
-                Portfolio.objects.filter(id__in=cleaned),
-                State.CLEANUP,
-                State.ARCHIVED,
-                at(),
-                "sandbox removed",
-                archived_at=now,
-            )
+                cleaned, State.CLEANUP, State.ARCHIVED, at(), "sandbox removed", archived_at=now
+            ).values_list("id", flat=True)
         )
         stats["archived"] = len(archived)
         for portfolio in gone:
