@@ -46,7 +46,10 @@ def send_published(portfolio: Portfolio, token: str) -> int:
 
 
 def send_warning(portfolio: Portfolio) -> int:
-    return _send("warning", portfolio)
+    from .pages import keep_alive_path
+
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return _send("warning", portfolio, keep_alive_url=base + keep_alive_path(portfolio))
 
 
 def send_archived(portfolio: Portfolio) -> int:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/<uuid:pk>/preview/<str:theme>", pages.preview, name="preview"),
     path("jobs/<uuid:pk>/preview/<str:theme>/style.css", pages.preview_css, name="preview-css"),
     path("p/<slug:slug>/published", pages.published, name="published"),
+    path("p/<slug:slug>/keep-alive/<str:signed>", pages.keep_alive, name="keep-alive"),
     path("waiting/<uuid:pk>", pages.waiting, name="waiting"),
     path("p/<slug:slug>/manage/<str:token>", pages.manage, name="manage"),
     path("p/<slug:slug>/manage/<str:token>/delete", pages.manage_delete, name="delete"),

@@ -460,3 +460,41 @@ def owner_archive(request, pk):
     if not nxt.startswith("/") or nxt.startswith("//"):
         nxt = reverse("pages:dashboard")
     return _see_other(nxt)
+
+
+# --- Keep-alive link of the warning email ----------------------------------------
+
+KEEP_ALIVE_SALT = "portfolios.keep-alive"
+KEEP_ALIVE_MAX_AGE = 7 * 24 * 3600
+
+
+def keep_alive_path(portfolio: Portfolio) -> str:
+    """A signed, time-limited link that keeps one portfolio online."""
+    from django.core import signing
+
+    signed = signing.dumps(str(portfolio.pk), salt=KEEP_ALIVE_SALT, compress=True)
+    return f"/p/{portfolio.slug}/keep-alive/{signed}"
+
+
+def keep_alive(request, slug, signed):
+    """GET asks (mail scanners open links); POST keeps the portfolio online."""
+    from django.core import signing
+
+    portfolio = Portfolio.objects.filter(slug=slug).first()
+    try:
+        pk = signing.loads(signed, salt=KEEP_ALIVE_SALT, max_age=KEEP_ALIVE_MAX_AGE)
+    except signing.BadSignature:
+        pk = None
+    if portfolio is None or pk != str(portfolio.pk):
+        raise Http404
+    kept = False
+    if request.method == "POST":
+        kept = lifecycle.touch(portfolio, request=request)
+        portfolio.refresh_from_db()
+    return _private(
+        render(
+            request,
+            "portfolios/pages/keep_alive.html",
+            {"portfolio": portfolio, "kept": kept, "posted": request.method == "POST"},
+        )
+    )

@@ -142,11 +142,14 @@ def priority_for(request) -> int:
     user = getattr(request, "user", None)
     if tier_of(user) == Tier.PREMIUM:
         return Priority.PREMIUM
+    from portfolios.models import Portfolio
+
     done = ExtractionJob.objects.filter(state=JobState.SUCCEEDED)
+    client = getattr(request, "client_bucket", "")
     if user is not None and user.is_authenticated:
         returning = done.filter(owner=user).exists()
     else:
-        returning = done.filter(
-            owner__isnull=True, client=getattr(request, "client_bucket", "")
-        ).exists()
+        returning = done.filter(owner__isnull=True, client=client).exists()
+    # Returning: an earlier successful extraction, or a portfolio (SPEC E-5).
+    returning = returning or Portfolio.objects.owned_by(user=user, client=client).exists()
     return Priority.RETURNING if returning else Priority.NEW

@@ -230,3 +230,17 @@ def test_usage_rows_count_per_day_and_subject():
     assert DailyUsage.objects.consume("ip:x", day, 2) is None
     assert DailyUsage.objects.used("ip:x", day) == 2
     assert DailyUsage.objects.consume("ip:y", day, 0) is None
+
+
+def test_someone_with_a_portfolio_counts_as_returning(api):
+    from portfolios import publishing
+
+    publishing.publish(
+        resume={"basics": {"name": "Pat"}},
+        theme="minimal",
+        client="127.0.0.1",
+        retention_hours=24,
+        active_limit=5,
+    )
+    r = upload(api)
+    assert ExtractionJob.objects.get(pk=r.json()["id"]).priority == Priority.RETURNING
