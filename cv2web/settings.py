@@ -361,6 +361,13 @@ if CACHES["default"]["BACKEND"].endswith(
 # Q-4 client identity.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# --- Monitoring (SPEC M) ----------------------------------------------------
+
+ALERT_PROCESSING_TIME_S = env.int("ALERT_PROCESSING_TIME_S", default=45)
+ALERT_MEMORY_PERCENT = env.int("ALERT_MEMORY_PERCENT", default=90)
+ALERT_MODEL_QUOTA_PERCENT = env.int("ALERT_MODEL_QUOTA_PERCENT", default=20)
+ALERT_CHECK_MINUTES = env.int("ALERT_CHECK_MINUTES", default=5)
+
 # --- Workers (django-q2) ----------------------------------------------------
 
 Q_BROKER = env.str("Q_BROKER", default="orm")

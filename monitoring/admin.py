@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditLog
+from .models import Alert, AuditLog
 
 
 @admin.register(AuditLog)
@@ -19,4 +19,18 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ("key", "message", "opened_at", "resolved_at", "is_open", "notified")
+    list_filter = ("key", ("resolved_at", admin.EmptyFieldListFilter))
+    readonly_fields = [f.name for f in Alert._meta.fields]
+
+    @admin.display(description="Open", boolean=True)
+    def is_open(self, alert):
+        return alert.resolved_at is None
+
+    def has_add_permission(self, request):
         return False

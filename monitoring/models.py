@@ -33,3 +33,36 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action}"
+
+
+class AlertQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class Alert(models.Model):
+    """A threshold crossed (SPEC M-3): opens and resolves by itself."""
+
+    key = models.CharField(max_length=60, db_index=True)
+    message = models.CharField(max_length=300)
+    value = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    notified = models.BooleanField(default=False, help_text="ADMINS were mailed.")
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            # At most one open alert per key, however many checks run at once.
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_alert_per_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}"

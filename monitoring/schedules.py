@@ -18,6 +18,12 @@ class ScheduledJob:
 
 SCHEDULES: tuple[ScheduledJob, ...] = (
     ScheduledJob(
+        name="alert check",
+        func="monitoring.tasks.check_alerts",
+        schedule_type="I",
+        minutes=settings.ALERT_CHECK_MINUTES,
+    ),
+    ScheduledJob(
         name="portfolio lifecycle scan",
         func="portfolios.tasks.lifecycle_scan",
         schedule_type="I",

@@ -1,0 +1,157 @@
+"""Alerts (SPEC M-3): thresholds checked on a schedule; an alert opens when its
+condition holds, is mailed to ADMINS once when it opens, and resolves by
+itself when the condition no longer holds."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import mail_admins
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Alert
+
+log = logging.getLogger("cv2web.monitoring")
+
+
+@dataclass(frozen=True)
+class Reading:
+    key: str
+    firing: bool
+    value: float | None
+    threshold: float | None
+    message: str
+
+
+def readings() -> list[Reading]:
+    """Every threshold of SPEC M-3 this system can measure now."""
+    import psutil
+
+    from extraction.models import ExtractionJob
+    from portfolios import capacity
+
+    out = []
+    cap = capacity.status()
+    out.append(
+        Reading(
+            "capacity",
+            cap.in_use >= settings.CAPACITY_WARN_AT,
+            cap.in_use,
+            settings.CAPACITY_WARN_AT,
+            f"{cap.in_use} of {cap.limit} portfolio places in use "
+            f"(alert from {settings.CAPACITY_WARN_AT}).",
+        )
+    )
+    durations = ExtractionJob.objects.recent_durations(limit=20)
+    avg = statistics.fmean(durations) if durations else 0.0
+    out.append(
+        Reading(
+            "processing_time",
+            avg > settings.ALERT_PROCESSING_TIME_S,
+            round(avg, 1),
+            settings.ALERT_PROCESSING_TIME_S,
+            f"Extractions take {avg:.0f} s on average (alert above "
+            f"{settings.ALERT_PROCESSING_TIME_S} s).",
+        )
+    )
+    memory = psutil.virtual_memory().percent
+    out.append(
+        Reading(
+            "memory",
+            memory > settings.ALERT_MEMORY_PERCENT,
+            memory,
+            settings.ALERT_MEMORY_PERCENT,
+            f"Memory use is {memory:.0f}% (alert above {settings.ALERT_MEMORY_PERCENT}%).",
+        )
+    )
+    waiting = ExtractionJob.objects.waiting().count()
+    out.append(
+        Reading(
+            "queue_full",
+            waiting >= settings.EXTRACTION_MAX_QUEUE_DEPTH,
+            waiting,
+            settings.EXTRACTION_MAX_QUEUE_DEPTH,
+            f"The extraction queue is full ({waiting} waiting); uploads are refused.",
+        )
+    )
+    quota = model_quota_left()
+    if quota is not None:
+        out.append(
+            Reading(
+                "model_quota",
+                quota < settings.ALERT_MODEL_QUOTA_PERCENT,
+                round(quota, 1),
+                settings.ALERT_MODEL_QUOTA_PERCENT,
+                f"{quota:.0f}% of the model API's rate limit is left (alert below "
+                f"{settings.ALERT_MODEL_QUOTA_PERCENT}%).",
+            )
+        )
+    return out
+
+
+def model_quota_left() -> float | None:
+    """Percent of requests left, from the last recorded anthropic-ratelimit headers."""
+    from extraction.models import ExtractionJob
+
+    headers = (
+        ExtractionJob.objects.exclude(ratelimit={})
+        .order_by("-finished_at")
+        .values_list("ratelimit", flat=True)
+        .first()
+    )
+    try:
+        left = float(headers["anthropic-ratelimit-requests-remaining"])
+        limit = float(headers["anthropic-ratelimit-requests-limit"])
+    except (TypeError, KeyError, ValueError):
+        return None
+    return 100.0 * left / limit if limit else None
+
+
+def evaluate(now=None) -> dict[str, int]:
+    """Open, keep or resolve one alert per reading; mail ADMINS on opening."""
+    now = now or timezone.now()
+    stats = {"opened": 0, "resolved": 0, "open": 0}
+    for r in readings():
+        current = Alert.objects.open().filter(key=r.key).first()
+        if r.firing and current is None:
+            try:
+                with transaction.atomic():
+                    alert = Alert.objects.create(
+                        key=r.key,
+                        message=r.message,
+                        value=r.value,
+                        threshold=r.threshold,
+                        opened_at=now,
+                    )
+            except IntegrityError:
+                continue  # another check opened it at the same moment
+            stats["opened"] += 1
+            _notify(alert)
+        elif r.firing:
+            Alert.objects.filter(pk=current.pk).update(message=r.message, value=r.value)
+        elif current is not None:
+            Alert.objects.filter(pk=current.pk, resolved_at__isnull=True).update(resolved_at=now)
+            stats["resolved"] += 1
+    stats["open"] = Alert.objects.open().count()
+    return stats
+
+
+def _notify(alert: Alert) -> None:
+    from . import audit
+
+    try:
+        mail_admins(f"Alert: {alert.key}", alert.message, fail_silently=False)
+    except Exception:  # noqa: BLE001 - an unreachable mail server must not stop the check
+        log.exception("could not mail the %s alert", alert.key)
+        return
+    Alert.objects.filter(pk=alert.pk).update(notified=True)
+    audit.record(
+        "alert.opened",
+        category=audit.Category.SYSTEM,
+        obj=alert,
+        details={"key": alert.key, "value": alert.value},
+    )
