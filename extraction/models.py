@@ -67,6 +67,8 @@ class CacheEntry(models.Model):
     model = models.CharField(max_length=100, blank=True)
     result = models.JSONField()
     warnings = models.JSONField(default=list, blank=True)
+    # Per field, "high" or "low": how sure the extractor was (local rules).
+    confidence = models.JSONField(default=dict, blank=True)
     size_bytes = models.PositiveIntegerField(default=0)
     hits = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -107,6 +109,7 @@ class CacheEntry(models.Model):
         result: dict,
         warnings: list[str],
         size_bytes: int,
+        confidence: dict | None = None,
     ) -> CacheEntry:
         now = timezone.now()
         entry, _ = cls.objects.update_or_create(
@@ -118,6 +121,7 @@ class CacheEntry(models.Model):
                 "model": model,
                 "result": result,
                 "warnings": warnings,
+                "confidence": confidence or {},
                 "size_bytes": size_bytes,
                 "created_at": now,
                 "expires_at": now + timedelta(days=settings.EXTRACTION_CACHE_DAYS),
@@ -233,6 +237,7 @@ class ExtractionJob(models.Model):
 
     result = models.JSONField(null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    confidence = models.JSONField(default=dict, blank=True)
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
     user_fault = models.BooleanField(default=False)

@@ -703,6 +703,13 @@ def _char_texts(textpage, count: int) -> str:
 # A gap between two of pdfium's lines rejoined into one wider than this share
 # of the line height gets a space.
 _WORD_GAP = 0.25
+# A gap between two runs of one row wider than this share of the line height
+# (several spaces' width: a date column beside a title, side-by-side skill
+# "pills", table cells) is written as `CELL_GAP`, so that separate runs can be
+# told from the words of one run ("SDLC  Threat Modeling").
+_WIDE_GAP = 0.8
+CELL_GAP = "  "
+_CELL_MARK = "\t"  # inside `_positioned_lines` only
 _UPRIGHT_TOLERANCE = 1e-3  # radians
 _SAME_ROW = 0.7
 
@@ -751,7 +758,7 @@ def _positioned_lines(textpage) -> list[tuple[str, float, float, float]] | None:
             continue
         first = match.start() + match.group().index(text[0])
         last = first + len(text) - 1
-        text = text.translate(_PDFIUM_HYPHENS)
+        text = _mark_wide_gaps(text.translate(_PDFIUM_HYPHENS), first, box)
         start, end = box(first), box(last)
         if start is None or end is None:  # no geometry: keep the text all the same
             if current is not None:
@@ -765,8 +772,9 @@ def _positioned_lines(textpage) -> list[tuple[str, float, float, float]] | None:
         if current is not None:
             h = max(height, current[3])
             if abs(centre - current[4]) <= _SAME_ROW * h and start[0] >= current[5] - 0.5 * h:
-                gap = start[0] - current[5] > _WORD_GAP * h
-                current[0] += (" " if gap else "") + text
+                gap = start[0] - current[5]
+                sep = _CELL_MARK if gap > _WIDE_GAP * h else " " if gap > _WORD_GAP * h else ""
+                current[0] += sep + text
                 current[4] = (end[3] + end[1]) / 2
                 current[5] = end[2]
                 continue
@@ -776,7 +784,33 @@ def _positioned_lines(textpage) -> list[tuple[str, float, float, float]] | None:
         x, y = origin(first) or (start[0], start[1])
         current = [text, x, y, height, (end[3] + end[1]) / 2, end[2]]
         lines.append(current)
-    return [(" ".join(text.split()), x, y, h) for text, x, y, h, _, _ in lines]
+    return [(_cell_text(text), x, y, h) for text, x, y, h, _, _ in lines]
+
+
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _mark_wide_gaps(text: str, first: int, box) -> str:
+    """`text` (pdfium's characters `first`... one by one) with each space run
+    between glyphs set wider apart than `_WIDE_GAP` line heights replaced by
+    `_CELL_MARK`; measures only the glyphs beside a space."""
+    if " " not in text:
+        return text
+
+    def sep(match: re.Match) -> str:
+        before, after = box(first + match.start() - 1), box(first + match.end())
+        if before is None or after is None:
+            return match.group()
+        h = max(before[3] - before[1], after[3] - after[1])
+        return _CELL_MARK if after[0] - before[2] > _WIDE_GAP * h else match.group()
+
+    return _SPACE_RUN.sub(sep, text)
+
+
+def _cell_text(text: str) -> str:
+    """Whitespace collapsed to one space; runs kept apart by `CELL_GAP`."""
+    cells = (" ".join(cell.split()) for cell in text.split(_CELL_MARK))
+    return CELL_GAP.join(cell for cell in cells if cell)
 
 
 # One line of pdfium's text: up to a line break, or up to and including a

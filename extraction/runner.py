@@ -25,6 +25,7 @@ def run_job(job: ExtractionJob) -> str:
             job,
             result=entry.result,
             warnings=entry.warnings,
+            confidence=entry.confidence,
             extractor_used=entry.extractor,
             model=entry.model,
             cached=True,
@@ -54,12 +55,14 @@ def run_job(job: ExtractionJob) -> str:
             result=result.resume,
             warnings=result.warnings,
             size_bytes=result.size_bytes,
+            confidence=outcome.confidence,
         )
     duration_ms = int((time.monotonic() - started) * 1000)
     queue.succeed(
         job,
         result=result.resume,
         warnings=result.warnings,
+        confidence=outcome.confidence,
         extractor_used=outcome.extractor,
         model=outcome.model,
         input_tokens=outcome.input_tokens,

@@ -31,6 +31,11 @@ class ExtractionJobSerializer(serializers.Serializer):
     cached = serializers.BooleanField()
     extractor = serializers.SerializerMethodField()
     warnings = serializers.ListField(child=serializers.CharField())
+    confidence = serializers.DictField(
+        child=serializers.ChoiceField(choices=["high", "low"]),
+        help_text='Per field ("basics.name", "work[0].startDate", ...): how sure the local '
+        "extractor was. Empty for the model extractor.",
+    )
     result = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
     document = DocumentInfoSerializer()

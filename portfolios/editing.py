@@ -318,9 +318,69 @@ def notes_by_section(warnings: Iterable[str]) -> dict[str, list[str]]:
     return notes
 
 
+_SECTION_WORDS = {
+    "work": "Work",
+    "education": "Education",
+    "projects": "Project",
+    "skills": "Skills",
+    "languages": "Languages",
+    "certificates": "Certificate",
+}
+_FIELD_WORDS = {
+    "name": "name",
+    "position": "position",
+    "startDate": "start date",
+    "endDate": "end date",
+    "institution": "institution",
+    "area": "field of study",
+    "studyType": "degree",
+    "email": "email",
+    "phone": "phone",
+    "url": "website",
+    "label": "title",
+    "city": "location",
+    "summary": "summary",
+    "keywords": "keywords",
+}
+_BASICS_WORDS = {
+    "basics.name": "Your name",
+    "basics.email": "Your email",
+    "basics.phone": "Your phone",
+    "basics.url": "Your website (contact)",
+    "basics.label": "Your title (basics)",
+    "basics.location.city": "Your location",
+    "basics.summary": "Your summary",
+    "basics.profiles": "Your profiles",
+    "basics.urls": "Your profiles",
+}
+_KEY = re.compile(r"(?P<section>[A-Za-z]+)\[(?P<index>\d+)\]\.(?P<field>[A-Za-z]+)")
+
+
+def confidence_notes(confidence: Mapping | None) -> list[str]:
+    """One plain sentence per field the extractor was unsure of ("low"),
+    naming its section so that it shows beside it."""
+    notes = []
+    for key, level in (confidence or {}).items():
+        if level != "low":
+            continue
+        if key in _BASICS_WORDS:
+            notes.append(f"{_BASICS_WORDS[key]}: we were not sure we read it right.")
+            continue
+        m = _KEY.fullmatch(key)
+        if m and m["section"] in _SECTION_WORDS:
+            what = _FIELD_WORDS.get(m["field"], m["field"])
+            notes.append(
+                f"{_SECTION_WORDS[m['section']]} entry {int(m['index']) + 1}: "
+                f"we were not sure about the {what}."
+            )
+        elif key in _SECTION_WORDS:
+            notes.append(f"{_SECTION_WORDS[key]}: we were not sure we found them all.")
+    return notes
+
+
 def field_notes(doc: Mapping, warnings: Iterable[str]) -> dict[str, list[str]]:
-    """Notes to show per section. The hook for the local extractor's per-field
-    confidence when it comes: merge "low confidence" notes in here."""
+    """Notes to show per section (the extraction's warnings, and the local
+    extractor's low-confidence fields through confidence_notes())."""
     return notes_by_section(warnings)
 
 

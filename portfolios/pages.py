@@ -279,7 +279,8 @@ def review(request, pk):
             **kw,
         )
 
-    return _edit(request, job_resume(request, job), job.warnings or [], save, page)
+    warnings = [*(job.warnings or []), *editing.confidence_notes(job.confidence)]
+    return _edit(request, job_resume(request, job), warnings, save, page)
 
 
 def manage_edit(request, slug, token):

@@ -27,7 +27,7 @@ from . import Outcome, make_fingerprint
 from .local_rules import contacts, sections
 from .local_rules.dates import find_range
 from .local_rules.headings import heading
-from .local_rules.text import prepare, strip_html
+from .local_rules.text import prepare_cells, strip_html
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
 RULES_VERSION = "2"
@@ -128,8 +128,8 @@ def extract_raw(text: str) -> dict:
 def _extract_marked(text: str) -> dict:
     """`extract_raw` with the rules' private confidence marks still in."""
     limit = getattr(settings, "EXTRACTION_MAX_TEXT_CHARS", 100_000)
-    lines = prepare((text or "")[:limit])
-    segs = sections.segment(lines)
+    lines, runs = prepare_cells((text or "")[:limit])
+    segs = sections.segment(lines, runs)
     name_i = _find_name(segs)
     if name_i is not None:
         segs[name_i].used = True

@@ -487,13 +487,15 @@ def degree_score(s: str) -> int:
 
 # --------------------------------------------------------------------------- lines
 class Line:
-    __slots__ = ("text", "section", "range", "used")
+    __slots__ = ("text", "section", "range", "used", "cells")
 
-    def __init__(self, text: str, section: str | None) -> None:
+    def __init__(self, text: str, section: str | None, cells: tuple[str, ...] = ()) -> None:
         self.text = text
         self.section = section
         self.range: DateRange | None = None
         self.used = False
+        # the separate runs the line is made of (kept apart by a wide gap), or ()
+        self.cells = cells if len(cells) > 1 and " ".join(cells) == text else ()
 
 
 def _is_contactish(text: str) -> bool:
@@ -506,7 +508,7 @@ def _is_contactish(text: str) -> bool:
     )
 
 
-def segment(lines: list[str]) -> list[Line]:
+def segment(lines: list[str], runs: list[tuple[str, ...]] | None = None) -> list[Line]:
     """Lines with the section each falls in; heading lines become section marks.
 
     Two layout rules on top of "a heading starts a section":
@@ -535,7 +537,7 @@ def segment(lines: list[str]) -> list[Line]:
                     _claim_block_above(out, section)
                 continue
             raw = rest
-        line = Line(raw, section)
+        line = Line(raw, section, runs[k] if runs and k < len(runs) else ())
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r

@@ -79,4 +79,5 @@ def _cache_store(sha: str, fingerprint: str, result) -> None:
             result=result.resume,
             warnings=result.warnings,
             size_bytes=result.size_bytes,
+            confidence=result.outcome.confidence,
         )
