@@ -277,7 +277,7 @@ def test_pdf_text_comes_in_reading_order_not_painting_order(write):
     assert read_document(write(data), "pdf").text.splitlines() == [
         "Jane Example",
         "jane@example.com",
-        "Senior Developer, Example GmbH 2019 - 2024",
+        "Senior Developer, Example GmbH  2019 - 2024",  # runs far apart: two spaces
         "Developed the payment service.",
         "Led a team of four.",
     ]
@@ -309,8 +309,35 @@ def test_runs_placed_side_by_side_without_a_space_are_not_glued(write):
         [(72, 700, "Jul 2025 - Current"), (180, 700, "Senior Engineer"), (72, 686, "Example")]
     )
     assert read_document(write(data), "pdf").text.splitlines() == [
-        "Jul 2025 - Current Senior Engineer",
+        "Jul 2025 - Current  Senior Engineer",
         "Example",
+    ]
+
+
+def test_runs_of_one_row_far_apart_are_kept_apart_by_two_spaces(write):
+    # side-by-side "pills": a gap of several spaces' width between runs
+    data = badfiles.pdf_with_positioned_text(
+        [(72, 700, "Threat Modeling"), (170, 700, "Docker"), (220, 700, "Kubernetes")]
+    )
+    assert read_document(write(data), "pdf").text.splitlines() == [
+        "Threat Modeling  Docker  Kubernetes"
+    ]
+
+
+def test_runs_of_one_row_a_word_space_apart_keep_one_space(write):
+    # "Jane" is 23.8 pt wide in Helvetica 11: "Example" starts 3.5 pt after it
+    data = badfiles.pdf_with_positioned_text([(72, 700, "Jane"), (99.3, 700, "Example")])
+    assert read_document(write(data), "pdf").text.splitlines() == ["Jane Example"]
+
+
+def test_a_wide_gap_inside_one_text_run_is_two_spaces_and_word_spaces_stay_single(write):
+    data = badfiles.pdf_with_content(
+        b"BT /F1 11 Tf 1 0 0 1 72 700 Tm [(SDLC) -1500 (Threat Modeling) -1500 (ASVS)] TJ "
+        b"1 0 0 1 72 680 Tm (Social Engineering and more) Tj ET"
+    )
+    assert read_document(write(data), "pdf").text.splitlines() == [
+        "SDLC  Threat Modeling  ASVS",
+        "Social Engineering and more",
     ]
 
 

@@ -527,6 +527,9 @@ def segment(lines: list[str], runs: list[tuple[str, ...]] | None = None) -> list
     section = None
     for k, raw in enumerate(lines):
         h = heads[k]
+        cells = runs[k] if runs and k < len(runs) else ()
+        if h and h[1] and len(cells) > 1 and not _rest_is_runs(h[1], cells):
+            h = None  # "Social Engineering  SAST": the heading word is part of a run
         if h and _continues_skill_group(h, section, out):
             h = None  # "Programming" / "Languages": a skill group's wrapped name
         if h:
@@ -537,12 +540,19 @@ def segment(lines: list[str], runs: list[tuple[str, ...]] | None = None) -> list
                     _claim_block_above(out, section)
                 continue
             raw = rest
-        line = Line(raw, section, runs[k] if runs and k < len(runs) else ())
+            cells = next((cells[i:] for i in range(len(cells)) if " ".join(cells[i:]) == rest), ())
+        line = Line(raw, section, cells)
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
         out.append(line)
     return _split_side_by_side(out)
+
+
+def _rest_is_runs(rest: str, cells: tuple[str, ...]) -> bool:
+    """Whether a heading's `rest` is the line's last runs: the heading is a run
+    of its own ("Skills  Python  Go"), not the start of a longer run."""
+    return any(" ".join(cells[i:]) == rest for i in range(1, len(cells)))
 
 
 def _continues_skill_group(h: tuple[str, str], section: str | None, out: list[Line]) -> bool:
@@ -1102,13 +1112,42 @@ def _body(lines: list[Line], start: int, end: int) -> list[str]:
 _KW_SPLIT = re.compile(r"\s*(?:[,;·•|]|\s/\s|、|，|；)\s*")
 
 
+# A word a skill or group name cannot end with: the name goes on on the next
+# line ("Procesamiento de" / "Datos").
+_OPEN_END = re.compile(
+    r"(?i)(?:^|\s)(?:[&/+]|and|of|for|in|with|de|del|y|e|et|des|du|la|und|für|mit|von|por|para)$"
+)
+
+
+def _skill_lines(lines: list[Line]) -> list[tuple[str, tuple[str, ...]]]:
+    """The skills section's lines (text, runs), a name wrapped after an open
+    word joined to its next line."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    joinable = False
+    for ln in lines:
+        if ln.section != "skills" or ln.range:
+            joinable = False
+            continue
+        t = strip_bullet(ln.text)
+        if joinable and not ln.cells and len(t.split()) <= 3:
+            out[-1] = (out[-1][0] + " " + t, ())
+            joinable = False
+            continue
+        out.append((t, ln.cells))
+        joinable = not ln.cells and len(t) <= 60 and bool(_OPEN_END.search(t))
+    return out
+
+
+def _cell_keywords(cells: tuple[str, ...]) -> list[str]:
+    """Keywords of a row of separate runs ("pills"): one per run, a run split
+    further only on its own separators outside parentheses."""
+    return [k for cell in cells for k in _keywords(strip_bullet(cell))]
+
+
 def skills(lines: list[Line]) -> list[dict]:
     out: list[dict] = []
     current: dict | None = None
-    for ln in lines:
-        if ln.section != "skills" or ln.range:
-            continue
-        t = strip_bullet(ln.text)
+    for t, cells in _skill_lines(lines):
         if not t or len(t) > 200:
             continue
         low = t.casefold().strip(" :()")
@@ -1126,8 +1165,8 @@ def skills(lines: list[Line]) -> list[dict]:
             current["sure"] = True
             out.append(current)
             continue
-        if _KW_SPLIT.search(t) or t.endswith(("·", ",")):
-            kws = _keywords(t)
+        if cells or _KW_SPLIT.search(t) or t.endswith(("·", ",")):
+            kws = _cell_keywords(cells) if cells else _keywords(t)
             if current is None or current.get("closed"):
                 current = {"name": "", "keywords": []}
                 out.append(current)
