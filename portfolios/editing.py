@@ -262,6 +262,52 @@ class CertificateForm(EntryForm):
     TITLE = "Certificate"
 
 
+class VolunteerForm(EntryForm):
+    organization = _text("Organisation")
+    position = _text("Role")
+    url = LinkField(label="Address")
+    startDate = DateField(label="Start")
+    endDate = DateField(label="End")
+    summary = _long("Summary")
+    highlights = LinesField(label="Highlights", help_text="One per line.")
+    FIELDS = ("organization", "position", "url", "startDate", "endDate", "summary", "highlights")
+    REQUIRED_ANY = ("organization", "position")
+    REQUIRED_MESSAGE = "Give the organisation or your role."
+    TITLE = "Volunteering"
+
+
+class AwardForm(EntryForm):
+    title = _text("Award")
+    awarder = _text("Awarded by")
+    date = DateField(label="Date")
+    summary = _long("Summary")
+    FIELDS = ("title", "awarder", "date", "summary")
+    REQUIRED_ANY = ("title",)
+    REQUIRED_MESSAGE = "Name the award."
+    TITLE = "Award"
+
+
+class PublicationForm(EntryForm):
+    name = _text("Title")
+    publisher = _text("Published in / by")
+    releaseDate = DateField(label="Date")
+    url = LinkField(label="Address")
+    summary = _long("Summary")
+    FIELDS = ("name", "publisher", "releaseDate", "url", "summary")
+    REQUIRED_ANY = ("name",)
+    REQUIRED_MESSAGE = "Give the publication's title."
+    TITLE = "Publication"
+
+
+class InterestForm(EntryForm):
+    name = _text("Interest")
+    keywords = CommaField(label="Keywords", help_text="Separated by commas.")
+    FIELDS = ("name", "keywords")
+    REQUIRED_ANY = ("name",)
+    REQUIRED_MESSAGE = "Name the interest."
+    TITLE = "Interest"
+
+
 # (key in the document / formset prefix, heading, form, label of the add button)
 SECTIONS: tuple[tuple[str, str, type[EntryForm], str], ...] = (
     ("profiles", "Profiles", ProfileForm, "Add a profile"),
@@ -271,6 +317,10 @@ SECTIONS: tuple[tuple[str, str, type[EntryForm], str], ...] = (
     ("skills", "Skills", SkillForm, "Add a skill"),
     ("languages", "Languages", LanguageForm, "Add a language"),
     ("certificates", "Certificates", CertificateForm, "Add a certificate"),
+    ("volunteer", "Volunteering", VolunteerForm, "Add volunteering"),
+    ("awards", "Awards", AwardForm, "Add an award"),
+    ("publications", "Publications", PublicationForm, "Add a publication"),
+    ("interests", "Interests", InterestForm, "Add an interest"),
 )
 SECTION_KEYS = tuple(s[0] for s in SECTIONS)
 
@@ -294,6 +344,10 @@ KEYWORDS = {
     "skills": ("skill",),
     "languages": ("language",),
     "certificates": ("certificat",),
+    "volunteer": ("volunteer",),
+    "awards": ("award",),
+    "publications": ("publication",),
+    "interests": ("interest",),
 }
 _LEADING_PATH = re.compile(r"([A-Za-z]+)(?:\[\d+\])?(?:\.([A-Za-z]+))?")
 

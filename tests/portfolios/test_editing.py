@@ -274,3 +274,38 @@ def test_editor_without_a_request(ground_truth):
     bound = Editor(ground_truth, data=data)
     assert bound.is_valid(), [bound.basics.errors] + [s.formset.errors for s in bound.sections]
     assert bound.to_resume() == ground_truth
+
+
+def test_volunteering_awards_publications_and_interests_round_trip(client, job):
+    extra = {
+        "volunteer": [
+            {
+                "organization": "Food Bank",
+                "position": "Driver",
+                "startDate": "2018-03",
+                "highlights": ["Weekly rounds"],
+            }
+        ],
+        "awards": [{"title": "Best Talk", "awarder": "A Conference", "date": "2021"}],
+        "publications": [
+            {
+                "name": "On Queues",
+                "publisher": "A Journal",
+                "releaseDate": "2022-07",
+                "url": "https://example.com/q",
+            }
+        ],
+        "interests": [{"name": "Climbing", "keywords": ["bouldering", "alpine"]}],
+    }
+    job.result = {**job.result, **extra}
+    job.save(update_fields=["result"])
+    page = client.get(f"/jobs/{job.pk}/review")
+    for label in ("Add volunteering", "Add an award", "Add a publication", "Add an interest"):
+        assert label in page.content.decode()
+    values = form_values(page)
+    values["awards-0-title"] = "Best Talk of the Year"
+    assert client.post(f"/jobs/{job.pk}/review", values).status_code == 303
+    doc = edited(client, job)
+    for key in ("volunteer", "publications", "interests"):
+        assert doc[key] == extra[key]
+    assert doc["awards"][0]["title"] == "Best Talk of the Year"

@@ -301,3 +301,22 @@ def test_every_scan_step_takes_as_many_queries_for_many_portfolios_as_for_few(ho
         return counts[-1]
 
     assert run(2) == run(9)
+
+
+def test_high_demand_warns_the_longest_idle_portfolios_early(settings):
+    settings.CAPACITY_WARN_AT = 2
+    settings.CAPACITY_HIGH_DEMAND_AT = 3
+    settings.PORTFOLIO_CAPACITY = 4
+    start = timezone.now()
+    first = publish().portfolio
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        second = publish().portfolio
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        publish()
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        stats = lifecycle.scan()  # all idle; 3 in use >= 3: one must make room
+    assert stats["accelerated"] == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == State.WARNING and second.state == State.IDLE
+    assert capacity.status().state == "high_demand"
