@@ -432,10 +432,56 @@ def confidence_notes(confidence: Mapping | None) -> list[str]:
     return notes
 
 
+_PATH = re.compile(r"^(?P<section>[A-Za-z]+)(?:\[(?P<index>\d+)\])?\.(?P<path>[A-Za-z.]+)")
+UNSURE = "We were not sure we read this right; please check it."
+
+
+def notes_by_field(
+    warnings: Iterable[str], confidence: Mapping | None = None
+) -> dict[tuple[str, int | None, str], list[str]]:
+    """Notes for single fields: warnings that start with a document path
+    ("work[1].startDate: ...") and the fields the extractor was unsure of.
+    Keys: (section, entry index or None for basics, form field name)."""
+    notes: dict[tuple[str, int | None, str], list[str]] = {}
+
+    def add(path: str, note: str) -> None:
+        m = _PATH.match(path)
+        if not m:
+            return
+        section, index, field = m["section"], m["index"], m["path"].split(".")[-1]
+        if section == "basics" and m["path"].startswith("profiles"):
+            return  # a profile as a whole: the section note says it
+        key = (section, int(index) if index is not None else None, field)
+        notes.setdefault(key, []).append(note)
+
+    for w in warnings or ():
+        text = str(w)
+        head, sep, rest = text.partition(":")
+        if sep and _PATH.fullmatch(head.strip()):
+            add(head.strip(), rest.strip() or text)
+    for key, level in (confidence or {}).items():
+        if level == "low":
+            add(key, UNSURE)
+    return notes
+
+
+def _attach(form, notes: Mapping, section: str, index: int | None) -> None:
+    """Give each field of `form` its notes (read by _edit_field.html)."""
+    for name, field in form.fields.items():
+        field.notes = notes.get((section, index, name), [])
+
+
 def field_notes(doc: Mapping, warnings: Iterable[str]) -> dict[str, list[str]]:
     """Notes to show per section (the extraction's warnings, and the local
     extractor's low-confidence fields through confidence_notes())."""
     return notes_by_section(warnings)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 # --- The editor -------------------------------------------------------------------------
@@ -455,10 +501,12 @@ class Editor:
         doc: Mapping | None,
         data: Mapping | None = None,
         warnings: Iterable[str] = (),
+        confidence: Mapping | None = None,
     ) -> None:
         self.doc = copy.deepcopy(dict(doc or {}))
         self.warnings = [str(w) for w in warnings or ()]
         notes = field_notes(self.doc, self.warnings)
+        per_field = notes_by_field(self.warnings, confidence)
         basics = self.doc.get("basics") or {}
         self.adding = None
         if data is not None:
@@ -471,11 +519,20 @@ class Editor:
                 self.adding = add
         self.basics = BasicsForm(data, prefix="basics", initial=BasicsForm.initial_from(basics))
         self.basics_notes = notes["basics"]
+        _attach(self.basics, per_field, "basics", None)
         self.sections = []
         for key, heading, form, add_label in SECTIONS:
             items = self._items(key)
             initial = [form.initial_from(item, i) for i, item in enumerate(items)]
             formset = FORMSETS[key](data, prefix=key, initial=initial)
+            for position, entry in enumerate(formset.forms):
+                # Bound forms carry the entry's original index in `src`.
+                src = (
+                    entry.initial.get("src", position)
+                    if not entry.is_bound
+                    else (_int_or_none(entry.data.get(entry.add_prefix("src"))))
+                )
+                _attach(entry, per_field, key, src)
             self.sections.append(Section(key, heading, add_label, formset, notes[key]))
 
     def _items(self, key: str) -> list:

@@ -239,14 +239,14 @@ def _review_page(request, editor, *, status=200, error=None, **context):
     )
 
 
-def _edit(request, doc, warnings, save, page):
+def _edit(request, doc, warnings, save, page, confidence=None):
     """GET shows the form; POST adds an empty entry ("add") or validates and
     calls save(document) -> response, which may raise PublishError."""
     if request.method in ("GET", "HEAD"):
-        return page(editing.Editor(doc, warnings=warnings))
+        return page(editing.Editor(doc, warnings=warnings, confidence=confidence))
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
-    editor = editing.Editor(doc, data=request.POST, warnings=warnings)
+    editor = editing.Editor(doc, data=request.POST, warnings=warnings, confidence=confidence)
     if editor.adding:
         return page(editor)
     if not editor.is_valid():
@@ -280,7 +280,7 @@ def review(request, pk):
         )
 
     warnings = [*(job.warnings or []), *editing.confidence_notes(job.confidence)]
-    return _edit(request, job_resume(request, job), warnings, save, page)
+    return _edit(request, job_resume(request, job), warnings, save, page, confidence=job.confidence)
 
 
 def manage_edit(request, slug, token):

@@ -112,7 +112,7 @@ def test_round_trip_gives_the_same_document(client, job, ground_truth):
 
 def test_warnings_show_at_the_top_and_beside_their_section(client, job):
     text = client.get(f"/jobs/{job.pk}/review").content.decode()
-    assert text.count("is not a date") == 2  # at the top and in the work section
+    assert text.count("is not a date") == 3  # at the top, in the work section, at its field
     work = text.split('id="section-work"')[1].split('id="section-education"')[0]
     assert "is not a date" in work
     skills = text.split('id="section-skills"')[1].split('id="section-languages"')[0]
@@ -309,3 +309,19 @@ def test_volunteering_awards_publications_and_interests_round_trip(client, job):
     for key in ("volunteer", "publications", "interests"):
         assert doc[key] == extra[key]
     assert doc["awards"][0]["title"] == "Best Talk of the Year"
+
+
+def test_notes_stand_beside_the_field_they_concern(client, job):
+    from extraction.models import ExtractionJob
+
+    ExtractionJob.objects.filter(pk=job.pk).update(confidence={"basics.email": "low"})
+    html = client.get(f"/jobs/{job.pk}/review").content.decode()
+    # The warning names work[1].startDate: it stands in the second job's start field.
+    start_field = html.index('name="work-1-startDate"')
+    end_of_field = html.index("</div>", start_field)
+    assert "is not a date; dropped." in html[start_field:end_of_field]
+    email_field = html.index('name="basics-email"')
+    assert "not sure we read this right" in html[email_field : html.index("</div>", email_field)]
+    # And not beside other fields.
+    first_start = html.index('name="work-0-startDate"')
+    assert "not a date" not in html[first_start : html.index("</div>", first_start)]
