@@ -47,6 +47,7 @@ def _published(out: publishing.Outcome, request) -> Response:
                 "position": capacity.position_of(req),
                 "eta_seconds": capacity.eta_seconds(capacity.position_of(req) or 1),
                 "manage_token": out.token,
+                "notices": out.notes or [],
             },
             status=status.HTTP_202_ACCEPTED,
         )
@@ -57,6 +58,8 @@ def _published(out: publishing.Outcome, request) -> Response:
         if out.token
         else None
     )
+    # What was cut to fit the size limits (SPEC E-6), in sentences.
+    body["notices"] = out.notes or []
     return Response(body, status=status.HTTP_201_CREATED)
 
 

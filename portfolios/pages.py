@@ -145,6 +145,8 @@ def _do_publish(request, job, form):
         return _see_other(reverse("pages:waiting", args=[out.request.pk]))
     if out.token:
         request.session[_token_key("portfolio", out.portfolio.pk)] = out.token
+    if out.notes:
+        request.session[_token_key("notes", out.portfolio.pk)] = out.notes
     return _see_other(reverse("pages:published", args=[out.portfolio.slug]))
 
 
@@ -158,12 +160,14 @@ def _see_other(url: str) -> HttpResponse:
 def published(request, slug):
     portfolio = get_object_or_404(Portfolio, slug=slug)
     token = request.session.pop(_token_key("portfolio", portfolio.pk), None)
+    notes = request.session.pop(_token_key("notes", portfolio.pk), [])
     return _private(
         render(
             request,
             "portfolios/pages/published.html",
             {
                 "portfolio": portfolio,
+                "notes": notes,
                 "public_url": sandbox.public_url(portfolio),
                 "manage_url": manage_url(portfolio, token) if token else None,
             },

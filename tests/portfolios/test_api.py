@@ -188,3 +188,17 @@ def test_deleting_while_the_sandbox_is_being_built_leaves_nothing(monkeypatch):
     assert not Portfolio.objects.exists()
     assert not out.portfolio.sandbox_path.exists()
     assert not PortfolioRequest.objects.exists()
+
+
+def test_the_api_tells_what_was_cut_to_fit(api, settings):
+    settings.SNAPSHOT_WARN_BYTES = 2_000
+    settings.SNAPSHOT_MAX_BYTES = 4_000
+    settings.SNAPSHOT_MAX_ITEMS = 3
+    doc = {
+        "basics": {"name": "Big"},
+        "work": [
+            {"name": f"C{i}", "startDate": f"{2000 + i}", "summary": "x" * 200} for i in range(20)
+        ],
+    }
+    body = api.post(URL, {"resume": doc}, format="json").json()
+    assert any("20 work entries" in n for n in body["notices"])

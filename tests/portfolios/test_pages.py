@@ -209,3 +209,20 @@ def test_the_dashboard_lists_my_portfolios(client, alice):
     p = Portfolio.objects.get()
     text = client.get("/portfolios/").content.decode()
     assert "Jane Example" in text and "Active" in text and f"/p/{p.slug}/" in text
+
+
+def test_the_success_page_tells_what_was_cut_to_fit(client, settings):
+    job = finished_job(client)
+    settings.SNAPSHOT_WARN_BYTES = 2_000
+    settings.SNAPSHOT_MAX_BYTES = 4_000
+    settings.SNAPSHOT_MAX_ITEMS = 3
+    job.result = {
+        "basics": {"name": "Big"},
+        "work": [
+            {"name": f"C{i}", "startDate": f"{2000 + i}", "summary": "x" * 200} for i in range(20)
+        ],
+    }
+    job.save(update_fields=["result"])
+    r = publish(client, job)
+    text = client.get(r["Location"]).content.decode()
+    assert "we shortened your page" in text and "20 work entries" in text
