@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -17,6 +19,16 @@ URL = "/api/v1/extractions"
 
 def post(api, data: bytes, name: str = "cv.pdf"):
     return api.post(URL, {"file": SimpleUploadedFile(name, data)}, format="multipart")
+
+
+@contextlib.contextmanager
+def claude(settings, *replies, **options):
+    """A fake Messages API on loopback, with the Claude extractor pointed at it."""
+    with fa.FakeAnthropic(*replies, **options) as model:
+        settings.EXTRACTOR = "claude"
+        settings.ANTHROPIC_API_KEY = "test-key"
+        settings.ANTHROPIC_BASE_URL = model.url
+        yield model
 
 
 def run_queue() -> None:
@@ -67,10 +79,7 @@ def test_a_finished_job_carries_a_valid_json_resume(api, pdf_bytes):
 
 
 def test_same_bytes_twice_answer_201_from_cache_without_a_model_call(api, settings, pdf_bytes):
-    with fa.FakeAnthropic() as model:
-        settings.EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "test-key"
-        settings.ANTHROPIC_BASE_URL = model.url
+    with claude(settings) as model:
         assert post(api, pdf_bytes).status_code == 202
         run_queue()
         assert model.calls == 1
@@ -93,10 +102,7 @@ def test_model_output_with_javascript_urls_and_html_is_cleaned(api, settings, pd
             "profiles": [{"network": "x", "url": "data:text/html,hi"}],
         }
     }
-    with fa.FakeAnthropic(default=fa.ok(evil)) as model:
-        settings.EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "k"
-        settings.ANTHROPIC_BASE_URL = model.url
+    with claude(settings, default=fa.ok(evil)):
         job_id = post(api, pdf_bytes).json()["id"]
         run_queue()
     result = api.get(f"{URL}/{job_id}").json()["result"]
@@ -116,10 +122,7 @@ def test_a_model_that_cannot_answer_falls_back_to_local_with_a_warning(
 ):
     import time
 
-    with fa.FakeAnthropic(default=reply) as model:
-        settings.EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "k"
-        settings.ANTHROPIC_BASE_URL = model.url
+    with claude(settings, default=reply):
         settings.EXTRACTION_TIMEOUT_S = 10
         job_id = post(api, pdf_bytes).json()["id"]
         started = time.monotonic()
@@ -134,10 +137,7 @@ def test_a_model_that_cannot_answer_falls_back_to_local_with_a_warning(
 def test_a_hanging_model_is_stopped_by_the_deadline(api, settings, pdf_bytes):
     import time
 
-    with fa.FakeAnthropic(default=fa.hang()) as model:
-        settings.EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "k"
-        settings.ANTHROPIC_BASE_URL = model.url
+    with claude(settings, default=fa.hang()):
         settings.EXTRACTION_TIMEOUT_S = 3
         job_id = post(api, pdf_bytes).json()["id"]
         started = time.monotonic()
@@ -236,10 +236,7 @@ def test_queued_job_status_moves_through_running_to_succeeded(api, pdf_bytes):
 
 
 def test_tokens_cost_and_rate_limit_headers_are_recorded_on_the_job(api, settings, pdf_bytes):
-    with fa.FakeAnthropic() as model:
-        settings.EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "k"
-        settings.ANTHROPIC_BASE_URL = model.url
+    with claude(settings):
         job_id = post(api, pdf_bytes).json()["id"]
         run_queue()
     job = ExtractionJob.objects.get(pk=job_id)
@@ -264,10 +261,7 @@ def test_an_oversized_result_is_cut_and_the_person_is_told(api, settings, pdf_by
             for i in range(30)
         ],
     }
-    with fa.FakeAnthropic(default=fa.ok(huge)) as model:
-        settings.EXTRACTOR = "claude"
-        settings.ANTHROPIC_API_KEY = "k"
-        settings.ANTHROPIC_BASE_URL = model.url
+    with claude(settings, default=fa.ok(huge)):
         job_id = post(api, pdf_bytes).json()["id"]
         run_queue()
     body = api.get(f"{URL}/{job_id}").json()
