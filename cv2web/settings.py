@@ -7,6 +7,7 @@ message that names the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 import tempfile
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id (SPEC M-6).
+    "cv2web.logs.RequestIdMiddleware",
     # Refuses oversized bodies before anything reads them (SPEC Q-3).
     "quotas.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -133,6 +136,9 @@ elif _db["ENGINE"] in ("django.db.backends.postgresql",):
     # the URL's query string would stay strings (django-environ), and the pool
     # cannot be combined with CONN_MAX_AGE > 0.
     _db.setdefault("OPTIONS", {})
+    # A database host that does not answer costs seconds, not the OS's minutes
+    # (/readyz must say so promptly).
+    _db["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     # django-q2 forks its workers, and a psycopg pool does not survive a fork
     # (forked children share its sockets). Worker processes are long-lived and
     # hold one persistent connection each instead.
@@ -209,6 +215,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
@@ -367,6 +375,56 @@ ALERT_PROCESSING_TIME_S = env.int("ALERT_PROCESSING_TIME_S", default=45)
 ALERT_MEMORY_PERCENT = env.int("ALERT_MEMORY_PERCENT", default=90)
 ALERT_MODEL_QUOTA_PERCENT = env.int("ALERT_MODEL_QUOTA_PERCENT", default=20)
 ALERT_CHECK_MINUTES = env.int("ALERT_CHECK_MINUTES", default=5)
+# A scheduled job whose next run is this late is reported (M-3).
+ALERT_JOB_LATE_MINUTES = env.int("ALERT_JOB_LATE_MINUTES", default=10)
+
+# M-1 audit retention per category. AUDIT_LOG_RETENTION_DAYS is the user
+# activity category's (SPEC default 90).
+AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=90)
+AUDIT_SECURITY_RETENTION_DAYS = env.int("AUDIT_SECURITY_RETENTION_DAYS", default=365)
+AUDIT_SYSTEM_RETENTION_DAYS = env.int("AUDIT_SYSTEM_RETENTION_DAYS", default=30)
+for _name in (
+    "AUDIT_LOG_RETENTION_DAYS",
+    "AUDIT_SECURITY_RETENTION_DAYS",
+    "AUDIT_SYSTEM_RETENTION_DAYS",
+):
+    if not 30 <= vars()[_name] <= 365:
+        raise ImproperlyConfigured(
+            f"{_name} must be between 30 and 365 days (it is {vars()[_name]})."
+        )
+# Deletions run in batches of this many rows, each its own short transaction.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
+
+# M-2 metrics history and M-4 run records.
+METRICS_SAMPLE_MINUTES = env.int("METRICS_SAMPLE_MINUTES", default=5)
+METRICS_RETENTION_DAYS = env.int("METRICS_RETENTION_DAYS", default=90)
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=30)
+# django-q2's own task records (successes and failures) are kept this long.
+TASK_RECORD_RETENTION_DAYS = env.int("TASK_RECORD_RETENTION_DAYS", default=7)
+
+# M-4 retention of sessions and files.
+SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=7)
+ORPHAN_UPLOAD_RETENTION_DAYS = env.int("ORPHAN_UPLOAD_RETENTION_DAYS", default=30)
+TMP_FILE_RETENTION_HOURS = env.int("TMP_FILE_RETENTION_HOURS", default=24)
+
+# Backups (M-4, D): kept in BACKUP_DIR, the newest BACKUP_KEEP.
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured(f"BACKUP_KEEP must be at least 1 (it is {BACKUP_KEEP}).")
+
+# M-5 endpoints: /readyz wants a worker heartbeat younger than this; /metrics
+# answers scrapers on these addresses or presenting the bearer token.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+WORKER_HEARTBEAT_MAX_AGE_S = env.int("WORKER_HEARTBEAT_MAX_AGE_S", default=120)
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS: {_entry!r} is not an address or a network."
+        ) from None
 
 # --- Workers (django-q2) ----------------------------------------------------
 
@@ -429,17 +487,47 @@ SPECTACULAR_SETTINGS = {
 # --- Logging ----------------------------------------------------------------
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# M-6: `json` (one object per line, with the request id) or `plain`, readable
+# lines for development. gunicorn.conf.py reads the same variable.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain (it is {LOG_FORMAT!r}).")
+# dictConfig, and Python warnings through logging too.
+LOGGING_CONFIG = "cv2web.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "filters": {
+        "request_id": {"()": "cv2web.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "cv2web.logs.JsonFormatter"},
+        "plain": {"()": "cv2web.logs.PlainFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false"],
+        },
+    },
+    # Every line goes out once, through the root's handler.
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Replaces Django's default handlers for "django" (a second, unformatted
+        # console handler under DEBUG); ADMINS are still mailed server errors.
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "django.request": {"level": "ERROR"},
-        "django-q": {"level": "WARNING"},
+        # django-q2 adds a handler of its own (with its own format) when it
+        # finds none (django_q/conf.py); this removes any such handler and
+        # lets its lines reach the root's.
+        "django-q": {"handlers": [], "level": "WARNING", "propagate": True},
     },
 }
 

@@ -29,6 +29,11 @@ class Reading:
 
 def readings() -> list[Reading]:
     """Every threshold of SPEC M-3 this system can measure now."""
+    return [*resource_readings(), worker_reading(), *job_readings()]
+
+
+def resource_readings() -> list[Reading]:
+    """Capacity, processing time, memory, queue and model quota."""
     import psutil
 
     from extraction.models import ExtractionJob
@@ -93,6 +98,82 @@ def readings() -> list[Reading]:
     return out
 
 
+def worker_reading(now=None) -> Reading:
+    """No worker heartbeat for WORKER_HEARTBEAT_MAX_AGE_S: the workers are down."""
+    from django.db.models import Max
+
+    from .models import WorkerHeartbeat
+
+    now = now or timezone.now()
+    newest = WorkerHeartbeat.objects.aggregate(newest=Max("seen_at"))["newest"]
+    age = None if newest is None else max(0.0, (now - newest).total_seconds())
+    limit = settings.WORKER_HEARTBEAT_MAX_AGE_S
+    if age is None:
+        message = "No background worker has ever reported; extractions and scheduled jobs wait."
+    else:
+        message = (
+            f"No background worker has reported for {age:.0f} s (alert after {limit} s); "
+            "extractions and scheduled jobs wait."
+        )
+    return Reading("worker", age is None or age > limit, age, limit, message)
+
+
+def job_readings(now=None) -> list[Reading]:
+    """One reading per scheduled job: its last real run failed, or it is late."""
+    from datetime import timedelta
+
+    from django_q.models import Schedule
+
+    from .models import JobRun
+    from .schedules import SCHEDULES
+
+    now = now or timezone.now()
+    late_after = timedelta(minutes=settings.ALERT_JOB_LATE_MINUTES)
+    next_runs = dict(
+        Schedule.objects.filter(name__in=[j.name for j in SCHEDULES]).values_list(
+            "name", "next_run"
+        )
+    )
+    out = []
+    for job in SCHEDULES:
+        last = (
+            JobRun.objects.filter(
+                job=job.name,
+                dry_run=False,
+                outcome__in=[JobRun.Outcome.SUCCEEDED, JobRun.Outcome.FAILED],
+            )
+            .order_by("-started_at")
+            .only("outcome", "started_at", "error")
+            .first()
+        )
+        due = next_runs.get(job.name)
+        failed = last is not None and last.outcome == JobRun.Outcome.FAILED
+        late = due is not None and due < now - late_after
+        if failed:
+            message = (
+                f'The scheduled job "{job.name}" failed at '
+                f"{last.started_at:%Y-%m-%d %H:%M} UTC: {last.error[:200]}"
+            )
+        elif late:
+            minutes = (now - due).total_seconds() / 60
+            message = (
+                f'The scheduled job "{job.name}" is {minutes:.0f} minutes late '
+                "(are the workers running?)."
+            )
+        else:
+            message = f'The scheduled job "{job.name}" runs on time.'
+        out.append(
+            Reading(
+                f"job:{job.command}",
+                failed or late,
+                None if due is None else round((now - due).total_seconds(), 1),
+                late_after.total_seconds(),
+                message,
+            )
+        )
+    return out
+
+
 def model_quota_left() -> float | None:
     """Percent of requests left, from the last recorded anthropic-ratelimit headers."""
     from extraction.models import ExtractionJob
@@ -111,11 +192,11 @@ def model_quota_left() -> float | None:
     return 100.0 * left / limit if limit else None
 
 
-def evaluate(now=None) -> dict[str, int]:
+def evaluate(current_readings: list[Reading] | None = None, now=None) -> dict[str, int]:
     """Open, keep or resolve one alert per reading; mail ADMINS on opening."""
     now = now or timezone.now()
     stats = {"opened": 0, "resolved": 0, "open": 0}
-    for r in readings():
+    for r in readings() if current_readings is None else current_readings:
         current = Alert.objects.open().filter(key=r.key).first()
         if r.firing and current is None:
             try:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.db import models
+from django.db.models.signals import post_save
 
 from .models import AuditLog
 
@@ -51,3 +52,25 @@ def record(
     )
     log.info("audit %s %s:%s", action, object_type, object_id)
     return entry
+
+
+def _admin_change(sender, instance, created, **kwargs) -> None:
+    """Every change made through the Django admin (its LogEntry) is audited too."""
+    if not created:
+        return
+    verb = {1: "added", 2: "changed", 3: "deleted"}.get(instance.action_flag, "changed")
+    content_type = instance.content_type
+    record(
+        f"admin.{verb}",
+        category=Category.SECURITY,
+        actor=instance.user,
+        object_type=content_type.model_class()._meta.label_lower
+        if content_type and content_type.model_class()
+        else "",
+        object_id=str(instance.object_id or "")[:64],
+        details={"object": instance.object_repr[:200], "change": instance.get_change_message()},
+    )
+
+
+# A lazy sender: this module is imported while apps load, before models are ready.
+post_save.connect(_admin_change, sender="admin.LogEntry", dispatch_uid="cv2web-audit-admin")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def lifecycle_scan() -> dict[str, int]:
+def lifecycle_scan(dry_run: bool = False) -> dict[str, int]:
     from .lifecycle import scan
 
-    return scan()
+    return scan(dry_run=dry_run)

@@ -1,0 +1,49 @@
+"""Weekly database maintenance (SPEC M-4): SQLite VACUUM and ANALYZE, PostgreSQL ANALYZE.
+
+PostgreSQL's autovacuum reclaims space by itself; a weekly ANALYZE keeps the
+planner's statistics fresh after bulk deletions by the retention jobs.
+SQLite never gives freed pages back to the file system without VACUUM.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from django.db import connections
+
+
+def _sqlite_size(name: str) -> int:
+    path = Path(name)
+    return sum(p.stat().st_size for p in (path, Path(f"{name}-wal")) if p.exists())
+
+
+def run(dry_run: bool = False) -> dict:
+    """Run the engine's maintenance statements; returns what was done and how long it took."""
+    conn = connections["default"]
+    vendor = conn.vendor
+    statements = ["VACUUM", "ANALYZE"] if vendor == "sqlite" else ["ANALYZE"]
+    stats: dict = {"engine": vendor, "statements": statements}
+    if vendor == "sqlite":
+        name = str(conn.settings_dict["NAME"])
+        stats["size_before_bytes"] = _sqlite_size(name)
+    if dry_run:
+        return {**stats, "dry_run": True}
+    if conn.in_atomic_block:
+        # VACUUM cannot run inside a transaction, and a long ANALYZE should
+        # not hold one open either.
+        raise RuntimeError("Database maintenance must run outside a transaction.")
+
+    started = time.monotonic()
+    with conn.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+        if vendor == "sqlite":
+            # In WAL mode the rewritten database sits in the -wal file until
+            # a checkpoint copies it back and the file shrinks.
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    stats["seconds"] = round(time.monotonic() - started, 3)
+    if vendor == "sqlite":
+        stats["size_after_bytes"] = _sqlite_size(name)
+        stats["freed_bytes"] = max(stats["size_before_bytes"] - stats["size_after_bytes"], 0)
+    return stats
