@@ -25,8 +25,11 @@ urlpatterns = [
     # API consumers: DRF under /api/v1/, its OpenAPI schema and local docs.
     path("api/v1/", include("extraction.api_urls")),
     path("api/v1/", include("portfolios.api_urls")),
+    path("api/v1/", include("monitoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    # Operations: /healthz, /readyz and /metrics for load balancers and scrapers.
+    path("", include("monitoring.urls")),
     # People: publishing, the waiting list, managing and the dashboard (before
     # the public routes, whose /p/<slug>/<file> would catch /p/<slug>/published).
     path("", include("portfolios.page_urls")),

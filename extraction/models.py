@@ -260,6 +260,11 @@ class ExtractionJob(models.Model):
             models.Index(fields=["state", "finished_at"], name="job_finished"),
             # "Has this client extracted before?" (returning users' priority).
             models.Index(fields=["client", "state"], name="job_client_state"),
+            # The last recorded model rate-limit headers (metrics, the quota
+            # alert): without it, a scan of every job ever run.
+            models.Index(
+                fields=["-finished_at"], condition=~Q(ratelimit={}), name="job_ratelimit_seen"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,6 +116,9 @@ class Portfolio(models.Model):
             models.Index(fields=["state", "warn_at"], name="portfolio_warn_at"),
             models.Index(fields=["state", "warned_at"], name="portfolio_warned_at"),
             models.Index(fields=["client", "state"], name="portfolio_client_state"),
+            # The most recently archived (metrics' average lifetime, the
+            # waiting list's typical lifetime) and the count of cleaned-up ones.
+            models.Index(fields=["state", "archived_at"], name="portfolio_archived_at"),
         ]
 
     def __str__(self) -> str:
