@@ -19,4 +19,36 @@ limit_request_fields = 100
 # gunicorn 27 would open a control socket under ~/.gunicorn by default.
 control_socket_disable = True
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    # gunicorn's own lines (master, workers, access) as JSON too (SPEC M-6);
+    # the access lines carry the X-Request-ID the application answered with.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {"()": "cv2web.logs.JsonFormatter"},
+            "access": {"()": "cv2web.logs.AccessJsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "access",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "root": {"level": "INFO", "handlers": ["console"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "gunicorn.access": {
+                "level": "INFO",
+                "handlers": ["access"] if accesslog else [],
+                "propagate": False,
+            },
+        },
+    }
 wsgi_app = "cv2web.wsgi:application"

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_q.signals import post_spawn
+
+        from . import heartbeat
+
+        # Sent inside each django-q2 worker process once it is forked (never
+        # in the qcluster parent, whose connections must stay closed for the
+        # fork): every worker beats on its own.
+        post_spawn.connect(heartbeat.on_worker_spawn, dispatch_uid="monitoring.heartbeat")
