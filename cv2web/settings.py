@@ -176,6 +176,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cv2web <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[cv2web] "
 ADMINS = [("Staff", a) for a in env.list("ADMINS", default=[])]
 
 # --- Internationalisation, static files -------------------------------------

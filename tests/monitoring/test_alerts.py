@@ -114,21 +114,30 @@ def test_queue_full(settings):
 
 def test_model_quota_from_the_recorded_rate_limit_headers():
     doc = Document.objects.create(sha256="c" * 64, kind="txt", size=1, storage_name="z.txt")
-    ExtractionJob.objects.create(
-        document=doc,
-        extractor="claude",
-        fingerprint="f",
-        cache_key="k",
-        state=JobState.SUCCEEDED,
-        finished_at=timezone.now(),
-        ratelimit={
-            "anthropic-ratelimit-requests-remaining": "10",
-            "anthropic-ratelimit-requests-limit": "100",
-        },
-    )
+
+    def answered(remaining: str):
+        ExtractionJob.objects.create(
+            document=doc,
+            extractor="claude",
+            fingerprint="f",
+            cache_key="k",
+            state=JobState.SUCCEEDED,
+            finished_at=timezone.now(),
+            ratelimit={
+                "anthropic-ratelimit-requests-remaining": remaining,
+                "anthropic-ratelimit-requests-limit": "100",
+            },
+        )
+
+    answered("10")
+    alerts.evaluate()
     alerts.evaluate()
     alert = Alert.objects.open().get(key="model_quota")
     assert alert.value == 10.0
+    assert [m.subject for m in mail.outbox] == ["[cv2web] Alert: model_quota"]
+    answered("90")  # the limit window reset
+    assert alerts.evaluate()["resolved"] == 1
+    assert not Alert.objects.open().filter(key="model_quota").exists()
 
 
 def test_an_unreachable_mail_server_does_not_stop_the_check(settings):

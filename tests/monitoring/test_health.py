@@ -105,6 +105,23 @@ def test_readyz_names_the_worker_when_its_heartbeat_grows_old(client, settings):
 
 
 @pytest.mark.django_db
+def test_a_stopped_worker_seen_by_readyz_opens_the_alert_once_and_a_beat_resolves_it(
+    client, settings, mailoutbox
+):
+    from monitoring.models import Alert
+
+    settings.ADMINS = [("Staff", "staff@example.com")]
+    for _ in range(3):
+        assert client.get("/readyz").status_code == 503
+    alert = Alert.objects.open().get(key="worker")
+    assert "No background worker" in alert.message
+    assert [m.subject for m in mailoutbox] == ["[cv2web] Alert: worker"]
+    heartbeat.beat()
+    assert client.get("/readyz").status_code == 200
+    assert not Alert.objects.open().filter(key="worker").exists()
+
+
+@pytest.mark.django_db
 def test_one_live_worker_among_dead_ones_is_enough(client):
     now = timezone.now()
     WorkerHeartbeat.objects.create(name="old:1", seen_at=now - timedelta(hours=2))
