@@ -27,10 +27,10 @@ from . import Outcome, make_fingerprint
 from .local_rules import contacts, sections
 from .local_rules.dates import find_range
 from .local_rules.headings import heading
-from .local_rules.text import prepare_cells, strip_html
+from .local_rules.text import prepare_layout, strip_html
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 
 _CONTACT_LABELS = re.compile(
     r"(?i)\b(?:website|web|homepage|site|blog|email|e-mail|mail|phone|tel|telefon|teléfono|"
@@ -128,8 +128,8 @@ def extract_raw(text: str) -> dict:
 def _extract_marked(text: str) -> dict:
     """`extract_raw` with the rules' private confidence marks still in."""
     limit = getattr(settings, "EXTRACTION_MAX_TEXT_CHARS", 100_000)
-    lines, runs = prepare_cells((text or "")[:limit])
-    segs = sections.segment(lines, runs)
+    lines, runs, indented = prepare_layout((text or "")[:limit])
+    segs = sections.segment(lines, runs, indented)
     name_i = _find_name(segs)
     if name_i is not None:
         segs[name_i].used = True
@@ -139,6 +139,11 @@ def _extract_marked(text: str) -> dict:
     work, education = sections.entries(segs)
     education += sections.undated_education(segs)
     doc: dict = {"basics": _basics(segs, name_i)}
+    if "location" not in doc["basics"]:
+        city = _city_of_current_place(work + education)
+        if city:
+            doc["basics"]["location"] = {"city": city}
+            doc["basics"]["_how"]["city"] = "low"
     if work:
         doc["work"] = work
     if education:
@@ -204,6 +209,21 @@ def _find_name(segs: list[sections.Line]) -> int | None:
         return next(
             (i for i in range(email_line, max(-1, email_line - 12), -1) if name_ok(i)), None
         )
+    return None
+
+
+def _city_of_current_place(entries: list[dict]) -> str | None:
+    """No address printed: the city in the name of the latest school or
+    employer ("University of Lowtown"), a guess marked low."""
+
+    def recency(e: dict) -> tuple:
+        end = e.get("endDate")
+        return (end is None, end or "", e.get("startDate") or "")
+
+    for e in sorted(entries, key=recency, reverse=True)[:2]:
+        city = contacts.place_in_name(e.get("name") or e.get("institution") or "")
+        if city:
+            return city
     return None
 
 

@@ -98,7 +98,7 @@ def test_headings(line, section):
 
 
 def test_heading_with_content_on_the_same_line():
-    assert heading("Education Stanford University") == ("education", "Stanford University")
+    assert heading("Education Northfield University") == ("education", "Northfield University")
     assert heading("Work with many teams on things.") is None
 
 

@@ -38,9 +38,51 @@ def test_two_entries_side_by_side_are_split():
     assert got == [("Northfield University", "2010-09"), ("Westbrook Institute", "2014-09")]
 
 
-def test_layout_text_columns_become_lines():
-    text = "Jane Quill\n" + "Left cell one      Right cell one\n" * 4
-    assert prepare(text)[1:3] == ["Left cell one", "Right cell one"]
+def test_layout_text_columns_become_lines_read_column_by_column():
+    text = "Jane Quill\n" + "".join(f"Left cell {n}      Right cell {n}\n" for n in range(4))
+    assert prepare(text)[1:] == [f"Left cell {n}" for n in range(4)] + [
+        f"Right cell {n}" for n in range(4)
+    ]
+
+
+def test_layout_text_two_entries_side_by_side_are_read_one_after_the_other():
+    text = (
+        "Jane Quill\nEducation\n"
+        "Northfield University,     2010-09 - 2014-06      Westbrook Institute\n"
+        "Lowtown\n"
+        "                           2014-09 - 2016-06\n"
+        "Filler one     filler two\nFiller three     filler four\nFiller five     filler six\n"
+    )
+    assert prepare(text)[2:7] == [
+        "Northfield University,",
+        "Lowtown",
+        "2010-09 - 2014-06",
+        "Westbrook Institute",
+        "2014-09 - 2016-06",
+    ]
+    doc = extract_raw(text)
+    got = [(e.get("institution"), e.get("startDate")) for e in doc["education"]]
+    assert got == [
+        ("Northfield University, Lowtown", "2010-09"),
+        ("Westbrook Institute", "2014-09"),
+    ]
+
+
+def test_layout_text_lone_cell_beside_a_wrapped_title_stays_on_its_row():
+    text = (
+        "Jane Quill\nWork\n"
+        "Senior Engineer at Widgetry and Sons Limited of        Jan 2020 - Mar 2022\n"
+        "Lowtown\nBuilt things.\n"
+        "Filler one     filler two\nFiller three     filler four\nFiller five     filler six\n"
+    )
+    assert prepare(text)[2] == "Senior Engineer at Widgetry and Sons Limited of Jan 2020 - Mar 2022"
+
+
+def test_duration_glued_to_a_year_is_split():
+    assert prepare("Mar, 2019 - Apr, 20223 years 1 month") == [
+        "Mar, 2019 - Apr, 2022 3 years 1 month"
+    ]
+    assert prepare("Build 20221 items") == ["Build 20221 items"]
 
 
 def test_company_then_dates_then_web_address_then_title():

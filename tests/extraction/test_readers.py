@@ -611,3 +611,100 @@ def test_every_real_sample_reads_with_the_persons_name_and_email(sample):
     assert (name and " ".join(name.split()) in flat) or (email and email in result.text)
     if email:
         assert email in result.text
+
+
+# ------------------------------------------------------------------ links
+def _pdf_with_links(lines, links, pages=1):
+    """A PDF of `pages` pages showing `lines` on each; `links` = (page index,
+    (x1, y1, x2, y2), address) link annotations."""
+    resources = b"<< /Font << /F1 %d 0 R >> >>"
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    first_annot = 3 + 2 * pages
+    font_number = first_annot + len(links)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(pages)), pages),
+    ]
+    for page in range(pages):
+        annots = b" ".join(
+            b"%d 0 R" % (first_annot + n) for n, link in enumerate(links) if link[0] == page
+        )
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources %s "
+            b"/Contents %d 0 R /Annots [%s] >>" % (resources % font_number, 4 + 2 * page, annots)
+        )
+        objects.append(badfiles._stream(badfiles._text_content(lines)))
+    for _, rect, uri in links:
+        objects.append(
+            b"<< /Type /Annot /Subtype /Link /Rect [%d %d %d %d] /Border [0 0 0] "
+            b"/A << /S /URI /URI %s >> >>" % (*rect, badfiles._pdf_string(uri))
+        )
+    objects.append(font)
+    return badfiles.build_pdf(objects)
+
+
+def test_links_block_keeps_only_profile_like_links_not_printed():
+    text = "Jane Quill\njquill\nWidgetry\nhttps://printed.example/page\n"
+    links = [
+        (0, "https://github.com/jquill", "jquill"),  # a user name: its own address end
+        (0, "https://www.linkedin.com/in/jane-quill-1/", "Jane Quill"),  # a known network
+        (0, "https://quill.example/", ""),  # an icon
+        (0, "https://quill.example/CV.pdf", "CV.pdf"),  # a file name
+        (0, "https://widgetry.example/", "Widgetry"),  # an employer's site
+        (0, "https://printed.example/page", "https://printed.example/page"),  # printed
+        (0, "mailto:jane@example.org", "jane@example.org"),
+        (0, "file:///tmp/out/site.example", "site.example"),
+        (0, "https://gitlab.com/group/project", "project"),  # a project
+        (1, "https://gitlab.com/jquill", ""),  # not on the first page
+    ]
+    assert readers.links_block(links, text) == (
+        "\n\nLinks\nhttps://github.com/jquill\nhttps://www.linkedin.com/in/jane-quill-1/\n"
+        "https://quill.example/\nhttps://quill.example/CV.pdf"
+    )
+    assert readers.links_block([], text) == ""
+
+
+def test_links_block_knows_an_address_wrapped_over_two_lines_is_printed():
+    text = "https://github.com/jane-\nquill\n"
+    assert readers.links_block([(0, "https://github.com/jane-quill", "")], text) == ""
+
+
+def test_a_pdf_profile_shown_as_an_icon_or_a_user_name_gets_its_address(write):
+    data = _pdf_with_links(
+        ["Jane Quill", "jquill", "Widgetry"],
+        [
+            (0, (300, 700, 320, 720), "https://github.com/jquill"),  # an icon: no text
+            (0, (70, 740, 120, 752), "https://gitlab.com/jquill"),  # over "jquill"
+            (0, (70, 725, 130, 738), "https://widgetry.example/"),  # over "Widgetry"
+            (1, (300, 700, 320, 720), "https://codepen.io/jquill"),  # an icon, page 2
+        ],
+        pages=2,
+    )
+    text = read_document(write(data), "pdf").text
+    assert text.endswith("Links\nhttps://github.com/jquill\nhttps://gitlab.com/jquill")
+
+
+def test_a_docx_hyperlink_to_a_profile_gets_its_address(write):
+    body = (
+        badfiles._w_paragraph("Jane Quill")
+        + '<w:p><w:hyperlink r:id="rIdL1"><w:r><w:t>jquill</w:t></w:r></w:hyperlink></w:p>'
+        + '<w:p><w:hyperlink r:id="rIdL2"><w:r><w:t>Widgetry</w:t></w:r></w:hyperlink></w:p>'
+        + '<w:p><w:hyperlink r:id="rIdL3"><w:r><w:t>x</w:t></w:r></w:hyperlink></w:p>'
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rIdL1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/hyperlink" Target="https://github.com/jquill" TargetMode="External"/>'
+        '<Relationship Id="rIdL2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/hyperlink" Target="https://widgetry.example/" TargetMode="External"/>'
+        '<Relationship Id="rIdL3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/hyperlink" Target="javascript:alert(1)" TargetMode="External"/>'
+        "</Relationships>"
+    )
+    data = badfiles._docx_zip(
+        badfiles._document_xml(body), {"word/_rels/document.xml.rels": rels.encode()}
+    )
+    text = read_document(write(data), "docx").text
+    assert text == "Jane Quill\njquill\nWidgetry\nx\n\nLinks\nhttps://github.com/jquill"

@@ -127,7 +127,7 @@ NETWORKS = [
 ]
 _NETWORK_BY_NAME = {squash(n): (n, t) for _, n, t in NETWORKS}
 _NETWORK_BY_NAME.update({"twitterx": ("X", "https://x.com/{}"), "git hub": ("GitHub", None)})
-# "janis-w-123 (LinkedIn)" / "LinkedIn: janis-w" / "GitHub - user"
+# "jane-d-123 (LinkedIn)" / "LinkedIn: jane-d" / "GitHub - user"
 _USER_NET = re.compile(r"^@?([\w.-]{2,60})\s*\(([\w .]{1,20})\)$")
 _HANDLE = re.compile(r"@?[\w][\w.-]{1,38}")
 _NET_USER = re.compile(r"^([\w .]{1,20}?)\s*[:|·\-–]\s*@?([\w.-]{2,60})$")
@@ -513,3 +513,68 @@ def parse_location(line: str) -> dict | None:
     if not rest:
         return {"countryCode": code} if code else None
     return {"city": rest[0], "countryCode": code} if code else {"city": rest[0]}
+
+
+# --------------------------------------------------------------------------- place in a name
+# Schools are often named after their city: "University of Lowtown",
+# "University College Lowtown", "Universität Lowtown", "Universidad de Lowtown".
+_SCHOOL = (
+    r"(?:University|College|Universit(?:ä|a)t|Universidad|Université|Universidade|Università"
+    r"|Universiteit|Uniwersytet|Hochschule|Fachhochschule|Politecnico|Polytechnic|Institute"
+    r"|Institut|Instituto|School|Academy|Akademie)"
+)
+_PLACE_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
+_SCHOOL_OF_PLACE = re.compile(
+    _SCHOOL + r"\s+(?:of|de|di|do|da|del|des|du|zu|in)\s+(?:the\s+)?(" + _PLACE_WORD + r")"
+)
+_SCHOOL_PLACE_END = re.compile(_SCHOOL + r"\s+(" + _PLACE_WORD + r")\s*$")
+_NOT_PLACES = {
+    "technology",
+    "science",
+    "sciences",
+    "applied",
+    "arts",
+    "art",
+    "engineering",
+    "management",
+    "economics",
+    "business",
+    "law",
+    "medicine",
+    "music",
+    "education",
+    "information",
+    "computer",
+    "computing",
+    "design",
+    "health",
+    "social",
+    "the",
+    "international",
+    "national",
+    "technical",
+    "state",
+    "public",
+    "central",
+    "federal",
+    "royal",
+    "open",
+    "free",
+    "new",
+    "college",
+    "university",
+    "institute",
+    "school",
+    "academy",
+    "studies",
+}
+
+
+def place_in_name(name: str) -> str | None:
+    """The city a school's name holds ("University of Lowtown" -> "Lowtown"), or None."""
+    name = re.sub(r"\s*\([^)]*\)", "", name or "").strip(" ,")
+    for rx in (_SCHOOL_OF_PLACE, _SCHOOL_PLACE_END):
+        m = rx.search(name)
+        if m and m.group(1).casefold() not in _NOT_PLACES:
+            return m.group(1)
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extraction.resume import MONTHS, PRESENT_PHRASES, PRESENT_WORDS, parse_date
 
@@ -70,6 +71,9 @@ class DateRange:
         return self.end is not None or self.present
 
 
+_HAS_DIGIT = re.compile(r"\d")
+
+
 def find_range(line: str) -> DateRange | None:
     """The first date range (or lone date) in `line`, or None.
 
@@ -77,6 +81,15 @@ def find_range(line: str) -> DateRange | None:
     when it is all the line says, so that "16 million users in 2022" is not
     taken for a date.
     """
+    if not _HAS_DIGIT.search(line):  # every date form has a digit
+        return None
+    found = _find_range(line)
+    # a copy: callers may keep the result, the cache keeps its own
+    return DateRange(found.start, found.end, found.present, found.span) if found else None
+
+
+@lru_cache(maxsize=4096)
+def _find_range(line: str) -> DateRange | None:
     for m in RANGE_RE.finditer(line):
         if m.group("since"):
             start = parse_date(_clean(m.group("since")))

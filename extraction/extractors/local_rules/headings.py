@@ -100,7 +100,7 @@ def heading(line: str) -> tuple[str, str] | None:
 
 def _prefixed(line: str) -> tuple[str, str] | None:
     """A one-word heading followed by the first line of its content, as some
-    themes print them side by side ("Education Stanford University")."""
+    themes print them side by side ("Education Northfield University")."""
     first, _, rest = line.partition(" ")
     rest = rest.strip()
     if not rest:

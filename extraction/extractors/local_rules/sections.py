@@ -6,7 +6,7 @@ import re
 
 from .dates import DateRange, find_range, remove_range
 from .headings import heading
-from .text import has_cjk, strip_bullet, strip_html
+from .text import strip_bullet, strip_html
 
 TITLE_WORDS = set(
     [
@@ -237,7 +237,6 @@ INSTITUTION_WORDS = (
     "lycée",
     "liceo",
     "iut",
-    "dhbw",
     "tu ",
     "eth ",
     "epfl",
@@ -444,18 +443,31 @@ def _words(s: str) -> list[str]:
     return re.findall(r"[\w.&'-]+", s.casefold())
 
 
+def _is_title_word(w: str) -> bool:
+    """A title word, also inside a compound: "Software-Entwickler", "Senior-Entwickler"."""
+    w = w.strip(".-()")
+    return w in TITLE_WORDS or "-" in w and any(p in TITLE_WORDS for p in w.split("-") if p)
+
+
+# Grades and ranks that may follow a title's head noun: "Developer II", "Engineer 3", "Lead Sr."
+_RANK = re.compile(r"^(?:i{1,3}|iv|v|vi{1,3}|[1-9]|sr|jr|senior|junior|lead|principal)$")
+
+
 def title_score(s: str) -> int:
     words = _words(s)
-    n = sum(1 for w in words if w.strip(".-") in TITLE_WORDS)
+    n = sum(1 for w in words if _is_title_word(w))
     return n + sum(1 for sub in TITLE_SUBSTRINGS if sub in s)
 
 
 def role_score(s: str) -> int:
     """How much `s` reads as a job title rather than an employer: title words
     count, company words count against, and a title word at the end (the
-    head noun: "Software Engineer", "Systems Engineer") counts twice more."""
+    head noun: "Software Engineer", "Systems Engineer", also before a rank:
+    "Software Developer II") counts twice more."""
     words = [w.strip(".-()") for w in _words(s)]
-    head = 2 if words and words[-1] in TITLE_WORDS else 0
+    while len(words) > 1 and _RANK.match(words[-1]):
+        words.pop()
+    head = 2 if words and _is_title_word(words[-1]) else 0
     return title_score(s) - company_score(s) + head
 
 
@@ -467,33 +479,45 @@ def company_score(s: str) -> int:
     return n + sum(1 for sub in COMPANY_SUBSTRINGS if sub in s)
 
 
+def _word_set_re(words) -> re.Pattern:
+    """One pattern finding, at every position, one of `words` as a whole word
+    (longest first); overlapping words are found too."""
+    alts = sorted({w.strip() for w in words}, key=len, reverse=True)
+    return re.compile(r"(?=(?<!\w)(" + "|".join(re.escape(w) for w in alts) + r")(?!\w))")
+
+
+_INSTITUTION_RE = _word_set_re(INSTITUTION_WORDS)
+_DEGREE_RE = _word_set_re(DEGREE_WORDS)
+
+
+def _count_words(rx: re.Pattern, s: str) -> int:
+    """How many different words of `rx` occur in `s` as whole words."""
+    return len(set(rx.findall(s.casefold())))
+
+
 def institution_score(s: str) -> int:
-    low = " " + s.casefold() + " "
-    n = sum(
-        1
-        for w in INSTITUTION_WORDS
-        if re.search(r"(?<!\w)" + re.escape(w.strip()) + r"(?!\w)", low)
-    )
+    n = _count_words(_INSTITUTION_RE, s)
     return n + sum(1 for sub in INSTITUTION_SUBSTRINGS if sub in s)
 
 
 def degree_score(s: str) -> int:
-    low = " " + s.casefold() + " "
-    n = sum(
-        1 for w in DEGREE_WORDS if re.search(r"(?<!\w)" + re.escape(w.strip()) + r"(?![\w])", low)
-    )
+    n = _count_words(_DEGREE_RE, s)
     return n + sum(1 for sub in DEGREE_SUBSTRINGS if sub in s)
 
 
 # --------------------------------------------------------------------------- lines
 class Line:
-    __slots__ = ("text", "section", "range", "used", "cells")
+    __slots__ = ("text", "section", "range", "used", "cells", "indented")
 
-    def __init__(self, text: str, section: str | None, cells: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, text: str, section: str | None, cells: tuple[str, ...] = (), indented: bool = False
+    ) -> None:
         self.text = text
         self.section = section
         self.range: DateRange | None = None
         self.used = False
+        # indented by a tab (a list item under its name, as word processors write it)
+        self.indented = indented
         # the separate runs the line is made of (kept apart by a wide gap), or ()
         self.cells = cells if len(cells) > 1 and " ".join(cells) == text else ()
 
@@ -508,7 +532,11 @@ def _is_contactish(text: str) -> bool:
     )
 
 
-def segment(lines: list[str], runs: list[tuple[str, ...]] | None = None) -> list[Line]:
+def segment(
+    lines: list[str],
+    runs: list[tuple[str, ...]] | None = None,
+    indented: list[bool] | None = None,
+) -> list[Line]:
     """Lines with the section each falls in; heading lines become section marks.
 
     Two layout rules on top of "a heading starts a section":
@@ -530,8 +558,15 @@ def segment(lines: list[str], runs: list[tuple[str, ...]] | None = None) -> list
         cells = runs[k] if runs and k < len(runs) else ()
         if h and h[1] and len(cells) > 1 and not _rest_is_runs(h[1], cells):
             h = None  # "Social Engineering  SAST": the heading word is part of a run
-        if h and _continues_skill_group(h, section, out):
+        if h and _continues_skill_group(h, section, out) and not _fluency_follows(lines, k):
             h = None  # "Programming" / "Languages": a skill group's wrapped name
+        if h and h[1] and len(cells) <= 1 and _label_in_entries(raw, h, section):
+            h = None  # "Skills: Go · Rust" inside a job or an interest: a label
+        if h and h[1] and len(cells) <= 1 and h[0] in ("contact", "profiles"):
+            h = None  # "Social Engineering": an ambiguous word opening a line
+        if h and _wraps_group_name(raw, h, section, out):
+            out[-1].text = out[-1].text + " " + raw.strip()  # "Leadership &" / "Skills"
+            continue
         if h:
             section, rest = h
             if not rest:
@@ -541,7 +576,7 @@ def segment(lines: list[str], runs: list[tuple[str, ...]] | None = None) -> list
                 continue
             raw = rest
             cells = next((cells[i:] for i in range(len(cells)) if " ".join(cells[i:]) == rest), ())
-        line = Line(raw, section, cells)
+        line = Line(raw, section, cells, bool(indented and k < len(indented) and indented[k]))
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
@@ -555,11 +590,54 @@ def _rest_is_runs(rest: str, cells: tuple[str, ...]) -> bool:
     return any(" ".join(cells[i:]) == rest for i in range(1, len(cells)))
 
 
+def _fluency_follows(lines: list[str], k: int) -> bool:
+    """A fluency word ("Native", "C1", "Courant") in the lines right after line k."""
+    for t in lines[k + 1 : k + 5]:
+        words = re.findall(r"[^\W\d_]+\d?", t.casefold())
+        if any(w in FLUENCY_WORDS for w in words):
+            return True
+    return False
+
+
 def _continues_skill_group(h: tuple[str, str], section: str | None, out: list[Line]) -> bool:
     if section != "skills" or h[0] != "languages" or h[1] or not out:
         return False
     prev = out[-1].text
     return out[-1].section == "skills" and len(prev.split()) == 1 and not prev.endswith((".", ":"))
+
+
+_ENTRY_LIKE = ("work", "projects", "volunteer", "interests", "awards", "education", "publications")
+
+
+def _label_in_entries(raw: str, h: tuple[str, str], section: str | None) -> bool:
+    """ "Skills: Go, Rust" under a job or an interest names what the entry
+    used: a label of the entry, not a new section."""
+    first = raw.split(":", 1)[0] if ":" in raw else ""
+    return (
+        section in _ENTRY_LIKE
+        and h[0] != section
+        and bool(first)
+        and len(first.split()) <= 2
+        and raw[len(first) + 1 :].strip() == h[1]
+    )
+
+
+def _wraps_group_name(raw: str, h: tuple[str, str], section: str | None, out: list[Line]) -> bool:
+    """A skills heading word alone, inside the skills section, right after a
+    short group name: the end of that name ("Leadership & Communication" /
+    "Skills"), not the section's heading again."""
+    if h[1] or h[0] != "skills" or section != "skills" or not out or raw.isupper():
+        return False
+    prev = out[-1]
+    t = prev.text
+    return (
+        prev.section == "skills"
+        and not prev.range
+        and not prev.cells
+        and len(t.split()) <= 4
+        and not t.endswith((".", ":", ",", "·"))
+        and _KW_SPLIT.search(t) is None
+    )
 
 
 def _claim_block_above(out: list[Line], section: str) -> None:
@@ -607,7 +685,7 @@ def header_like(text: str, max_len: int = 90) -> bool:
         return False
     if t.endswith((";", "。")) or t.endswith(".") and not _ABBREV_END.search(t):
         return False
-    if t[0].islower() or t[0] in "•·-–*(" or "@" in t:
+    if t[0].islower() and not _lower_name(t) or t[0] in "•·-–*(" or "@" in t:
         return False
     if find_range(t):
         return False
@@ -616,7 +694,30 @@ def header_like(text: str, max_len: int = 90) -> bool:
     return not _URL_IN.fullmatch(t)
 
 
+def _lower_name(t: str) -> bool:
+    """A short name written in lower case, not the end of a sentence:
+    "widget2go", "acme-werke IT-Service GmbH", "iOS Developer"."""
+    words = t.split()
+    return (
+        len(words) <= 4
+        and not t.endswith((",", ":", ";"))
+        and (any(c.isupper() or c.isdigit() for c in t) or company_score(t) > 0)
+    )
+
+
+_MARKUP = re.compile(r"<a\s+href=|</a>", re.IGNORECASE)
+
+
+def _unclosed_markup(s: str) -> bool:
+    """A line cut inside printed HTML: "... <a" or "<a href='...'>Name" with no "</a>"."""
+    low = s.casefold()
+    return low.rstrip().endswith("<a") or low.count("<a ") > low.count("</a>")
+
+
 def _clean_part(s: str) -> str:
+    if _MARKUP.search(s):
+        # A theme that prints the owner's HTML as text: the value is printed so.
+        return re.sub(r"\s+", " ", s).strip(" ,;:|·•-–—")
     s = _HTML_ANY.sub("", strip_html(s))
     s = _URL_IN.sub("", s)
     return re.sub(r"\s+", " ", s).strip(" ,;:|·•-–—")
@@ -665,6 +766,7 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         nxt = anchors[n + 1] if n + 1 < len(anchors) else len(lines)
         bounds.append((prev, i, nxt))
     detached = _detached_headers(lines, anchors)
+    attributes = _attribute_lines(lines, anchors)
     bodies: list[tuple[dict, int, int]] = []
     for prev, i, nxt in bounds:
         ln = lines[i]
@@ -686,7 +788,7 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         if i in detached:
             parts, consumed = [detached[i]], []
         else:
-            parts, consumed = _header_parts(lines, prev, i, nxt)
+            parts, consumed = _header_parts(lines, prev, i, nxt, attributes)
         text = " ".join(p for p in parts)
         if not parts:
             continue
@@ -724,22 +826,49 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         body = _body(lines, i + 1, nxt)
         if body:
             entry["highlights"] = body
+    _inherit_employer(work)
     return work, education
 
 
-def _header_parts(lines: list[Line], prev: int, i: int, nxt: int) -> tuple[list[str], list[int]]:
+def _inherit_employer(work: list[dict]) -> None:
+    """Several roles at one employer print its name once, above the first:
+    a role with a title but no employer, right after one with an employer,
+    is at the same employer."""
+    for before, entry in zip(work, work[1:], strict=False):
+        if entry.get("position") and not entry.get("name") and before.get("name"):
+            entry["name"] = before["name"]
+            entry.setdefault("_conf", {})["name"] = "low"
+
+
+def _header_parts(
+    lines: list[Line], prev: int, i: int, nxt: int, attributes: set[int] | frozenset = frozenset()
+) -> tuple[list[str], list[int]]:
     ln = lines[i]
     rest = _clean_part(remove_range(ln.text, ln.range))
     if rest and _split_at(rest):
+        more = _wrapped_rest(lines, i, nxt)
+        if more:  # "Developer at Widgetry and" / "Sons (Europe)": a full line wrapped
+            return [_clean_part(_join_wrapped(rest, lines[i + 1].text))], [i + 1]
         return [rest], []
     nxt_line = lines[i + 1].text if i + 1 < nxt else ""
-    if not rest and nxt_line and header_like(nxt_line) and _split_at(_clean_part(nxt_line)):
+    if (
+        not rest
+        and nxt_line
+        and header_like(nxt_line)
+        and len(nxt_line.split()) <= 12
+        and not _continues(nxt_line)
+        and _split_at(_clean_part(nxt_line))
+    ):
         return [_clean_part(nxt_line)], [i + 1]
     above = lines[i - 1] if i - 1 > prev else None
     if not rest and above and not above.used and _header_line(above.text):
         whole = _clean_part(above.text)
         if _split_at(whole):  # "Engineer at Acme" right above the dates
             return [whole], [i - 1]
+    if not rest and ln.section != "education":
+        block = _wrapped_title_block(lines, prev, i)
+        if block:
+            return block
     parts: list[tuple[int, str]] = []
     if rest and len(rest) > 1:
         parts.append((i, rest))
@@ -760,6 +889,12 @@ def _header_parts(lines: list[Line], prev: int, i: int, nxt: int) -> tuple[list[
     j = i - 1
     limit = prev + 1
     while j >= limit and len(parts) < 2 and not lines[j].used:
+        if j - 1 >= limit and not lines[j - 1].used and _unclosed_markup(lines[j - 1].text):
+            # "<a href='...'>Acme</a> / <a" / "href='...'>Widgetry</a>": printed HTML, wrapped
+            parts.insert(0, (j - 1, _clean_part(lines[j - 1].text + " " + lines[j].text)))
+            consumed.extend([j, j - 1])
+            j -= 2
+            continue
         if (
             _CONTINUATION.match(lines[j].text)
             and j - 1 >= limit
@@ -779,17 +914,18 @@ def _header_parts(lines: list[Line], prev: int, i: int, nxt: int) -> tuple[list[
         text = _clean_part(lines[j].text)
         if j - 1 >= limit and _continues(lines[j - 1].text) and _header_line(lines[j - 1].text):
             # "Leading University, Springfield," / "Freedonia": one wrapped line
-            text = _clean_part(lines[j - 1].text.rstrip(",") + ", " + text.lstrip(","))
-            text = text.replace(",, ", ", ")
+            text = _clean_part(_join_wrapped(lines[j - 1].text, text))
             consumed.append(j - 1)
             j -= 1
         parts.insert(0, (j, text))
         consumed.append(j)
         j -= 1
+        if len(parts) == 1 and ln.section != "education" and _whole_header(text):
+            return [text], consumed  # "Engineer, Acme" says all: the line above is not ours
     j = i + 1
-    while j < nxt and len(parts) < 2 and not lines[j].range:
-        if _BARE_DOMAIN.fullmatch(lines[j].text.strip()):
-            j += 1  # the employer's web address printed under the dates
+    while j < nxt and len(parts) < _most_parts(ln, parts) and not lines[j].range:
+        if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
+            j += 1  # the employer's web address or the place printed under the dates
             continue
         if not header_like(lines[j].text, 70):
             break
@@ -806,6 +942,115 @@ def _header_parts(lines: list[Line], prev: int, i: int, nxt: int) -> tuple[list[
     return [p for _, p in sorted(parts) if p], consumed
 
 
+def _most_parts(ln: Line, parts: list[tuple[int, str]]) -> int:
+    """Title lines an entry takes: two (employer and title), for education
+    three (institution, area, degree) until a degree is among them."""
+    if ln.section == "education" and not any(degree_score(p) for _, p in parts):
+        return 3
+    return 2
+
+
+def _wrapped_rest(lines: list[Line], i: int, nxt: int) -> bool:
+    """The line after a full-width title line is its wrapped end: short, not a
+    sentence, and the title line as long as the section's long lines; or the
+    title line stops inside printed HTML."""
+    if i + 1 >= nxt or lines[i + 1].range or lines[i + 1].used:
+        return False
+    if _unclosed_markup(lines[i].text):
+        return True
+    t = lines[i + 1].text.strip()
+    if len(t.split()) > 5 or t.endswith((".", ":")) or _prose(t) or not header_like(t, 60):
+        return False
+    same = sorted(len(ln.text) for ln in lines if ln.section == lines[i].section)
+    if len(same) < 4:
+        return False
+    return len(lines[i].text) >= same[len(same) * 3 // 4]
+
+
+def _join_wrapped(a: str, b: str) -> str:
+    """Two parts of one wrapped line: "Leading University, Lowtown," + "Freedonia"
+    keeps its comma; "Full Stack Developer -" + "Acme" its dash."""
+    a, b = a.rstrip(), b.lstrip(", ")
+    if a.endswith(","):
+        return a.rstrip(",") + ", " + b
+    return a + " " + b
+
+
+def _whole_header(text: str) -> bool:
+    """A title line naming both the position and the employer."""
+    if _split_at(text):
+        return True
+    return ", " in text and title_score(text.rsplit(", ", 1)[0]) > 0
+
+
+def _wraps_into(a: str, b: str) -> bool:
+    """Line b goes on with the phrase of line a (narrow columns wrap titles):
+    a ends open ("-", "&", "of"), b opens with "(" / "&" / lower case, b is a
+    lone word, or a holds no title word and b starts with one ("Custom Game"
+    / "Developer - ...")."""
+    first = b.split()[0] if b.split() else ""
+    return (
+        _continues(a)
+        or b[:1] in "(&/"
+        and b[:1] != ""
+        or b[:1].islower()
+        or len(b.split()) == 1
+        or title_score(a) == 0
+        and _is_title_word(first.casefold())
+    )
+
+
+def _prose(t: str) -> bool:
+    """A line of a sentence, not a name: it ends with a full stop after
+    several words, or most of its words are lower case ("Creation of layouts
+    using Sass, Bootstrap and jQuery")."""
+    words = t.split()
+    if len(words) <= 4:
+        return False
+    lower = sum(1 for w in words if w[:1].islower())
+    return t.endswith(".") or lower * 2 >= len(words)
+
+
+def _wrapped_title_block(
+    lines: list[Line], prev: int, i: int
+) -> tuple[list[str], list[int]] | None:
+    """Employer, then a title wrapped over two or more lines, then a line of
+    bare dates (narrow columns): ["Acme", "Senior Site Reliability &",
+    "Engineer"] -> employer "Acme", title "Senior Site Reliability & Engineer"."""
+    block: list[int] = []
+    j = i - 1
+    while j > prev and len(block) < 5 and not lines[j].used and not lines[j].range:
+        t = lines[j].text.strip()
+        if len(t) > 60 or lines[j].section != lines[i].section or _prose(t):
+            break
+        if not (header_like(t, 60) or t[:1] in "(&" and not t.endswith(".")):
+            break
+        block.insert(0, j)
+        j -= 1
+    if len(block) < 3:
+        return None
+    texts = [lines[k].text.strip() for k in block]
+    tail = texts[1:]
+    if not all(_wraps_into(a, b) for a, b in zip(tail, tail[1:], strict=False)):
+        return None
+    title = tail[0]
+    for t in tail[1:]:
+        title = _join_wrapped(title, t)
+    return [_clean_part(texts[0]), _clean_part(title)], block
+
+
+def _attribute_lines(lines: list[Line], anchors: list[int]) -> set[int]:
+    """Lines printed right under the dates of several entries with the same
+    text ("Lowtown", "Remote"): a place or a kind of work, not a title."""
+    after: dict[str, list[int]] = {}
+    for i in anchors:
+        if i + 1 < len(lines) and not lines[i + 1].range:
+            t = lines[i + 1].text.strip()
+            if len(t.split()) <= 4 and title_score(t) == 0 and company_score(t) == 0:
+                after.setdefault(t, []).append(i + 1)
+    return {j for js in after.values() if len(js) >= 2 for j in js}
+
+
 def _header_line(text: str) -> bool:
     """A title line: short, or a longer "Area, Degree, Institution" list."""
     if header_like(text, 70):
@@ -815,9 +1060,47 @@ def _header_line(text: str) -> bool:
     return header_like(re.sub(r"[\s\-–/|]+", " ", text)[:70], 70) and not text.endswith(".")
 
 
+_OPEN_WORDS = (
+    " and",
+    " und",
+    " y",
+    " et",
+    " e",
+    " of",
+    " de",
+    " del",
+    " da",
+    " do",
+    " des",
+    " der",
+    " die",
+    " with",
+    " for",
+    " to",
+    " the",
+    " in",
+    " con",
+    " en",
+    " para",
+    " por",
+    " mit",
+    " für",
+    " von",
+    " avec",
+    " pour",
+    " dans",
+    " con",
+    " per",
+    " met",
+    " voor",
+    " van",
+)
+
+
 def _continues(text: str) -> bool:
     """A line cut short, its phrase going on on the next line."""
-    return text.rstrip().endswith((",", "&", " and", " und", " y", " et", " of", " de", "/"))
+    t = text.rstrip()
+    return t.endswith((",", "&", "/", " -")) or t.casefold().endswith(_OPEN_WORDS)
 
 
 def _heads_next_dates(lines: list[Line], j: int) -> bool:
@@ -850,8 +1133,8 @@ def _complete_work(entry: dict, lines: list[Line], prev: int, i: int, nxt: int) 
     """Fill a missing company or position from around the entry.
 
     - company missing, the anchor line names a website: a stand-alone line
-      elsewhere whose letters are the site's name ("kinetic-vision.com" ->
-      "Kinetic Vision") is the company; wrapped title lines before the date
+      elsewhere whose letters are the site's name ("north-star.example" ->
+      "North Star") is the company; wrapped title lines before the date
       are the position.
     - position missing: the line after an earlier mention of the company
       above the date ("www.acme.com" / "Senior Engineer" / ... / "Acme 2020 –").
@@ -955,19 +1238,26 @@ def _work(parts: list[str]) -> dict:
 
 # A degree written first: "BS", "B.S.", "M.Sc.", "PhD", "High School", "Bachelor
 # of Science", "Master of Arts", "Diplom-Ingenieur" ... the rest of the line is the area.
-_DEGREE_HEAD = re.compile(
-    r"^(?P<deg>(?:(?:bachelor|master|doctor)(?:'?s)?(?:\s+of\s+(?:[\w.]+\s+)?"
+_DEGREE = (
+    r"(?:(?:bachelor|master|doctor)(?:'?s)?(?:\s+of\s+(?:[\w.]+\s+)?"
     r"(?:science|arts|engineering|business administration|laws|fine arts|philosophy|"
     r"technology|education|computer applications|commerce))?"
     r"|ph\.?\s?d\.?|mba|b\.?\s?sc\.?|m\.?\s?sc\.?|b\.?\s?s\.?|m\.?\s?s\.?|b\.?\s?a\.?|m\.?\s?a\.?"
     r"|b\.?\s?eng\.?|m\.?\s?eng\.?|b\.?\s?tech\.?|m\.?\s?tech\.?|m\.?\s?res\.?|m\.?\s?phil\.?"
     r"|high school(?: diploma)?|diplom(?:a)?(?:-\w+)?|licence|licenciatura|grado|máster|master"
     r"|maestría|doctorado|laurea(?: magistrale| triennale)?|mestrado|bacharelado|dut|bts"
-    r"|magister|licencjat|бакалавр|магистр|学士|硕士|博士|本科|修士))"
+    r"|magister|licencjat|бакалавр|магистр|学士|硕士|博士|本科|修士)"
+)
+# A degree written first: "BS", "B.S.", "M.Sc.", "PhD", "High School", "Bachelor
+# of Science", "Master of Arts", "Diplom-Ingenieur", "Bachelor & Master" ... the
+# rest of the line is the area.
+_DEGREES = _DEGREE + r"(?:\s*(?:&|/|\+|and|und|et|y|e)\s*" + _DEGREE + r")?"
+_DEGREE_HEAD = re.compile(
+    r"^(?P<deg>" + _DEGREES + r")"
     r"(?:\s*[:,\-–]\s*|\s+(?:in|en|em|im|of|de|in der)\s+|\s+)(?P<area>\S.*)$",
     re.IGNORECASE,
 )
-_DEGREE_ONLY = re.compile(_DEGREE_HEAD.pattern.split("(?:\\s*[:,")[0], re.IGNORECASE)
+_DEGREE_ONLY = re.compile(_DEGREES, re.IGNORECASE)
 _PLACE_PIECE = re.compile(r"^[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}$")
 
 
@@ -982,7 +1272,7 @@ def split_degree(text: str) -> tuple[str, str | None]:
     if _DEGREE_ONLY.fullmatch(t):
         return t, None
     m = _DEGREE_HEAD.match(t)
-    if m and m.group("area") and not re.match(r"(?i)^(&|and|und|y|et)\b", m.group("area")):
+    if m and m.group("area") and not re.match(r"(?i)^(?:&|and|und|y|et)(?:\s|$)", m.group("area")):
         area = m.group("area").strip(" ,;-–")
         if area and degree_score(area) == 0 or area and len(area.split()) > 2:
             return m.group("deg").strip(), area
@@ -1109,7 +1399,8 @@ def _body(lines: list[Line], start: int, end: int) -> list[str]:
 
 
 # --------------------------------------------------------------------------- skills
-_KW_SPLIT = re.compile(r"\s*(?:[,;·•|]|\s/\s|、|，|；)\s*")
+_KW_SPLIT = re.compile(r"\s*(?:[,;·•|]|、|，|；)\s*")
+_KW_DOTS = re.compile(r"[;·•|、；]")
 
 
 # A word a skill or group name cannot end with: the name goes on on the next
@@ -1119,23 +1410,53 @@ _OPEN_END = re.compile(
 )
 
 
-def _skill_lines(lines: list[Line]) -> list[tuple[str, tuple[str, ...]]]:
-    """The skills section's lines (text, runs), a name wrapped after an open
-    word joined to its next line."""
-    out: list[tuple[str, tuple[str, ...]]] = []
+def _skill_lines(lines: list[Line]) -> list[tuple[str, tuple[str, ...], bool]]:
+    """The skills section's lines (text, runs, indented), a name wrapped after
+    an open word joined to its next line."""
+    out: list[tuple[str, tuple[str, ...], bool]] = []
     joinable = False
     for ln in lines:
         if ln.section != "skills" or ln.range:
             joinable = False
             continue
-        t = strip_bullet(ln.text)
+        t = ln.text if ln.text.startswith("&") else strip_bullet(ln.text)
+        if out and not out[-1][1] and t.startswith("& ") and len(t.split()) <= 4:
+            joinable = True  # "Additional Languages" / "& Frameworks"
         if joinable and not ln.cells and len(t.split()) <= 3:
-            out[-1] = (out[-1][0] + " " + t, ())
+            out[-1] = (out[-1][0] + " " + t, (), out[-1][2])
             joinable = False
             continue
-        out.append((t, ln.cells))
+        if out and re.fullmatch(r"\([^()]{1,30}\)", t):
+            # "Continuous Delivery" / "(CI/CD)": an item's abbreviation wrapped
+            prev_t, prev_cells, ind = out[-1]
+            cells = (*prev_cells[:-1], prev_cells[-1] + " " + t) if prev_cells else ()
+            out[-1] = (prev_t + " " + t, cells, ind)
+            joinable = False
+            continue
+        if out and _open_paren(out[-1][0]) and ")" in t.split("(")[0]:
+            # "Database Management (MySQL," / "PostgreSQL)": an item wrapped in its parentheses
+            prev_t, prev_cells, ind = out[-1]
+            cells = ln.cells or (t,)
+            if prev_cells:
+                cells = (*prev_cells[:-1], prev_cells[-1] + " " + cells[0], *cells[1:])
+            elif len(cells) > 1:
+                cells = (prev_t + " " + cells[0], *cells[1:])
+            else:
+                cells = ()
+            out[-1] = (prev_t + " " + t, cells, ind)
+            joinable = False
+            continue
+        out.append((t, ln.cells, ln.indented))
         joinable = not ln.cells and len(t) <= 60 and bool(_OPEN_END.search(t))
     return out
+
+
+def _open_paren(t: str) -> bool:
+    return t.count("(") > t.count(")")
+
+
+def _outside_parens(t: str) -> str:
+    return re.sub(r"\([^()]*\)?", "", t)
 
 
 def _cell_keywords(cells: tuple[str, ...]) -> list[str]:
@@ -1144,48 +1465,121 @@ def _cell_keywords(cells: tuple[str, ...]) -> list[str]:
     return [k for cell in cells for k in _keywords(strip_bullet(cell))]
 
 
+def _names_kind(items: list[tuple[str, tuple[str, ...], bool]]) -> bool | None:
+    """Word processors set a list's name and its items apart by indentation,
+    either way round ("Cloud" / "\t\tAWS" / "\t\tAzure", or the names
+    indented): the indentation whose lines stand alone between runs of the
+    other is the names'. None when the lines are not set apart so."""
+    kinds = [ind for t, cells, ind in items if not cells and not _is_level(t)]
+    if len(set(kinds)) < 2:
+        return None
+    runs: dict[bool, list[int]] = {True: [], False: []}
+    prev = None
+    for k in kinds:
+        if k == prev:
+            runs[k][-1] += 1
+        else:
+            runs[k].append(1)
+        prev = k
+    mean = {k: sum(v) / len(v) for k, v in runs.items()}
+    if mean[True] == 1 and mean[False] > 1:
+        return True
+    if mean[False] == 1 and mean[True] > 1:
+        return False
+    return None
+
+
+def _is_level(t: str) -> bool:
+    return t.casefold().strip(" :()") in LEVEL_WORDS
+
+
+def _many_words(t: str) -> bool:
+    """Several capitalised names run together with single spaces ("Python Go
+    Rust Docker"), not one name of several words ("An Amount of Pytest")."""
+    words = t.split()
+    return len(words) >= 4 and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
 def skills(lines: list[Line]) -> list[dict]:
+    """Skill groups of the skills section. A line is one of: a level word (the
+    group's level), "Name: a, b, c", a row of separate runs ("pills", one
+    keyword each), a list with separators, or one item; a lone item followed
+    by a level or a list names a group, otherwise it is one keyword. In a
+    section of one item per line, a comma does not split an item."""
+    items = _skill_lines(lines)
+    names_kind = _names_kind(items)
+    plain = [_outside_parens(t) for t, cells, _ in items if not cells and not _is_level(t)]
+    comma_lists = sum(1 for t in plain if "," in t or "，" in t) * 10 >= len(plain) * 3
     out: list[dict] = []
     current: dict | None = None
-    for t, cells in _skill_lines(lines):
+    last = ""
+
+    def start(name: str) -> dict:
+        group = {"name": name, "keywords": []}
+        out.append(group)
+        return group
+
+    for n, (t, cells, indented) in enumerate(items):
         if not t or len(t) > 200:
             continue
-        low = t.casefold().strip(" :()")
-        if low in LEVEL_WORDS:
+        if _is_level(t):
             if current is not None and "level" not in current:
                 current["level"] = t.strip(" ()")
             continue
+        if names_kind is not None and not cells:
+            if indented == names_kind:
+                current = start(t.strip(" :"))
+            else:
+                if current is None or current.get("closed"):
+                    current = start("")
+                seps = _KW_SPLIT.search(t) and (comma_lists or _KW_DOTS.search(t))
+                current["keywords"].extend(_keywords(t) if seps else [t.strip(" .")])
+                current["sure"] = True
+            continue
         m = re.match(r"^([^:：]{1,60}?)\s*(?:\(([^)]{1,20})\))?\s*[:：]\s*(.+)$", t)
+        if not m and not cells and current is not None and current.get("closed"):
+            # the wrapped end of a "Name: a, b, c" line
+            if last.rstrip().endswith((",", "，", ";")):
+                current["keywords"].extend(_keywords(t))
+                last = t
+                continue
+            if current["keywords"] and len(t.split()) <= 3:
+                current["keywords"][-1] += " " + t.strip(" .")
+                last = t
+                continue
+        last = t
         if m:
-            current = {"name": m.group(1).strip()}
+            current = start(m.group(1).strip())
             if m.group(2):
                 current["level"] = m.group(2)
             current["keywords"] = _keywords(m.group(3))
             current["closed"] = True  # "Name: a, b" says all on one line
             current["sure"] = True
-            out.append(current)
             continue
-        if cells or _KW_SPLIT.search(t) or t.endswith(("·", ",")):
+        has_seps = _KW_DOTS.search(t) or comma_lists and _KW_SPLIT.search(t)
+        if cells or has_seps or t.endswith(("·", ",")):
             kws = _cell_keywords(cells) if cells else _keywords(t)
             if current is None or current.get("closed"):
-                current = {"name": "", "keywords": []}
-                out.append(current)
+                current = start("")
             current["sure"] = True
-            current.setdefault("keywords", []).extend(kws)
+            current["keywords"].extend(kws)
             continue
-        words = t.split()
-        if current is not None and current.get("keywords") == [] and len(words) <= 4:
-            # a second short line right after a group name: its keywords
-            current["keywords"] = _space_keywords(t)
+        nxt = items[n + 1] if n + 1 < len(items) else None
+        heads_list = nxt is not None and (
+            _is_level(nxt[0])
+            or nxt[1]
+            or _KW_DOTS.search(nxt[0])
+            or nxt[0].endswith(("·", ","))
+            or comma_lists
+            and _KW_SPLIT.search(nxt[0])
+        )
+        if heads_list and len(t.split()) <= 6 and not t.endswith("."):
+            current = start(t.strip(" :"))
             continue
-        if len(words) <= 3 and not has_cjk(t):
-            current = {"name": t, "keywords": []}
-            out.append(current)
-            continue
-        if current is None:
-            current = {"name": "", "keywords": []}
-            out.append(current)
-        current.setdefault("keywords", []).extend(_space_keywords(t))
+        kws = _space_keywords(t) if _many_words(t) else [t.strip(" .")]
+        if current is None or current.get("closed"):
+            current = start("")
+        current["keywords"].extend(kws)
     result = []
     for s in out:
         kws = [k for k in dict.fromkeys(s.get("keywords") or []) if k]
@@ -1199,6 +1593,10 @@ def skills(lines: list[Line]) -> list[dict]:
 
 
 def _keywords(s: str) -> list[str]:
+    """Split a keyword list on its separators outside parentheses; a list
+    written with dots or bars ("Mentoring, Teaching · Empathy") keeps its
+    commas inside the keywords."""
+    seps = "·•|" if any(ch in s for ch in "·•|") else ",;、，；"
     out = []
     depth = 0
     buf = ""
@@ -1207,7 +1605,7 @@ def _keywords(s: str) -> list[str]:
             depth += 1
         elif ch in ")]":
             depth = max(0, depth - 1)
-        if depth == 0 and ch in ",;·•|、，；":
+        if depth == 0 and ch in seps:
             out.append(buf)
             buf = ""
         else:

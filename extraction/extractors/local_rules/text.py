@@ -26,11 +26,29 @@ def prepare(text: str) -> list[str]:
     return prepare_cells(text)[0]
 
 
+# A duration printed right after a year with no space between them, as word
+# processors join two spans: "Apr, 20223 years 1 month" -> "Apr, 2022 3 years 1 month".
+_GLUED_DURATION = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})(\d{1,2}\s*(?:years?|yrs?|months?|mos?|jahre?n?|monate?n?|años?|"
+    r"meses|ans?|mois|anni|mesi|anos?|jaar|maanden|lat|miesięcy|лет|года?|месяц\w*|年|个月|ヶ月)"
+    r"(?![^\W\d_]))",
+    re.IGNORECASE,
+)
+
+
 def prepare_cells(text: str) -> tuple[list[str], list[tuple[str, ...]]]:
     """`prepare`'s lines, and beside each the runs it is made of: the parts
     of the raw line kept apart by a wide gap (two or more spaces, or a tab, as
     the PDF reader writes separate runs of one row: "SDLC  Threat Modeling")."""
+    lines, runs, _ = prepare_layout(text)
+    return lines, runs
+
+
+def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bool]]:
+    """`prepare_cells`, and beside each line whether it was indented by a tab:
+    word processors indent the items of a list under its (unindented) name."""
     text = unicodedata.normalize("NFKC", text or "")
+    text = _GLUED_DURATION.sub(r"\1 \2", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _DROP.sub("", text)
     raw_lines = text.split("\n")
@@ -38,17 +56,62 @@ def prepare_cells(text: str) -> tuple[list[str], list[tuple[str, ...]]]:
     # of three or more spaces inside a line separate cells; each is a line.
     gapped = sum(1 for raw in raw_lines if _COLUMN_GAP.search(raw.strip()))
     split_cells = gapped >= 3 and gapped * 20 >= len(raw_lines)
+    if split_cells:
+        cells = [(cell, False) for cell in layout_cells(raw_lines)]
+    else:
+        cells = [(raw, raw.startswith("\t")) for raw in raw_lines]
     lines: list[str] = []
     runs: list[tuple[str, ...]] = []
-    for raw in raw_lines:
-        cells = _COLUMN_GAP.split(raw.strip()) if split_cells else [raw]
-        for cell in cells:
-            line = _SPACES.sub(" ", cell).strip()
-            if line:
-                lines.append(line)
-                parts = (_SPACES.sub(" ", p).strip() for p in _CELL_GAP.split(cell.strip()))
-                runs.append(tuple(p for p in parts if p))
-    return lines, runs
+    indented: list[bool] = []
+    for cell, tab in cells:
+        line = _SPACES.sub(" ", cell).strip()
+        if line:
+            lines.append(line)
+            parts = (_SPACES.sub(" ", p).strip() for p in _CELL_GAP.split(cell.strip()))
+            runs.append(tuple(p for p in parts if p))
+            indented.append(tab)
+    return lines, runs, indented
+
+
+_CELL = re.compile(r"\S+(?:(?: {1,2}|\u00a0)\S+)*")
+_SAME_COLUMN = 2  # characters a column's cells may drift left or right
+
+
+def layout_cells(raw_lines: list[str]) -> list[str]:
+    """The cells of text laid out in columns (`pdftotext -layout`), in reading
+    order. A cell is a run of text kept apart from the rest of its line by
+    three or more spaces; cells standing right under each other at the same
+    column form a block (a paragraph of one column), and blocks are read top
+    to bottom, blocks starting on the same line left to right. So two columns
+    side by side are read one after the other, each from its top, as the PDF
+    reader orders the blocks of a page."""
+    blocks: list[dict] = []
+    rows: list[list[tuple[dict, int]]] = []  # per line: (block, index of the cell in it)
+    open_blocks: dict[int, dict] = {}  # block by the column of its last cell, on the last line
+    for y, raw in enumerate(raw_lines):
+        raw = raw.expandtabs(8)
+        still_open: dict[int, dict] = {}
+        row = []
+        for m in _CELL.finditer(raw):
+            x = m.start()
+            block = next((b for bx, b in open_blocks.items() if abs(bx - x) <= _SAME_COLUMN), None)
+            if block is None:
+                block = {"top": y, "x": x, "cells": []}
+                blocks.append(block)
+            row.append((block, len(block["cells"])))
+            block["cells"].append(m.group())
+            still_open[x] = block
+        rows.append(row)
+        open_blocks = still_open
+    # A row of two cells whose right one stands alone (no cell above or below
+    # it: a date or a link beside the first line of a wrapped title) is one
+    # line of two runs, as the PDF reader writes a row.
+    for row in rows:
+        if len(row) == 2 and len(row[1][0]["cells"]) == 1:
+            (left, i), (right, _) = row
+            left["cells"][i] += "  " + right["cells"].pop()
+    blocks.sort(key=lambda b: (b["top"], b["x"]))
+    return [cell for b in blocks for cell in b["cells"]]
 
 
 def strip_bullet(line: str) -> str:

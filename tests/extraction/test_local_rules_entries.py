@@ -1,0 +1,209 @@
+"""Local extractor rules for work and education entries, places and links, on
+hand-made inputs: titles and employers over several lines, roles grouped under
+one employer, places printed under the dates, degrees, printed HTML. People,
+companies, schools and places are invented."""
+
+from __future__ import annotations
+
+from extraction.extractors.local import extract_raw
+from extraction.extractors.local_rules import contacts, sections
+
+
+def _jobs(text: str) -> list[tuple]:
+    doc = extract_raw("Jane Quill\njane@example.org\n" + text)
+    return [(j.get("name"), j.get("position"), j.get("startDate")) for j in doc.get("work", [])]
+
+
+# --------------------------------------------------------------------------- titles
+def test_a_title_word_inside_a_compound_counts():
+    assert sections.title_score("Software-Entwickler") == 1
+    assert sections.title_score("Senior-Entwickler / Berater") == 2
+    assert sections.title_score("Widget-Werke") == 0
+
+
+def test_a_rank_after_the_head_noun_keeps_it_a_title():
+    assert sections.role_score("Software Developer II") > 0
+    assert sections.role_score("Systems Engineer 3") > 0
+    assert sections._work(["Gadgetry Vision", "Software Developer II"]) == {
+        "name": "Gadgetry Vision",
+        "position": "Software Developer II",
+    }
+
+
+def test_compound_title_comma_employer():
+    assert _jobs(
+        "Work\nSoftware-Entwickler, widget-werke IT-Service GmbH\nOct, 2013 - Mar, 2015\n"
+    ) == [("widget-werke IT-Service GmbH", "Software-Entwickler", "2013-10")]
+
+
+def test_an_employer_written_in_lower_case_heads_its_entry():
+    assert _jobs("Work\nBackend Developer\nwidget2go\nSep 2022 – Present\nBuilt things.\n") == [
+        ("widget2go", "Backend Developer", "2022-09")
+    ]
+    assert sections.header_like("idea4app")
+    assert not sections.header_like("and more")
+
+
+# --------------------------------------------------------------------------- layouts
+def test_title_comma_employer_does_not_take_the_line_above():
+    text = (
+        "Work\nWeb Developer, Widgetry\nJan, 2016 - Present\n"
+        "Creation of layouts using Sass, Bootstrap and jQuery\n"
+        "Web Developer, Freelance\nOct, 2014 - Dec, 2015\nBuilt sites.\n"
+    )
+    assert _jobs(text) == [
+        ("Widgetry", "Web Developer", "2016-01"),
+        ("Freelance", "Web Developer", "2014-10"),
+    ]
+
+
+def test_a_place_printed_under_the_dates_of_several_jobs_is_not_an_employer():
+    text = (
+        "Work\nSenior Engineer\nWidgetry\nJan 2020 – Present\nLowtown\nBuilt things.\n"
+        "Gadgetry GmbH\nLead Engineer\nJan 2018 – Dec 2019\nLowtown\nLed things.\n"
+        "Engineer\nApr 2015 – Dec 2017\nLowtown\nMade things.\n"
+    )
+    jobs = _jobs(text)
+    assert ("Gadgetry GmbH", "Lead Engineer", "2018-01") in jobs
+    assert all(name != "Lowtown" for name, _, _ in jobs)
+
+
+def test_roles_grouped_under_one_employer_share_it():
+    text = (
+        "Work\nWidgetry Technologies\nSenior Developer\nMay 2017 – Present\nBuilt things.\n"
+        "Junior Developer\nAug 2016 – Apr 2017\nMade things.\n"
+    )
+    assert _jobs(text) == [
+        ("Widgetry Technologies", "Senior Developer", "2017-05"),
+        ("Widgetry Technologies", "Junior Developer", "2016-08"),
+    ]
+
+
+def test_a_title_wrapped_over_lines_in_a_narrow_column():
+    text = (
+        "Work\nWidgetry\nSenior Site Reliability & Platform\nEngineer\n"
+        "2022-09-01 - 2024-09-30 https://widgetry.example\nRan things.\n"
+        "Gadgetry Co\nFull Stack Developer -\nGadgetry\n2021-05-05 - 2022-02-05\nBuilt.\n"
+        "Gizmo Club (Unofficial)\nCustom Game\nDeveloper - Gizmo Club\n(Unofficial)\n"
+        "2020-07-05 - 2021-05-05\nPlayed.\n"
+    )
+    assert _jobs(text) == [
+        ("Widgetry", "Senior Site Reliability & Platform Engineer", "2022-09-01"),
+        ("Gadgetry Co", "Full Stack Developer - Gadgetry", "2021-05-05"),
+        (
+            "Gizmo Club (Unofficial)",
+            "Custom Game Developer - Gizmo Club (Unofficial)",
+            "2020-07-05",
+        ),
+    ]
+
+
+def test_a_prose_line_above_is_not_the_employer_of_a_wrapped_title():
+    text = (
+        "Work\nWidgetry\nEngineer\n2019-01 - 2020-01\n"
+        "Creation of layouts using Sass, Bootstrap and jQuery\nWeb Developer\nFreelance\n"
+        "2014-10 - 2015-10\n"
+    )
+    assert ("Freelance", "Web Developer", "2014-10") in _jobs(text)
+
+
+def test_a_full_width_title_line_wrapped_under_the_dates():
+    body = "Worked on many things with many people for a long time, shipping.\n" * 4
+    text = (
+        "Work\n2020-07-05 to 2021-05-05  Custom Game Developer for the Community at Gizmo\n"
+        "Club (Unofficial)\n" + body
+    )
+    assert _jobs(text) == [
+        ("Gizmo Club (Unofficial)", "Custom Game Developer for the Community", "2020-07-05")
+    ]
+
+
+def test_a_sentence_after_the_dates_is_not_a_title_with_at():
+    text = (
+        "Work\nIngeniero de Software Senior\nWidgetry Group\nApr 2022 – Present\n"
+        "Diseño y desarrollo de plataformas de datos en tiempo real, escalables, con\n"
+        "Kafka y Spark.\n"
+    )
+    assert _jobs(text) == [("Widgetry Group", "Ingeniero de Software Senior", "2022-04")]
+
+
+# --------------------------------------------------------------------------- education
+def test_two_degrees_joined_and_the_area():
+    assert sections.split_degree("Bachelor & Master Systems Engineering") == (
+        "Bachelor & Master",
+        "Systems Engineering",
+    )
+    assert sections.split_degree("Bachelor & Master") == ("Bachelor & Master", None)
+
+
+def test_institution_then_area_then_degree_below_the_dates():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\nNorthfield Institute\n2008 — 2014\n"
+        "Systems Engineering\nBachelor & Master\n"
+        "Westbrook School\nAbitur in Mathematik\n2005 — 2008\n"
+    )
+    first, second = doc["education"]
+    assert first == {
+        "institution": "Northfield Institute",
+        "area": "Systems Engineering",
+        "studyType": "Bachelor & Master",
+        "startDate": "2008",
+        "endDate": "2014",
+    }
+    assert second["institution"] == "Westbrook School"
+
+
+def test_printed_html_is_kept_as_printed_and_a_cut_tag_joins_its_next_line():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\n"
+        "Master Physics at <a href='https://north.example/'>Northfield  Jan 2008 - Jan 2010\n"
+        "Institute</a> (Exchange)\n"
+        "<a href='https://west.example/'>Westbrook Institute</a> / <a\n"
+        "href='https://east.example/'>Eastvale Institute</a>\n2004 — 2008\n"
+    )
+    first, second = doc["education"]
+    assert first["institution"] == (
+        "<a href='https://north.example/'>Northfield Institute</a> (Exchange)"
+    )
+    assert (first["studyType"], first["area"]) == ("Master", "Physics")
+    assert second["institution"] == (
+        "<a href='https://west.example/'>Westbrook Institute</a> / "
+        "<a href='https://east.example/'>Eastvale Institute</a>"
+    )
+
+
+# --------------------------------------------------------------------------- places
+def test_place_in_a_school_name():
+    assert contacts.place_in_name("The University of Lowtown") == "Lowtown"
+    assert contacts.place_in_name("University College Lowtown") == "Lowtown"
+    assert contacts.place_in_name("Universität Lowtown") == "Lowtown"
+    assert contacts.place_in_name("Universidad de Lowtown (UL)") == "Lowtown"
+    assert contacts.place_in_name("University of Technology") is None
+    assert contacts.place_in_name("Northfield International University") is None
+    assert contacts.place_in_name("Widgetry GmbH") is None
+
+
+def test_no_address_printed_the_city_of_the_latest_school_or_employer_low():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nWork\nResearch Assistant at University College Lowtown\n"
+        "2023-08 - 2023-12\nEducation\nThe University of Westbrook\n2016 - 2019\n"
+    )
+    assert doc["basics"]["location"] == {"city": "Lowtown"}
+
+
+def test_a_printed_address_wins_over_a_school_name():
+    doc = extract_raw(
+        "Jane Quill\nLowtown, Germany\njane@example.org\nEducation\n"
+        "The University of Westbrook\n2016 - Present\n"
+    )
+    assert doc["basics"]["location"]["city"] == "Lowtown"
+
+
+# --------------------------------------------------------------------------- links
+def test_links_added_by_the_reader_become_profiles():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nWork\nEngineer at Widgetry\n2020 - 2022\n"
+        "\nLinks\nhttps://github.com/jquill\nhttps://www.linkedin.com/in/jane-quill/\n"
+    )
+    urls = {p["url"] for p in doc["basics"]["profiles"]}
+    assert urls == {"https://github.com/jquill", "https://www.linkedin.com/in/jane-quill/"}
