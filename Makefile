@@ -50,6 +50,7 @@ bench: install-dev
 	$(BIN)/python bench/accuracy.py --extractor local
 	$(BIN)/python bench/lifecycle_scan.py
 	$(BIN)/python bench/portfolio_page.py
+	$(BIN)/python bench/retention.py   # needs PostgreSQL (a scratch database on 127.0.0.1)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
