@@ -242,6 +242,10 @@ def test_the_restore_command_restores_without_asking_when_told_to(capsys):
 
     call_command("restore_backup", Path(stats["file"]).name, "--noinput")
 
+    restored = AuditLog.objects.get(action="database.restored")
+    assert restored.category == "security"
+    assert restored.details["file"] == Path(stats["file"]).name
+    restored.delete()
     assert snapshot() == before
     assert "Restored" in capsys.readouterr().out
 

@@ -47,6 +47,7 @@ class Command(BaseCommand):
         if not stats["restored"]:
             self.stdout.write("Restore cancelled; nothing changed.")
             return
+        self._audit(stats)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restored {stats['file']} (taken {stats['created_at']}) in {stats['seconds']} s."
@@ -57,3 +58,16 @@ class Command(BaseCommand):
                 "The backup predates these migrations; run `manage.py migrate`: "
                 + ", ".join(stats["unapplied_migrations"])
             )
+
+    def _audit(self, stats: dict) -> None:
+        """The restored database remembers that it was restored, and from what."""
+        from monitoring import audit
+
+        try:
+            audit.record(
+                "database.restored",
+                category=audit.Category.SECURITY,
+                details={k: stats[k] for k in ("file", "engine", "created_at", "size_bytes")},
+            )
+        except Exception as exc:  # noqa: BLE001 - a backup older than the audit table's schema
+            self.stderr.write(f"The restore was not written to the audit log: {exc}")
