@@ -83,7 +83,7 @@ def main() -> int:
 
     job = queue.claim_next("bench")
     runner.run_job(job)  # fills the cache for this file
-    cached_file = job.document.path.read_bytes()
+    cached_file = job.document.read_bytes()
     hits = []
     for _ in range(args.n):
         ms, code = post(cached_file)

@@ -290,6 +290,12 @@ EXTRACTION_BATCH_MAX_FILES = env.int("EXTRACTION_BATCH_MAX_FILES", default=50)
 # worker and is requeued by the watchdog.
 EXTRACTION_LEASE_S = env.int("EXTRACTION_LEASE_S", default=EXTRACTION_TIMEOUT_S + 30)
 
+# SPEC S: uploads and cached results are encrypted at rest (extraction.crypto).
+# Comma-separated Fernet keys: the first encrypts, all decrypt (rotation:
+# docs/deploy.md). Unset: a key derived from SECRET_KEY, which `check --deploy`
+# flags (cv2web.W001). Checked at start-up (ExtractionConfig.ready).
+ENCRYPTION_KEYS = [k.strip() for k in env.list("ENCRYPTION_KEYS", default=[]) if k.strip()]
+
 SNAPSHOT_MAX_BYTES = env.int("SNAPSHOT_MAX_BYTES", default=512 * 1024)
 SNAPSHOT_WARN_BYTES = env.int("SNAPSHOT_WARN_BYTES", default=256 * 1024)
 SNAPSHOT_MAX_ITEMS = env.int("SNAPSHOT_MAX_ITEMS", default=100)

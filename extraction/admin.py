@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
@@ -113,11 +115,32 @@ class CacheEntryAdmin(admin.ModelAdmin):
     )
     list_filter = ("extractor", "model")
     search_fields = ("sha256", "key")
-    readonly_fields = [f.name for f in CacheEntry._meta.fields]
+    readonly_fields = [f.name for f in CacheEntry._meta.fields if f.name != "result"] + [
+        "result_document"
+    ]
+    # Shown decrypted by result_document; never a form field.
+    exclude = ("result",)
     actions = ["invalidate"]
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        # The result is encrypted at rest: decrypt it only on an entry's own
+        # page, never for every row of the list.
+        return super().get_queryset(request).defer("result")
+
+    @admin.display(description="Result (JSON Resume)")
+    def result_document(self, entry):
+        from .crypto import DecryptionError
+
+        try:
+            value = entry.result
+        except DecryptionError:
+            return "None of the configured ENCRYPTION_KEYS opens this entry."
+        return format_html(
+            '<pre class="cv2web-json">{}</pre>', json.dumps(value, ensure_ascii=False, indent=2)
+        )
 
     @admin.display(description="SHA-256")
     def short_hash(self, entry):

@@ -10,6 +10,10 @@ class ExtractionConfig(AppConfig):
     verbose_name = "Extraction"
 
     def ready(self) -> None:
+        from . import checks, crypto  # noqa: F401 - registers the system checks
+
+        # A bad ENCRYPTION_KEYS stops every process at start-up, not a job later.
+        crypto.check_keys()
         # Uploads and temporary files stay under DATA_DIR, outside the web root.
         for folder in (settings.UPLOAD_DIR, settings.TMP_DIR):
             Path(folder).mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -1,15 +1,15 @@
 """Accepting an uploaded file: check it, store it under a server name, queue it.
 
 Shared by the upload page, the API and the batch API. Nothing is left behind
-when a check fails: the file is only moved into DATA_DIR/uploads once it has
-passed, and removed again if the database write fails.
+when a check fails: the file is only stored in DATA_DIR/uploads once it has
+passed, and removed again if the database write fails. It is stored encrypted
+(`crypto.seal_file`); the checks run on the plaintext temporary file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -21,7 +21,7 @@ from django.db import transaction
 
 from monitoring import audit
 
-from . import queue
+from . import crypto, queue
 from .errors import BadFile
 from .extractors import configured_name, get_extractor
 from .models import CacheEntry, Document, ExtractionJob, Priority
@@ -87,8 +87,9 @@ def accept(
         storage_name = f"{uuid.uuid4().hex}.{kind}"
         stored = Path(settings.UPLOAD_DIR) / storage_name
         stored.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, stored)
-        os.chmod(stored, 0o600)
+        # Fernet has no streaming mode: the whole file (at most MAX_UPLOAD_BYTES)
+        # is sealed in memory.
+        crypto.seal_file(stored, path.read_bytes())
         with transaction.atomic():
             document = Document.objects.create(
                 sha256=sha,

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import tempfile
 import uuid
+from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import models
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
+
+from . import crypto
+from .errors import BadFile
+from .fields import EncryptedJSONField
+
+log = logging.getLogger("cv2web.extraction")
 
 
 class Document(models.Model):
-    """An uploaded CV file. The bytes live under DATA_DIR/uploads, server-named."""
+    """An uploaded CV file. The bytes live under DATA_DIR/uploads, server-named,
+    sealed with `extraction.crypto` (files stored before that are plaintext)."""
 
     class Kind(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -48,6 +62,59 @@ class Document(models.Model):
     def delete_file(self) -> None:
         self.path.unlink(missing_ok=True)
 
+    def read_bytes(self) -> bytes:
+        """The uploaded bytes, decrypted."""
+        return crypto.open_file(self.path)
+
+    @contextlib.contextmanager
+    def plaintext_copy(self) -> Iterator[Path]:
+        """The uploaded file decrypted into a private temporary file, removed on exit.
+
+        The readers and their forked parser child open files by name (pdfium,
+        zipfile), so a copy on disk leaves them and their isolation unchanged.
+        It lives in TMP_DIR (0700) with mode 0600 for the length of one job; one
+        left by a killed worker goes with the stale temporary files job.
+        """
+        try:
+            data = self.read_bytes()
+        except FileNotFoundError:
+            raise BadFile("empty_file", "The file could not be found or is empty.") from None
+        fd, name = tempfile.mkstemp(dir=settings.TMP_DIR, prefix="job-", suffix=f".{self.kind}")
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+    def reseal_file(self, *, dry_run: bool = False) -> str:
+        """Seal the stored file with the first key of ENCRYPTION_KEYS.
+
+        Returns "current" (nothing to do), "rotated", "sealed" (it was
+        plaintext), "missing", or "unreadable": no key opens it, and it is left
+        exactly as it is.
+        """
+        with transaction.atomic():
+            # The row lock keeps `publishing.erase` (row, then file, in one
+            # transaction) from interleaving: an erased file is never written back.
+            if not Document.objects.select_for_update().filter(pk=self.pk).exists():
+                return "missing"
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                return "missing"
+            if crypto.is_current(data):
+                return "current"
+            outcome = "rotated" if crypto.is_sealed(data) else "sealed"
+            try:
+                sealed = crypto.rotate(data)
+            except crypto.DecryptionError:
+                return "unreadable"
+            if not dry_run:
+                crypto.write_private(self.path, sealed)
+            return outcome
+
 
 class CacheEntryQuerySet(models.QuerySet):
     def live(self, now=None):
@@ -55,6 +122,41 @@ class CacheEntryQuerySet(models.QuerySet):
 
     def expired(self, now=None):
         return self.filter(expires_at__lte=now or timezone.now())
+
+    def reseal(self, *, dry_run: bool = False, batch_size: int = 500) -> Counter[str]:
+        """Seal every entry's result with the first key of ENCRYPTION_KEYS, in
+        batches; counts by outcome (as `Document.reseal_file`)."""
+        counts: Counter[str] = Counter()
+        last = 0
+        while True:
+            # The column as stored (Cast: no decryption by the field).
+            rows = list(
+                self.filter(pk__gt=last)
+                .order_by("pk")
+                .annotate(stored=Cast("result", models.TextField()))
+                .values_list("pk", "stored")[:batch_size]
+            )
+            if not rows:
+                return counts
+            last = rows[-1][0]
+            for pk, stored in rows:
+                counts[self._reseal_one(pk, stored, dry_run)] += 1
+
+    def _reseal_one(self, pk: int, stored: str, dry_run: bool) -> str:
+        data = stored.encode()
+        if crypto.is_current(data):
+            return "current"
+        outcome = "rotated" if crypto.is_sealed(data) else "sealed"
+        try:
+            sealed = crypto.rotate(data).decode("ascii")
+        except crypto.DecryptionError:
+            return "unreadable"
+        if not dry_run:
+            # Only if unchanged: a `store` meanwhile wrote with the first key already.
+            self.model.objects.alias(stored=Cast("result", models.TextField())).filter(
+                pk=pk, stored=stored
+            ).update(result=Value(sealed, output_field=models.TextField()))
+        return outcome
 
 
 class CacheEntry(models.Model):
@@ -65,7 +167,10 @@ class CacheEntry(models.Model):
     fingerprint = models.CharField(max_length=64)
     extractor = models.CharField(max_length=20)
     model = models.CharField(max_length=100, blank=True)
-    result = models.JSONField()
+    # Encrypted at rest (SPEC S): everything the CV says. Warnings and confidence
+    # describe the extraction and stay in clear (a warning may quote up to 40
+    # characters of a value it dropped, e.g. a date it could not read).
+    result = EncryptedJSONField()
     warnings = models.JSONField(default=list, blank=True)
     # Per field, "high" or "low": how sure the extractor was (local rules).
     confidence = models.JSONField(default=dict, blank=True)
@@ -92,7 +197,12 @@ class CacheEntry(models.Model):
     def lookup(cls, key: str) -> CacheEntry | None:
         """The live entry for `key`, counting the hit."""
         now = timezone.now()
-        entry = cls.objects.live(now).filter(key=key).first()
+        try:
+            entry = cls.objects.live(now).filter(key=key).first()
+        except crypto.DecryptionError as exc:
+            # The cache can be re-created: a miss, and the next `store` overwrites it.
+            log.warning("cache entry %s unreadable, treated as a miss: %s", key, exc)
+            return None
         if entry is not None:
             cls.objects.filter(pk=entry.pk).update(hits=F("hits") + 1, last_hit_at=now)
             entry.hits += 1
@@ -112,7 +222,9 @@ class CacheEntry(models.Model):
         confidence: dict | None = None,
     ) -> CacheEntry:
         now = timezone.now()
-        entry, _ = cls.objects.update_or_create(
+        # Deferred: an existing row is overwritten without being decrypted
+        # (it may be sealed with a key that is no longer configured).
+        entry, _ = cls.objects.defer("result").update_or_create(
             key=cls.make_key(sha256, fingerprint),
             defaults={
                 "sha256": sha256,

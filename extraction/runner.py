@@ -7,7 +7,7 @@ import time
 
 from django.conf import settings
 
-from . import pipeline, queue
+from . import crypto, pipeline, queue
 from .errors import ExtractionError
 from .models import CacheEntry, ExtractionJob
 
@@ -32,14 +32,23 @@ def run_job(job: ExtractionJob) -> str:
         )
         return "cached"
     try:
-        result = pipeline.run(
-            job.document.path, job.document.kind, job.extractor, deadline=deadline
-        )
+        # The stored file is sealed; the readers get a private plaintext copy.
+        with job.document.plaintext_copy() as path:
+            result = pipeline.run(path, job.document.kind, job.extractor, deadline=deadline)
     except ExtractionError as exc:
         if exc.user_fault:
             queue.fail(job, exc.code, exc.message, user_fault=True)
             return "failed"
         return queue.retry_or_fail(job, exc.code, exc.message)
+    except crypto.DecryptionError as exc:
+        # A configuration fault (a key dropped too early), not the file's: the
+        # file is kept, and a retry succeeds once the key is back.
+        log.error("extraction job %s: stored file %s: %s", job.pk, job.document.storage_name, exc)
+        return queue.retry_or_fail(
+            job,
+            "file_unreadable",
+            "We could not open your stored file on our side. Please try again later.",
+        )
     except Exception:  # noqa: BLE001 - a bug must not kill the worker or lose the job
         log.exception("extraction job %s crashed", job.pk)
         return queue.retry_or_fail(

@@ -64,6 +64,34 @@ def test_cache_entries_show_hits_and_can_be_invalidated(admin_client):
     assert CacheEntry.lookup(entry.key) is None
 
 
+def test_a_cache_entry_shows_its_decrypted_result_and_survives_a_lost_key(admin_client):
+    entry = CacheEntry.store(
+        sha256="e" * 64,
+        fingerprint="fp",
+        extractor="local",
+        model="",
+        result={"basics": {"name": "Ada <Lovelace>"}},
+        warnings=[],
+        size_bytes=10,
+    )
+    page = admin_client.get(f"/admin/extraction/cacheentry/{entry.pk}/change/")
+    assert page.status_code == 200
+    assert b"Ada &lt;Lovelace&gt;" in page.content
+    # Sealed with a key that was since dropped: the list and the page still open.
+    from cryptography.fernet import Fernet
+    from django.db import connection
+
+    lost = b"cv2web:enc:1\n" + Fernet(Fernet.generate_key()).encrypt(b"{}")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE extraction_cacheentry SET result = %s WHERE id = %s", [lost.decode(), entry.pk]
+        )
+    assert admin_client.get("/admin/extraction/cacheentry/").status_code == 200
+    page = admin_client.get(f"/admin/extraction/cacheentry/{entry.pk}/change/")
+    assert page.status_code == 200
+    assert b"opens this entry" in page.content
+
+
 def test_documents_and_audit_log_are_listed(admin_client):
     enqueue()
     assert admin_client.get("/admin/extraction/document/").status_code == 200
