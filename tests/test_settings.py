@@ -38,25 +38,12 @@ def test_the_embedded_sqlite_database_runs_in_wal_mode(tmp_path, django_db_block
 def test_the_embedded_default_passes_djangos_checks_with_the_local_cache(tmp_path):
     """django-ratelimit refuses a local-memory cache with an error that would
     abort migrate and qcluster; the embedded default must still start."""
-    import os
-    import subprocess
-    import sys
+    from tests.processes import manage
 
-    from tests.conftest import REPO
-
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST", "CACHE_URL", "DATABASE_URL"))
-    }
-    env["DATA_DIR"] = str(tmp_path)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = manage(
+        "check",
+        env={"DATA_DIR": str(tmp_path)},
+        drop=("PYTEST", "CACHE_URL", "DATABASE_URL"),
     )
     assert result.returncode == 0, result.stderr
     assert "django_ratelimit.E003" not in result.stdout + result.stderr

@@ -3,10 +3,7 @@ environment, rotation, legacy plaintext, wrong keys, start-up and deploy checks.
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from django.db import connection
 
 from extraction import crypto, queue, runner
 from extraction.models import CacheEntry, Document, ExtractionJob, JobState
+from tests.processes import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -219,15 +217,8 @@ def test_with_the_wrong_key_the_error_is_clear_and_no_data_is_lost(api, settings
 
 def test_invalid_keys_are_refused_at_start_up(tmp_path):
     good = Fernet.generate_key().decode()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(DATA_DIR=str(tmp_path), ENCRYPTION_KEYS=f"{good},not-a-fernet-key")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = manage(
+        "check", env={"DATA_DIR": str(tmp_path), "ENCRYPTION_KEYS": f"{good},not-a-fernet-key"}
     )
     assert result.returncode != 0
     assert "ENCRYPTION_KEYS: entry 2 is not a Fernet key" in result.stderr

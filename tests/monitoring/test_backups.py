@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from extraction.models import Document, ExtractionJob
 from monitoring import backups
 from monitoring.backups import BackupError
 from monitoring.models import AuditLog
+from tests.processes import manage
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -286,14 +285,11 @@ def test_a_truncated_backup_is_refused_and_the_data_left_alone():
 
 def test_the_command_refuses_a_truncated_backup_with_an_exit_code_and_no_traceback(tmp_path):
     path = fake_backup(tmp_path / "elsewhere", b"x" * 10, size=1000)
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
-
-    proc = subprocess.run(
-        [sys.executable, "manage.py", "restore_backup", str(path), "--noinput"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
+    proc = manage(
+        "restore_backup",
+        str(path),
+        "--noinput",
+        env={"DATA_DIR": str(tmp_path / "data")},
         timeout=120,
     )
 

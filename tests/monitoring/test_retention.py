@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from monitoring import audit, retention
 from monitoring.models import Alert, AuditLog, JobRun, MetricSample
+from tests.processes import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -116,16 +117,7 @@ def test_the_command_prints_its_statistics(capsys):
 
 @pytest.mark.parametrize("value", ["10", "400", "29", "366"])
 def test_start_up_is_refused_outside_30_to_365_days(value):
-    env = {**os.environ, "AUDIT_LOG_RETENTION_DAYS": value, "DJANGO_SETTINGS_MODULE": ""}
-    env.pop("DJANGO_SETTINGS_MODULE")
-    proc = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = manage("check", env={"AUDIT_LOG_RETENTION_DAYS": value})
     assert proc.returncode != 0
     assert "AUDIT_LOG_RETENTION_DAYS must be between 30 and 365" in proc.stderr
 
