@@ -100,13 +100,9 @@ def resource_readings() -> list[Reading]:
 
 def worker_reading(now=None) -> Reading:
     """No worker heartbeat for WORKER_HEARTBEAT_MAX_AGE_S: the workers are down."""
-    from django.db.models import Max
+    from . import heartbeat
 
-    from .models import WorkerHeartbeat
-
-    now = now or timezone.now()
-    newest = WorkerHeartbeat.objects.aggregate(newest=Max("seen_at"))["newest"]
-    age = None if newest is None else max(0.0, (now - newest).total_seconds())
+    age = heartbeat.age_seconds(now)
     limit = settings.WORKER_HEARTBEAT_MAX_AGE_S
     if age is None:
         message = "No background worker has ever reported; extractions and scheduled jobs wait."
@@ -120,20 +116,12 @@ def worker_reading(now=None) -> Reading:
 
 def job_readings(now=None) -> list[Reading]:
     """One reading per scheduled job: its last real run failed, or it is late."""
-    from datetime import timedelta
-
-    from django_q.models import Schedule
-
+    from .jobs import is_late, next_slots
     from .models import JobRun
     from .schedules import SCHEDULES
 
     now = now or timezone.now()
-    late_after = timedelta(minutes=settings.ALERT_JOB_LATE_MINUTES)
-    next_runs = dict(
-        Schedule.objects.filter(name__in=[j.name for j in SCHEDULES]).values_list(
-            "name", "next_run"
-        )
-    )
+    next_runs = next_slots()
     out = []
     for job in SCHEDULES:
         last = (
@@ -148,7 +136,7 @@ def job_readings(now=None) -> list[Reading]:
         )
         due = next_runs.get(job.name)
         failed = last is not None and last.outcome == JobRun.Outcome.FAILED
-        late = due is not None and due < now - late_after
+        late = is_late(due, now)
         if failed:
             message = (
                 f'The scheduled job "{job.name}" failed at '
@@ -167,7 +155,7 @@ def job_readings(now=None) -> list[Reading]:
                 f"job:{job.command}",
                 failed or late,
                 None if due is None else round((now - due).total_seconds(), 1),
-                late_after.total_seconds(),
+                settings.ALERT_JOB_LATE_MINUTES * 60.0,
                 message,
             )
         )

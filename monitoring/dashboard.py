@@ -279,14 +279,9 @@ def schedule_text(job: ScheduledJob) -> str:
 
 def job_rows(now: datetime) -> list[JobRow]:
     """The last run of every registered job, and its next slot in django-q2."""
-    from django_q.models import Schedule
+    from .jobs import is_late, next_slots
 
-    next_runs = dict(
-        Schedule.objects.filter(name__in=[j.name for j in SCHEDULES]).values_list(
-            "name", "next_run"
-        )
-    )
-    late_after = timedelta(minutes=settings.ALERT_JOB_LATE_MINUTES)
+    next_runs = next_slots()
     rows = []
     for job in SCHEDULES:
         # One query per job on the (job, -started_at) index: about ten cheap
@@ -299,7 +294,7 @@ def job_rows(now: datetime) -> list[JobRow]:
                 when=schedule_text(job),
                 last=last,
                 next_run=due,
-                late=due is not None and due < now - late_after,
+                late=is_late(due, now),
                 stats=stat_items(last.stats if last else {}),
             )
         )

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -55,6 +55,18 @@ def abandon_stale(name: str, now=None) -> int:
         finished_at=now,
         error="The run did not finish: its process stopped or timed out.",
     )
+
+
+def next_slots() -> dict[str, datetime]:
+    """Each installed job's next slot in django-q2, by job name."""
+    from django_q.models import Schedule
+
+    return dict(Schedule.objects.filter(name__in=list(BY_NAME)).values_list("name", "next_run"))
+
+
+def is_late(due: datetime | None, now: datetime) -> bool:
+    """A slot more than ALERT_JOB_LATE_MINUTES past: no worker took it up."""
+    return due is not None and due < now - timedelta(minutes=settings.ALERT_JOB_LATE_MINUTES)
 
 
 def run(name: str, *, dry_run: bool = False, raise_errors: bool = True) -> JobRun:

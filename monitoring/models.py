@@ -103,15 +103,6 @@ class MetricSample(models.Model):
         return f"metrics at {self.taken_at:%Y-%m-%d %H:%M}"
 
 
-class JobRunQuerySet(models.QuerySet):
-    def latest_per_job(self) -> dict[str, JobRun]:
-        """The newest run of every job, by name (one query per job name)."""
-        out = {}
-        for name in self.values_list("job", flat=True).distinct():
-            out[name] = self.filter(job=name).order_by("-started_at").first()
-        return out
-
-
 class JobRun(models.Model):
     """One run of a scheduled job (SPEC M-4): start, end, outcome, statistics."""
 
@@ -129,8 +120,6 @@ class JobRun(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     host = models.CharField(max_length=100, blank=True, help_text="host:pid that ran it")
-
-    objects = JobRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

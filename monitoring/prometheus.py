@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import logging
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -20,8 +19,6 @@ from prometheus_client.registry import Collector
 
 from . import metrics
 from .models import Alert
-
-log = logging.getLogger("cv2web.monitoring")
 
 # snapshot key -> (metric name, help, factor into Prometheus' base unit).
 # Percentages become 0..1 ratios and hours seconds, as Prometheus names them.
@@ -118,15 +115,11 @@ def _allowed_address(ip: str) -> bool:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return False
-    for entry in settings.METRICS_ALLOWED_IPS:
-        try:
-            network = ipaddress.ip_network(entry.strip(), strict=False)
-        except ValueError:
-            log.warning("METRICS_ALLOWED_IPS: %r is not an address or network; ignored", entry)
-            continue
-        if address in network:
-            return True
-    return False
+    # The entries were checked at start-up (settings.py).
+    return any(
+        address in ipaddress.ip_network(entry, strict=False)
+        for entry in settings.METRICS_ALLOWED_IPS
+    )
 
 
 def _valid_token(request: HttpRequest) -> bool:
