@@ -329,6 +329,9 @@ class ExtractionJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     client = models.CharField(max_length=64, blank=True)
+    # Anonymous API uploads: the hash of the job's secret, which an anonymous
+    # caller presents (X-Manage-Token) to cancel it or publish from it.
+    manage_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     via = models.CharField(max_length=10, default="web", help_text="web, api or cli")
     # The daily allowance this job used, if it used one: given back when the
     # job fails for the system's own reasons or is cancelled.

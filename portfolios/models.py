@@ -87,15 +87,19 @@ class Portfolio(models.Model):
     source_job = models.ForeignKey(
         "extraction.ExtractionJob", null=True, blank=True, on_delete=models.SET_NULL
     )
-    # The publishing form's one-time key: a second submission finds this row.
+    # The publishing form's one-time key or the API's Idempotency-Key, scoped to
+    # its caller (a hash of caller and key): a second submission finds this row.
     publish_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # A hash of what was asked for: the same key with another body is a conflict.
+    publish_digest = models.CharField(max_length=64, blank=True)
     resume = models.JSONField()
     theme = models.CharField(max_length=40)
     state = models.CharField(
         max_length=10, choices=State.choices, default=State.CREATING, db_index=True
     )
     overflow = models.BooleanField(default=False, help_text="Admitted above normal capacity.")
-    manage_token_hash = models.CharField(max_length=64)
+    # Looked up by the token a caller presents (X-Manage-Token), hence the index.
+    manage_token_hash = models.CharField(max_length=64, db_index=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -174,10 +178,11 @@ class PortfolioRequest(models.Model):
         "extraction.ExtractionJob", null=True, blank=True, on_delete=models.SET_NULL
     )
     publish_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    publish_digest = models.CharField(max_length=64, blank=True)
     resume = models.JSONField()
     theme = models.CharField(max_length=40)
     # Made when the request is accepted, so its manage link can be shown then.
-    manage_token_hash = models.CharField(max_length=64)
+    manage_token_hash = models.CharField(max_length=64, db_index=True)
     state = models.CharField(
         max_length=10, choices=RequestState.choices, default=RequestState.WAITING, db_index=True
     )
