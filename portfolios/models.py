@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from cv2web import tokens
 
 
 class State(models.TextChoices):
@@ -27,21 +26,19 @@ class State(models.TextChoices):
 HOLDS_SANDBOX = (State.CREATING, State.ACTIVE, State.IDLE, State.WARNING)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> tuple[str, str]:
-    """A manage token and its hash; only the hash is stored."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
+# A manage token and its hash; only the hash is stored.
+new_token = tokens.new_token
+hash_token = tokens.hash_token
 
 
 class PortfolioQuerySet(models.QuerySet):
     def holding_sandbox(self):
         return self.filter(state__in=HOLDS_SANDBOX)
 
-    def owned_by(self, *, user=None, client: str = ""):
+    def counted_against(self, *, user=None, client: str = ""):
+        """What a tier's limits count: an account's portfolios, or the anonymous
+        ones published from an address. A quota only, never proof of
+        ownership (who may control a portfolio: portfolios.access)."""
         if user is not None and user.is_authenticated:
             return self.filter(owner=user)
         return self.filter(owner__isnull=True, client=client)
@@ -141,7 +138,7 @@ class Portfolio(models.Model):
         return self.state in HOLDS_SANDBOX
 
     def check_token(self, token: str) -> bool:
-        return hmac.compare_digest(self.manage_token_hash, hash_token(token or ""))
+        return tokens.matches(self.manage_token_hash, token)
 
     def cleanup_at(self):
         """When cleanup starts if nothing happens first."""

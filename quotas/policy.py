@@ -151,5 +151,5 @@ def priority_for(request) -> int:
     else:
         returning = done.filter(owner__isnull=True, client=client).exists()
     # Returning: an earlier successful extraction, or a portfolio (SPEC E-5).
-    returning = returning or Portfolio.objects.owned_by(user=user, client=client).exists()
+    returning = returning or Portfolio.objects.counted_against(user=user, client=client).exists()
     return Priority.RETURNING if returning else Priority.NEW
