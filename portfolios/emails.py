@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from . import links
 from .models import Portfolio
 
 log = logging.getLogger("cv2web.portfolios")
 
 
 def _send(kind: str, portfolio: Portfolio, **context) -> int:
-    from .sandbox import public_url
-
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
     context |= {
         "portfolio": portfolio,
         "name": portfolio.display_name,
-        "public_url": public_url(portfolio),
+        "public_url": links.public_url(portfolio),
         "cleanup_at": portfolio.cleanup_at(),
-        "base_url": base,
+        "base_url": links.absolute(""),
     }
     subject = " ".join(render_to_string(f"portfolios/emails/{kind}_subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -41,15 +38,11 @@ def _send(kind: str, portfolio: Portfolio, **context) -> int:
 
 
 def send_published(portfolio: Portfolio, token: str) -> int:
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return _send("published", portfolio, manage_url=f"{base}/p/{portfolio.slug}/manage/{token}")
+    return _send("published", portfolio, manage_url=links.manage_link(portfolio, token))
 
 
 def send_warning(portfolio: Portfolio) -> int:
-    from .pages import keep_alive_path
-
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return _send("warning", portfolio, keep_alive_url=base + keep_alive_path(portfolio))
+    return _send("warning", portfolio, keep_alive_url=links.keep_alive_url(portfolio))
 
 
 def send_archived(portfolio: Portfolio) -> int:
