@@ -12,8 +12,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from extraction.resume import in_schema_order
+
 from .models import Portfolio
-from .site import SiteFile, check_quality, render_site
+from .site import SiteFile, check_quality, render_owner_archive, render_site, resume_json
 
 log = logging.getLogger("cv2web.portfolios")
 
@@ -26,6 +28,11 @@ FILES = {
     "site.zip": "application/zip",
 }
 MANIFEST = ".etags.json"
+# Raised whenever what a sandbox may publish changes: a sandbox written under
+# an older format is rebuilt on its next request, never served. Format 2: the
+# public files carry only what the page shows (issue 10 item 12); format 1
+# sandboxes hold the whole document, street address and references included.
+FORMAT = 2
 
 
 def public_url(portfolio: Portfolio) -> str:
@@ -53,16 +60,28 @@ def build(portfolio: Portfolio, files: list[SiteFile] | None = None) -> Path:
             continue
         (staging / f.name).write_bytes(f.content)
         etags[f.name] = '"' + hashlib.sha256(f.content).hexdigest()[:32] + '"'
-    (staging / MANIFEST).write_text(json.dumps(etags))
+    (staging / MANIFEST).write_text(json.dumps({"format": FORMAT, "etags": etags}))
     target = portfolio.sandbox_path
-    old = None
-    if target.exists():
-        old = target.with_name(f".{portfolio.id}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    staging.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    # Two requests may rebuild the same sandbox at once (the first visits of an
+    # outdated one, or a visit and an edit): each moves the current folder to a
+    # name of its own, and one whose folder lost the race moves the winner's
+    # away and tries again, so the last build wins, as it would one by one.
+    for attempt in range(3):
+        old: Path | None = staging.with_name(f"{staging.name}-old")
+        try:
+            target.rename(old)
+        except FileNotFoundError:
+            old = None
+        try:
+            staging.rename(target)
+        except OSError:
+            if attempt == 2:
+                raise
+            continue
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        break
     return target
 
 
@@ -84,8 +103,30 @@ def read(portfolio: Portfolio, name: str) -> tuple[bytes, str, str] | None:
     except FileNotFoundError:
         return None
     try:
-        etags = json.loads((portfolio.sandbox_path / MANIFEST).read_text())
+        manifest = json.loads((portfolio.sandbox_path / MANIFEST).read_text())
     except (OSError, ValueError):
-        etags = {}
+        manifest = {}
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        # Written by an older release (or half gone): may publish more than
+        # the page shows, so the caller rebuilds it rather than serve it.
+        return None
+    etags = manifest.get("etags") if isinstance(manifest.get("etags"), dict) else {}
     etag = etags.get(name) or '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
     return content, FILES[name], etag
+
+
+# The owner's downloads (SPEC P-7) carry the whole document. They are made on
+# request and never written to the sandbox, whose every file is public.
+def owner_resume_json(portfolio: Portfolio) -> bytes:
+    """The whole stored document as `resume.json`, for its owner only."""
+    return resume_json(in_schema_order(portfolio.resume))
+
+
+def owner_archive(portfolio: Portfolio) -> bytes:
+    """The site as a ZIP for its owner: the page, the whole `resume.json` and a full vCard."""
+    return render_owner_archive(
+        in_schema_order(portfolio.resume),
+        portfolio.theme,
+        base_url=public_url(portfolio),
+        slug=portfolio.slug,
+    )
