@@ -15,7 +15,14 @@ from django.conf import settings
 from extraction.resume import in_schema_order
 
 from .models import Portfolio
-from .site import SiteFile, check_quality, render_owner_archive, render_site, resume_json
+from .site import (
+    SiteFile,
+    check_quality,
+    render_owner_archive,
+    render_site,
+    render_vcard,
+    resume_json,
+)
 
 log = logging.getLogger("cv2web.portfolios")
 
@@ -130,3 +137,15 @@ def owner_archive(portfolio: Portfolio) -> bytes:
         base_url=public_url(portfolio),
         slug=portfolio.slug,
     )
+
+
+def owner_file(portfolio: Portfolio, name: str) -> tuple[bytes, str] | None:
+    """(content, content type) of the owner's copy of a download, or None for another name."""
+    if name == "resume.json":
+        return owner_resume_json(portfolio), FILES[name]
+    if name == "site.zip":
+        return owner_archive(portfolio), FILES[name]
+    if name == "contact.vcf":
+        card = render_vcard(portfolio.resume if isinstance(portfolio.resume, dict) else {})
+        return card.encode("utf-8"), FILES[name]
+    return None

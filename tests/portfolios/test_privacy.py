@@ -204,6 +204,17 @@ def test_the_owners_download_carries_every_field():
     references = portfolio.resume["references"][0]
     assert references["name"] in full.decode() and references["reference"] in full.decode()
 
+    # One entry point for the manage page and the API: the same three downloads.
+    assert sandbox.owner_file(portfolio, "resume.json") == (full, "application/json; charset=utf-8")
+    archive, content_type = sandbox.owner_file(portfolio, "site.zip")
+    assert content_type == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        assert json.loads(zf.read("resume.json")) == portfolio.resume
+    vcard, content_type = sandbox.owner_file(portfolio, "contact.vcf")
+    assert content_type.startswith("text/vcard") and unfold(vcard.decode()) == card
+    assert sandbox.owner_file(portfolio, "index.html") is None
+    assert sandbox.owner_file(portfolio, "../settings.py") is None
+
 
 # --------------------------------------------------------------------------- the rules
 @pytest.mark.parametrize("theme", sorted(THEMES))
