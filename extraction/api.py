@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,41 +15,43 @@ from cv2web.api import APIError
 from quotas import policy
 from quotas.ratelimits import ApiThrottle, BatchThrottle, UploadThrottle
 
-from . import intake, queue
+from . import access, intake, queue
 from .errors import ExtractionError
 from .models import ExtractionJob, JobState
 from .serializers import BatchUploadSerializer, ExtractionJobSerializer, UploadSerializer
-
-
-def visible_jobs(request):
-    """Jobs the caller may see: their own, anonymous ones by id, all for staff."""
-    jobs = ExtractionJob.objects.select_related("document", "joined_to")
-    user = request.user
-    if user.is_authenticated and user.is_staff:
-        return jobs
-    if user.is_authenticated:
-        return jobs.filter(owner=user) | jobs.filter(owner__isnull=True)
-    return jobs.filter(owner__isnull=True)
 
 
 def job_payload(job: ExtractionJob, context=None) -> dict:
     return ExtractionJobSerializer(job, context=context or {}).data
 
 
-def accepted_response(job: ExtractionJob) -> Response:
+def accepted_response(job: ExtractionJob, token: str | None) -> Response:
     status_code = status.HTTP_201_CREATED if job.state == JobState.SUCCEEDED else 202
     location = reverse("api-extraction-detail", args=[job.pk])
-    return Response(job_payload(job), status=status_code, headers={"Location": location})
+    return Response(
+        _with_token(job_payload(job), token), status=status_code, headers={"Location": location}
+    )
 
 
-def _accept(request, uploaded):
-    return intake.accept_from(
+def _with_token(payload: dict, token: str | None) -> dict:
+    if token:
+        # Shown once: an anonymous caller presents it to cancel the job or
+        # publish from it (X-Manage-Token); the address alone is never enough.
+        payload["manage_token"] = token
+    return payload
+
+
+def _accept(request, uploaded) -> tuple[ExtractionJob, str | None]:
+    job = intake.accept_from(
         request,
         uploaded,
         via="api",
         priority=lambda: policy.priority_for(request),
         admit=policy.admission_for(request),
     )
+    access.remember(request, job)
+    token = None if request.user.is_authenticated else access.issue_token(job)
+    return job, token
 
 
 class ExtractionListCreate(APIView):
@@ -101,8 +102,8 @@ class ExtractionListCreate(APIView):
                 "too_many_files",
                 "Send one file in the `file` field; use /api/v1/extractions/batch for several.",
             )
-        job = _accept(request, files[0] if files else None)
-        return accepted_response(job)
+        job, token = _accept(request, files[0] if files else None)
+        return accepted_response(job, token)
 
 
 class ExtractionBatch(APIView):
@@ -132,7 +133,7 @@ class ExtractionBatch(APIView):
         typical = queue.typical_duration()
         for uploaded in files:
             try:
-                job = _accept(request, uploaded)
+                job, token = _accept(request, uploaded)
             except ExtractionError as exc:
                 entries.append({"file": uploaded.name, "error": exc.as_dict()})
             except policy.QuotaExceeded as exc:
@@ -158,7 +159,7 @@ class ExtractionBatch(APIView):
                     }
                 )
             else:
-                entries.append(job_payload(job, {"typical": typical}))
+                entries.append(_with_token(job_payload(job, {"typical": typical}), token))
         if not any("id" in e for e in entries):
             first = entries[0]["error"]
             status_code = {"queue_full": 503, "quota_exceeded": 429}.get(first["code"], 400)
@@ -172,15 +173,14 @@ class ExtractionDetail(APIView):
         responses=ExtractionJobSerializer,
     )
     def get(self, request, pk):
-        job = get_object_or_404(visible_jobs(request), pk=pk)
-        return Response(job_payload(job))
+        return Response(job_payload(access.readable_or_404(request, pk)))
 
     @extend_schema(
         summary="Cancel a queued job",
         responses={204: None, 409: OpenApiResponse(description="Already ran.")},
     )
     def delete(self, request, pk):
-        job = get_object_or_404(visible_jobs(request), pk=pk)
+        job = access.controlled_or_404(request, pk)
         if job.state == JobState.CANCELLED:
             return Response(status=status.HTTP_204_NO_CONTENT)
         if not queue.cancel(job, actor=request.user):

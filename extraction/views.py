@@ -6,12 +6,12 @@ import json
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from quotas import policy, ratelimits
 
-from . import intake, queue
+from . import access, intake, queue
 from .errors import ExtractionError
 from .models import ExtractionJob, JobState
 from .resume import in_schema_order
@@ -77,15 +77,12 @@ def upload(request):
         )
         response["Retry-After"] = str(exc.retry_after)
         return response
+    access.remember(request, job)
     return redirect("extraction:job", pk=job.pk)
 
 
 def _job_for(request, pk) -> ExtractionJob:
-    job = get_object_or_404(ExtractionJob.objects.select_related("document", "joined_to"), pk=pk)
-    user = request.user
-    if job.owner_id and not (user.is_authenticated and (user.pk == job.owner_id or user.is_staff)):
-        raise Http404
-    return job
+    return access.readable_or_404(request, pk)
 
 
 def job_detail(request, pk):
@@ -101,6 +98,8 @@ def job_detail(request, pk):
             "place": place,
             "resume": job.result if job.state == JobState.SUCCEEDED else None,
             "limits": _limits(),
+            # Only the uploader (session, account, staff) is offered cancel and publish.
+            "controls": access.controlled(request).filter(pk=job.pk).exists(),
         },
     )
 
@@ -119,7 +118,7 @@ def job_resume_json(request, pk):
 
 @require_POST
 def job_cancel(request, pk):
-    job = _job_for(request, pk)
+    job = access.controlled_or_404(request, pk)
     queue.cancel(job, actor=request.user)
     return redirect("extraction:job", pk=job.pk)
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cv2web.api import APIError
+from extraction import access as job_access
 from extraction.models import ExtractionJob, JobState
 from quotas import policy
 
-from . import capacity, lifecycle, publishing, sandbox
-from .models import Portfolio, State
+from . import access, capacity, lifecycle, links, publishing
+from .models import Portfolio
 from .serializers import (
     PatchSerializer,
     PortfolioSerializer,
@@ -25,16 +25,64 @@ from .serializers import (
 )
 from .themes import DEFAULT_THEME
 
+# How an anonymous caller proves control of a portfolio (docs/security.md).
+MANAGE_TOKEN = OpenApiParameter(
+    "X-Manage-Token",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="The portfolio's manage token (also accepted as `Authorization: Manage "
+    "<token>`). Anonymous callers need it, or the session that published the portfolio.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="Retrying with the same key returns the first answer instead of publishing "
+    "twice. Keys belong to their caller (account, or session); the same key with a "
+    "different body is 409 `idempotency_conflict`.",
+)
+MAX_IDEMPOTENCY_KEY = 255
 
-def own_portfolios(request):
-    return Portfolio.objects.owned_by(
-        user=request.user, client=getattr(request, "client_bucket", "")
-    )
+
+def _error(exc: publishing.PublishError, request=None) -> APIError:
+    codes = {"portfolio_limit": 409, "not_archived": 409, "idempotency_conflict": 409}
+    extra = dict(exc.extra)
+    if extra.get("oldest") and not (
+        request is not None and access.controlled(request).filter(pk=extra["oldest"]).exists()
+    ):
+        # Counted by address, the oldest may be a stranger's: never named to others.
+        extra["oldest"] = None
+    return APIError(exc.code, exc.message, status_code=codes.get(exc.code, 400), **extra)
 
 
-def _error(exc: publishing.PublishError) -> APIError:
-    codes = {"portfolio_limit": 409, "not_archived": 409}
-    return APIError(exc.code, exc.message, status_code=codes.get(exc.code, 400), **exc.extra)
+def _check_body_size(request) -> None:
+    """A document is refused by its size before anything parses it (SPEC S-4).
+    Twice the snapshot limit (SPEC E-6) leaves room for one that cutting can
+    bring under it."""
+    limit = 2 * settings.SNAPSHOT_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit or len(request.body) > limit:
+        raise APIError(
+            "document_too_large",
+            f"The document is larger than {limit // 1024} KB; a CV fits in far less.",
+            status_code=413,
+            max_size_bytes=limit,
+        )
+
+
+def _controlled(request, pk) -> Portfolio:
+    try:
+        return access.controlled_or_404(request, pk=pk)
+    except Http404:
+        raise APIError(
+            "not_found",
+            "No portfolio with this id is yours. Anonymous callers send the manage token "
+            "in the X-Manage-Token header.",
+            status_code=404,
+        ) from None
 
 
 def _published(out: publishing.Outcome, request) -> Response:
@@ -53,25 +101,29 @@ def _published(out: publishing.Outcome, request) -> Response:
         )
     p = out.portfolio
     body = PortfolioSerializer(p).data
-    body["manage_url"] = (
-        f"{settings.PUBLIC_BASE_URL.rstrip('/')}/p/{p.slug}/manage/{out.token}"
-        if out.token
-        else None
-    )
+    # Shown once (None when this answer repeats an earlier publication): send
+    # it as X-Manage-Token to manage the portfolio without an account.
+    body["manage_token"] = out.token
+    body["manage_url"] = links.manage_link(p, out.token) if out.token else None
     # What was cut to fit the size limits (SPEC E-6), in sentences.
     body["notices"] = out.notes or []
     return Response(body, status=status.HTTP_201_CREATED)
 
 
 class PortfolioListCreate(APIView):
-    @extend_schema(summary="Your portfolios", responses=PortfolioSerializer(many=True))
+    @extend_schema(
+        summary="Your portfolios",
+        parameters=[MANAGE_TOKEN],
+        responses=PortfolioSerializer(many=True),
+    )
     def get(self, request):
         paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(own_portfolios(request), request, view=self)
+        page = paginator.paginate_queryset(access.controlled(request), request, view=self)
         return paginator.get_paginated_response(PortfolioSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Publish a portfolio from an extraction or a JSON Resume document",
+        parameters=[IDEMPOTENCY_KEY],
         request=PublishSerializer,
         responses={
             201: PortfolioSerializer,
@@ -81,84 +133,120 @@ class PortfolioListCreate(APIView):
         },
     )
     def post(self, request):
+        _check_body_size(request)
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job, resume = None, data.validated_data.get("resume")
         if data.validated_data.get("extraction"):
-            from extraction.api import visible_jobs
-
-            job = get_object_or_404(visible_jobs(request), pk=data.validated_data["extraction"])
+            # Publishing from a job (whose upload an erase then deletes) is for
+            # whoever uploaded it: the account, the session, or the job's token.
+            job = (
+                job_access.controlled(request).filter(pk=data.validated_data["extraction"]).first()
+            )
+            if job is None:
+                raise APIError(
+                    "not_found",
+                    "No extraction with this id is yours. Anonymous callers send the job's "
+                    "manage token in the X-Manage-Token header.",
+                    status_code=404,
+                )
             if job.state != JobState.SUCCEEDED:
                 raise APIError(
                     "extraction_not_finished", "That extraction has no result yet.", status_code=409
                 )
             resume = job.result
+        theme = data.validated_data.get("theme") or DEFAULT_THEME
+        email = data.validated_data.get("email", "")
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > MAX_IDEMPOTENCY_KEY:
+            raise APIError(
+                "invalid_idempotency_key",
+                f"An Idempotency-Key has at most {MAX_IDEMPOTENCY_KEY} characters.",
+            )
         limits = policy.limits_for(request.user)
         try:
             out = publishing.publish(
                 resume=resume,
-                theme=data.validated_data.get("theme") or DEFAULT_THEME,
+                theme=theme,
                 owner=request.user,
                 client=getattr(request, "client_bucket", ""),
-                email=data.validated_data.get("email", ""),
+                email=email,
                 tier=policy.tier_of(request.user),
                 retention_hours=limits.retention_hours,
                 active_limit=limits.active_portfolios,
                 source_job=job,
-                publish_key=request.headers.get("Idempotency-Key"),
+                publish_key=publishing.idempotency_key(access.caller_scope(request), key)
+                if key
+                else None,
+                publish_digest=publishing.request_digest(
+                    str(job.pk) if job else None,
+                    None if job else data.validated_data.get("resume"),
+                    theme,
+                    email,
+                ),
                 request=request,
             )
         except publishing.PublishError as exc:
-            raise _error(exc)
+            raise _error(exc, request)
+        if out.portfolio is not None:
+            access.grant(request, out.portfolio)
+        elif out.request is not None:
+            access.grant_request(request, out.request)
         return _published(out, request)
 
 
 class PortfolioDetail(APIView):
-    def _get(self, request, pk) -> Portfolio:
-        return get_object_or_404(own_portfolios(request), pk=pk)
-
-    @extend_schema(summary="A portfolio", responses=PortfolioSerializer)
+    @extend_schema(summary="A portfolio", parameters=[MANAGE_TOKEN], responses=PortfolioSerializer)
     def get(self, request, pk):
-        return Response(PortfolioSerializer(self._get(request, pk)).data)
+        return Response(PortfolioSerializer(_controlled(request, pk)).data)
 
     @extend_schema(
         summary="Edit the document or change the theme",
+        parameters=[MANAGE_TOKEN],
         request=PatchSerializer,
         responses=PortfolioSerializer,
     )
     def patch(self, request, pk):
-        portfolio = self._get(request, pk)
+        # Who asks, then how much they send, then what it says (SPEC S-4).
+        portfolio = _controlled(request, pk)
+        _check_body_size(request)
         data = PatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        resume = data.validated_data.get("resume", portfolio.resume)
-        theme = data.validated_data.get("theme", portfolio.theme)
         try:
-            doc, _notes = publishing.prepare(resume, theme)
+            portfolio = publishing.update(
+                portfolio,
+                resume=data.validated_data.get("resume"),
+                theme=data.validated_data.get("theme"),
+                actor=request.user,
+                request=request,
+            )
+        except publishing.Gone:
+            raise _gone() from None
         except publishing.PublishError as exc:
             raise _error(exc)
-        with transaction.atomic():
-            Portfolio.objects.filter(pk=portfolio.pk).update(resume=doc, theme=theme)
-        portfolio.refresh_from_db()
-        if portfolio.holds_sandbox and portfolio.state != State.CREATING:
-            sandbox.build(portfolio)
-        lifecycle.touch(portfolio, request=request)
         return Response(PortfolioSerializer(portfolio).data)
 
     @extend_schema(
         summary="Erase the portfolio, its sandbox, upload and extraction results",
+        parameters=[MANAGE_TOKEN],
         responses={204: None},
     )
     def delete(self, request, pk):
-        publishing.erase(self._get(request, pk), actor=request.user, request=request)
+        if not publishing.erase(_controlled(request, pk), actor=request.user, request=request):
+            raise _gone()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _gone() -> APIError:
+    return APIError("not_found", "This portfolio was just erased.", status_code=404)
 
 
 class PortfolioAction(APIView):
     action = ""
 
-    @extend_schema(request=None, responses=PortfolioSerializer)
+    @extend_schema(request=None, parameters=[MANAGE_TOKEN], responses=PortfolioSerializer)
     def post(self, request, pk):
-        portfolio = get_object_or_404(own_portfolios(request), pk=pk)
+        portfolio = _controlled(request, pk)
         if self.action == "keep-alive":
             if not lifecycle.touch(portfolio, request=request):
                 raise APIError(
@@ -176,7 +264,10 @@ class PortfolioAction(APIView):
                 raise _error(exc)
             if out.waiting:
                 return _published(out, request)
-        portfolio.refresh_from_db()
+        # Erased meanwhile: the action found no row to change.
+        portfolio = Portfolio.objects.filter(pk=portfolio.pk).first()
+        if portfolio is None:
+            raise _gone()
         return Response(PortfolioSerializer(portfolio).data)
 
 

@@ -6,22 +6,23 @@ sandbox; these only choose what to show.
 
 from __future__ import annotations
 
+import json
 import secrets
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from extraction import access as job_access
 from extraction.models import JobState
-from extraction.views import _job_for
+from extraction.resume import in_schema_order
 from quotas import policy
 
-from . import capacity, editing, lifecycle, publishing, sandbox
+from . import access, capacity, editing, lifecycle, links, publishing, sandbox
 from .forms import PublishForm, ThemeForm
 from .models import Portfolio, PortfolioRequest, RequestState, State, hash_token
 from .site import render_preview
@@ -50,11 +51,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def manage_url(portfolio: Portfolio, token: str, absolute: bool = True) -> str:
-    path = reverse("pages:manage", args=[portfolio.slug, token])
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path if absolute else path
-
-
 def _edited_key(pk) -> str:
     return f"pages:edited:{pk}"
 
@@ -66,7 +62,7 @@ def job_resume(request, job) -> dict:
 
 
 def _finished_job(request, pk):
-    job = _job_for(request, pk)
+    job = job_access.readable_or_404(request, pk)
     if job.state != JobState.SUCCEEDED or job.result is None:
         raise Http404
     return job
@@ -76,7 +72,9 @@ def _finished_job(request, pk):
 
 
 def publish(request, pk):
-    job = _job_for(request, pk)
+    # Publishing from a job (and so, later, erasing its upload with the
+    # portfolio) is for whoever uploaded it, never for whoever knows its id.
+    job = job_access.controlled_or_404(request, pk)
     if job.state != JobState.SUCCEEDED or job.result is None:
         return redirect("extraction:job", pk=job.pk)
     if request.method == "POST":
@@ -112,37 +110,43 @@ def _publish_page(request, job, form, *, status=200, error=None, oldest=None):
 
 def _do_publish(request, job, form):
     limits = policy.limits_for(request.user)
+    theme, email = form.cleaned_data["theme"], form.cleaned_data["email"]
     try:
         out = publishing.publish(
             resume=job_resume(request, job),
-            theme=form.cleaned_data["theme"],
+            theme=theme,
             owner=request.user,
             client=getattr(request, "client_bucket", ""),
-            email=form.cleaned_data["email"],
+            email=email,
             tier=policy.tier_of(request.user),
             retention_hours=limits.retention_hours,
             active_limit=limits.active_portfolios,
             source_job=job,
-            publish_key=form.cleaned_data["publish_key"],
+            publish_key=publishing.idempotency_key(
+                access.caller_scope(request), form.cleaned_data["publish_key"]
+            ),
+            publish_digest=publishing.request_digest(str(job.pk), theme, email),
             request=request,
         )
     except publishing.PublishError as exc:
         oldest = None
-        if exc.code == "portfolio_limit" and request.user.is_authenticated:
-            oldest = Portfolio.objects.filter(
-                pk=exc.extra.get("oldest"), owner=request.user
-            ).first()
+        if exc.code == "portfolio_limit" and exc.extra.get("oldest"):
+            # Only one the caller controls: behind a shared address the oldest
+            # counted may be a stranger's.
+            oldest = access.controlled(request).filter(pk=exc.extra["oldest"]).first()
         # A fresh key, so the next try is a new submission.
         data = form.data.copy()
         data["publish_key"] = secrets.token_urlsafe(24)
         form = PublishForm(data)
         form.is_valid()
-        status = 409 if exc.code == "portfolio_limit" else 400
+        status = 409 if exc.code in ("portfolio_limit", "idempotency_conflict") else 400
         return _publish_page(request, job, form, status=status, error=exc, oldest=oldest)
     if out.waiting:
+        access.grant_request(request, out.request)
         if out.token:
             request.session[_token_key("request", out.request.pk)] = out.token
         return _see_other(reverse("pages:waiting", args=[out.request.pk]))
+    access.grant(request, out.portfolio)
     if out.token:
         request.session[_token_key("portfolio", out.portfolio.pk)] = out.token
     if out.notes:
@@ -169,7 +173,7 @@ def published(request, slug):
                 "portfolio": portfolio,
                 "notes": notes,
                 "public_url": sandbox.public_url(portfolio),
-                "manage_url": manage_url(portfolio, token) if token else None,
+                "manage_url": links.manage_link(portfolio, token) if token else None,
             },
         )
     )
@@ -195,7 +199,7 @@ def waiting(request, pk):
                 "eta_minutes": (capacity.eta_seconds(position) + 59) // 60 if position else None,
                 "public_url": sandbox.public_url(req.portfolio) if done else None,
                 "live": done and req.portfolio.state in LIVE,
-                "manage_url": manage_url(req.portfolio, token) if done and token else None,
+                "manage_url": links.manage_link(req.portfolio, token) if done and token else None,
                 "refresh": position is not None or (done and req.portfolio.state == State.CREATING),
             },
         )
@@ -262,7 +266,7 @@ def _edit(request, doc, warnings, save, page, confidence=None):
 
 
 def review(request, pk):
-    job = _job_for(request, pk)
+    job = job_access.controlled_or_404(request, pk)
     if job.state != JobState.SUCCEEDED or job.result is None:
         return redirect("extraction:job", pk=job.pk)
 
@@ -287,12 +291,17 @@ def review(request, pk):
     return _edit(request, job_resume(request, job), warnings, save, page, confidence=job.confidence)
 
 
-def manage_edit(request, slug, token):
-    portfolio = _by_token(slug, token)
-    back = reverse("pages:manage", args=[slug, token])
+def manage_edit(request, slug):
+    portfolio = _controlled(request, slug)
+    if portfolio is None:
+        return _locked(request, slug)
+    back = links.manage_path(portfolio)
 
     def save(doc):
-        save_resume(portfolio, doc, request=request)
+        try:
+            publishing.update(portfolio, resume=doc, request=request)
+        except publishing.Gone:
+            raise Http404 from None
         messages.success(request, "Saved: your portfolio shows the changes.")
         return _see_other(back)
 
@@ -303,7 +312,7 @@ def manage_edit(request, slug, token):
                 editor,
                 title=f"Edit {portfolio.display_name}",
                 lead="Change what your portfolio shows.",
-                action=reverse("pages:edit", args=[slug, token]),
+                action=reverse("pages:edit", args=[slug]),
                 submit_label="Save changes",
                 back_url=back,
                 **kw,
@@ -313,18 +322,7 @@ def manage_edit(request, slug, token):
     return _edit(request, portfolio.resume, [], save, page)
 
 
-def save_resume(portfolio: Portfolio, resume: dict, *, request=None) -> None:
-    """As PATCH in the API: validate, save, rebuild the sandbox, count as activity."""
-    doc, _notes = publishing.prepare(resume, portfolio.theme)
-    with transaction.atomic():
-        Portfolio.objects.filter(pk=portfolio.pk).update(resume=doc)
-    portfolio.refresh_from_db()
-    if portfolio.holds_sandbox and portfolio.state != State.CREATING:
-        sandbox.build(portfolio)
-    lifecycle.touch(portfolio, request=request)
-
-
-# --- Managing (the private link) -----------------------------------------------------
+# --- Managing: the private link, then the session ---------------------------------
 
 
 def _by_token(slug: str, token: str) -> Portfolio:
@@ -336,9 +334,31 @@ def _by_token(slug: str, token: str) -> Portfolio:
     return portfolio
 
 
+def _controlled(request, slug: str) -> Portfolio | None:
+    return access.controlled(request).filter(slug=slug).first()
+
+
+def _locked(request, slug: str) -> HttpResponse:
+    """A manage page asked for without control: say how to get it, reveal nothing."""
+    return _private(render(request, "portfolios/pages/manage_locked.html", status=403))
+
+
 @require_safe
-def manage(request, slug, token):
+def manage_with_token(request, slug, token, rest=""):
+    """The private link (shown once, e-mailed): its token is traded for this
+    browser session, then the page moves to an address without it, as Django's
+    password reset does, so the token leaves the address bar, the history and
+    the Referer of every request the page makes."""
     portfolio = _by_token(slug, token)
+    access.grant(request, portfolio)
+    return _private(_see_other(links.manage_path(portfolio)))
+
+
+@require_safe
+def manage(request, slug):
+    portfolio = _controlled(request, slug)
+    if portfolio is None:
+        return _locked(request, slug)
     lifecycle.touch(portfolio, request=request)
     waiting_req = PortfolioRequest.objects.filter(
         portfolio=portfolio, restore=True, state=RequestState.WAITING
@@ -349,7 +369,6 @@ def manage(request, slug, token):
             "portfolios/pages/manage.html",
             {
                 "portfolio": portfolio,
-                "token": token,
                 "live": portfolio.state in LIVE,
                 "public_url": sandbox.public_url(portfolio),
                 "cleanup_at": portfolio.cleanup_at(),
@@ -363,9 +382,11 @@ def manage(request, slug, token):
 
 
 @require_POST
-def manage_action(request, slug, token, action):
-    portfolio = _by_token(slug, token)
-    back = reverse("pages:manage", args=[slug, token])
+def manage_action(request, slug, action):
+    portfolio = _controlled(request, slug)
+    if portfolio is None:
+        return _locked(request, slug)
+    back = links.manage_path(portfolio)
     actor = request.user if request.user.is_authenticated else None
     if action == "keep-alive":
         if lifecycle.touch(portfolio, actor=actor, request=request):
@@ -378,7 +399,11 @@ def manage_action(request, slug, token, action):
             messages.error(request, "Choose one of the themes.")
             return _see_other(back)
         try:
-            change_theme(portfolio, form.cleaned_data["theme"], request=request)
+            portfolio = publishing.update(
+                portfolio, theme=form.cleaned_data["theme"], actor=actor, request=request
+            )
+        except publishing.Gone:
+            raise Http404 from None
         except publishing.PublishError as exc:
             messages.error(request, exc.message)
         else:
@@ -408,28 +433,31 @@ def manage_action(request, slug, token, action):
     return _see_other(back)
 
 
-def change_theme(portfolio: Portfolio, theme: str, *, request=None) -> None:
-    """As PATCH in the API: validate, save, rebuild the sandbox, count as activity."""
-    doc, _notes = publishing.prepare(portfolio.resume, theme)
-    with transaction.atomic():
-        Portfolio.objects.filter(pk=portfolio.pk).update(resume=doc, theme=theme)
-    portfolio.refresh_from_db()
-    if portfolio.holds_sandbox and portfolio.state != State.CREATING:
-        sandbox.build(portfolio)
-    lifecycle.touch(portfolio, request=request)
+@require_safe
+def manage_download(request, slug, name):
+    """The owner's own copy: everything, including what the public page leaves out."""
+    portfolio = _controlled(request, slug)
+    if portfolio is None:
+        return _locked(request, slug)
+    if name != "resume.json":
+        raise Http404
+    body = json.dumps(in_schema_order(portfolio.resume), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{portfolio.slug}-{name}"'
+    return _private(response)
 
 
-def manage_delete(request, slug, token):
-    portfolio = _by_token(slug, token)
+def manage_delete(request, slug):
+    portfolio = _controlled(request, slug)
+    if portfolio is None:
+        return _locked(request, slug)
     if request.method == "POST":
         actor = request.user if request.user.is_authenticated else None
         publishing.erase(portfolio, actor=actor, request=request)
         return _see_other(reverse("pages:deleted"))
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
-    return _private(
-        render(request, "portfolios/pages/delete.html", {"portfolio": portfolio, "token": token})
-    )
+    return _private(render(request, "portfolios/pages/delete.html", {"portfolio": portfolio}))
 
 
 @require_safe
@@ -443,7 +471,7 @@ def deleted(request):
 @login_required
 @require_safe
 def dashboard(request):
-    portfolios = Portfolio.objects.owned_by(user=request.user)
+    portfolios = Portfolio.objects.filter(owner=request.user)
     return render(
         request,
         "portfolios/pages/dashboard.html",
@@ -462,35 +490,20 @@ def owner_archive(request, pk):
     else:
         messages.error(request, "Only a live portfolio can be archived.")
     nxt = request.POST.get("next", "")
-    if not nxt.startswith("/") or nxt.startswith("//"):
+    if not url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         nxt = reverse("pages:dashboard")
     return _see_other(nxt)
 
 
 # --- Keep-alive link of the warning email ----------------------------------------
 
-KEEP_ALIVE_SALT = "portfolios.keep-alive"
-KEEP_ALIVE_MAX_AGE = 7 * 24 * 3600
-
-
-def keep_alive_path(portfolio: Portfolio) -> str:
-    """A signed, time-limited link that keeps one portfolio online."""
-    from django.core import signing
-
-    signed = signing.dumps(str(portfolio.pk), salt=KEEP_ALIVE_SALT, compress=True)
-    return f"/p/{portfolio.slug}/keep-alive/{signed}"
-
 
 def keep_alive(request, slug, signed):
     """GET asks (mail scanners open links); POST keeps the portfolio online."""
-    from django.core import signing
-
     portfolio = Portfolio.objects.filter(slug=slug).first()
-    try:
-        pk = signing.loads(signed, salt=KEEP_ALIVE_SALT, max_age=KEEP_ALIVE_MAX_AGE)
-    except signing.BadSignature:
-        pk = None
-    if portfolio is None or pk != str(portfolio.pk):
+    if portfolio is None or links.keep_alive_pk(signed) != str(portfolio.pk):
         raise Http404
     kept = False
     if request.method == "POST":

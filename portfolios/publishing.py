@@ -3,6 +3,8 @@ to a place on the waiting list when capacity is full."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
 from dataclasses import dataclass
@@ -41,6 +43,19 @@ class Outcome:
     @property
     def waiting(self) -> bool:
         return self.portfolio is None
+
+
+def idempotency_key(scope: str, key: str) -> str:
+    """The stored form of a caller's key: a hash of the caller and the key, so
+    one caller's key can neither find nor block another's (IETF
+    Idempotency-Key draft: keys are unique per client)."""
+    return hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
+
+
+def request_digest(*parts: object) -> str:
+    """A fingerprint of what was asked for: a key reused with another body is a conflict."""
+    body = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def make_slug(resume: dict) -> str:
@@ -85,18 +100,27 @@ def publish(
     active_limit: int,
     source_job=None,
     publish_key: str | None = None,
+    publish_digest: str = "",
     request=None,
 ) -> Outcome:
     """Publish, or join the waiting list; the same `publish_key` twice gives
-    the first answer again (a double-clicked Publish makes one portfolio)."""
+    the first answer again (a double-clicked Publish makes one portfolio).
+
+    `publish_key` is already scoped to its caller (`idempotency_key`); the same
+    key with another `publish_digest` is refused (409 `idempotency_conflict`).
+    """
     if publish_key:
-        existing = _existing(publish_key)
+        existing = _existing(publish_key, publish_digest)
         if existing is not None:
             return existing
-    doc, notes = prepare(resume, theme)
-    owned = Portfolio.objects.owned_by(user=owner, client=client).holding_sandbox()
-    if owned.count() >= active_limit:
-        oldest = owned.order_by("last_activity_at").first()
+    owned_by_user = owner is not None and owner.is_authenticated
+    # The limit is counted before any work on the document: a caller at the
+    # limit costs one query, whatever it sends (SPEC S-4).
+    counted = Portfolio.objects.counted_against(user=owner, client=client).holding_sandbox()
+    if counted.count() >= active_limit:
+        # Callers show `oldest` only to someone who controls it: behind a
+        # shared address it may be someone else's (portfolios.access).
+        oldest = counted.order_by("last_activity_at").first()
         raise PublishError(
             "portfolio_limit",
             f"You already have {active_limit} active portfolio"
@@ -104,15 +128,17 @@ def publish(
             "Archive one to publish this one.",
             oldest=str(oldest.pk) if oldest else None,
         )
+    doc, notes = prepare(resume, theme)
     token, token_hash = new_token()
-    email = email or (owner.email if owner is not None and owner.is_authenticated else "")
+    email = email or (owner.email if owned_by_user else "")
     common = dict(
-        owner=owner if owner is not None and owner.is_authenticated else None,
+        owner=owner if owned_by_user else None,
         client=client,
         email=email,
         tier=tier,
         source_job=source_job,
         publish_key=publish_key,
+        publish_digest=publish_digest if publish_key else "",
         resume=doc,
         theme=theme,
         manage_token_hash=token_hash,
@@ -132,7 +158,7 @@ def publish(
                         warn_at=now + timezone.timedelta(hours=retention_hours),
                     )
             except IntegrityError:
-                if publish_key and _existing(publish_key):
+                if publish_key and _existing(publish_key, publish_digest):
                     raise
         raise PublishError("slug_collision", "Please try again.")
 
@@ -143,7 +169,7 @@ def publish(
         made = capacity.admit(create_portfolio, create_request, tier)
     except IntegrityError:
         # A concurrent submission with the same key won the race.
-        existing = _existing(publish_key) if publish_key else None
+        existing = _existing(publish_key, publish_digest) if publish_key else None
         if existing is None:
             raise
         return existing
@@ -226,14 +252,23 @@ def _retention_hours_for(req: PortfolioRequest) -> int:
     return tier_limits(req.tier).retention_hours
 
 
-def _existing(publish_key: str) -> Outcome | None:
+def _existing(publish_key: str, digest: str = "") -> Outcome | None:
     portfolio = Portfolio.objects.filter(publish_key=publish_key).first()
+    req = None
+    if portfolio is None:
+        req = PortfolioRequest.objects.filter(publish_key=publish_key).first()
+        if req is None:
+            return None
+    stored = (portfolio or req).publish_digest
+    if stored and digest and stored != digest:
+        raise PublishError(
+            "idempotency_conflict",
+            "This Idempotency-Key was already used for a different request. "
+            "Use a new key for a new publication.",
+        )
     if portfolio is not None:
         return Outcome(portfolio=portfolio)
-    req = PortfolioRequest.objects.filter(publish_key=publish_key).first()
-    if req is not None:
-        return Outcome(portfolio=req.portfolio, request=req)
-    return None
+    return Outcome(portfolio=req.portfolio, request=req)
 
 
 def restore(portfolio: Portfolio, *, actor=None, request=None) -> Outcome:
@@ -284,21 +319,61 @@ def archive(portfolio: Portfolio, *, actor=None, request=None) -> bool:
     return True
 
 
-def erase(portfolio: Portfolio, *, actor=None, request=None) -> None:
+def update(
+    portfolio: Portfolio,
+    *,
+    resume: object = None,
+    theme: str | None = None,
+    actor=None,
+    request=None,
+) -> Portfolio:
+    """Change the document and/or the theme: validate, save, rebuild the live
+    site, count as owner activity. Raises PublishError, or `Gone` when the
+    portfolio was erased meanwhile.
+
+    Serialised with `erase` on the row: the sandbox is rebuilt while the row is
+    locked, so an erase either comes first (and this finds no row) or comes
+    after (and removes what this built).
+    """
+    theme = theme or portfolio.theme
+    doc, _notes = prepare(portfolio.resume if resume is None else resume, theme)
+    with transaction.atomic():
+        locked = Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+        if locked is None:
+            raise Gone
+        Portfolio.objects.filter(pk=locked.pk).update(resume=doc, theme=theme)
+        locked.resume, locked.theme = doc, theme
+        if locked.holds_sandbox and locked.state != State.CREATING:
+            sandbox.build(locked)
+    lifecycle.touch(locked, actor=actor, request=request)
+    return locked
+
+
+class Gone(Exception):
+    """The portfolio was erased while this request worked on it."""
+
+
+def erase(portfolio: Portfolio, *, actor=None, request=None) -> bool:
     """Delete everything (SPEC P-7): the portfolio, its sandbox, the uploaded
-    file and the extraction results of that file."""
+    file and the extraction results of that file. False when it was gone already.
+
+    The row is locked first, so an edit or an archive running at the same
+    moment finishes before (its sandbox is removed below) or finds no row.
+    """
     from extraction.models import CacheEntry, ExtractionJob
 
-    job = portfolio.source_job
-    sandbox.remove(portfolio)
     with transaction.atomic():
+        locked = Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+        if locked is None:
+            return False
+        job = locked.source_job
         audit.record(
             "portfolio.erased",
             category=audit.Category.SECURITY,
             actor=actor,
             request=request,
-            obj=portfolio,
-            details={"slug": portfolio.slug, "document": str(job.document_id) if job else None},
+            obj=locked,
+            details={"slug": locked.slug, "document": str(job.document_id) if job else None},
         )
         if job is not None:
             document = job.document
@@ -307,7 +382,9 @@ def erase(portfolio: Portfolio, *, actor=None, request=None) -> None:
             CacheEntry.objects.filter(sha256=sha).delete()
             document.delete()
             document.delete_file()
-        portfolio.delete()
-    # A sandbox being built at this moment is removed when its build ends.
+        locked.delete()
+    # After the commit: a build that ran under the lock is removed here, and one
+    # that runs later finds no row and removes its own (sandbox.build).
     sandbox.remove(portfolio)
     capacity.drain()
+    return True

@@ -12,7 +12,7 @@ from extraction.resume import normalise
 from portfolios.editing import Editor, section_of
 from portfolios.models import Portfolio, State
 from tests.conftest import sample
-from tests.portfolios.test_pages import finished_job, publish, published
+from tests.portfolios.test_pages import finished_job, manage_page, publish, published
 
 pytestmark = pytest.mark.django_db
 
@@ -215,15 +215,16 @@ def test_script_is_saved_and_shown_escaped(client, job):
 
 
 def test_edit_through_the_manage_link_rebuilds_the_sandbox(client, job):
-    p, url = published(client, job)
+    p, link = published(client, job)
+    url = manage_page(client, link)
     manage = client.get(url).content.decode()
-    assert f"{url}/edit" in manage
+    assert f"{url}edit" in manage
     before = p.last_activity_at
-    page = client.get(url + "/edit")
+    page = client.get(url + "edit")
     assert page.status_code == 200 and page["Cache-Control"] == "no-store, private"
     values = form_values(page)
     values["work-0-summary"] = "Now leading the red team."
-    r = client.post(url + "/edit", values)
+    r = client.post(url + "edit", values)
     assert r.status_code == 303 and r["Location"] == url
     p.refresh_from_db()
     assert p.resume["work"][0]["summary"] == "Now leading the red team."
@@ -233,23 +234,30 @@ def test_edit_through_the_manage_link_rebuilds_the_sandbox(client, job):
 
 
 def test_invalid_edit_through_the_manage_link_saves_nothing(client, job):
-    p, url = published(client, job)
-    values = form_values(client.get(url + "/edit"))
+    p, link = published(client, job)
+    url = manage_page(client, link)
+    values = form_values(client.get(url + "edit"))
     values.update({"basics-name": "", "work-0-summary": "Changed"})
-    r = client.post(url + "/edit", values)
+    r = client.post(url + "edit", values)
     assert r.status_code == 400 and "Your name is needed" in r.content.decode()
     p.refresh_from_db()
     assert p.resume["work"][0].get("summary") != "Changed"
     assert "Changed" not in (p.sandbox_path / "index.html").read_text()
 
 
-def test_wrong_token_is_a_404(client, job):
-    p, url = published(client, job)
-    values = form_values(client.get(url + "/edit"))
+def test_an_edit_without_the_link_or_its_session_changes_nothing(client, job):
+    from django.test import Client
+
+    p, link = published(client, job)
+    url = manage_page(client, link)
+    values = form_values(client.get(url + "edit"))
     values["basics-name"] = "Mallory"
-    assert client.get(f"/p/{p.slug}/manage/wrong-token/edit").status_code == 404
-    assert client.post(f"/p/{p.slug}/manage/wrong-token/edit", values).status_code == 404
-    assert client.get(f"/p/no-such-slug/manage/{url.rsplit('/', 1)[1]}/edit").status_code == 404
+    stranger = Client()
+    assert stranger.get(url + "edit").status_code == 403
+    assert stranger.post(url + "edit", values).status_code == 403
+    wrong = "w" * 43
+    assert stranger.get(f"/p/{p.slug}/manage/{wrong}/edit").status_code == 404
+    assert stranger.get(f"/p/no-such-slug/manage/{link.rsplit('/', 1)[1]}/edit").status_code == 404
     p.refresh_from_db()
     assert p.resume["basics"]["name"] != "Mallory" and p.state == State.ACTIVE
 

@@ -77,59 +77,107 @@ def test_a_double_post_with_the_same_key_makes_one_portfolio(client):
     assert Portfolio.objects.count() == 1
 
 
+def manage_page(client, link: str) -> str:
+    """Open the private link: its token is traded for the session and the
+    browser lands on the manage page's own, token-free address."""
+    r = client.get(link)
+    assert r.status_code == 303 and r["Cache-Control"] == "no-store, private"
+    assert link.rsplit("/", 1)[1] not in r["Location"]
+    return r["Location"]
+
+
 def test_a_wrong_manage_token_is_a_404_whatever_the_slug(client):
     job = finished_job(client)
-    p, url = published(client, job)
-    assert client.get(url).status_code == 200
-    assert client.get(f"/p/{p.slug}/manage/wrong-token").status_code == 404
-    assert client.get(f"/p/no-such-slug/manage/{url.rsplit('/', 1)[1]}").status_code == 404
-    assert client.post(f"/p/{p.slug}/manage/wrong-token/archive").status_code == 404
+    p, link = published(client, job)
+    wrong = "w" * 43
+    assert client.get(f"/p/{p.slug}/manage/{wrong}").status_code == 404
+    assert client.get(f"/p/no-such-slug/manage/{link.rsplit('/', 1)[1]}").status_code == 404
+    assert client.get(f"/p/{p.slug}/manage/{wrong}/archive").status_code == 404
     assert Portfolio.objects.get().state == State.ACTIVE
+
+
+def test_the_manage_link_trades_its_token_for_the_session(client):
+    job = finished_job(client)
+    p, link = published(client, job)
+    url = manage_page(client, link)
+    assert url == f"/p/{p.slug}/manage/"
+    page = client.get(url)
+    assert page.status_code == 200 and "Online." in page.content.decode()
+    # Nothing on the page (its forms and links) carries the token any more.
+    assert link.rsplit("/", 1)[1] not in page.content.decode()
+    # An old link to a sub-page is traded the same way.
+    assert manage_page(client, link + "/edit") == url
+
+
+def test_a_stranger_without_the_link_cannot_manage_even_from_the_same_address(client):
+    """Same address, no cookie, no token: offices and carrier NAT share addresses."""
+    from django.test import Client
+
+    job = finished_job(client)
+    p, _link = published(client, job)
+    stranger = Client()  # the same REMOTE_ADDR as the publisher
+    url = f"/p/{p.slug}/manage/"
+    page = stranger.get(url)
+    assert page.status_code == 403 and "private manage link" in page.content.decode()
+    for action in ("keep-alive", "archive", "theme"):
+        assert stranger.post(url + action, {"theme": "minimal"}).status_code == 403
+    assert stranger.post(url + "delete").status_code == 403
+    assert stranger.post(url + "edit", {}).status_code == 403
+    assert stranger.get(url + "download/resume.json").status_code == 403
+    p.refresh_from_db()
+    assert p.state == State.ACTIVE and p.theme == "classic"
+    # Nor can it publish or cancel from the publisher's extraction.
+    assert stranger.get(f"/jobs/{job.pk}/publish").status_code == 404
+    assert stranger.post(f"/jobs/{job.pk}/cancel").status_code == 404
+    assert f"/jobs/{job.pk}/publish" not in stranger.get(f"/jobs/{job.pk}/").content.decode()
 
 
 def test_keep_alive_theme_change_archive_and_restore(client):
     job = finished_job(client)
-    p, url = published(client, job)
+    p, link = published(client, job)
+    url = manage_page(client, link)
     page = client.get(url)
-    assert page["Referrer-Policy"] == "same-origin"  # the token never leaves the site
+    assert page["Referrer-Policy"] == "same-origin"
     assert "Online." in page.content.decode()
     before = p.warn_at
-    r = client.post(url + "/keep-alive")
+    r = client.post(url + "keep-alive")
     assert r.status_code == 303 and r["Location"] == url
     assert Portfolio.objects.get().warn_at > before
 
-    r = client.post(url + "/theme", {"theme": "minimal"})
+    r = client.post(url + "theme", {"theme": "minimal"})
     assert r.status_code == 303
     p.refresh_from_db()
     assert p.theme == "minimal"
     assert (p.sandbox_path / "style.css").read_bytes() == theme_stylesheet("minimal")
     assert "Minimal" in client.get(url).content.decode()
 
-    client.post(url + "/archive")
+    client.post(url + "archive")
     p.refresh_from_db()
     assert p.state == State.ARCHIVED and not (p.sandbox_path / "index.html").exists()
     assert "Restore" in client.get(url).content.decode()
 
-    client.post(url + "/restore")
+    client.post(url + "restore")
     p.refresh_from_db()
     assert p.state == State.ACTIVE and (p.sandbox_path / "index.html").is_file()
 
 
 def test_delete_everything_asks_first_then_erases_the_upload(client):
     job = finished_job(client)
-    p, url = published(client, job)
+    p, link = published(client, job)
+    url = manage_page(client, link)
     document = job.document
-    confirm = client.get(url + "/delete")
+    confirm = client.get(url + "delete")
     assert confirm.status_code == 200 and "Yes, delete everything" in confirm.content.decode()
     assert Portfolio.objects.exists()
-    r = client.post(url + "/delete")
+    r = client.post(url + "delete")
     assert r.status_code == 303
     assert "Deleted" in client.get(r["Location"]).content.decode()
     assert not Portfolio.objects.exists()
     assert not ExtractionJob.objects.exists()
     assert not Document.objects.filter(pk=document.pk).exists()
     assert not p.sandbox_path.exists()
-    assert client.get(url).status_code == 404
+    assert client.get(link).status_code == 404
+    assert client.get(url).status_code == 403
 
 
 def test_at_capacity_publishing_leads_to_the_waiting_page(client, settings):

@@ -1,0 +1,96 @@
+"""Who may read and who may change an extraction job (SPEC S-1, docs/security.md).
+
+- Read (its page, its result, the API's GET): its owner's account, staff, or,
+  for an anonymous job, whoever holds its id (a random UUID, redacted from
+  every log: the link the uploader was given).
+- Change (cancel it, review it, publish from it): its owner's account, staff,
+  the browser session that uploaded it, or its secret token presented in a
+  header (`X-Manage-Token`, `Authorization: Manage <token>`; anonymous API
+  uploads get one in the answer).
+
+Never the client address: offices, carrier NAT and a misconfigured proxy put
+many people behind one (that address is for quotas and rate limits only).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from cv2web import tokens
+
+from .models import ExtractionJob
+
+SESSION_KEY = "extraction:jobs"
+# A session remembers this many of its most recent uploads.
+REMEMBERED = 100
+
+
+def _base() -> QuerySet[ExtractionJob]:
+    return ExtractionJob.objects.select_related("document", "joined_to")
+
+
+def readable(request) -> QuerySet[ExtractionJob]:
+    """Jobs the caller may see by id: their own, anonymous ones, all for staff."""
+    jobs = _base()
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return jobs
+    if user.is_authenticated:
+        return jobs.filter(Q(owner=user) | Q(owner__isnull=True))
+    return jobs.filter(owner__isnull=True)
+
+
+def remembered(request) -> list[str]:
+    session = getattr(request, "session", None)
+    ids = session.get(SESSION_KEY, []) if session is not None else []
+    return ids if isinstance(ids, list) else []
+
+
+def controlled(request) -> QuerySet[ExtractionJob]:
+    """Jobs the caller may cancel, review or publish from."""
+    jobs = _base()
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        return jobs
+    allowed = Q(pk__in=remembered(request))
+    token_hash = tokens.presented_hash(request)
+    if token_hash:
+        allowed |= Q(manage_token_hash=token_hash)
+    # A session or a token reaches anonymous jobs only; an account's jobs
+    # belong to the account.
+    allowed &= Q(owner__isnull=True)
+    if user.is_authenticated:
+        allowed |= Q(owner=user)
+    return jobs.filter(allowed)
+
+
+def readable_or_404(request, pk) -> ExtractionJob:
+    job = readable(request).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def controlled_or_404(request, pk) -> ExtractionJob:
+    job = controlled(request).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def remember(request, job: ExtractionJob) -> None:
+    """This browser session uploaded `job`: it may change it from now on."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    ids = [i for i in remembered(request) if i != str(job.pk)]
+    session[SESSION_KEY] = [*ids, str(job.pk)][-REMEMBERED:]
+
+
+def issue_token(job: ExtractionJob) -> str:
+    """A secret for an anonymous API upload, shown once in the answer."""
+    token, token_hash = tokens.new_token()
+    ExtractionJob.objects.filter(pk=job.pk).update(manage_token_hash=token_hash)
+    job.manage_token_hash = token_hash
+    return token
