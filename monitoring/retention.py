@@ -172,12 +172,19 @@ def stale_temporary_files(now=None) -> list[Path]:
 
 
 def purge_files(dry_run: bool = False, now=None) -> dict:
-    """Delete orphaned upload files and stale temporary files."""
+    """Delete orphaned upload files, stale temporary files, and sandbox
+    folders no live portfolio owns (left by a crash or a race with an erase)."""
+    from portfolios import sandbox
+
     uploads = orphaned_uploads(now)
     temporary = stale_temporary_files(now)
     if dry_run:
-        return {"would_delete_uploads": len(uploads), "would_delete_tmp": len(temporary)}
-    stats = {"uploads": 0, "tmp": 0, "bytes": 0}
+        return {
+            "would_delete_uploads": len(uploads),
+            "would_delete_tmp": len(temporary),
+            "would_delete_sandboxes": sandbox.remove_orphans(dry_run=True),
+        }
+    stats = {"uploads": 0, "tmp": 0, "bytes": 0, "sandboxes": sandbox.remove_orphans()}
     for key, paths in (("uploads", uploads), ("tmp", temporary)):
         for path in paths:
             try:
@@ -187,6 +194,6 @@ def purge_files(dry_run: bool = False, now=None) -> dict:
                 continue
             stats[key] += 1
             stats["bytes"] += size
-    if stats["uploads"] or stats["tmp"]:
+    if stats["uploads"] or stats["tmp"] or stats["sandboxes"]:
         _record("retention.files", stats)
     return stats

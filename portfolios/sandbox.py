@@ -8,12 +8,15 @@ import json
 import logging
 import shutil
 import tempfile
+import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
 
 from extraction.resume import in_schema_order
 
+from . import links
 from .models import Portfolio
 from .site import (
     SiteFile,
@@ -43,7 +46,7 @@ FORMAT = 2
 
 
 def public_url(portfolio: Portfolio) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/p/{portfolio.slug}/"
+    return links.public_url(portfolio)
 
 
 def render(portfolio: Portfolio) -> list[SiteFile]:
@@ -89,11 +92,46 @@ def build(portfolio: Portfolio, files: list[SiteFile] | None = None) -> Path:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         break
+    if not Portfolio.objects.filter(pk=portfolio.pk).exists():
+        # Erased while this was being built (erase removes the folder only
+        # after its row is gone): nothing of an erased person may stay on disk.
+        remove(portfolio)
     return target
 
 
 def remove(portfolio: Portfolio) -> None:
     shutil.rmtree(portfolio.sandbox_path, ignore_errors=True)
+
+
+def remove_orphans(older_than_seconds: float = 600, *, dry_run: bool = False) -> int:
+    """Remove sandbox folders (and abandoned staging folders) that no portfolio
+    holding a sandbox owns; returns how many. Only folders untouched for
+    `older_than_seconds`, so a build in progress is never taken away."""
+    root = Path(settings.SANDBOX_DIR)
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    candidates: dict[Path, str | None] = {}
+    for path in root.iterdir():
+        if not path.is_dir() or path.stat().st_mtime > cutoff:
+            continue
+        try:
+            candidates[path] = str(uuid.UUID(path.name))
+        except ValueError:
+            candidates[path] = None  # ".<id>-xxxx" staging or ".<id>-old" leftovers
+    live = {
+        str(pk)
+        for pk in Portfolio.objects.holding_sandbox()
+        .filter(pk__in=[pk for pk in candidates.values() if pk])
+        .values_list("pk", flat=True)
+    }
+    removed = 0
+    for path, pk in candidates.items():
+        if pk is None or pk not in live:
+            removed += 1
+            if not dry_run:
+                shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def exists(portfolio: Portfolio) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -155,6 +156,7 @@ def test_sessions_inactive_for_seven_days_are_removed():
 
 def test_files_orphaned_for_30_days_and_temporary_files_older_than_a_day_go(settings, tmp_path):
     from extraction.models import Document
+    from portfolios.models import Portfolio, State
 
     settings.TMP_DIR = tmp_path / "tmp"
     settings.TMP_DIR.mkdir()
@@ -173,12 +175,55 @@ def test_files_orphaned_for_30_days_and_temporary_files_older_than_a_day_go(sett
     tmp_old = make(settings.TMP_DIR / "upload-old", timedelta(hours=25))
     tmp_young = make(settings.TMP_DIR / "upload-young", timedelta(hours=23))
 
-    assert retention.purge_files(dry_run=True) == {"would_delete_uploads": 1, "would_delete_tmp": 1}
-    assert orphan_old.exists() and tmp_old.exists()
+    settings.SANDBOX_DIR = tmp_path / "sandboxes"
+    settings.SANDBOX_DIR.mkdir()
+    live = Portfolio.objects.create(
+        slug="live",
+        resume={},
+        theme="classic",
+        state=State.ACTIVE,
+        retention_hours=24,
+        warn_at=timezone.now(),
+        manage_token_hash="x",
+    )
+    archived = Portfolio.objects.create(
+        slug="gone",
+        resume={},
+        theme="classic",
+        state=State.ARCHIVED,
+        retention_hours=24,
+        warn_at=timezone.now(),
+        manage_token_hash="y",
+    )
+
+    def folder(name: str, age: timedelta) -> Path:
+        path = settings.SANDBOX_DIR / name
+        path.mkdir()
+        (path / "index.html").write_text("<p>Jane Roe</p>")
+        stamp = (timezone.now() - age).timestamp()
+        os.utime(path, (stamp, stamp))
+        return path
+
+    live_box = folder(str(live.pk), timedelta(hours=2))
+    # An erased person's site left behind by a race, an archived one's, a
+    # staging folder of a crashed build: none has a live row.
+    erased_box = folder(str(uuid.uuid4()), timedelta(hours=2))
+    archived_box = folder(str(archived.pk), timedelta(hours=2))
+    staging = folder(f".{uuid.uuid4()}-abc123", timedelta(hours=2))
+    building = folder(f".{uuid.uuid4()}-def456", timedelta(seconds=5))
+
+    assert retention.purge_files(dry_run=True) == {
+        "would_delete_uploads": 1,
+        "would_delete_tmp": 1,
+        "would_delete_sandboxes": 3,
+    }
+    assert orphan_old.exists() and tmp_old.exists() and erased_box.exists()
     stats = retention.purge_files()
-    assert stats == {"uploads": 1, "tmp": 1, "bytes": 20}
+    assert stats == {"uploads": 1, "tmp": 1, "bytes": 20, "sandboxes": 3}
     assert not orphan_old.exists() and not tmp_old.exists()
     assert owned.exists() and orphan_young.exists() and tmp_young.exists()
+    assert not erased_box.exists() and not archived_box.exists() and not staging.exists()
+    assert live_box.exists() and building.exists()
 
 
 def test_history_retention_prunes_samples_runs_alerts_and_task_records(settings):
