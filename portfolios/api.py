@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.pagination import LimitOffsetPagination
@@ -15,7 +15,7 @@ from extraction import access as job_access
 from extraction.models import ExtractionJob, JobState
 from quotas import policy
 
-from . import access, capacity, lifecycle, links, publishing
+from . import access, capacity, lifecycle, links, publishing, sandbox
 from .models import Portfolio
 from .serializers import (
     PatchSerializer,
@@ -235,6 +235,25 @@ class PortfolioDetail(APIView):
         if not publishing.erase(_controlled(request, pk), actor=request.user, request=request):
             raise _gone()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PortfolioDownload(APIView):
+    @extend_schema(
+        summary="The owner's copy of resume.json, site.zip or contact.vcf: everything, "
+        "including what the public page leaves out",
+        parameters=[MANAGE_TOKEN],
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    def get(self, request, pk, name):
+        found = sandbox.owner_file(_controlled(request, pk), name)
+        if found is None:
+            raise APIError(
+                "not_found", "Downloads are resume.json, site.zip and contact.vcf.", status_code=404
+            )
+        content, content_type = found
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 def _gone() -> APIError:

@@ -20,5 +20,10 @@ urlpatterns = [
         api.PortfolioAction.as_view(action="restore"),
         name="api-portfolio-restore",
     ),
+    path(
+        "portfolios/<uuid:pk>/download/<str:name>",
+        api.PortfolioDownload.as_view(),
+        name="api-portfolio-download",
+    ),
     path("status", api.ServiceStatus.as_view(), name="api-status"),
 ]

@@ -6,7 +6,6 @@ sandbox; these only choose what to show.
 
 from __future__ import annotations
 
-import json
 import secrets
 
 from django.contrib import messages
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from extraction import access as job_access
 from extraction.models import JobState
-from extraction.resume import in_schema_order
 from quotas import policy
 
 from . import access, capacity, editing, lifecycle, links, publishing, sandbox
@@ -439,10 +437,11 @@ def manage_download(request, slug, name):
     portfolio = _controlled(request, slug)
     if portfolio is None:
         return _locked(request, slug)
-    if name != "resume.json":
+    found = sandbox.owner_file(portfolio, name)
+    if found is None:
         raise Http404
-    body = json.dumps(in_schema_order(portfolio.resume), ensure_ascii=False, indent=2)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    content, content_type = found
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{portfolio.slug}-{name}"'
     return _private(response)
 

@@ -276,3 +276,34 @@ def test_owner_archive_refuses_a_next_that_leaves_the_site(client, alice):
     Portfolio.objects.filter(pk=p.pk).update(state=State.ACTIVE)
     r = client.post(f"/portfolios/{p.pk}/archive", {"next": "/jobs/x/publish"})
     assert r["Location"] == "/jobs/x/publish"
+
+
+# --- The owner's own download (item 12) ---------------------------------------------
+
+
+def test_the_owner_downloads_everything_a_stranger_nothing(publisher, stranger):
+    import io
+    import json
+    import zipfile
+
+    doc = {
+        "basics": {
+            "name": "Nora Private",
+            "location": {"address": "12 Hidden Lane", "postalCode": "ZZ9 9ZZ", "city": "Leeds"},
+        },
+        "references": [{"name": "Dr Referee", "reference": "Reliable."}],
+    }
+    body = publish(publisher, doc)
+    pid, slug = body["id"], body["slug"]
+    public = publisher.get(f"/p/{slug}/resume.json").content.decode()
+    assert "12 Hidden Lane" not in public and "Dr Referee" not in public
+    holder = APIClient()
+    holder.credentials(HTTP_X_MANAGE_TOKEN=body["manage_token"])
+    full = json.loads(holder.get(f"{URL}/{pid}/download/resume.json").content)
+    assert full["basics"]["location"]["postalCode"] == "ZZ9 9ZZ"
+    assert full["references"][0]["name"] == "Dr Referee"
+    archive = zipfile.ZipFile(io.BytesIO(holder.get(f"{URL}/{pid}/download/site.zip").content))
+    assert b"12 Hidden Lane" in archive.read("resume.json")
+    assert stranger.get(f"{URL}/{pid}/download/site.zip").status_code == 404
+    assert holder.get(f"{URL}/{pid}/download/../../etc/passwd").status_code == 404
+    assert holder.get(f"{URL}/{pid}/download/index.html").status_code == 404
