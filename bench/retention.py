@@ -168,10 +168,13 @@ def bench_audit(rows: int, fresh_per_category: int) -> dict:
 def fill_portfolios_and_jobs(portfolios: int, jobs: int) -> None:
     from django.db import connection
 
+    from extraction import crypto
     from extraction.models import Document, ExtractionJob
     from portfolios.models import Portfolio
 
     qn = connection.ops.quote_name
+    # URL-safe base64 after a header without quotes: safe inside a SQL literal.
+    sealed_resume = crypto.seal(b'{"basics":{"name":"Bench"}}').decode("ascii")
     with connection.cursor() as cursor:
         cursor.execute(
             f"TRUNCATE {qn(Portfolio._meta.db_table)}, {qn(ExtractionJob._meta.db_table)}, "
@@ -211,7 +214,8 @@ def fill_portfolios_and_jobs(portfolios: int, jobs: int) -> None:
             "client": "'c' || (g % 5000)",
             "tier": "'anonymous'",
             "retention_hours": "24",
-            "resume": """'{"basics": {"name": "Bench"}}'::jsonb""",
+            # The column holds sealed text (SPEC S-3): one ciphertext for every row.
+            "resume": f"'{sealed_resume}'",
             "theme": "'minimal'",
             "state": "CASE WHEN g <= 14 THEN 'active' WHEN g <= 18 THEN 'idle' "
             "WHEN g <= 20 THEN 'warning' WHEN g <= 25 THEN 'cleanup' ELSE 'archived' END",

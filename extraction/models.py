@@ -14,13 +14,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Cast
+from django.db.models import F, Q
 from django.utils import timezone
 
 from . import crypto
 from .errors import BadFile
-from .fields import EncryptedJSONField
+from .fields import EncryptedJSONField, reseal_column
 
 log = logging.getLogger("cv2web.extraction")
 
@@ -126,37 +125,7 @@ class CacheEntryQuerySet(models.QuerySet):
     def reseal(self, *, dry_run: bool = False, batch_size: int = 500) -> Counter[str]:
         """Seal every entry's result with the first key of ENCRYPTION_KEYS, in
         batches; counts by outcome (as `Document.reseal_file`)."""
-        counts: Counter[str] = Counter()
-        last = 0
-        while True:
-            # The column as stored (Cast: no decryption by the field).
-            rows = list(
-                self.filter(pk__gt=last)
-                .order_by("pk")
-                .annotate(stored=Cast("result", models.TextField()))
-                .values_list("pk", "stored")[:batch_size]
-            )
-            if not rows:
-                return counts
-            last = rows[-1][0]
-            for pk, stored in rows:
-                counts[self._reseal_one(pk, stored, dry_run)] += 1
-
-    def _reseal_one(self, pk: int, stored: str, dry_run: bool) -> str:
-        data = stored.encode()
-        if crypto.is_current(data):
-            return "current"
-        outcome = "rotated" if crypto.is_sealed(data) else "sealed"
-        try:
-            sealed = crypto.rotate(data).decode("ascii")
-        except crypto.DecryptionError:
-            return "unreadable"
-        if not dry_run:
-            # Only if unchanged: a `store` meanwhile wrote with the first key already.
-            self.model.objects.alias(stored=Cast("result", models.TextField())).filter(
-                pk=pk, stored=stored
-            ).update(result=Value(sealed, output_field=models.TextField()))
-        return outcome
+        return reseal_column(self, "result", dry_run=dry_run, batch_size=batch_size)
 
 
 class CacheEntry(models.Model):
@@ -350,7 +319,9 @@ class ExtractionJob(models.Model):
     lease_token = models.UUIDField(null=True, blank=True)
     worker = models.CharField(max_length=100, blank=True)
 
-    result = models.JSONField(null=True, blank=True)
+    # Encrypted at rest (SPEC S-3), as the cache's copy. Warnings and confidence
+    # stay in clear: they describe the extraction (see CacheEntry).
+    result = EncryptedJSONField(null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     confidence = models.JSONField(default=dict, blank=True)
     error_code = models.CharField(max_length=40, blank=True)

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from cv2web import tokens
+from extraction.fields import EncryptedJSONField
 
 
 class State(models.TextChoices):
@@ -89,7 +90,9 @@ class Portfolio(models.Model):
     publish_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # A hash of what was asked for: the same key with another body is a conflict.
     publish_digest = models.CharField(max_length=64, blank=True)
-    resume = models.JSONField()
+    # The document the site is built from: encrypted at rest (SPEC S-3). What the
+    # public site shows is public anyway; the row also holds what it does not.
+    resume = EncryptedJSONField()
     theme = models.CharField(max_length=40)
     state = models.CharField(
         max_length=10, choices=State.choices, default=State.CREATING, db_index=True
@@ -176,7 +179,7 @@ class PortfolioRequest(models.Model):
     )
     publish_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     publish_digest = models.CharField(max_length=64, blank=True)
-    resume = models.JSONField()
+    resume = EncryptedJSONField()  # encrypted at rest (SPEC S-3)
     theme = models.CharField(max_length=40)
     # Made when the request is accepted, so its manage link can be shown then.
     manage_token_hash = models.CharField(max_length=64, db_index=True)
