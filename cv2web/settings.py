@@ -209,6 +209,9 @@ if TESTING or DEBUG:
 
 # --- Security (SPEC S) ------------------------------------------------------
 
+# Sessions hold CV data (the document edited on the review page) and manage
+# tokens: their rows are encrypted at rest with ENCRYPTION_KEYS (SPEC S-3).
+SESSION_ENGINE = "extraction.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
