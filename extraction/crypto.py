@@ -1,4 +1,6 @@
-"""Encryption at rest for uploaded files and cached extraction results (SPEC S).
+"""Encryption at rest (SPEC S-3): uploaded files, every database column that
+holds CV data (`fields.EncryptedJSONField`), sessions (`extraction.sessions`)
+and database backups (the stream format below).
 
 Keys come from the environment: `ENCRYPTION_KEYS`, comma-separated Fernet keys
 (AES-128-CBC + HMAC-SHA256, authenticated). The first key encrypts, every key
@@ -8,6 +10,14 @@ decrypts. Rotation: put a new key first, restart every process, run
 Sealed data is `MAGIC` followed by a Fernet token (ASCII). Data without the
 header was written before encryption existed and is read as plaintext, until
 the rotate command seals it.
+
+Large files (database backups) are sealed as a stream of frames, so that
+neither side needs the whole file in memory: `STREAM_MAGIC`, a random 16-byte
+stream id, then frames of a 4-byte big-endian length and a Fernet token (its
+raw bytes: base64 would add a third). Each token holds the stream id, the
+frame's number and a last-frame flag before its data, so frames cannot be
+dropped, reordered, cut off at the end or spliced in from another stream
+without `open_stream` noticing.
 
 When `ENCRYPTION_KEYS` is unset, a key derived from SECRET_KEY is used: a
 development fallback that `check --deploy` flags (cv2web.W001). It also stays
@@ -21,8 +31,12 @@ from __future__ import annotations
 import base64
 import functools
 import os
+import struct
 import tempfile
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -31,6 +45,15 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 MAGIC = b"cv2web:enc:1\n"
+STREAM_MAGIC = b"cv2web:stream:1\n"
+STREAM_CHUNK = 1 << 20
+_STREAM_ID = 16
+_FRAME_LENGTH = struct.Struct(">I")
+# Stream id, frame number, last-frame flag: authenticated with the data.
+_FRAME_HEADER = struct.Struct(f">{_STREAM_ID}sQ?")
+# A frame of STREAM_CHUNK bytes is about that plus 100 bytes of Fernet overhead;
+# anything much larger is a damaged length, not something to allocate.
+_MAX_FRAME = 2 * STREAM_CHUNK + 4096
 MAKE_KEY = (
     'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 )
@@ -147,3 +170,120 @@ def seal_file(path: Path, data: bytes) -> None:
 def open_file(path: Path) -> bytes:
     """The plaintext of the file at `path` (sealed or legacy)."""
     return open_sealed(Path(path).read_bytes())
+
+
+# ------------------------------------------------------------------ streams
+
+
+def seal_stream(src: BinaryIO, dst: BinaryIO, chunk_size: int = STREAM_CHUNK) -> None:
+    """Copy `src` to `dst` sealed with the first key, one chunk in memory at a time."""
+    fernet = _keys()[1]
+    stream_id = os.urandom(_STREAM_ID)
+    dst.write(STREAM_MAGIC + stream_id)
+    index = 0
+    chunk = src.read(chunk_size)
+    while True:
+        following = src.read(chunk_size) if chunk else b""
+        last = not following
+        token = fernet.encrypt(_FRAME_HEADER.pack(stream_id, index, last) + chunk)
+        raw = base64.urlsafe_b64decode(token)
+        dst.write(_FRAME_LENGTH.pack(len(raw)) + raw)
+        if last:
+            return
+        chunk, index = following, index + 1
+
+
+def is_sealed_stream(head: bytes) -> bool:
+    """Whether a file that starts with `head` is a sealed stream."""
+    return head.startswith(STREAM_MAGIC)
+
+
+def open_stream(src: BinaryIO, dst: BinaryIO) -> None:
+    """Write the plaintext of the sealed stream `src` to `dst`.
+
+    Raises DecryptionError when no key opens a frame, or the stream is cut
+    short, reordered or altered; `dst` then holds a partial plaintext that the
+    caller must discard.
+    """
+    stream_id = _read_stream_header(src)
+    fernet = _keys()[1]
+    index = 0
+    while True:
+        raw = _read_frame(src)
+        if raw is None:
+            raise DecryptionError("The encrypted file ends before its last part: it is truncated.")
+        try:
+            plain = fernet.decrypt(base64.urlsafe_b64encode(raw))
+        except InvalidToken:
+            raise DecryptionError(
+                "None of the keys in ENCRYPTION_KEYS can decrypt this file: it was sealed "
+                "with a key that is no longer listed, or it was altered."
+            ) from None
+        if len(plain) < _FRAME_HEADER.size:
+            raise DecryptionError("The encrypted file is damaged (a part without its header).")
+        frame_id, frame_index, last = _FRAME_HEADER.unpack_from(plain)
+        if frame_id != stream_id or frame_index != index:
+            raise DecryptionError("The encrypted file's parts are out of order or mixed up.")
+        dst.write(plain[_FRAME_HEADER.size :])
+        if last:
+            if src.read(1):
+                raise DecryptionError("The encrypted file goes on after its last part.")
+            return
+        index += 1
+
+
+def stream_is_current(src: BinaryIO) -> bool:
+    """Whether the sealed stream `src` was sealed with the first key (its first frame
+    is checked: one run of `seal_stream` seals every frame with the same key)."""
+    try:
+        _read_stream_header(src)
+    except DecryptionError:
+        return False
+    raw = _read_frame(src)
+    if raw is None:
+        return False
+    try:
+        _keys()[0].extract_timestamp(base64.urlsafe_b64encode(raw))
+    except InvalidToken:
+        return False
+    return True
+
+
+def _read_stream_header(src: BinaryIO) -> bytes:
+    head = src.read(len(STREAM_MAGIC) + _STREAM_ID)
+    if len(head) != len(STREAM_MAGIC) + _STREAM_ID or not is_sealed_stream(head):
+        raise DecryptionError("This is not an encrypted cv2web file.")
+    return head[len(STREAM_MAGIC) :]
+
+
+def _read_frame(src: BinaryIO) -> bytes | None:
+    length = src.read(_FRAME_LENGTH.size)
+    if not length:
+        return None
+    if len(length) != _FRAME_LENGTH.size:
+        raise DecryptionError("The encrypted file is truncated.")
+    (size,) = _FRAME_LENGTH.unpack(length)
+    if size > _MAX_FRAME:
+        raise DecryptionError("The encrypted file is damaged (a part of impossible length).")
+    raw = src.read(size)
+    if len(raw) != size:
+        raise DecryptionError("The encrypted file is truncated.")
+    return raw
+
+
+# ------------------------------------------------------------------ rotation
+
+# Sealed data that lives outside the models' columns (database backups, in
+# monitoring): each app registers a function here from its AppConfig.ready, so
+# that `rotate_encryption_keys` covers it without importing a higher layer.
+Resealer = Callable[..., Counter]
+_resealers: dict[str, Resealer] = {}
+
+
+def register_resealer(label: str, reseal: Resealer) -> None:
+    """Have `rotate_encryption_keys` call `reseal(dry_run=..., batch_size=...)` -> counts."""
+    _resealers[label] = reseal
+
+
+def resealers() -> dict[str, Resealer]:
+    return dict(_resealers)

@@ -8,7 +8,13 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
-        from . import heartbeat
+        from extraction import crypto
+
+        from . import backups, heartbeat
+
+        # Backups are sealed too: `rotate_encryption_keys` re-encrypts them
+        # with the rest, so dropping an old key loses no backup.
+        crypto.register_resealer("backups", backups.reseal)
 
         # Sent inside each django-q2 worker process once it is forked (never
         # in the qcluster parent, whose connections must stay closed for the

@@ -1,21 +1,29 @@
-"""Database backups and restore (SPEC M-4, D).
+"""Database backups and restore (SPEC M-4, D), encrypted at rest (SPEC S-3).
 
 A backup is one file in BACKUP_DIR named for the UTC time it was taken,
-`cv2web-20260102T020000Z.sqlite3` (SQLite, a plain database file made with
-the online backup API) or `….pgdump` (PostgreSQL, `pg_dump --format=custom`),
-with a manifest beside it (`….json`: engine, time, size, SHA-256, the
-migration state). Files are written under a temporary name and renamed when
-complete, so a crash never leaves something that looks like a backup.
+`cv2web-20260102T020000Z.sqlite3` (SQLite, a database file made with the
+online backup API) or `….pgdump` (PostgreSQL, `pg_dump --format=custom`),
+sealed with the first key of ENCRYPTION_KEYS (`crypto.seal_stream`: framed,
+so neither sealing nor opening holds the file in memory), with a manifest
+beside it (`….json`: engine, time, size and SHA-256 of the file as stored,
+size and SHA-256 of the plaintext, the migration state). The plaintext dump is
+written to TMP_DIR (mode 0600; never to BACKUP_DIR, which is copied off the
+machine) and removed as soon as it is sealed. Files are written under a
+temporary name and renamed when complete, so a crash never leaves something
+that looks like a backup.
 
 `restore(path)` checks everything it can before it touches the database:
 the manifest's size and checksum (a truncated or altered file), the engine,
-and the file itself (SQLite `PRAGMA integrity_check` on a private copy,
+the decryption of every frame (a wrong or missing key) into a private file and
+its plaintext checksum, and the file itself (SQLite `PRAGMA integrity_check`,
 PostgreSQL `pg_restore --list`). The restore then happens in one transaction:
-all or nothing.
+all or nothing. Backups made before encryption (manifest format 1, without
+`encrypted`) are restored as they are, and sealed by `rotate_encryption_keys`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -26,6 +34,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -35,9 +44,12 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.utils import timezone
 
+from extraction import crypto
+
 log = logging.getLogger("cv2web.backups")
 
-MANIFEST_FORMAT = 1
+# 2: the file is sealed (`encrypted`, `plaintext_size`, `plaintext_sha256`).
+MANIFEST_FORMAT = 2
 PREFIX = "cv2web-"
 SUFFIXES = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
 NAME_RE = re.compile(r"^cv2web-(\d{8}T\d{6}Z)(?:-(\d+))?\.(sqlite3|pgdump)$")
@@ -191,6 +203,46 @@ def _private_file(directory: Path, suffix: str) -> Path:
     return Path(name)
 
 
+def _private_temp_dir(prefix: str) -> tempfile.TemporaryDirectory:
+    """A folder (mode 0700) in TMP_DIR for a plaintext dump, removed on exit.
+
+    Not BACKUP_DIR: that folder is copied to other machines, and a plaintext
+    file caught there by the copy would leave with it."""
+    tmp = Path(settings.TMP_DIR)
+    tmp.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=tmp)
+
+
+def _seal_file(plain: Path, target: Path) -> None:
+    with plain.open("rb") as src, target.open("wb") as dst:
+        crypto.seal_stream(src, dst)
+
+
+def _open_file(path: Path, target: Path, name: str) -> None:
+    """Decrypt the backup `path` into a new private file `target`."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
+            crypto.open_stream(src, dst)
+    except crypto.DecryptionError as exc:
+        target.unlink(missing_ok=True)
+        hint = (
+            ""
+            if settings.ENCRYPTION_KEYS
+            else " ENCRYPTION_KEYS is not set: only the development key derived from "
+            "SECRET_KEY was tried."
+        )
+        raise BackupError(
+            f"{name} cannot be decrypted: {exc}{hint} Set ENCRYPTION_KEYS to include the key "
+            f"that was first when the backup was taken. Nothing was restored."
+        ) from None
+
+
+def _is_sealed(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return crypto.is_sealed_stream(fh.read(len(crypto.STREAM_MAGIC)))
+
+
 def _remove_stale_temps(directory: Path) -> None:
     cutoff = time.time() - STALE_TEMP.total_seconds()
     for entry in directory.glob(f"{TEMP_PREFIX}*"):
@@ -304,7 +356,11 @@ def backup(dry_run: bool = False) -> dict:
     temp = _private_file(directory, SUFFIXES[kind])
     temp_manifest: Path | None = None
     try:
-        migrations = _dump_sqlite(temp) if kind == "sqlite" else _dump_postgresql(temp)
+        with _private_temp_dir(".cv2web-backup-") as work:
+            plain = Path(work) / f"dump{SUFFIXES[kind]}"
+            migrations = _dump_sqlite(plain) if kind == "sqlite" else _dump_postgresql(plain)
+            plaintext = {"plaintext_size": plain.stat().st_size, "plaintext_sha256": _sha256(plain)}
+            _seal_file(plain, temp)
         _fsync(temp)
         path = _new_name(now, directory, SUFFIXES[kind])
         size = temp.stat().st_size
@@ -315,6 +371,8 @@ def backup(dry_run: bool = False) -> dict:
             "created_at": now.astimezone(UTC).isoformat(),
             "size": size,
             "sha256": _sha256(temp),
+            "encrypted": True,
+            **plaintext,
             "migrations": migrations,
         }
         temp_manifest = _private_file(directory, ".json")
@@ -339,6 +397,7 @@ def backup(dry_run: bool = False) -> dict:
         "engine": kind,
         "file": str(path),
         "size_bytes": size,
+        "encrypted": True,
         "seconds": round(time.monotonic() - started, 3),
         "kept": len(list_backups(directory)),
         "removed": len(doomed),
@@ -419,12 +478,38 @@ def _resolve(path: str | Path) -> Path:
     return path
 
 
+def _check_plaintext(plain: Path, manifest: dict, name: str) -> None:
+    """The decrypted file against the manifest's plaintext size and checksum."""
+    if "plaintext_sha256" not in manifest:
+        return
+    if (
+        plain.stat().st_size != manifest.get("plaintext_size")
+        or _sha256(plain) != manifest["plaintext_sha256"]
+    ):
+        raise BackupError(
+            f"{name} decrypts to something other than what its manifest describes: the "
+            f"backup or its manifest was altered. Nothing was restored."
+        )
+
+
+def _check_sealing(path: Path, manifest: dict) -> bool:
+    """Whether the backup is sealed; refuses a manifest and file that disagree."""
+    sealed = _is_sealed(path)
+    if manifest.get("encrypted") and not sealed:
+        raise BackupError(
+            f"{path.name} is not encrypted, but its manifest says it was: it was replaced "
+            f"or damaged. Nothing was restored."
+        )
+    return sealed
+
+
 @contextmanager
 def _verified(path: str | Path) -> Iterator[tuple[Path, dict]]:
     """Check a backup completely; yields the file to restore from and its manifest.
 
-    For SQLite that file is a private copy, checked after copying, so what is
-    restored is exactly what was checked.
+    That file is a private decrypted (or, for an unencrypted SQLite backup,
+    copied) file, checked after it was written, so what is restored is exactly
+    what was checked.
     """
     path = _resolve(path)
     manifest = read_manifest(path)
@@ -434,24 +519,39 @@ def _verified(path: str | Path) -> Iterator[tuple[Path, dict]]:
             f"{path.name} is a {manifest['engine']} backup but the configured database is "
             f"{kind}: refusing to restore it."
         )
+    sealed = _check_sealing(path, manifest)
     if kind == "postgresql":
         pg_restore = pg_tool("pg_restore")
         _check_file(path, manifest, path.name)
-        try:
-            listing = _run_pg([pg_restore, "--list", str(path)], "Reading the backup").stdout
-        except BackupError as exc:
-            raise BackupError(f"{exc}\nThe file is not a usable pg_dump archive.") from exc
-        if " django_migrations " not in listing:
-            raise BackupError("The backup holds no cv2web database (no django_migrations table).")
-        yield path, manifest
+        with contextlib.ExitStack() as stack:
+            source = path
+            if sealed:
+                work = stack.enter_context(_private_temp_dir(".cv2web-restore-"))
+                source = Path(work) / "backup.pgdump"
+                _open_file(path, source, path.name)
+                _check_plaintext(source, manifest, path.name)
+            try:
+                listing = _run_pg([pg_restore, "--list", str(source)], "Reading the backup").stdout
+            except BackupError as exc:
+                raise BackupError(f"{exc}\nThe file is not a usable pg_dump archive.") from exc
+            if " django_migrations " not in listing:
+                raise BackupError(
+                    "The backup holds no cv2web database (no django_migrations table)."
+                )
+            yield source, manifest
         return
     target = _sqlite_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     # The copy sits beside the database: same disk, which has room for it.
     with tempfile.TemporaryDirectory(prefix=".cv2web-restore-", dir=target.parent) as tmp:
         copy = Path(tmp) / "backup.sqlite3"
-        shutil.copyfile(path, copy)
-        _check_file(copy, manifest, path.name)
+        if sealed:
+            _check_file(path, manifest, path.name)
+            _open_file(path, copy, path.name)
+            _check_plaintext(copy, manifest, path.name)
+        else:
+            shutil.copyfile(path, copy)
+            _check_file(copy, manifest, path.name)
         _check_sqlite_copy(copy)
         yield copy, manifest
 
@@ -557,6 +657,7 @@ def restore(path: str | Path, confirm: Callable[[dict], bool] | None = None) -> 
         "restored": True,
         "file": str(path),
         "engine": manifest["engine"],
+        "encrypted": bool(manifest.get("encrypted")),
         "created_at": manifest["created_at"],
         "size_bytes": manifest["size"],
         "seconds": round(time.monotonic() - started, 3),
@@ -565,3 +666,112 @@ def restore(path: str | Path, confirm: Callable[[dict], bool] | None = None) -> 
     }
     log.warning("database restored from %s", name, extra={"restore": stats})
     return stats
+
+
+# --- Key rotation ------------------------------------------------------------------
+
+
+class _HashingSink:
+    """A file-like object that only hashes and counts what is written to it."""
+
+    def __init__(self) -> None:
+        self.digest, self.size = hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def reseal(*, dry_run: bool = False, batch_size: int = 0) -> Counter[str]:
+    """Seal every backup in BACKUP_DIR with the first key of ENCRYPTION_KEYS.
+
+    Part of `manage.py rotate_encryption_keys` (registered by MonitoringConfig):
+    backups taken under an old key are re-encrypted, and unencrypted ones (from
+    before encryption) sealed, so that dropping the old key loses no backup.
+    Counts by outcome as the command prints them: "rotated", "sealed",
+    "current", "missing" (no readable manifest: restore refuses it anyway) and
+    "unreadable" (no key opens it, or it does not match its manifest; left
+    exactly as it is). `batch_size` is accepted for the command's sake.
+    """
+    counts: Counter[str] = Counter()
+    for path in list_backups():
+        counts[_reseal_one(path, dry_run)] += 1
+    return counts
+
+
+def _reseal_one(path: Path, dry_run: bool) -> str:
+    try:
+        manifest = read_manifest(path)
+    except BackupError:
+        return "missing"
+    sealed = _is_sealed(path)
+    if sealed:
+        with path.open("rb") as fh:
+            if crypto.stream_is_current(fh):
+                return "current"
+    try:
+        _check_sealing(path, manifest)
+        _check_file(path, manifest, path.name)
+        if dry_run:
+            if sealed:
+                _verify_plaintext(path, manifest)
+            return "rotated" if sealed else "sealed"
+        with _private_temp_dir(".cv2web-rotate-") as work:
+            plain = path
+            if sealed:
+                plain = Path(work) / "backup"
+                _open_file(path, plain, path.name)
+                _check_plaintext(plain, manifest, path.name)
+            _replace_sealed(path, manifest, plain)
+    except BackupError as exc:
+        log.error("backup %s left as it is: %s", path.name, exc)
+        return "unreadable"
+    return "rotated" if sealed else "sealed"
+
+
+def _verify_plaintext(path: Path, manifest: dict) -> None:
+    sink = _HashingSink()
+    try:
+        with path.open("rb") as src:
+            crypto.open_stream(src, sink)
+    except crypto.DecryptionError as exc:
+        raise BackupError(f"{path.name} cannot be decrypted: {exc}") from None
+    if "plaintext_sha256" in manifest and (
+        sink.size != manifest.get("plaintext_size")
+        or sink.digest.hexdigest() != manifest["plaintext_sha256"]
+    ):
+        raise BackupError(f"{path.name} decrypts to something other than its manifest says.")
+
+
+def _replace_sealed(path: Path, manifest: dict, plain: Path) -> None:
+    """Put `plain` sealed with the first key in place of the backup `path`."""
+    directory = path.parent
+    temp = _private_file(directory, path.suffix)
+    temp_manifest: Path | None = None
+    try:
+        _seal_file(plain, temp)
+        _fsync(temp)
+        updated = {
+            **manifest,
+            "format": MANIFEST_FORMAT,
+            "size": temp.stat().st_size,
+            "sha256": _sha256(temp),
+            "encrypted": True,
+            "plaintext_size": manifest.get("plaintext_size", manifest["size"]),
+            "plaintext_sha256": manifest.get("plaintext_sha256", manifest["sha256"]),
+        }
+        temp_manifest = _private_file(directory, ".json")
+        temp_manifest.write_text(json.dumps(updated, indent=2) + "\n")
+        _fsync(temp_manifest)
+        # Two renames: a crash between them leaves a file its manifest does not
+        # describe, which restore refuses rather than trusts; the data itself
+        # is whole either way and opens with the listed keys.
+        os.replace(temp, path)
+        os.replace(temp_manifest, manifest_path(path))
+        _fsync(directory)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        if temp_manifest is not None:
+            temp_manifest.unlink(missing_ok=True)
+        raise

@@ -8,8 +8,11 @@ own connection or pg_dump, hence `transaction=True` where data matters.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
+import subprocess
 import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,11 +20,13 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
+from extraction import crypto
 from extraction.models import Document, ExtractionJob
 from monitoring import backups
 from monitoring.backups import BackupError
@@ -184,6 +189,12 @@ def fake_backup(directory: Path, data: bytes, **manifest) -> Path:
     values.update(manifest)
     backups.manifest_path(path).write_text(json.dumps(values))
     return path
+
+
+def decrypted(path: Path, target: Path) -> Path:
+    with path.open("rb") as src, target.open("wb") as dst:
+        crypto.open_stream(src, dst)
+    return target
 
 
 # --- Backup and restore ------------------------------------------------------------
@@ -469,11 +480,11 @@ def test_a_failed_sqlite_backup_leaves_nothing_behind(backup_dir, tmp_path):
 
 
 @only_sqlite
-def test_a_sqlite_backup_is_a_single_self_contained_file():
+def test_a_sqlite_backup_is_a_single_self_contained_file(tmp_path):
     import sqlite3
 
     make_data()
-    path = Path(backups.backup()["file"])
+    path = decrypted(Path(backups.backup()["file"]), tmp_path / "plain.sqlite3")
 
     conn = sqlite3.connect(path)
     try:
@@ -504,3 +515,226 @@ def test_the_backup_job_records_its_statistics(backup_dir, settings):
     assert record.outcome == record.Outcome.SUCCEEDED
     assert record.stats["kept"] == 1
     assert Path(record.stats["file"]).exists()
+
+
+# --- Encryption (SPEC S-3, issue 10 item 6) -----------------------------------------
+
+MARKER = "Ottoline Vexworth-Ambrose"
+KEY_A = Fernet.generate_key().decode()
+KEY_B = Fernet.generate_key().decode()
+
+
+def make_data_with_a_marker() -> None:
+    """Plaintext columns (an account's e-mail and name, audit details) that only
+    the backup's own encryption can hide: the CV columns are sealed anyway."""
+    make_data()
+    get_user_model().objects.create_user(
+        "ottoline", "ottoline.vexworth@example.com", "pw-otto-123", first_name=MARKER
+    )
+    AuditLog.objects.create(action="test.marker", details={"note": MARKER})
+
+
+def readable_backup(path: Path) -> str:
+    """The file as an attacker without the key reads it: the bytes, and for
+    PostgreSQL the SQL that pg_restore makes of it when it can (pg_dump
+    compresses table data)."""
+    text = path.read_bytes().decode("latin-1")
+    if vendor() == "postgresql":
+        proc = subprocess.run(["pg_restore", "--file=-", str(path)], capture_output=True)
+        text += proc.stdout.decode("utf-8", "replace")
+    return text
+
+
+def test_the_backup_file_holds_no_plaintext_and_restores_with_the_key(settings, tmp_path):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    make_data_with_a_marker()
+    before = snapshot()
+    stats = backups.backup()
+    path = Path(stats["file"])
+
+    text = readable_backup(path)
+    assert MARKER not in text and "ottoline.vexworth@example.com" not in text
+    assert "django_migrations" not in text and "CREATE TABLE" not in text
+    manifest = json.loads(backups.manifest_path(path).read_text())
+    assert manifest["encrypted"] is True and manifest["format"] == 2
+    assert manifest["plaintext_size"] > 0 and len(manifest["plaintext_sha256"]) == 64
+    # No plaintext dump is left anywhere the backup wrote.
+    assert [p.name for p in Path(settings.TMP_DIR).iterdir() if "backup" in p.name] == []
+
+    change_data()
+    with fresh_database(tmp_path):
+        backups.restore(path)
+        assert snapshot() == before
+
+
+def test_a_backup_is_sealed_in_frames_and_opened_without_reading_it_whole(settings, tmp_path):
+    # A database far larger than memory must not have to fit in it: every read
+    # of the plaintext and of the sealed file is one frame.
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    data = os.urandom(3 * crypto.STREAM_CHUNK + 12345)
+    reads = []
+
+    class Recording(io.BytesIO):
+        def read(self, size=-1):
+            reads.append(size)
+            return super().read(size)
+
+    sealed = io.BytesIO()
+    crypto.seal_stream(Recording(data), sealed)
+    assert reads and all(0 < size <= crypto.STREAM_CHUNK for size in reads)
+    out = io.BytesIO()
+    reads.clear()
+    crypto.open_stream(Recording(sealed.getvalue()), out)
+    assert out.getvalue() == data
+    assert all(0 < size <= 2 * crypto.STREAM_CHUNK for size in reads)
+
+
+@pytest.mark.parametrize("damage", ["cut_last_frame", "swap_frames", "other_stream", "flip"])
+def test_a_sealed_backup_cut_reordered_or_spliced_does_not_open(settings, damage):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    chunk = 64
+
+    def seal(data: bytes) -> bytes:
+        out = io.BytesIO()
+        crypto.seal_stream(io.BytesIO(data), out, chunk_size=chunk)
+        return out.getvalue()
+
+    def frames(sealed: bytes) -> tuple[bytes, list[bytes]]:
+        head_len = len(crypto.STREAM_MAGIC) + 16
+        head, rest, parts = sealed[:head_len], sealed[head_len:], []
+        while rest:
+            size = int.from_bytes(rest[:4], "big") + 4
+            parts.append(rest[:size])
+            rest = rest[size:]
+        return head, parts
+
+    data = os.urandom(chunk * 3)
+    head, parts = frames(seal(data))
+    assert len(parts) == 3
+    damaged = {
+        "cut_last_frame": head + b"".join(parts[:-1]),
+        "swap_frames": head + parts[1] + parts[0] + parts[2],
+        "other_stream": head + frames(seal(data))[1][0] + b"".join(parts[1:]),
+        "flip": head + parts[0][:-1] + bytes([parts[0][-1] ^ 1]) + b"".join(parts[1:]),
+    }[damage]
+
+    with pytest.raises(crypto.DecryptionError):
+        crypto.open_stream(io.BytesIO(damaged), io.BytesIO())
+
+
+def test_a_wrong_key_is_a_clear_refusal_and_the_database_is_left_alone(settings):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    make_data()
+    stats = backups.backup()
+    change_data()
+    after = snapshot()
+    settings.ENCRYPTION_KEYS = [KEY_B]  # the backup's key is no longer listed
+
+    with pytest.raises(BackupError, match="cannot be decrypted.*ENCRYPTION_KEYS"):
+        backups.restore(stats["file"])
+    with pytest.raises(CommandError, match="cannot be decrypted"):
+        call_command("restore_backup", stats["file"], "--noinput")
+    settings.ENCRYPTION_KEYS = [KEY_A]  # to read the job results in the snapshot
+    assert snapshot() == after
+
+    settings.ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    assert backups.verify(stats["file"])["encrypted"] is True
+
+
+def test_the_restore_command_names_the_key_problem_without_a_traceback(settings, tmp_path):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    make_data()
+    path = Path(backups.backup()["file"])
+    env = {"DATA_DIR": str(tmp_path / "data"), "ENCRYPTION_KEYS": KEY_B}
+    if vendor() == "postgresql":
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+
+    proc = manage("restore_backup", str(path), "--noinput", env=env, timeout=120)
+
+    assert proc.returncode != 0
+    assert "cannot be decrypted" in proc.stderr and "ENCRYPTION_KEYS" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_an_unencrypted_backup_from_before_still_restores(settings, backup_dir, tmp_path):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    make_data()
+    before = snapshot()
+    sealed = Path(backups.backup()["file"])
+    plain = decrypted(sealed, tmp_path / "plain")
+    old = fake_backup(tmp_path / "old", plain.read_bytes(), migrations={})
+    manifest = json.loads(backups.manifest_path(old).read_text())
+    assert "encrypted" not in manifest and manifest["format"] == 1
+    change_data()
+
+    backups.restore(old)
+
+    assert snapshot() == before
+
+
+def test_a_plaintext_file_under_an_encrypted_manifest_is_refused(settings, backup_dir, tmp_path):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    make_data()
+    path = Path(backups.backup()["file"])
+    manifest = json.loads(backups.manifest_path(path).read_text())
+    plain = decrypted(path, tmp_path / "plain").read_bytes()
+    path.write_bytes(plain)  # swapped in, manifest checksums forged to match
+    manifest.update(size=len(plain), sha256=hashlib.sha256(plain).hexdigest())
+    backups.manifest_path(path).write_text(json.dumps(manifest))
+    count = AuditLog.objects.count()
+
+    with pytest.raises(BackupError, match="not encrypted, but its manifest says it was"):
+        backups.restore(path)
+    assert AuditLog.objects.count() == count
+
+
+def test_rotation_re_encrypts_backups_and_seals_those_from_before(settings, tmp_path):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    make_data()
+    before = snapshot()
+    sealed = Path(_backup_at(1)["file"])
+    plain = decrypted(sealed, tmp_path / "plain").read_bytes()
+    legacy = fake_backup(backups.backup_dir(), plain)  # 2026-01-01: the oldest
+    assert backups.list_backups() == [legacy, sealed]
+    settings.ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    files = {p: p.read_bytes() for p in backups.backup_dir().iterdir()}
+
+    assert "backups: 1 re-encrypted, 1 sealed (were plaintext)" in run_rotate("--dry-run")
+    assert {p: p.read_bytes() for p in backups.backup_dir().iterdir()} == files
+    assert "backups: 1 re-encrypted, 1 sealed (were plaintext)" in run_rotate()
+    assert "backups: 0 re-encrypted, 0 sealed (were plaintext), 2 already current" in (run_rotate())
+
+    assert not [p for p in backups.backup_dir().iterdir() if p.name.startswith(".")]
+    assert legacy.read_bytes().startswith(crypto.STREAM_MAGIC)
+    for path in (legacy, sealed):
+        change_data()
+        settings.ENCRYPTION_KEYS = [KEY_B]  # the old key dropped: each file still opens
+        assert backups.verify(path)["encrypted"] is True
+        backups.restore(path)
+        # The job results inside were sealed with the old key when the backup
+        # was taken: reading them needs it listed again (docs/deploy.md), and a
+        # rotation after the restore moves them to the new key.
+        settings.ENCRYPTION_KEYS = [KEY_B, KEY_A]
+        assert snapshot() == before
+    assert "extraction jobs: 3 re-encrypted" in run_rotate()
+    settings.ENCRYPTION_KEYS = [KEY_B]
+    assert snapshot() == before
+
+
+def test_rotation_leaves_a_damaged_backup_alone_and_says_so(settings):
+    settings.ENCRYPTION_KEYS = [KEY_A]
+    path = Path(_backup_at(1)["file"])
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    settings.ENCRYPTION_KEYS = [KEY_B, KEY_A]
+
+    with pytest.raises(CommandError, match="could not be decrypted"):
+        run_rotate()
+    assert path.read_bytes() == bytes(data)
+
+
+def run_rotate(*args: str) -> str:
+    out = io.StringIO()
+    call_command("rotate_encryption_keys", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()

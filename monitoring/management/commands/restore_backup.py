@@ -10,8 +10,8 @@ from monitoring.backups import BackupError, restore
 class Command(BaseCommand):
     help = (
         "Replace the configured database's contents with a backup from BACKUP_DIR, after "
-        "checking it (manifest size and checksum, engine, integrity). Stop the web and "
-        "worker processes first."
+        "checking it (manifest size and checksum, engine, decryption with ENCRYPTION_KEYS, "
+        "integrity). Stop the web and worker processes first."
     )
     # A disaster-recovery tool must run whatever state the project is in.
     requires_system_checks: list[str] = []
@@ -32,9 +32,10 @@ class Command(BaseCommand):
         def confirm(manifest: dict) -> bool:
             if not interactive:
                 return True
+            sealed = "encrypted" if manifest.get("encrypted") else "unencrypted, an older backup"
             self.stdout.write(
                 f"The backup checks out ({manifest['engine']}, taken {manifest['created_at']}, "
-                f"{manifest['size']} bytes).\n"
+                f"{manifest['size']} bytes, {sealed}).\n"
                 "This REPLACES everything in the configured database with it. Stop the web "
                 "and worker processes first."
             )
