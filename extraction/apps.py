@@ -10,7 +10,12 @@ class ExtractionConfig(AppConfig):
     verbose_name = "Extraction"
 
     def ready(self) -> None:
-        from . import checks, crypto  # noqa: F401 - registers the system checks
+        from django_q.signals import post_spawn
+
+        from . import checks, crypto, signals  # noqa: F401 - `checks` registers system checks
+
+        # Sent inside each django-q2 worker process once it is forked.
+        post_spawn.connect(signals.on_worker_spawn, dispatch_uid="extraction.worker_start")
 
         # A bad ENCRYPTION_KEYS stops every process at start-up, not a job later.
         crypto.check_keys()

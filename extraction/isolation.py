@@ -13,6 +13,8 @@ multiprocessing refuses to start children from them). The child:
 - never touches the parent's database connections or open files; it leaves
   through `os._exit`, so no atexit hook, finaliser or buffered stream of the
   parent runs in it;
+- dies with its parent (PR_SET_PDEATHSIG): a worker killed mid-parse leaves
+  no orphan reading the decrypted upload on without a deadline;
 - runs `func(*args, **kwargs)` and sends the pickled outcome (the result, or
   the exception raised) through a pipe.
 
@@ -37,6 +39,7 @@ Django settings: the limits are arguments.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import faulthandler
 import gc
 import logging
@@ -67,6 +70,7 @@ CPU_LIMIT_MARGIN_S = 2
 _EXIT_SEND_FAILED = 70
 _EXIT_OUT_OF_MEMORY = 71
 _fork_lock = threading.Lock()
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class IsolationError(BadFile):
@@ -154,6 +158,17 @@ def _lower_limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this child when the process that forked it dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the CPU limit still ends it
+        return
+    if os.getppid() != parent_pid:
+        os._exit(_EXIT_SEND_FAILED)  # the parent died before the request took
+
+
 def _prepare_child(timeout: float, memory_mb: int) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1):
         signal.signal(signum, signal.SIG_DFL)
@@ -201,9 +216,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _child_main(write_fd: int, func: Callable[..., Any], args, kwargs, timeout, memory_mb):
+def _child_main(
+    write_fd: int, func: Callable[..., Any], args, kwargs, timeout, memory_mb, parent_pid
+):
     code = _EXIT_SEND_FAILED
     try:
+        _die_with_parent(parent_pid)
         try:
             # Objects inherited from the parent are never collected here: keep
             # the collector from walking (and so copying) every inherited page.
@@ -323,6 +341,7 @@ def run_isolated(
     if memory_mb <= 0:
         raise ValueError("memory_mb must be positive")
     deadline = time.monotonic() + timeout
+    parent_pid = os.getpid()
     with _fork_lock:
         read_fd, write_fd = os.pipe()
         try:
@@ -338,7 +357,7 @@ def run_isolated(
             ) from exc
         if pid == 0:  # pragma: no cover - the child never returns
             os.close(read_fd)
-            _child_main(write_fd, func, args, kwargs, timeout, memory_mb)
+            _child_main(write_fd, func, args, kwargs, timeout, memory_mb, parent_pid)
         os.close(write_fd)
 
     chunks: list[bytes] = []

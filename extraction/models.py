@@ -9,12 +9,13 @@ import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from . import crypto
@@ -66,20 +67,25 @@ class Document(models.Model):
         return crypto.open_file(self.path)
 
     @contextlib.contextmanager
-    def plaintext_copy(self) -> Iterator[Path]:
+    def plaintext_copy(self, path: Path | None = None) -> Iterator[Path]:
         """The uploaded file decrypted into a private temporary file, removed on exit.
 
         The readers and their forked parser child open files by name (pdfium,
         zipfile), so a copy on disk leaves them and their isolation unchanged.
-        It lives in TMP_DIR (0700) with mode 0600 for the length of one job; one
-        left by a killed worker goes with the stale temporary files job.
+        It lives in TMP_DIR (0700) with mode 0600 for the length of one job.
+        A job passes its own `ExtractionJob.plaintext_path()`: a worker killed
+        mid-job cannot remove its copy, and that name lets whoever sees the
+        lease expire (or the next worker start-up) find and remove it.
         """
         try:
             data = self.read_bytes()
         except FileNotFoundError:
             raise BadFile("empty_file", "The file could not be found or is empty.") from None
-        fd, name = tempfile.mkstemp(dir=settings.TMP_DIR, prefix="job-", suffix=f".{self.kind}")
-        path = Path(name)
+        if path is None:
+            fd, name = tempfile.mkstemp(dir=settings.TMP_DIR, prefix="job-", suffix=f".{self.kind}")
+            path = Path(name)
+        else:
+            fd = _create_private(path)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
@@ -113,6 +119,20 @@ class Document(models.Model):
             if not dry_run:
                 crypto.write_private(self.path, sealed)
             return outcome
+
+
+def _create_private(path: Path) -> int:
+    """Open a new file at `path` for writing, mode 0600, never through a link.
+
+    A file already there can only be a copy left by an earlier run of the same
+    attempt (a database restored from a backup): it is replaced.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(path, flags, 0o600)
+    except FileExistsError:
+        path.unlink()
+        return os.open(path, flags, 0o600)
 
 
 class CacheEntryQuerySet(models.QuerySet):
@@ -214,6 +234,10 @@ class CacheEntry(models.Model):
         CacheEntry.objects.filter(pk=self.pk).update(expires_at=timezone.now())
 
 
+# Decrypted copies of uploads in TMP_DIR end with this (ExtractionJob.plaintext_path).
+PLAINTEXT_SUFFIX = ".plain"
+
+
 class JobState(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -231,6 +255,13 @@ class Priority(models.IntegerChoices):
     NEW = 3, "New user"
     RETRY = 4, "Retry"
     BACKGROUND = 5, "Background"
+
+
+@dataclass(frozen=True)
+class QueueDue:
+    expired: int  # running jobs whose lease has run out
+    released: int  # waiting jobs whose backoff ended since the last look
+    next_at: datetime | None  # the next lease expiry or backoff end
 
 
 class ExtractionJobQuerySet(models.QuerySet):
@@ -261,6 +292,42 @@ class ExtractionJobQuerySet(models.QuerySet):
 
     def lease_expired(self, now=None):
         return self.running().filter(lease_expires_at__lt=now or timezone.now())
+
+    def next_backoff_end(self, now=None):
+        """When the first waiting job still in its backoff may start; None if none is."""
+        return (
+            self.waiting()
+            .filter(not_before__gt=now or timezone.now())
+            .aggregate(first=Min("not_before"))["first"]
+        )
+
+    def due(self, now, since=None) -> QueueDue:
+        """What the queue clock must do at `now`, and when it must look next.
+
+        `since` is the clock's previous look: backoffs that ended after it
+        make waiting jobs startable. One query over the queued and running
+        rows only (the state index), however long the history.
+        """
+        waiting = Q(state=JobState.QUEUED, joined_to__isnull=True)
+        running = Q(state=JobState.RUNNING)
+        released = waiting & Q(not_before__lte=now)
+        if since is not None:
+            released &= Q(not_before__gt=since)
+        row = self.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).aggregate(
+            expired=Count("pk", filter=running & Q(lease_expires_at__lt=now)),
+            released=Count("pk", filter=released),
+            next_lease=Min("lease_expires_at", filter=running & Q(lease_expires_at__gte=now)),
+            next_backoff=Min("not_before", filter=waiting & Q(not_before__gt=now)),
+        )
+        upcoming = [t for t in (row["next_lease"], row["next_backoff"]) if t is not None]
+        return QueueDue(
+            expired=row["expired"], released=row["released"], next_at=min(upcoming, default=None)
+        )
+
+    def running_attempts(self, ids) -> set[tuple[str, int]]:
+        """(job id as text, attempt) of the jobs among `ids` that are running now."""
+        rows = self.running().filter(pk__in=list(ids)).values_list("pk", "attempts")
+        return {(str(pk), attempts) for pk, attempts in rows}
 
     def recent_durations(self, limit: int = 50) -> list[float]:
         rows = (
@@ -363,6 +430,19 @@ class ExtractionJob(models.Model):
     @property
     def leader(self) -> ExtractionJob:
         return self.joined_to if self.joined_to_id else self
+
+    def plaintext_path(self, attempt: int | None = None) -> Path:
+        """Where attempt `attempt` (default: the current one) keeps its
+        decrypted copy of the upload: `TMP_DIR/<job id>.<attempt>.plain`."""
+        return Path(settings.TMP_DIR) / f"{self.pk}.{attempt or self.attempts}{PLAINTEXT_SUFFIX}"
+
+    def remove_plaintext(self) -> bool:
+        """Remove this attempt's decrypted copy on this machine; True if there was one."""
+        try:
+            self.plaintext_path().unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def error(self) -> dict | None:
         if self.state != JobState.FAILED:

@@ -14,6 +14,7 @@ every worker process and machine.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -32,7 +34,7 @@ from django.utils import timezone
 from cv2web import locks
 from monitoring import audit
 
-from .models import CacheEntry, Document, ExtractionJob, JobState, Priority
+from .models import PLAINTEXT_SUFFIX, CacheEntry, Document, ExtractionJob, JobState, Priority
 from .signals import job_not_done
 
 log = logging.getLogger("cv2web.extraction.queue")
@@ -241,17 +243,37 @@ def dispatch(now=None) -> int:
     """Make sure there is a token for every job that could start now.
 
     Tokens already waiting in the broker count: without that, every upload
-    made while workers are busy would add a full set of surplus tokens.
-    Returns how many were sent.
+    made while workers are busy would add a full set of surplus tokens. The
+    count and the sending happen under the queue lock, so dispatchers that run
+    at the same moment (every worker's clock wakes at the same backoff end)
+    see each other's tokens. When a waiting job is still in its backoff, this
+    process's queue clock (if it has one) is told when it ends. Returns how
+    many tokens were sent.
     """
+    from . import clock
+
+    # With Q_SYNC a token runs its job inside submit_token: never under the lock.
+    sync = settings.Q_CLUSTER.get("sync", False)
+    with transaction.atomic():
+        _lock_queue()
+        tokens = _tokens_needed(now)
+        for _ in range(0 if sync else tokens):
+            submit_token()
+    for _ in range(tokens if sync else 0):
+        submit_token()
+    backoff_end = ExtractionJob.objects.next_backoff_end(now)
+    if backoff_end is not None:
+        clock.wake_at(backoff_end)
+    return tokens
+
+
+def _tokens_needed(now=None) -> int:
     free = settings.EXTRACTION_MAX_CONCURRENT - ExtractionJob.objects.running().count()
     if free <= 0:
         return 0
     tokens = min(free, ExtractionJob.objects.ready(now).count())
     if tokens:
         tokens -= min(tokens, pending_tokens())
-    for _ in range(tokens):
-        submit_token()
     return tokens
 
 
@@ -494,10 +516,16 @@ def move_to_front(job: ExtractionJob, *, actor=None) -> bool:
 
 
 def watchdog(now=None) -> dict[str, int]:
-    """Requeue jobs whose worker died (lease expired), then dispatch waiting work."""
+    """Requeue jobs whose worker died (lease expired), then dispatch waiting work.
+
+    The dead worker's decrypted copy of the upload goes first (on this
+    machine; `sweep_plaintext` finds it on others), whatever becomes of the job.
+    """
     now = now or timezone.now()
     stats = {"requeued": 0, "failed": 0, "dispatched": 0}
+    removed = 0
     for job in ExtractionJob.objects.lease_expired(now):
+        removed += job.remove_plaintext()
         if job.attempts >= settings.EXTRACTION_MAX_ATTEMPTS:
             if fail(
                 job,
@@ -508,6 +536,37 @@ def watchdog(now=None) -> dict[str, int]:
                 stats["failed"] += 1
         elif retry_or_fail(job, "worker_lost", "The worker stopped; trying again.") == "requeued":
             stats["requeued"] += 1
+    removed += sweep_plaintext()
+    if removed:
+        log.info("removed %d decrypted upload copies left by stopped workers", removed)
     # A fresh clock: jobs requeued just now (without backoff) are ready too.
     stats["dispatched"] = dispatch()
     return stats
+
+
+def sweep_plaintext() -> int:
+    """Remove the decrypted upload copies in TMP_DIR that no running attempt owns.
+
+    Run at worker start-up and by every watchdog pass: a copy belongs to a
+    job's attempt (`<job id>.<attempt>.plain`), and once that attempt is no
+    longer running (its worker died, the job was requeued or ended) nobody
+    will remove it otherwise. The files are listed before the jobs are read,
+    so a copy made meanwhile by a newly claimed attempt is not looked at.
+    """
+    copies: list[tuple[tuple[str, int] | None, Path]] = []
+    for path in Path(settings.TMP_DIR).glob(f"*{PLAINTEXT_SUFFIX}"):
+        job_id, _, attempt = path.name.removesuffix(PLAINTEXT_SUFFIX).rpartition(".")
+        try:
+            copies.append(((str(uuid.UUID(job_id)), int(attempt)), path))
+        except ValueError:
+            copies.append((None, path))  # not a name we give: nobody owns it
+    if not copies:
+        return 0
+    owned = ExtractionJob.objects.running_attempts({key[0] for key, _ in copies if key})
+    removed = 0
+    for key, path in copies:
+        if key not in owned:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    return removed

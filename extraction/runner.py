@@ -32,8 +32,9 @@ def run_job(job: ExtractionJob) -> str:
         )
         return "cached"
     try:
-        # The stored file is sealed; the readers get a private plaintext copy.
-        with job.document.plaintext_copy() as path:
+        # The stored file is sealed; the readers get a private plaintext copy,
+        # named after this attempt so that it can be found if we are killed.
+        with job.document.plaintext_copy(job.plaintext_path()) as path:
             result = pipeline.run(path, job.document.kind, job.extractor, deadline=deadline)
     except ExtractionError as exc:
         if exc.user_fault:

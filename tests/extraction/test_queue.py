@@ -253,3 +253,139 @@ def test_tokens_sent_while_no_worker_runs_never_exceed_the_startable_jobs(settin
         enqueue()
         queue.dispatch()  # what each upload's commit does
     assert OrmQ.objects.count() == 5
+
+
+# --- Recovery after a killed worker (issue 10, item 17) ---------------------------
+
+
+@pytest.fixture
+def tmp_dir(settings, tmp_path):
+    settings.TMP_DIR = tmp_path / "tmp"
+    settings.TMP_DIR.mkdir()
+    return settings.TMP_DIR
+
+
+def test_the_clock_requeues_a_dead_workers_job_when_its_lease_ends_and_dispatches_it_when_its_backoff_ends(  # noqa: E501
+    settings, monkeypatch
+):
+    from extraction.clock import QueueClock
+
+    settings.EXTRACTION_RETRY_BACKOFF_S = 2
+    sent = []
+    monkeypatch.setattr(queue, "submit_token", lambda: sent.append(1))
+    enqueue()
+    job = queue.claim_next("dead-worker")
+    clock = QueueClock()  # not started: each look is called by hand
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        # The first look (worker start-up) knows when the lease runs out.
+        assert clock.look() == job.lease_expires_at
+    lease_end = job.lease_expires_at + timedelta(milliseconds=50)
+    with time_machine.travel(lease_end, tick=False):
+        backoff_end = clock.look()
+        job.refresh_from_db()
+        assert job.state == JobState.QUEUED and job.not_before == backoff_end
+        assert backoff_end == lease_end + timedelta(seconds=2)
+    assert sent == []  # still in its backoff
+    with time_machine.travel(backoff_end + timedelta(milliseconds=50), tick=False):
+        assert clock.look() is None  # nothing else is due
+        assert sent == [1]
+        assert queue.claim_next("w2").pk == job.pk
+
+
+def test_the_clock_does_nothing_between_deadlines(settings, monkeypatch):
+    from extraction.clock import QueueClock
+
+    calls = []
+    monkeypatch.setattr(queue, "watchdog", lambda now=None: calls.append(now) or {})
+    enqueue()
+    job = queue.claim_next("w")
+    clock = QueueClock()
+    clock.look()  # start-up: always a watchdog pass
+    assert len(calls) == 1
+    assert clock.look() == job.lease_expires_at
+    assert len(calls) == 1
+
+
+def test_dispatch_tells_this_process_clock_when_a_backoff_ends(settings, monkeypatch):
+    from extraction import clock
+
+    settings.EXTRACTION_RETRY_BACKOFF_S = 30
+    woken = []
+    monkeypatch.setattr(clock, "wake_at", woken.append)
+    monkeypatch.setattr(queue, "submit_token", lambda: None)
+    enqueue()
+    job = queue.claim_next("w")
+    assert queue.retry_or_fail(job, "model_down", "down") == "requeued"
+    assert queue.dispatch() == 0
+    job.refresh_from_db()
+    assert woken == [job.not_before]
+
+
+def test_the_watchdog_removes_the_plaintext_copy_of_a_dead_workers_job(settings, tmp_dir):
+    settings.EXTRACTION_RETRY_BACKOFF_S = 0
+    enqueue()
+    job = queue.claim_next("dead-worker")
+    copy = job.plaintext_path()
+    assert copy.parent == tmp_dir and copy.name == f"{job.pk}.1.plain"
+    copy.write_text("Grace Hopper, the CV in clear")
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.EXTRACTION_LEASE_S + 1)):
+        assert queue.watchdog()["requeued"] == 1
+    assert not copy.exists()
+
+
+def test_a_sweep_removes_the_copies_no_running_attempt_owns(settings, tmp_dir):
+    enqueue()
+    running = queue.claim_next("w")
+    done = enqueue()
+    ExtractionJob.objects.filter(pk=done.pk).update(state=JobState.SUCCEEDED, attempts=1)
+    done.refresh_from_db()
+    kept = running.plaintext_path()
+    earlier_attempt = running.plaintext_path(attempt=running.attempts + 5)
+    finished = done.plaintext_path()
+    stray = tmp_dir / "not-a-job.plain"
+    upload = tmp_dir / "upload-abc"  # another kind of temporary file: not ours to judge
+    for path in (kept, earlier_attempt, finished, stray, upload):
+        path.write_text("x")
+    assert queue.sweep_plaintext() == 3
+    assert sorted(p.name for p in tmp_dir.iterdir()) == sorted([kept.name, upload.name])
+
+
+def test_the_plaintext_copy_is_private_and_gone_after_the_attempt(settings, tmp_dir):
+    from extraction import crypto
+
+    enqueue()
+    job = queue.claim_next("w")
+    job.document.path.parent.mkdir(parents=True, exist_ok=True)
+    crypto.write_private(job.document.path, crypto.seal(b"Grace Hopper"))
+    with job.document.plaintext_copy(job.plaintext_path()) as path:
+        assert path == job.plaintext_path()
+        assert path.read_bytes() == b"Grace Hopper"
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert not path.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_start_up_removes_stale_copies_and_starts_the_queue_clock(settings, tmp_dir):
+    from multiprocessing import current_process
+
+    from django_q.signals import post_spawn
+
+    from extraction import clock
+
+    enqueue()
+    job = queue.claim_next("dead-worker")
+    ExtractionJob.objects.filter(pk=job.pk).update(state=JobState.QUEUED, lease_token=None)
+    stale = job.plaintext_path()
+    stale.write_text("Grace Hopper")
+    # Sent about another process (as a test may): nothing happens here.
+    post_spawn.send(sender="django_q", proc_name="Process-elsewhere")
+    assert stale.exists() and clock.running() is None
+    post_spawn.send(sender="django_q", proc_name=current_process().name)
+    try:
+        assert not stale.exists()
+        assert clock.running() is not None and clock.running().daemon
+    finally:
+        clock.running().stop()
+        clock.running().join(timeout=10)
+        clock._clock = None

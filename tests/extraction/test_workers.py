@@ -48,6 +48,8 @@ class Site:
     """Environment and processes of one small deployment under test."""
 
     def __init__(self, db_url: str, data_dir: Path, model_url: str, **extra: str) -> None:
+        from django.conf import settings
+
         self.db_url = db_url
         self.env = {
             k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))
@@ -59,6 +61,10 @@ class Site:
             "ANTHROPIC_API_KEY": "test-key",
             "ANTHROPIC_BASE_URL": model_url,
             "LOG_LEVEL": "WARNING",
+            # Outside the test runner, start-up refuses development keys (as
+            # production does): the processes get this run's own.
+            "SECRET_KEY": settings.SECRET_KEY,
+            "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
             **extra,
         }
         self.procs: list[subprocess.Popen] = []
@@ -100,6 +106,13 @@ class Site:
             self.kill(proc)
 
     def query(self, sql: str, *params):
+        """Rows of `sql` (`%s` placeholders) on the site's database, read from outside."""
+        if self.db_url.startswith("sqlite:"):
+            import sqlite3
+
+            path = self.db_url.removeprefix("sqlite:///")
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+                return conn.execute(sql.replace("%s", "?"), params).fetchall()
         import psycopg
 
         with psycopg.connect(self.db_url, autocommit=True) as conn:
