@@ -1,9 +1,25 @@
 """Project-wide API conventions: every error answer has the same JSON shape,
-`{"error": "<machine_code>", "message": "<sentence>", ...}`."""
+`{"error": "<machine_code>", "message": "<sentence>", ...}`.
+
+Every answer given here is a refusal we chose (4xx, `queue_full` 503): it is
+logged once at WARNING and never mailed to ADMINS (cv2web.errormail). An
+exception this handler does not know is a bug: Django logs it at ERROR, mails
+it (at most once per kind and interval) and answers with cv2web.errors'
+JSON 500.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -11,7 +27,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from extraction.errors import ExtractionError
 from extraction.queue import QueueFull
+from quotas.middleware import too_large_body
 from quotas.policy import QuotaExceeded
+
+from .parsers import InvalidJSON
+
+log = logging.getLogger("cv2web.api")
 
 
 class APIError(exceptions.APIException):
@@ -35,6 +56,7 @@ class APIError(exceptions.APIException):
 
 
 _CODES = {
+    InvalidJSON: "invalid_json",
     exceptions.NotAuthenticated: "not_authenticated",
     exceptions.AuthenticationFailed: "authentication_failed",
     exceptions.PermissionDenied: "permission_denied",
@@ -60,6 +82,47 @@ def error_response(code: str, message: str, status_code: int, *, headers=None, *
 
 
 def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: our JSON shape for every refusal, logged as one."""
+    response = _refusal(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        log_refusal(request, response)
+    return response
+
+
+def log_refusal(request, response) -> None:
+    """One line per refusal, with its code: INFO, or WARNING for the ones that
+    say the service is under pressure (429, 503). Marked as logged, since
+    Django would log a 503 again at ERROR, which mails ADMINS."""
+    status_code = response.status_code
+    code = response.data.get("error", "") if isinstance(response.data, dict) else ""
+    log.log(
+        logging.WARNING if status_code in (429, 503) else logging.INFO,
+        "refused %s %s: %s %s",
+        request.method,
+        request.path,
+        status_code,
+        code,
+        extra={"status_code": status_code, "error": code},
+    )
+    response._has_been_logged = True
+
+
+def _suspicious(exc: SuspiciousOperation) -> Response:
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(too_large_body(limit), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return error_response("too_many_files", f"Send at most {limit} files in one request.", 400)
+    if isinstance(exc, TooManyFieldsSent):
+        return error_response("too_many_fields", "The request has too many form fields.", 400)
+    return error_response("bad_request", "The request could not be understood.", 400)
+
+
+def _refusal(exc, context):
+    if isinstance(exc, SuspiciousOperation):
+        return _suspicious(exc)
     if isinstance(exc, ExtractionError):
         return error_response(exc.code, exc.message, exc.status)
     if isinstance(exc, QueueFull):

@@ -473,16 +473,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # Nesting bounded before json.loads recurses (SPEC S-4).
+        "cv2web.parsers.JSONParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "cv2web.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "cv2web.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["quotas.ratelimits.ApiThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, documenting the project pagination on every list.
+    "DEFAULT_SCHEMA_CLASS": "cv2web.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Lists answer at most this many items a page, whatever `?limit=` asks.
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+# JSON bodies nested deeper are refused with 400 before they are parsed;
+# Python's parser would reach its recursion limit near 1000.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+if not 1 <= API_MAX_PAGE_SIZE <= 1000:
+    raise ImproperlyConfigured(f"API_MAX_PAGE_SIZE must be 1..1000 (it is {API_MAX_PAGE_SIZE}).")
+if not 8 <= API_JSON_MAX_DEPTH <= 200:
+    raise ImproperlyConfigured(f"API_JSON_MAX_DEPTH must be 8..200 (it is {API_JSON_MAX_DEPTH}).")
 SPECTACULAR_SETTINGS = {
     "TITLE": "cv2web API",
     "DESCRIPTION": "Turn CVs into JSON Resume documents and portfolio websites.",
@@ -502,6 +513,11 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 if LOG_FORMAT not in ("json", "plain"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain (it is {LOG_FORMAT!r}).")
+ERROR_MAIL_INTERVAL_MINUTES = env.int("ERROR_MAIL_INTERVAL_MINUTES", default=15)
+if ERROR_MAIL_INTERVAL_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"ERROR_MAIL_INTERVAL_MINUTES must be at least 1 (it is {ERROR_MAIL_INTERVAL_MINUTES})."
+    )
 # dictConfig, and Python warnings through logging too.
 LOGGING_CONFIG = "cv2web.logs.configure"
 LOGGING = {
@@ -510,6 +526,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "cv2web.logs.RequestIdFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "refusal_level": {"()": "cv2web.errormail.RefusalLevelFilter"},
     },
     "formatters": {
         "json": {"()": "cv2web.logs.JsonFormatter"},
@@ -519,11 +536,13 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "refusal_level"],
         },
+        # Bugs only, one mail per kind of error per ERROR_MAIL_INTERVAL_MINUTES;
+        # refusals (4xx, 503) never (cv2web.errormail).
         "mail_admins": {
             "level": "ERROR",
-            "class": "django.utils.log.AdminEmailHandler",
+            "class": "cv2web.errormail.ThrottledAdminEmailHandler",
             "filters": ["require_debug_false"],
         },
     },

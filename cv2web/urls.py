@@ -38,3 +38,10 @@ urlpatterns = [
     # People: the upload page and job pages.
     path("", include("extraction.urls")),
 ]
+
+# Errors Django answers itself (no URL matched, a SuspiciousOperation, a 500):
+# JSON under /api/, the site's pages elsewhere.
+handler400 = "cv2web.errors.bad_request"
+handler403 = "cv2web.errors.permission_denied"
+handler404 = "cv2web.errors.page_not_found"
+handler500 = "cv2web.errors.server_error"

@@ -11,8 +11,9 @@ from django.template.loader import render_to_string
 from .identity import client_bucket, client_ip
 
 
-def too_large_body() -> dict:
-    limit = settings.MAX_REQUEST_SIZE
+def too_large_body(limit: int | None = None) -> dict:
+    """SPEC Q-3's JSON body for a refused body; `limit` defaults to MAX_REQUEST_SIZE."""
+    limit = settings.MAX_REQUEST_SIZE if limit is None else limit
     return {
         "error": "request_too_large",
         "message": f"Request body too large. Maximum size is {limit / (1024 * 1024):.1f}MB",
@@ -24,17 +25,33 @@ def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
 
 
-def too_large_response(path: str) -> HttpResponse:
+def too_large_response(path: str, limit: int | None = None) -> HttpResponse:
+    limit = settings.MAX_REQUEST_SIZE if limit is None else limit
     if is_api_path(path):
-        response = JsonResponse(too_large_body(), status=413)
+        response = JsonResponse(too_large_body(limit), status=413)
     else:
-        limit_mb = settings.MAX_REQUEST_SIZE / (1024 * 1024)
+        limit_mb = limit / (1024 * 1024)
         response = HttpResponse(
             render_to_string("errors/413.html", {"limit_mb": f"{limit_mb:.1f}"}), status=413
         )
     # We answer without reading the body; the connection cannot be reused.
     response["Connection"] = "close"
     return response
+
+
+def body_limit(path: str, content_type: str) -> int:
+    """The most bytes a request to `path` with this body type may send."""
+    limit = settings.MAX_REQUEST_SIZE
+    form_limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if (
+        is_api_path(path)
+        and form_limit is not None
+        and not content_type.lower().startswith("multipart/form-data")
+    ):
+        # The API reads such bodies (JSON) into memory, and Django refuses
+        # them past DATA_UPLOAD_MAX_MEMORY_SIZE anyway: say so before reading.
+        limit = min(limit, form_limit)
+    return limit
 
 
 class RequestSizeLimitMiddleware:
@@ -48,8 +65,9 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.MAX_REQUEST_SIZE:
-            return too_large_response(request.path)
+        limit = body_limit(request.path, request.META.get("CONTENT_TYPE", ""))
+        if length > limit:
+            return too_large_response(request.path, limit)
         request.client_ip = client_ip(request.META)
         request.client_bucket = client_bucket(request.client_ip)
         response = self.get_response(request)
