@@ -1,4 +1,19 @@
-"""Project-wide response headers."""
+"""Project-wide response headers, and the API's guard against forged writes."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.http import JsonResponse
+from django.utils.http import is_same_domain
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Schemes of credentials a browser never attaches by itself; a page on another
+# site cannot set them either (custom headers need a CORS preflight, which
+# this API never grants).
+_HEADER_CREDENTIAL_SCHEMES = frozenset({"token", "manage"})
 
 
 class ApiNoStoreMiddleware:
@@ -12,3 +27,89 @@ class ApiNoStoreMiddleware:
         if request.path.startswith("/api/v1/"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+def carries_header_credentials(request) -> bool:
+    """Whether the request authenticates with an API or manage token header."""
+    if request.headers.get("X-Manage-Token", "").strip():
+        return True
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    return scheme.lower() in _HEADER_CREDENTIAL_SCHEMES and bool(value.strip())
+
+
+def _site_of(url: str) -> tuple[str, str] | None:
+    """(scheme, host[:port]) of an Origin or Referer value, lower-cased."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return None
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def is_this_site(request, url: str) -> bool:
+    """Whether an Origin or Referer value names this site: the request's own
+    host, or one of CSRF_TRUSTED_ORIGINS (`https://*.example.com` allowed)."""
+    site = _site_of(url)
+    if site is None:
+        return False  # `null` (sandboxed frames, data: URLs), garbage
+    scheme, netloc = site
+    try:
+        host = request.get_host().lower()
+    except DisallowedHost:
+        host = None
+    # Behind a TLS proxy that does not say so (no SECURE_PROXY_SSL) the request
+    # looks like plain HTTP while the browser's origin is https: same host.
+    if netloc == host and (scheme == "https" or not request.is_secure()):
+        return True
+    return any(
+        scheme == trusted_scheme and is_same_domain(netloc, pattern)
+        for trusted_scheme, pattern in _trusted_origins()
+    )
+
+
+def _trusted_origins():
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        scheme, sep, rest = trusted.partition("://")
+        netloc = rest.split("/", 1)[0].lower()
+        if sep and netloc:
+            # "*.example.com" -> ".example.com", is_same_domain's wildcard.
+            yield scheme.lower(), netloc[1:] if netloc.startswith("*.") else netloc
+
+
+class CrossOriginWriteMiddleware:
+    """SPEC S-5: a write to the API sent by a page on another site is refused.
+
+    Anonymous callers are known by their address and their session cookie,
+    both of which a hostile page borrows when it makes the visitor's browser
+    post a form (multipart and url-encoded forms need no CORS preflight). DRF
+    checks CSRF only for logged-in sessions. So an unsafe request under /api/
+    whose `Origin` (or, lacking one, `Referer`) names another site is answered
+    403 `cross_origin`, unless it carries an API or manage token header, which
+    no other site can make a browser send. Requests naming no origin at all
+    (curl, scripts, server-to-server) are not browsers' forged requests and
+    pass; logged-in sessions keep DRF's CSRF check as well.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in UNSAFE_METHODS
+            and request.path.startswith("/api/")
+            and not carries_header_credentials(request)
+        ):
+            claimed = request.headers.get("Origin") or request.headers.get("Referer") or ""
+            if claimed.strip() and not is_this_site(request, claimed):
+                return JsonResponse(
+                    {
+                        "error": "cross_origin",
+                        "message": "This request was sent by a page on another site. "
+                        "Send it from this site, or authenticate with your API token "
+                        "(Authorization: Token <key>).",
+                    },
+                    status=403,
+                )
+        return self.get_response(request)

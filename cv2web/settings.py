@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "cv2web.middleware.ApiNoStoreMiddleware",
     "quotas.middleware.QuotaHeadersMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # API writes sent by another site's page are refused (SPEC S-5); inside
+    # the others, so that the refusal carries their headers.
+    "cv2web.middleware.CrossOriginWriteMiddleware",
 ]
 
 ROOT_URLCONF = "cv2web.urls"
