@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format bench install install-dev clean
+.PHONY: run test lint format bench fuzz install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: install-dev
 	$(BIN)/python bench/lifecycle_scan.py
 	$(BIN)/python bench/portfolio_page.py
 	$(BIN)/python bench/retention.py   # needs PostgreSQL (a scratch database on 127.0.0.1)
+
+## fuzz: schemathesis over /api/schema/ against a real gunicorn, anonymous and with
+## a token (a few minutes; not part of `make test`; FUZZ_ARGS="--examples 300")
+fuzz: install-dev
+	$(BIN)/python scripts/fuzz.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
