@@ -172,6 +172,34 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     )
+# Rate limits reach the same cache through an alias of their own with a much
+# shorter timeout: a cache that accepts connections but never answers costs a
+# request one short wait, after which quotas.ratelimits' circuit breaker skips
+# the cache for RATELIMIT_BREAKER_S (fail-open limits pass, log-in and reset
+# limits count in the database) before it tries again.
+RATELIMIT_CACHE_TIMEOUT_S = env.float("RATELIMIT_CACHE_TIMEOUT_S", default=0.1)
+RATELIMIT_BREAKER_S = env.float("RATELIMIT_BREAKER_S", default=30.0)
+if not 0 < RATELIMIT_CACHE_TIMEOUT_S <= 5:
+    raise ImproperlyConfigured(
+        f"RATELIMIT_CACHE_TIMEOUT_S must be above 0 and at most 5 seconds "
+        f"(it is {RATELIMIT_CACHE_TIMEOUT_S})."
+    )
+if not 1 <= RATELIMIT_BREAKER_S <= 3600:
+    raise ImproperlyConfigured(
+        f"RATELIMIT_BREAKER_S must be 1..3600 seconds (it is {RATELIMIT_BREAKER_S})."
+    )
+CACHES["ratelimit"] = {
+    **CACHES["default"],
+    "OPTIONS": dict(CACHES["default"].get("OPTIONS", {})),
+}
+if CACHES["ratelimit"]["BACKEND"].endswith("RedisCache"):
+    CACHES["ratelimit"]["OPTIONS"].update(
+        {
+            "socket_connect_timeout": RATELIMIT_CACHE_TIMEOUT_S,
+            "socket_timeout": RATELIMIT_CACHE_TIMEOUT_S,
+        }
+    )
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # --- Email ------------------------------------------------------------------
 
@@ -367,7 +395,9 @@ RATELIMIT_API_HOUR = env.str("RATELIMIT_API_HOUR", default="100/h")
 RATELIMIT_API_DAY = env.str("RATELIMIT_API_DAY", default="1000/d")
 RATELIMIT_BATCH = env.str("RATELIMIT_BATCH", default="30/m")
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
-# quotas.ratelimits fails open on cache errors (logged and counted).
+# quotas.ratelimits fails open on cache errors (logged and counted), except
+# the log-in, sign-up and password-reset limits, which then count in the
+# database (quotas.models.BurstCounter).
 RATELIMIT_FAIL_OPEN = True
 # django-ratelimit only knows django-redis; Django's own RedisCache works
 # (tests/quotas/test_concurrency.py shows the limit holding across workers).

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from quotas.ratelimits import limit_logins
+
 from .docs import ApiDocsView
 
 
@@ -18,7 +20,9 @@ def favicon(request):
 urlpatterns = [
     # Browsers ask for /favicon.ico on every page that names no icon.
     path("favicon.ico", favicon),
-    # Staff: the Django admin.
+    # Staff: the Django admin. Its log-in form is limited like every other one
+    # (SPEC S-5), sharing the "login" budget; this pattern must come first.
+    path("admin/login/", limit_logins(admin.site.login)),
     path("admin/", admin.site.urls),
     # People with an account: sign-up, log-in, passwords, usage, API tokens.
     path("accounts/", include("quotas.urls")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -41,6 +42,14 @@ class Account(models.Model):
         null=True, blank=True, help_text="Overrides the tier's retention after last activity."
     )
     note = models.CharField(max_length=200, blank=True, help_text="Why staff changed this.")
+    # True by default: users made by createsuperuser, the admin or fixtures are
+    # vouched for by whoever made them. Only the sign-up view sets it False,
+    # until the person opens the link mailed to the address (SPEC S-5).
+    confirmed = models.BooleanField(
+        default=True,
+        help_text="The account's email address is confirmed. Until it is, the account has "
+        "an anonymous visitor's limits, counted with its client address.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -176,3 +185,137 @@ class ApiToken(models.Model):
         ApiToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+
+
+def normalize_address(address: str) -> str:
+    """One spelling per mailbox: trimmed and lower-cased."""
+    return (address or "").strip().lower()
+
+
+class EmailAddressQuerySet(models.QuerySet):
+    def for_address(self, address: str) -> EmailAddress:
+        """The row of `address`, created on first use (safe under concurrency)."""
+        address = normalize_address(address)
+        row = self.filter(address=address).first()
+        if row is not None:
+            return row
+        try:
+            with transaction.atomic():
+                return self.create(address=address)
+        except IntegrityError:
+            return self.get(address=address)
+
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+
+class EmailAddress(models.Model):
+    """An address we were asked to mail, and whether its owner agreed (SPEC S-5).
+
+    Nothing but a confirmation goes to an address before `confirmed_at` is
+    set, and at most one per interval: the `last_*_sent_at` columns are
+    claimed with a conditional UPDATE, so concurrent requests send one mail.
+    """
+
+    address = models.EmailField(max_length=254, unique=True)
+    # The account that signed up with this address: claimed in the sign-up's
+    # transaction, so two simultaneous sign-ups cannot both get one.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="email_addresses",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    last_signup_notice_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailAddressQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "email address"
+        verbose_name_plural = "email addresses"
+
+    def __str__(self) -> str:
+        return self.address
+
+    def claim_send(self, field: str, interval: dt.timedelta) -> bool:
+        """Take the right to send one mail of a kind now; False when one went within `interval`."""
+        now = timezone.now()
+        due = models.Q(**{f"{field}__isnull": True}) | models.Q(**{f"{field}__lte": now - interval})
+        if not EmailAddress.objects.filter(due, pk=self.pk).update(**{field: now}):
+            return False
+        setattr(self, field, now)
+        return True
+
+    def release_send(self, field: str) -> None:
+        """The claimed mail could not be sent: let the next request try again."""
+        EmailAddress.objects.filter(pk=self.pk, **{field: getattr(self, field)}).update(
+            **{field: None}
+        )
+        setattr(self, field, None)
+
+    def confirm(self) -> bool:
+        """Mark the address confirmed, and the account that signed up with it; False if it was."""
+        now = timezone.now()
+        first = bool(
+            EmailAddress.objects.filter(pk=self.pk, confirmed_at__isnull=True).update(
+                confirmed_at=now
+            )
+        )
+        self.confirmed_at = self.confirmed_at or now
+        if self.user_id is not None:
+            Account.objects.filter(user_id=self.user_id, confirmed=False).update(confirmed=True)
+        return first
+
+
+class BurstCounterQuerySet(models.QuerySet):
+    def hit(self, scope: str, subject: str, window_start, keep_after) -> int:
+        """Count one request in (scope, subject, window); returns the window's count.
+
+        One statement (an upsert with RETURNING: PostgreSQL, SQLite 3.35+), so
+        concurrent requests each get their own number.
+        """
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        # The table name is ours; the values are parameters.
+        upsert = (
+            f"INSERT INTO {table} (scope, subject, window_start, hits) "  # noqa: S608
+            "VALUES (%s, %s, %s, 1) ON CONFLICT (scope, subject, window_start) "
+            "DO UPDATE SET hits = " + table + ".hits + 1 RETURNING hits"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                upsert, [scope, subject, connection.ops.adapt_datetimefield_value(window_start)]
+            )
+            hits = cursor.fetchone()[0]
+        # Rows are only written while the cache is down; old windows go here,
+        # bounded, rather than in a scheduled job of their own.
+        old = self.filter(window_start__lt=keep_after).values_list("pk", flat=True)[:100]
+        if hits == 1:
+            self.filter(pk__in=list(old)).delete()
+        return hits
+
+
+class BurstCounter(models.Model):
+    """Log-in, sign-up and password-reset attempts counted in the database
+    while the shared cache is unreachable: those limits never fail open."""
+
+    scope = models.CharField(max_length=40)
+    subject = models.CharField(max_length=80)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    objects = BurstCounterQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "subject", "window_start"], name="burst_counter_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="burst_counter_start")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.subject} {self.window_start:%H:%M:%S}: {self.hits}"

@@ -1,23 +1,47 @@
-"""Burst limits (SPEC Q-2) with django-ratelimit through the shared cache.
+"""Burst limits (SPEC Q-2, S-5) with django-ratelimit through the shared cache.
 
 django-ratelimit lets a cache error through (a 500 when Redis is down, even
-with RATELIMIT_FAIL_OPEN), so every check goes through `check()`, which fails
-open: the request is served, a warning logged and a counter increased.
+with RATELIMIT_FAIL_OPEN), so every check goes through `check()`, which never
+raises. When the cache fails:
+
+- most limits fail open: the request is served, a warning logged and a
+  counter increased (uploads and API calls must not stop with the cache);
+- log-in, sign-up and password-reset limits (`fail_closed=True`) count in the
+  database instead (`BurstCounter`), and refuse if that fails too: guessing
+  passwords must not become unlimited exactly when something else is wrong.
+  A database count rather than refusing everyone: staff must still be able to
+  log in to the admin during a cache outage.
+
+A circuit breaker per cache keeps a hung cache (one that accepts connections
+and never answers) from costing a timeout per check: after one failure the
+cache is skipped for RATELIMIT_BREAKER_S, then one request probes it again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import math
+import re
 import threading
+import time
 from dataclasses import dataclass
+from functools import wraps
 
 from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
+
+from monitoring import audit
 
 from .policy import subject_of
 
 log = logging.getLogger("cv2web.quotas")
+
+# Monotonic time; tests move it instead of sleeping.
+_clock = time.monotonic
 
 _errors_lock = threading.Lock()
 _cache_errors = 0
@@ -34,37 +58,174 @@ def _count_error() -> None:
         _cache_errors += 1
 
 
+class Breaker:
+    """Whether the rate-limit cache may be asked, per process and cache location.
+
+    Closed: every check asks the cache. After a failure, open: nobody asks for
+    RATELIMIT_BREAKER_S. Then one request at a time probes; a success closes
+    it, a failure opens it again.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.attempts = 0  # checks that asked the cache
+        self.failures = 0
+        self._tripped = False
+        self._open_until = 0.0
+        self._probe_until = 0.0
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        with self._lock:
+            now = _clock()
+            if now < self._open_until:
+                return False
+            if self._tripped:
+                if now < self._probe_until:
+                    return False  # another request is probing
+                # One probe; should it never come back, another after a pause.
+                self._probe_until = now + settings.RATELIMIT_BREAKER_S
+            self.attempts += 1
+            return True
+
+    def succeeded(self) -> None:
+        if not self._tripped:
+            return
+        with self._lock:
+            was_tripped, self._tripped = self._tripped, False
+            self._open_until = self._probe_until = 0.0
+        if was_tripped:
+            log.warning("rate limits: the cache at %s answers again", self.location)
+
+    def failed(self, error: str) -> None:
+        with self._lock:
+            self.failures += 1
+            self._tripped = True
+            self._open_until = _clock() + settings.RATELIMIT_BREAKER_S
+            self._probe_until = 0.0
+        # Once per trip, not once per request: an outage must not flood the log.
+        log.warning(
+            "rate limit check failed open: the cache at %s did not answer (%s); "
+            "skipping it for %s s (log-in limits count in the database meanwhile)",
+            self.location,
+            error,
+            settings.RATELIMIT_BREAKER_S,
+        )
+
+
+_breakers: dict[str, Breaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def _cache_alias() -> str:
+    return getattr(settings, "RATELIMIT_USE_CACHE", "default")
+
+
+def breaker_for(alias: str | None = None) -> Breaker:
+    """The breaker of the cache behind `alias` (the rate-limit cache by default)."""
+    config = settings.CACHES.get(alias or _cache_alias(), {})
+    location = str(config.get("LOCATION", "")) or str(config.get("BACKEND", ""))
+    with _breakers_lock:
+        breaker = _breakers.get(location)
+        if breaker is None:
+            breaker = _breakers[location] = Breaker(location)
+        return breaker
+
+
+def reset_breakers() -> None:
+    """Forget every breaker's state (tests; a process starts with none)."""
+    with _breakers_lock:
+        _breakers.clear()
+
+
 @dataclass(frozen=True)
 class Decision:
     limited: bool
     retry_after: int = 0
+    # The first refusal of its window: the one worth an audit row.
+    first_refusal: bool = False
 
 
 def _key(group, request) -> str:
     return subject_of(request)
 
 
-def check(request, group: str, rate: str) -> Decision:
-    """Count this request against `rate` for its client; never raises."""
-    if not settings.RATELIMIT_ENABLE:
-        return Decision(False)
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'10/m' -> (10, 60); '5/15m' -> (5, 900), as django-ratelimit reads it."""
+    match = _RATE.match(rate.strip())
+    if match is None:
+        raise ValueError(f"not a rate: {rate!r}")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * _PERIODS[unit]
+
+
+def _ask_cache(request, group: str, rate: str) -> dict | None:
+    """django-ratelimit's usage, or None when the cache did not count."""
     try:
         usage = get_usage(request, group=group, key=_key, rate=rate, increment=True)
-    except Exception:  # noqa: BLE001 - any cache failure: serve the request
-        _count_error()
-        log.warning(
-            "rate limit check for %s failed open: the cache is unreachable", group, exc_info=True
-        )
+    except Exception as exc:  # noqa: BLE001 - any cache failure: decided by the caller
+        return {"error": f"{type(exc).__name__}: {exc}"}
+    if usage is None or (usage["limit"] == 0 and usage["time_left"] == -1):
+        # django-ratelimit's answers when the cache would not count.
+        return {"error": "the cache did not count"}
+    return usage
+
+
+def _count_in_database(request, group: str, rate: str) -> Decision:
+    limit, period = parse_rate(rate)
+    now = timezone.now()
+    stamp = now.timestamp()
+    start = stamp - stamp % period
+    try:
+        hits = _hit_database(group, subject_of(request), start, now, period)
+    except DatabaseError:
+        log.exception("rate limit %s: neither the cache nor the database counted; refused", group)
+        return Decision(True, period)
+    if hits > limit:
+        wait = max(1, math.ceil(start + period - stamp))
+        return Decision(True, wait, first_refusal=hits == limit + 1)
+    return Decision(False)
+
+
+def _hit_database(group: str, subject: str, start: float, now: dt.datetime, period: int) -> int:
+    from .models import BurstCounter
+
+    return BurstCounter.objects.hit(
+        group,
+        subject[:80],
+        dt.datetime.fromtimestamp(start, tz=dt.UTC),
+        keep_after=now - dt.timedelta(seconds=period) - dt.timedelta(days=1),
+    )
+
+
+def check(request, group: str, rate: str, *, fail_closed: bool = False) -> Decision:
+    """Count this request against `rate` for its client; never raises.
+
+    When the cache fails, a `fail_closed` limit counts in the database; any
+    other limit lets the request through.
+    """
+    if not settings.RATELIMIT_ENABLE:
         return Decision(False)
-    if usage is None:
-        return Decision(False)
-    if usage["limit"] == 0 and usage["time_left"] == -1:
-        # django-ratelimit's answer when the cache would not count.
-        _count_error()
-        log.warning("rate limit check for %s failed open: the cache did not count", group)
-        return Decision(False)
-    if usage["should_limit"]:
-        return Decision(True, max(1, usage["time_left"]))
+    breaker = breaker_for()
+    if breaker.allow():
+        usage = _ask_cache(request, group, rate)
+        if usage is not None and "error" not in usage:
+            breaker.succeeded()
+            if usage["should_limit"]:
+                return Decision(
+                    True,
+                    max(1, usage["time_left"]),
+                    first_refusal=usage["count"] == usage["limit"] + 1,
+                )
+            return Decision(False)
+        breaker.failed(usage["error"] if usage else "no answer")
+    if fail_closed:
+        return _count_in_database(request, group, rate)
+    _count_error()
     return Decision(False)
 
 
@@ -108,18 +269,28 @@ class UploadThrottle(_Throttle):
         return [("uploads", settings.RATELIMIT_UPLOADS)]
 
 
-def limit_posts(group: str, rate_setting: str, what: str):
-    """Page-view decorator: POSTs over settings.<rate_setting> get a 429 page."""
-    from functools import wraps
+def limit_posts(group: str, rate_setting: str, what: str, *, fail_closed: bool = False):
+    """Page-view decorator: POSTs over settings.<rate_setting> get a 429 page.
 
+    The first refusal of each window is a security audit row (one per window,
+    so a flood of refused requests cannot flood the table).
+    """
     from django.shortcuts import render
 
     def decorate(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method == "POST":
-                decision = check(request, group, getattr(settings, rate_setting))
+                rate = getattr(settings, rate_setting)
+                decision = check(request, group, rate, fail_closed=fail_closed)
                 if decision.limited:
+                    if decision.first_refusal:
+                        audit.record(
+                            "ratelimit.refused",
+                            category=audit.Category.SECURITY,
+                            request=request,
+                            details={"group": group, "rate": rate, "path": request.path[:200]},
+                        )
                     response = render(
                         request,
                         "quotas/rate_limited.html",
@@ -133,3 +304,8 @@ def limit_posts(group: str, rate_setting: str, what: str):
         return wrapped
 
     return decorate
+
+
+def limit_logins(view):
+    """Every log-in form (the account's and the admin's) shares one budget per client."""
+    return limit_posts("login", "RATELIMIT_LOGIN", "log-in attempts", fail_closed=True)(view)

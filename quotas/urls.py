@@ -4,20 +4,25 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
-from .ratelimits import limit_posts
+from .ratelimits import limit_logins, limit_posts
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Log-in, sign-up and password-reset limits never fail open: without the
+    # cache they count in the database (quotas.ratelimits). The admin's log-in
+    # shares the "login" budget (cv2web/urls.py).
     path(
         "signup/",
-        limit_posts("signup", "RATELIMIT_LOGIN", "sign-up attempts")(views.signup),
+        limit_posts("signup", "RATELIMIT_LOGIN", "sign-up attempts", fail_closed=True)(
+            views.signup
+        ),
         name="signup",
     ),
     path(
         "login/",
-        limit_posts("login", "RATELIMIT_LOGIN", "log-in attempts")(
+        limit_logins(
             auth_views.LoginView.as_view(
                 template_name="accounts/login.html", redirect_authenticated_user=True
             )
@@ -44,7 +49,12 @@ urlpatterns = [
     # An unknown address gets the same redirect and page as a known one, and no mail.
     path(
         "password/reset/",
-        limit_posts("password-reset", "RATELIMIT_PASSWORD_RESET", "password reset requests")(
+        limit_posts(
+            "password-reset",
+            "RATELIMIT_PASSWORD_RESET",
+            "password reset requests",
+            fail_closed=True,
+        )(
             auth_views.PasswordResetView.as_view(
                 template_name="accounts/password_reset_form.html",
                 subject_template_name="registration/password_reset_subject.txt",

@@ -67,15 +67,12 @@ def test_limits_are_per_client(api, settings):
 @pytest.mark.parametrize("location", ["redis://127.0.0.1:1/0"])
 def test_an_unreachable_cache_fails_open_with_a_warning_and_a_count(location, caplog):
     before = ratelimits.cache_errors()
-    with override_settings(
-        CACHES={
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": location,
-                "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-            }
-        }
-    ):
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+    with override_settings(CACHES={"default": unreachable, "ratelimit": unreachable}):
         api = APIClient()
         r = api.post("/api/v1/extractions", {"file": cv()}, format="multipart")
         assert r.status_code == 202
