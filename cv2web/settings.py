@@ -602,6 +602,21 @@ AUTH_PASSWORD_VALIDATORS = [
 # Guessing passwords and flooding reset emails (per client).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
+# SPEC S-5: an address gets mail only once it has confirmed it. The link is
+# valid EMAIL_CONFIRMATION_DAYS; the confirmation mail (and the "someone tried
+# to sign up with your address" notice) goes at most once per
+# EMAIL_CONFIRMATION_INTERVAL_HOURS to an address.
+EMAIL_CONFIRMATION_DAYS = env.int("EMAIL_CONFIRMATION_DAYS", default=7)
+EMAIL_CONFIRMATION_INTERVAL_HOURS = env.int("EMAIL_CONFIRMATION_INTERVAL_HOURS", default=24)
+if not 1 <= EMAIL_CONFIRMATION_DAYS <= 90:
+    raise ImproperlyConfigured(
+        f"EMAIL_CONFIRMATION_DAYS must be 1..90 (it is {EMAIL_CONFIRMATION_DAYS})."
+    )
+if EMAIL_CONFIRMATION_INTERVAL_HOURS < 1:
+    raise ImproperlyConfigured(
+        "EMAIL_CONFIRMATION_INTERVAL_HOURS must be at least 1 "
+        f"(it is {EMAIL_CONFIRMATION_INTERVAL_HOURS})."
+    )
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/accounts/"

@@ -7,6 +7,8 @@ import logging
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from quotas.mail import may_mail
+
 from . import links
 from .models import Portfolio
 
@@ -14,6 +16,11 @@ log = logging.getLogger("cv2web.portfolios")
 
 
 def _send(kind: str, portfolio: Portfolio, **context) -> int:
+    # SPEC S-5: these mails carry text the publisher chose (the CV's name, the
+    # slug); an address that has not confirmed gets, at most daily, a plain
+    # confirmation mail from quotas instead, and this one is not sent.
+    if not may_mail(portfolio.email):
+        return 0
     context |= {
         "portfolio": portfolio,
         "name": portfolio.display_name,

@@ -11,11 +11,18 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from monitoring import audit
 
 from . import policy
-from .models import Account, ApiToken, DailyUsage, Tier
+from .models import Account, ApiToken, BurstCounter, DailyUsage, EmailAddress, Tier
 
 User = get_user_model()
 
-ACCOUNT_FIELDS = ("tier", "extractions_per_day", "active_portfolios", "retention_days", "note")
+ACCOUNT_FIELDS = (
+    "tier",
+    "confirmed",
+    "extractions_per_day",
+    "active_portfolios",
+    "retention_days",
+    "note",
+)
 
 
 class AccountInline(admin.StackedInline):
@@ -60,7 +67,7 @@ class AccountUserAdmin(UserAdmin):
         "date_joined",
         "last_login",
     )
-    list_filter = ("account__tier", "is_staff", "is_superuser", "is_active")
+    list_filter = ("account__tier", "account__confirmed", "is_staff", "is_superuser", "is_active")
     list_select_related = ("account",)
     inlines = [AccountInline]
 
@@ -158,3 +165,65 @@ class ApiTokenAdmin(admin.ModelAdmin):
             f"{len(tokens)} token{'' if len(tokens) == 1 else 's'} revoked.",
             messages.SUCCESS,
         )
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(admin.ModelAdmin):
+    """Addresses we were asked to mail (SPEC S-5): staff see who confirmed, and
+    may confirm one for its owner (say, after a support request)."""
+
+    list_display = (
+        "address",
+        "user",
+        "confirmed_at",
+        "last_confirmation_sent_at",
+        "last_signup_notice_sent_at",
+        "created_at",
+    )
+    list_filter = (("confirmed_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("address", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = list_display
+    fields = list_display
+    actions = ["confirm_addresses"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Confirm selected addresses", permissions=["change"])
+    def confirm_addresses(self, request, queryset):
+        confirmed = 0
+        for row in queryset.filter(confirmed_at__isnull=True):
+            if row.confirm():
+                confirmed += 1
+                audit.record(
+                    "email.confirmed",
+                    category=audit.Category.SECURITY,
+                    request=request,
+                    obj=row,
+                    details={"by_staff": True},
+                )
+        self.message_user(
+            request,
+            f"{confirmed} address{'' if confirmed == 1 else 'es'} confirmed.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(BurstCounter)
+class BurstCounterAdmin(admin.ModelAdmin):
+    """Log-in attempts counted in the database while the cache was down: read-only."""
+
+    list_display = ("scope", "subject", "window_start", "hits")
+    list_filter = ("scope",)
+    search_fields = ("subject",)
+    ordering = ("-window_start",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -25,8 +25,16 @@ def tier_limits(tier: str) -> Limits:
     return Limits(**settings.QUOTA_TIERS[tier])
 
 
-def tier_of(user) -> str:
+def counts_as_anonymous(user) -> bool:
+    """No user, or an account whose address has not confirmed yet (SPEC S-5):
+    a sign-up costs nothing, so it buys nothing until the address answers."""
     if user is None or not user.is_authenticated:
+        return True
+    return not Account.for_user(user).confirmed
+
+
+def tier_of(user) -> str:
+    if counts_as_anonymous(user):
         return Tier.ANONYMOUS
     return Account.for_user(user).tier
 
@@ -34,7 +42,7 @@ def tier_of(user) -> str:
 def limits_for(user) -> Limits:
     """The tier's limits, with a staff override for this user where set."""
     base = tier_limits(tier_of(user))
-    if user is None or not user.is_authenticated:
+    if counts_as_anonymous(user):
         return base
     account = Account.for_user(user)
     return Limits(
@@ -53,9 +61,11 @@ def _pick(override: int | None, default: int) -> int:
 
 
 def subject_of(request) -> str:
-    """What a daily quota counts under: the user, or the client's address bucket."""
+    """What a daily quota and burst limits count under: the user, or the
+    client's address bucket (also for unconfirmed accounts, so that ten
+    sign-ups from one address share one allowance)."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    if not counts_as_anonymous(user):
         return f"user:{user.pk}"
     return f"ip:{getattr(request, 'client_bucket', '') or 'unknown'}"
 

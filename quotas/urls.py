@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
+from .forms import ConfirmedPasswordResetForm
 from .ratelimits import limit_logins, limit_posts
 
 app_name = "accounts"
@@ -20,6 +21,9 @@ urlpatterns = [
         ),
         name="signup",
     ),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("confirm/", views.confirm_email, name="confirm_email"),
+    path("confirm/<str:token>/", views.confirm_email_link, name="confirm_email_link"),
     path(
         "login/",
         limit_logins(
@@ -56,6 +60,7 @@ urlpatterns = [
             fail_closed=True,
         )(
             auth_views.PasswordResetView.as_view(
+                form_class=ConfirmedPasswordResetForm,
                 template_name="accounts/password_reset_form.html",
                 subject_template_name="registration/password_reset_subject.txt",
                 email_template_name="registration/password_reset_email.txt",

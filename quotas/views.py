@@ -7,16 +7,15 @@ templates (see urls.py).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from monitoring import audit
 
-from . import policy
+from . import mail, policy
 from .forms import SignUpForm, TokenCreateForm
 from .models import Account, ApiToken, Tier
 
@@ -54,8 +53,8 @@ def _account_context(request, token_form: TokenCreateForm | None = None) -> dict
     now = timezone.now()
     return {
         "account": account,
-        "tier_label": Tier(account.tier).label,
-        "is_premium": account.tier == Tier.PREMIUM,
+        "tier_label": Tier(policy.tier_of(user)).label,
+        "is_premium": policy.tier_of(user) == Tier.PREMIUM,
         "usage": usage,
         "reset_in": countdown_words(usage.seconds_to_reset(now) - 1),
         "limits": _limit_rows(policy.limits_for(user)),
@@ -79,13 +78,65 @@ def signup(request):
         return redirect("accounts:home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()  # the Account comes from the post_save signal
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        audit.record("account.created", category=audit.Category.SECURITY, request=request, obj=user)
-        return redirect("accounts:home")
+        user = form.register()
+        if not form.errors:
+            # No log-in here: a session cookie for a new address and none for
+            # a known one would tell them apart.
+            if user is not None:
+                audit.record(
+                    "account.created",
+                    category=audit.Category.SECURITY,
+                    request=request,
+                    actor=user,
+                    obj=user,
+                )
+            else:
+                audit.record(
+                    "account.signup_known_address",
+                    category=audit.Category.SECURITY,
+                    request=request,
+                )
+            return redirect("accounts:signup_sent")
     return render(
         request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@require_safe
+def signup_sent(request):
+    """The one answer to every valid sign-up, whether the address was new or not."""
+    return render(request, "accounts/signup_sent.html")
+
+
+def _invalid_link(request):
+    return render(request, "accounts/confirm_email_invalid.html", status=404)
+
+
+@require_safe
+@never_cache
+def confirm_email_link(request, token: str):
+    """The mailed link: its token moves into the session and out of the URL
+    (and so out of logs and Referers), as Django's password reset does."""
+    if mail.address_for_token(token) is None:
+        return _invalid_link(request)
+    request.session[mail.SESSION_KEY] = token
+    return redirect("accounts:confirm_email")
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def confirm_email(request):
+    """GET asks (mail scanners open links); POST confirms."""
+    token = request.session.get(mail.SESSION_KEY)
+    row = mail.address_for_token(token) if token else None
+    if row is None:
+        return _invalid_link(request)
+    if request.method == "GET":
+        return render(request, "accounts/confirm_email.html")
+    mail.confirm(row)
+    request.session.pop(mail.SESSION_KEY, None)
+    audit.record("email.confirmed", category=audit.Category.SECURITY, request=request, obj=row)
+    return render(request, "accounts/confirm_email_done.html", {"has_account": row.user_id})
 
 
 @login_required

@@ -16,6 +16,14 @@ from portfolios.models import Portfolio, State
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _kim_confirmed_her_address(db):
+    """Lifecycle mails go only to a confirmed address (SPEC S-5)."""
+    from quotas.models import EmailAddress
+
+    EmailAddress.objects.for_address("kim@example.com").confirm()
+
+
 def warned_portfolio():
     start = timezone.now()
     p = publishing.publish(

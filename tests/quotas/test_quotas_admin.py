@@ -44,6 +44,8 @@ def change_form_data(user, account, **account_fields) -> dict:
         "account-0-id": str(account.pk),
         "account-0-user": str(user.pk),
         "account-0-tier": account.tier,
+        # The checkbox, ticked as the rendered form posts it for a confirmed account.
+        "account-0-confirmed": "on" if account.confirmed else "",
         "account-0-note": "",
         "_save": "Save",
     }
@@ -92,7 +94,10 @@ def test_adding_a_user_in_the_admin_gives_them_one_registered_account(admin_clie
         },
     )
     assert r.status_code == 302
-    assert Account.objects.get(user__username="dave").tier == Tier.REGISTERED
+    account = Account.objects.get(user__username="dave")
+    # Staff vouch for the users they make: confirmed, with the registered tier's limits.
+    assert account.tier == Tier.REGISTERED and account.confirmed
+    assert policy.tier_of(account.user) == Tier.REGISTERED
 
 
 def test_the_user_list_shows_tier_and_todays_extractions(admin_client, alice):
@@ -170,3 +175,19 @@ def test_staff_revoke_selected_tokens_with_an_audit_row(admin_client, alice):
     entry = AuditLog.objects.get(action="token.revoked")
     assert entry.category == "security" and entry.object_id == str(token.pk)
     assert entry.details["by_staff"] is True
+
+
+def test_staff_confirm_an_address_for_its_owner_with_an_audit_row(admin_client, client):
+    from quotas import mail
+    from quotas.models import EmailAddress
+
+    row = EmailAddress.objects.for_address("support-case@example.com")
+    r = admin_client.post(
+        "/admin/quotas/emailaddress/",
+        {"action": "confirm_addresses", "_selected_action": [str(row.pk)]},
+    )
+    assert r.status_code == 302
+    assert mail.is_confirmed("support-case@example.com")
+    entry = AuditLog.objects.get(action="email.confirmed")
+    assert entry.category == "security" and entry.details == {"by_staff": True}
+    assert admin_client.get("/admin/quotas/emailaddress/add/").status_code == 403
