@@ -154,3 +154,28 @@ def test_a_password_reset_for_an_unconfirmed_account_sends_no_reset_link(client,
     # The reset mail names the user (text the sign-up chose): not before confirmation;
     # the confirmation mail went out today already.
     assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_sign_ups_with_one_address_make_one_account(settings):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    settings.RATELIMIT_ENABLE = False
+    start = threading.Barrier(4)
+
+    def one(i: int) -> int:
+        client = Client()
+        start.wait()
+        try:
+            return client.post(SIGNUP, signup_data(username=f"twin{i}")).status_code
+        finally:
+            connection.close()  # each thread has its own database connection
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = list(pool.map(one, range(4)))
+
+    assert codes == [302] * 4
+    assert User.objects.filter(email__iexact="carol@example.com").count() == 1
