@@ -22,8 +22,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## run: install, migrate, install schedules, start web + worker, print the URL
+## run: install, make the local keys once, migrate, install schedules, start web + worker
 run: install
+	$(BIN)/python scripts/local_secrets.py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py setup_schedules

@@ -11,10 +11,21 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SAMPLES = REPO.parent / "shared" / "cv-samples"
 
 
+def use_local_keys(environ: dict[str, str] | os._Environ = os.environ) -> None:
+    """SECRET_KEY and ENCRYPTION_KEYS as `make run` has them when unset: kept in
+    `environ`'s DATA_DIR (settings refuse to start on none, DEBUG being off)."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from scripts.local_secrets import ensure
+
+    environ.update(ensure(environ))
+
+
 def setup_django() -> None:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cv2web.settings")
+    use_local_keys()
     import django
 
     django.setup()

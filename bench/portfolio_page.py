@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import use_local_keys  # noqa: E402
 from tests.net import free_port, wait_for_http  # noqa: E402
 
 PUBLISH = """
@@ -75,6 +76,7 @@ def main() -> int:
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
     env.pop("DATABASE_URL", None)
+    use_local_keys(env)
 
     def manage(*cmd: str) -> str:
         return subprocess.run(

@@ -42,6 +42,9 @@ def main() -> int:
     os.environ["LOG_LEVEL"] = "WARNING"
     import django
 
+    from bench._common import use_local_keys
+
+    use_local_keys()
     django.setup()
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile

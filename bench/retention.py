@@ -325,6 +325,9 @@ def main() -> int:
     os.environ["LOG_LEVEL"] = "ERROR"
     import django
 
+    from bench._common import use_local_keys
+
+    use_local_keys()
     django.setup()
     from django.core.management import call_command
     from django.db import connection

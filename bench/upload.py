@@ -46,6 +46,9 @@ def main() -> int:
     os.environ["LOG_LEVEL"] = "WARNING"
     import django
 
+    from bench._common import use_local_keys
+
+    use_local_keys()
     django.setup()
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command

@@ -7,6 +7,7 @@ message that names the variable.
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import sys
@@ -25,9 +26,6 @@ TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test
 # --- Core (SPEC C) ----------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=False)
-# A development fallback that `check --deploy` flags (security.W009: too short
-# and prefixed "django-insecure-").
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-cv2web-development-only")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 if TESTING:
     ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
@@ -42,6 +40,52 @@ UPLOAD_DIR = DATA_DIR / "uploads"
 TMP_DIR = DATA_DIR / "tmp"
 SANDBOX_DIR = DATA_DIR / "sandboxes"
 BACKUP_DIR = DATA_DIR / "backups"
+
+# --- Secrets (SPEC S-2) ------------------------------------------------------
+
+# With DEBUG off the development key is refused at start-up: anyone can read
+# it here, and it signs sessions, keep-alive links, password-reset tokens and
+# django-q2's pickled task payloads (a known key plus broker access is code
+# execution). DEBUG on, or the test runner, may use it.
+DEV_SECRET_KEY = "django-insecure-cv2web-development-only"
+SECRET_KEY_MIN_LENGTH = 50
+MAKE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+# Files of `make run`'s local keys (scripts/local_secrets.py), read when the
+# variable is unset; `check --deploy` says so (cv2web.W003).
+LOCAL_SECRET_FILES: list[str] = []
+
+
+def _local_secret(name: str) -> str:
+    path = DATA_DIR / name
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return ""
+    if mode & 0o077:
+        raise ImproperlyConfigured(
+            f"{path} can be read by other users (mode {mode & 0o777:o}): run chmod 600 {path}."
+        )
+    LOCAL_SECRET_FILES.append(str(path))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret("secret_key")
+if not SECRET_KEY:
+    # The test runner gets a fresh key that its child processes accept
+    # (tests/processes.py hands it to them).
+    SECRET_KEY = f"cv2web-test-runner-{os.urandom(32).hex()}" if TESTING else DEV_SECRET_KEY
+if not (DEBUG or TESTING) and (
+    SECRET_KEY.startswith("django-insecure-")
+    or len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters "
+        "when DEBUG is off; it is "
+        + ("the development key" if SECRET_KEY == DEV_SECRET_KEY else "too weak")
+        + f". Make one with: {MAKE_SECRET_KEY} (docs/deploy.md, Secrets; "
+        "`make run` keeps one in DATA_DIR by itself)."
+    )
 
 PORT = env.int("PORT", default=8000)
 
@@ -326,9 +370,23 @@ EXTRACTION_LEASE_S = env.int("EXTRACTION_LEASE_S", default=EXTRACTION_TIMEOUT_S 
 
 # SPEC S: uploads and cached results are encrypted at rest (extraction.crypto).
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation:
-# docs/deploy.md). Unset: a key derived from SECRET_KEY, which `check --deploy`
-# flags (cv2web.W001). Checked at start-up (ExtractionConfig.ready).
+# docs/deploy.md). Unset: `make run`'s local key file, else (DEBUG on only) a
+# key derived from SECRET_KEY, which `check --deploy` flags (cv2web.W001).
+# Checked at start-up (ExtractionConfig.ready).
 ENCRYPTION_KEYS = [k.strip() for k in env.list("ENCRYPTION_KEYS", default=[]) if k.strip()]
+if not ENCRYPTION_KEYS:
+    ENCRYPTION_KEYS = [k.strip() for k in _local_secret("encryption_key").split(",") if k.strip()]
+if not ENCRYPTION_KEYS and TESTING:
+    # A fresh Fernet key, as production has one (tests/processes.py hands it
+    # to child processes).
+    ENCRYPTION_KEYS = [base64.urlsafe_b64encode(os.urandom(32)).decode()]
+if not (ENCRYPTION_KEYS or DEBUG):
+    # The key derived from SECRET_KEY is for development only (extraction.crypto).
+    raise ImproperlyConfigured(
+        "ENCRYPTION_KEYS must be set when DEBUG is off: uploads and CV data are "
+        'encrypted with it. Make a key with: python -c "from cryptography.fernet import '
+        'Fernet; print(Fernet.generate_key().decode())" (docs/deploy.md, Encryption at rest).'
+    )
 
 SNAPSHOT_MAX_BYTES = env.int("SNAPSHOT_MAX_BYTES", default=512 * 1024)
 SNAPSHOT_WARN_BYTES = env.int("SNAPSHOT_WARN_BYTES", default=256 * 1024)

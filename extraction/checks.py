@@ -14,7 +14,8 @@ def encryption_keys_set(app_configs, **kwargs):
     return [
         checks.Warning(
             "ENCRYPTION_KEYS is not set: uploads and cached extraction results are "
-            "encrypted with a development key derived from SECRET_KEY.",
+            "encrypted with a development key derived from SECRET_KEY, which only "
+            "DEBUG allows (with DEBUG off the product refuses to start).",
             hint="Set ENCRYPTION_KEYS to a Fernet key (docs/deploy.md, Encryption at rest).",
             id="cv2web.W001",
         )

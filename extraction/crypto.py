@@ -19,11 +19,12 @@ frame's number and a last-frame flag before its data, so frames cannot be
 dropped, reordered, cut off at the end or spliced in from another stream
 without `open_stream` noticing.
 
-When `ENCRYPTION_KEYS` is unset, a key derived from SECRET_KEY is used: a
-development fallback that `check --deploy` flags (cv2web.W001). It also stays
-usable for decryption (after the listed keys) once `ENCRYPTION_KEYS` is set,
-so that a deployment that started on the fallback can move to real keys with
-one rotation instead of losing its files in flight.
+With DEBUG on, a key derived from SECRET_KEY is also used: it encrypts when
+`ENCRYPTION_KEYS` is unset (a development fallback that `check --deploy`
+flags, cv2web.W001), and decrypts after the listed keys once it is set, so
+that data sealed during development can move to real keys with one rotation.
+With DEBUG off it is never used (SPEC S-2): it would be derived from a key
+that may be public, and settings refuse to start without ENCRYPTION_KEYS.
 """
 
 from __future__ import annotations
@@ -85,14 +86,23 @@ def parse_keys(raw: list[str] | tuple[str, ...]) -> list[Fernet]:
 
 
 @functools.lru_cache(maxsize=8)
-def _keyring(raw: tuple[str, ...], secret_key: str) -> tuple[Fernet, MultiFernet]:
-    fernets = [*parse_keys(raw), Fernet(_fallback_key(secret_key))]
+def _keyring(
+    raw: tuple[str, ...], secret_key: str, with_fallback: bool
+) -> tuple[Fernet, MultiFernet]:
+    fernets = parse_keys(raw)
+    if with_fallback:
+        fernets.append(Fernet(_fallback_key(secret_key)))
+    if not fernets:
+        raise ImproperlyConfigured(
+            "ENCRYPTION_KEYS is not set, and with DEBUG off no key is derived from "
+            f"SECRET_KEY. Make one with: {MAKE_KEY}"
+        )
     return fernets[0], MultiFernet(fernets)
 
 
 def _keys() -> tuple[Fernet, MultiFernet]:
     # Read on every call (cached per value), so override_settings works in tests.
-    return _keyring(tuple(settings.ENCRYPTION_KEYS), settings.SECRET_KEY)
+    return _keyring(tuple(settings.ENCRYPTION_KEYS), settings.SECRET_KEY, bool(settings.DEBUG))
 
 
 def check_keys() -> None:

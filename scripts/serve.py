@@ -1,7 +1,9 @@
 """Start the web server and one worker cluster together; stop both on Ctrl-C.
 
 Used by `make run`. Both processes get the same environment, so they share
-the database (the embedded default: SQLite in DATA_DIR) and the broker.
+the database (the embedded default: SQLite in DATA_DIR), the broker and the
+keys: SECRET_KEY and ENCRYPTION_KEYS when set, else the ones kept in DATA_DIR
+(scripts/local_secrets.py, made on the first run).
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ import sys
 import time
 from pathlib import Path
 
+import local_secrets
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     python = sys.executable
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **local_secrets.ensure(), "PYTHONUNBUFFERED": "1"}
     # Each child leads its own process group: stopping it reaches everything
     # it started (qcluster forks a sentinel, workers, a pusher and a monitor).
     procs = [

@@ -28,6 +28,7 @@ from cv2web.logs import (
     RequestIdMiddleware,
     request_id_var,
 )
+from tests.processes import child_env
 
 REPO = Path(__file__).resolve().parent.parent
 log = logging.getLogger("tests.logs")
@@ -276,9 +277,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_gunicorn_error_and_access_lines_are_json_with_the_request_id(tmp_path):
     port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))
-    } | {
+    env = child_env() | {
         "DJANGO_SETTINGS_MODULE": "cv2web.settings",
         "DATA_DIR": str(tmp_path),
         "GUNICORN_BIND": f"127.0.0.1:{port}",

@@ -5,7 +5,6 @@ back from the API."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 
 from tests.conftest import sample
 from tests.net import free_port, multipart, wait_for_http
+from tests.processes import child_env
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -24,11 +24,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_the_served_site_extracts_an_uploaded_sample(tmp_path):
     port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST", "DJANGO_SETTINGS", "DATABASE_URL"))
-    }
+    # A fresh machine: no keys set, as `make run` meets it (it makes them).
+    env = child_env(
+        drop=("PYTEST", "DJANGO_SETTINGS", "DATABASE_URL", "SECRET_KEY", "ENCRYPTION_KEYS"),
+        secrets=False,
+    )
     env |= {
         "DATA_DIR": str(tmp_path),
         "PORT": str(port),
@@ -38,12 +38,13 @@ def test_the_served_site_extracts_an_uploaded_sample(tmp_path):
     }
     # The same steps as `make run`.
     for cmd in (
-        ["migrate", "-v", "0"],
-        ["collectstatic", "--noinput", "-v", "0"],
-        ["setup_schedules"],
+        ["scripts/local_secrets.py"],
+        ["manage.py", "migrate", "-v", "0"],
+        ["manage.py", "collectstatic", "--noinput", "-v", "0"],
+        ["manage.py", "setup_schedules"],
     ):
         subprocess.run(
-            [sys.executable, "manage.py", *cmd],
+            [sys.executable, *cmd],
             cwd=REPO,
             env=env,
             check=True,

@@ -14,6 +14,7 @@ from extraction.models import CacheEntry
 from extraction.resume import validate
 from tests.conftest import REPO, SAMPLES, sample_files
 from tests.extraction import badfiles as bf
+from tests.processes import child_env
 
 SAMPLE_FILES = sample_files(".pdf", ".docx", ".txt")
 
@@ -54,12 +55,11 @@ def test_from_the_shell_it_exits_nonzero_with_one_line(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     env_db = {"DATA_DIR": str(tmp_path / "data")}
-    import os
 
     result = subprocess.run(
         [sys.executable, "manage.py", "extract", str(empty)],
         cwd=REPO,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}, **env_db},
+        env=child_env(env_db, drop=("PYTEST",)),
         capture_output=True,
         text=True,
         timeout=60,

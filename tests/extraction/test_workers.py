@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import fake_anthropic as fa
+from tests.processes import child_env
 
 REPO = Path(__file__).resolve().parents[2]
 PG = os.environ.get("CV2WEB_TEST_PG", "postgres://postgres@127.0.0.1:5432")
@@ -51,9 +52,7 @@ class Site:
         from django.conf import settings
 
         self.db_url = db_url
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))
-        } | {
+        self.env = child_env() | {
             "DJANGO_SETTINGS_MODULE": "cv2web.settings",
             "DATABASE_URL": db_url,
             "DATA_DIR": str(data_dir),

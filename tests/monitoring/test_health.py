@@ -19,6 +19,7 @@ from django.utils import timezone
 from monitoring import heartbeat
 from monitoring.models import WorkerHeartbeat
 from quotas.models import DailyUsage
+from tests.processes import child_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -216,9 +217,7 @@ def test_with_the_database_unreachable_healthz_is_ok_and_readyz_names_it(tmp_pat
         url = f"postgres://cv2web:secret@127.0.0.1:{closed_port()}/cv2web"
     else:
         url = f"sqlite:///{tmp_path}/no-such-folder/cv2web.sqlite3"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))
-    } | {
+    env = child_env() | {
         "DJANGO_SETTINGS_MODULE": "cv2web.settings",
         "DATABASE_URL": url,
         "DATABASE_POOL": "0",

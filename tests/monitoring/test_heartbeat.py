@@ -20,6 +20,7 @@ from django_q.signals import post_spawn
 
 from monitoring import heartbeat
 from monitoring.models import WorkerHeartbeat
+from tests.processes import child_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -119,9 +120,7 @@ def _database_url() -> str:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_real_qcluster_worker_beats_and_readyz_sees_it(tmp_path, client):
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SETTINGS"))
-    } | {
+    env = child_env() | {
         "DJANGO_SETTINGS_MODULE": "cv2web.settings",
         "DATABASE_URL": _database_url(),
         "DATA_DIR": str(tmp_path),

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from monitoring import audit, retention
 from monitoring.models import Alert, AuditLog, JobRun, MetricSample
-from tests.processes import manage
+from tests.processes import child_env, manage
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_start_up_is_refused_outside_30_to_365_days(value):
 
 
 def test_start_up_accepts_the_bounds():
-    env = {**os.environ, "AUDIT_LOG_RETENTION_DAYS": "30"}
+    env = child_env({"AUDIT_LOG_RETENTION_DAYS": "30"}, drop=())
     proc = subprocess.run(
         [sys.executable, "-c", "import cv2web.settings as s; print(s.AUDIT_LOG_RETENTION_DAYS)"],
         cwd=REPO,

@@ -4,7 +4,6 @@ processes against PostgreSQL (a database of the test's own), capacity 20."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.extraction.test_workers import PG, _admin_conn
+from tests.processes import child_env
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -44,7 +44,7 @@ def pg_site(tmp_path):
     name = f"cv2web_cap_{uuid.uuid4().hex[:10]}"
     with _admin_conn() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_SET"))}
+    env = child_env(drop=("PYTEST", "DJANGO_SET"))
     env |= {
         "DATABASE_URL": f"{PG}/{name}",
         "DATA_DIR": str(tmp_path),

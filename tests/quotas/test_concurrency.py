@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from django.db import connection
 
 from quotas.models import DailyUsage
 from tests.net import free_port, multipart, wait_for_http
+from tests.processes import child_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,11 +72,7 @@ def test_the_burst_limit_holds_across_two_gunicorn_workers_sharing_redis(tmp_pat
     _redis_or_skip(db).flushdb()
     port = free_port()
     log = tmp_path / "access.log"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PYTEST", "DJANGO_SETTINGS", "DATABASE_URL"))
-    }
+    env = child_env(drop=("PYTEST", "DJANGO_SETTINGS", "DATABASE_URL"))
     env |= {
         "DATA_DIR": str(tmp_path),
         "CACHE_URL": f"redis://127.0.0.1:6379/{db}",
