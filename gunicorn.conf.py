@@ -19,6 +19,9 @@ limit_request_fields = 100
 # gunicorn 27 would open a control socket under ~/.gunicorn by default.
 control_socket_disable = True
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None
+# SPEC S-2: manage tokens, reset links and ids are redacted from gunicorn's own
+# lines (request paths, the Referer, errors) in every log format.
+logger_class = "cv2web.logs.GunicornLogger"
 if os.environ.get("LOG_FORMAT", "json") == "json":
     # gunicorn's own lines (master, workers, access) as JSON too (SPEC M-6);
     # the access lines carry the X-Request-ID the application answered with.
@@ -29,15 +32,18 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
             "json": {"()": "cv2web.logs.JsonFormatter"},
             "access": {"()": "cv2web.logs.AccessJsonFormatter"},
         },
+        "filters": {"redact": {"()": "cv2web.logs.RedactFilter"}},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+                "filters": ["redact"],
                 "stream": "ext://sys.stderr",
             },
             "access": {
                 "class": "logging.StreamHandler",
                 "formatter": "access",
+                "filters": ["redact"],
                 "stream": "ext://sys.stdout",
             },
         },

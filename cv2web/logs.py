@@ -10,6 +10,9 @@
 - `PlainFormatter` is the readable form for development (`LOG_FORMAT=plain`).
 - `AccessJsonFormatter` turns gunicorn's access lines into fields
   (gunicorn.conf.py).
+- `RedactFilter` takes secrets out of every record before any handler
+  formats it (SPEC S-2, cv2web.redact); settings.LOGGING and gunicorn.conf.py
+  put it on every handler, `GunicornLogger` on gunicorn's own loggers.
 
 Nothing here reads Django settings at import: gunicorn's master process
 imports this module before Django is set up.
@@ -26,6 +29,10 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+from gunicorn.glogging import Logger as _GunicornLogger
+
+from .redact import REDACTED, is_secret_name, redact, redact_value
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -72,7 +79,7 @@ class RequestIdFilter(logging.Filter):
 def _jsonable(value: Any) -> Any:
     # django.request puts the request object itself on its records.
     if hasattr(value, "method") and hasattr(value, "path") and hasattr(value, "META"):
-        return f"{value.method} {value.path}"
+        return f"{value.method} {redact(value.path)}"
     return value
 
 
@@ -83,6 +90,113 @@ def extra_fields(record: logging.LogRecord) -> dict[str, Any]:
         for key, value in record.__dict__.items()
         if key not in _RECORD_ATTRS and not key.startswith("_")
     }
+
+
+# gunicorn access atoms that hold credentials whole (no pattern would know them).
+_SECRET_ATOMS = frozenset(
+    f"{{{name}}}{side}"
+    for name in ("authorization", "proxy-authorization", "x-manage-token", "cookie", "set-cookie")
+    for side in "io"
+)
+_KEPT_ATOMS = frozenset({"{x-request-id}i", "{x-request-id}o"})
+
+
+class RedactFilter(logging.Filter):
+    """Take secrets out of a record: its message (formatted), its extra fields,
+    its exception and stack text, and gunicorn's access atoms.
+
+    The record is changed in place, so every handler after this one sees it
+    redacted too; the request object some records carry stays as it is (the
+    admin mail's reporter needs it) and is redacted where it is rendered.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            self._redact(record)
+        except Exception:  # never let a line through unredacted, never raise
+            record.msg, record.args = "[log record withheld: redaction failed]", None
+            record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+    @staticmethod
+    def _redact(record: logging.LogRecord) -> None:
+        if isinstance(record.args, Mapping):
+            # gunicorn's access line: keep the atoms (the formatters read
+            # them), each one redacted.
+            atoms = copy.copy(record.args)
+            for key, value in atoms.items():
+                if key in _SECRET_ATOMS and value not in (None, "-"):
+                    atoms[key] = REDACTED
+                elif isinstance(value, str) and key not in _KEPT_ATOMS:
+                    atoms[key] = redact(value)
+            record.args = atoms
+        else:
+            try:
+                message = record.getMessage()
+            except Exception:  # bad arguments: what logging would print, redacted
+                message = f"{record.msg} {record.args!r}"
+            record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for key in extra_fields(record):
+            value = record.__dict__[key]
+            if isinstance(value, str | dict | list | tuple | set | frozenset):
+                record.__dict__[key] = redact_value(value)
+
+
+class GunicornLogger(_GunicornLogger):
+    """gunicorn's logger with `RedactFilter` on its error and access loggers, in
+    every log format (its own handlers in plain mode, ours in JSON mode)."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactFilter) for f in log.filters):
+                log.addFilter(RedactFilter())
+
+
+class RedactingExceptionReporter:
+    """Django's ExceptionReporter (DEFAULT_EXCEPTION_REPORTER) whose report is
+    redacted when it is mailed to ADMINS: the request's URL, its Referer and
+    the views' local variables hold the secrets the log lines lose.
+
+    The DEBUG error page stays whole: it goes to the browser that made the
+    request. Wraps instead of subclassing so that this module does not import
+    Django (gunicorn's master loads it).
+    """
+
+    def __init__(self, request, exc_type, exc_value, tb, is_email: bool = False) -> None:
+        from django.views.debug import ExceptionReporter
+
+        self._reporter = ExceptionReporter(request, exc_type, exc_value, tb, is_email=is_email)
+        self._redact = redact if is_email else (lambda text: text)
+        if is_email:
+            # A view's `token` argument is a bare value no pattern recognises:
+            # the report leaves out every local variable with a secret's name.
+            # (A copy: Django shares one filter between reports.)
+            self._reporter.filter = reporter_filter = copy.copy(self._reporter.filter)
+            frame_variables = reporter_filter.get_traceback_frame_variables
+
+            def without_secrets(request, tb_frame):
+                return [
+                    (name, reporter_filter.cleansed_substitute if is_secret_name(name) else value)
+                    for name, value in frame_variables(request, tb_frame)
+                ]
+
+            reporter_filter.get_traceback_frame_variables = without_secrets
+
+    def get_traceback_text(self) -> str:
+        return self._redact(self._reporter.get_traceback_text())
+
+    def get_traceback_html(self) -> str:
+        return self._redact(self._reporter.get_traceback_html())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reporter, name)
 
 
 class JsonFormatter(logging.Formatter):
@@ -152,17 +266,20 @@ class AccessJsonFormatter(JsonFormatter):
         request_id = sane_request_id(get("{x-request-id}o"))
         if request_id:
             out["request_id"] = request_id
+        # Redacted here too: this formatter must not depend on a filter
+        # having run first.
+        out["message"] = redact(out["message"])
         out.update(
             {
                 "method": get("m"),
-                "path": get("U"),
-                "query": get("q") or "",
+                "path": redact(get("U") or ""),
+                "query": redact(get("q") or ""),
                 "status": int(get("s")) if str(get("s", "")).isdigit() else get("s"),
                 "bytes": get("B"),
                 "duration_ms": get("M"),
                 "remote_addr": get("h"),
                 "user_agent": get("a"),
-                "referer": get("f"),
+                "referer": redact(get("f") or ""),
             }
         )
         return out

@@ -650,6 +650,13 @@ LOGGING = {
         "django-q": {"handlers": [], "level": "WARNING", "propagate": True},
     },
 }
+# SPEC S-2: no secret reaches a log or an error mail. Every handler, these and
+# any added later, redacts manage tokens, reset links and ids before it
+# formats (cv2web.redact); the admin mail's traceback report is redacted too.
+LOGGING["filters"]["redact"] = {"()": "cv2web.logs.RedactFilter"}
+for _handler in LOGGING["handlers"].values():
+    _handler["filters"] = [*_handler.get("filters", []), "redact"]
+DEFAULT_EXCEPTION_REPORTER = "cv2web.logs.RedactingExceptionReporter"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
