@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "django_q",
     "django_ratelimit",
     "csp",
+    # The project's own system checks (cv2web.checks).
+    "cv2web.apps.Cv2webConfig",
     "extraction",
     "portfolios",
     "quotas",
