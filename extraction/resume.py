@@ -32,6 +32,15 @@ SCHEMA_PATH = Path(__file__).parent / "schema" / "jsonresume.schema.json"
 SHORT_TEXT_MAX = 300
 LONG_TEXT_MAX = 5000
 URL_MAX = 2000
+# RFC 5321: the longest address a mail server accepts. Every pattern below
+# runs on a value cut to its kind's cap first (SPEC S-4): a regex on an
+# unbounded string is how one request froze a worker (issue 10).
+EMAIL_MAX = 254
+# Raw input past these is refused before any work: no sane date or "Present"
+# is that long, and a URL that long could never come under URL_MAX.
+DATE_INPUT_MAX = 100
+PRESENT_INPUT_MAX = 64
+URL_INPUT_MAX = 4 * URL_MAX
 # Items kept per array by normalise(); the stricter per-snapshot limit is
 # SNAPSHOT_MAX_ITEMS (apply_snapshot_limits).
 LIST_MAX = 1000
@@ -151,6 +160,8 @@ PRESENT_PHRASES = frozenset(
 
 def is_present_word(value: str) -> bool:
     """True for "Present", "now", "heute", "至今"... (an ongoing end date)."""
+    if len(value) > PRESENT_INPUT_MAX:
+        return False
     s = unicodedata.normalize("NFKC", value).strip().casefold().strip(" .,;:()[]")
     s = re.sub(r"\s+", " ", s)
     return bool(s) and (s in PRESENT_WORDS or s in PRESENT_PHRASES)
@@ -191,7 +202,7 @@ def parse_date(value: object) -> str | None:
         return _fmt(value)
     if isinstance(value, float):
         return _fmt(int(value)) if value.is_integer() else None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > DATE_INPUT_MAX:
         return None
     s = unicodedata.normalize("NFKC", value).strip().casefold()
     if not s or len(s) > 40:
@@ -232,15 +243,17 @@ def clean_text(value: object, *, long: bool = False) -> str | None:
         value = str(value)
     if not isinstance(value, str):
         return None
+    cap = LONG_TEXT_MAX if long else SHORT_TEXT_MAX
+    # Bounded before any pattern runs: text past 8x the cap could only be
+    # kept if nearly all before it were spaces and control characters.
+    value = value[: 8 * cap]
     s = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     s = _CONTROL.sub("", s)
     if long:
         s = "\n".join(_SPACES.sub(" ", line).strip() for line in s.split("\n"))
         s = _BLANK_LINES.sub("\n\n", s).strip()
-        cap = LONG_TEXT_MAX
     else:
         s = _SPACES.sub(" ", s.replace("\n", " ").replace("\t", " ")).strip()
-        cap = SHORT_TEXT_MAX
     if len(s) > cap:
         s = s[:cap].rstrip()
     return s or None
@@ -251,8 +264,29 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _BARE_HOST = re.compile(
     r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}\.?(?::\d{1,5})?(?:[/?#].*)?", re.IGNORECASE
 )
-_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+")
+# What an address may not contain (besides its one "@").
+_NOT_IN_EMAIL = re.compile(r"[@\s<>()\[\],;:\"]")
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def is_email(value: str) -> bool:
+    """`local@domain.tld`: one "@", a dot inside the domain, no spaces, brackets,
+    quotes or separators, at most EMAIL_MAX characters.
+
+    String operations, not a pattern: the regex this replaces
+    (`[^@]+@[^@]+\\.[^@]+`, its two domain runs overlapping on ".") took
+    quadratic time on "a@" followed by a run of dots.
+    """
+    if len(value) > EMAIL_MAX:
+        return False
+    local, at, domain = value.partition("@")
+    return bool(
+        local
+        and at
+        and "." in domain[1:-1]
+        and not _NOT_IN_EMAIL.search(local)
+        and not _NOT_IN_EMAIL.search(domain)
+    )
 
 
 def clean_url(value: object) -> tuple[str | None, str | None]:
@@ -264,11 +298,15 @@ def clean_url(value: object) -> tuple[str | None, str | None]:
     """
     if not isinstance(value, str):
         return None, None if value is None else "not text"
+    if len(value) > URL_INPUT_MAX:
+        return None, "too long"
     s = unicodedata.normalize("NFKC", value)
     # Like a browser's URL parser: tabs, newlines and controls anywhere vanish.
     s = re.sub(r"[\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]+", "", s).strip()
     if not s:
         return None, None
+    if len(s) > URL_MAX:  # quoting below only lengthens it: refused before any pattern runs
+        return None, "too long"
     if s.startswith("//"):
         s = "https:" + s
     m = _SCHEME.match(s)
@@ -284,12 +322,12 @@ def clean_url(value: object) -> tuple[str | None, str | None]:
                 return None, "no host"
             s = scheme + ":" + rest
         elif scheme == "mailto":
-            if not _EMAIL.fullmatch(rest.split("?", 1)[0]):
+            if not is_email(rest.split("?", 1)[0]):
                 return None, "not an email address"
             s = "mailto:" + rest
         else:
             return None, f"scheme {scheme!r} is not allowed"
-    elif _EMAIL.fullmatch(s):
+    elif is_email(s):
         s = "mailto:" + s
     elif _BARE_HOST.fullmatch(s):
         s = "https://" + s
@@ -309,7 +347,7 @@ def clean_email(value: object) -> str | None:
     if s.lower().startswith("mailto:"):
         s = s[7:]
     s = s.split("?", 1)[0]
-    return s if _EMAIL.fullmatch(s) else None
+    return s if is_email(s) else None
 
 
 # --------------------------------------------------------------------------- field kinds
