@@ -30,7 +30,7 @@ from .local_rules.headings import heading
 from .local_rules.text import prepare_layout, strip_html
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 
 _CONTACT_LABELS = re.compile(
     r"(?i)\b(?:website|web|homepage|site|blog|email|e-mail|mail|phone|tel|telefon|teléfono|"
@@ -236,8 +236,8 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
     contact_idx = [
         i
         for i, t in enumerate(texts)
-        if _is_contact_line(t)
-        and len(t) <= 160
+        if len(t) <= 160
+        and _is_contact_line(t)
         and (segs[i].section in (None, "contact", "profiles") or i in top)
     ]
     basics: dict = {}

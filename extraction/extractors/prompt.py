@@ -227,7 +227,9 @@ TOOL: dict = {
     "input_schema": INPUT_SCHEMA,
 }
 
-_DELIMITER = re.compile(r"<\s*(/?)\s*cv_document\s*>", re.IGNORECASE)
+# Possessive runs of spaces: with plain `\s*(/?)\s*` the two runs could share
+# the spaces in n ways after each "<", quadratic on "<" and a long run of them.
+_DELIMITER = re.compile(r"<\s*+(/?)\s*+cv_document\s*>", re.IGNORECASE)
 
 
 def build_user_message(text: str) -> str:

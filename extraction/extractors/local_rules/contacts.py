@@ -207,7 +207,7 @@ def join_wrapped_urls(lines: list[str]) -> list[str]:
         if (
             out
             and not joined
-            and re.search(r"(?:https?://|www\.)\S+[-/]$", out[-1])
+            and _ends_inside_link(out[-1])
             and re.fullmatch(r"[a-z0-9][\w.%~/-]*/?", line)
         ):
             out[-1] = out[-1] + line
@@ -216,6 +216,22 @@ def join_wrapped_urls(lines: list[str]) -> list[str]:
             out.append(line)
             joined = False
     return out
+
+
+def _ends_inside_link(line: str) -> bool:
+    """The line ends with a link cut after a "-" or "/" ("... https://x.org/in/jane-").
+
+    String operations: `(?:https?://|www\\.)\\S+[-/]$` scanned the rest of the
+    word from every "http://" in it, quadratic on a word of many.
+    """
+    if not line.endswith(("-", "/")):
+        return False
+    word = line.split()[-1]
+    for prefix in ("http://", "https://", "www."):
+        k = word.find(prefix)
+        if k >= 0 and len(word) - k - len(prefix) >= 2:
+            return True
+    return False
 
 
 def find_handle_profiles(lines: list[str]) -> list[dict]:
@@ -570,9 +586,15 @@ _NOT_PLACES = {
 }
 
 
+# No school's name is longer; the patterns below never see more.
+SCHOOL_NAME_MAX = 200
+
+
 def place_in_name(name: str) -> str | None:
     """The city a school's name holds ("University of Lowtown" -> "Lowtown"), or None."""
-    name = re.sub(r"\s*\([^)]*\)", "", name or "").strip(" ,")
+    if not name or len(name) > SCHOOL_NAME_MAX:
+        return None
+    name = re.sub(r"(?<!\s)\s*\([^)]*\)", "", name).strip(" ,")
     for rx in (_SCHOOL_OF_PLACE, _SCHOOL_PLACE_END):
         m = rx.search(name)
         if m and m.group(1).casefold() not in _NOT_PLACES:

@@ -53,7 +53,7 @@ _YEAR_ONLY = re.compile(r"(?:19|20)\d{2}")
 _DURATION = re.compile(
     r"[(·•|,]?\s*\d+\s*(?:years?|yrs?|months?|mos?|jahre?n?|monate?n?|años?|meses|ans?|mois|anni|"
     r"mesi|anos?|jaar|maanden|lat|miesięcy|лет|года?|месяц\w*|年|个月|ヶ月)\b\.?"
-    r"(?:\s*,?\s*\d+\s*(?:months?|mos?|monate?n?|meses|mois|mesi|maanden|miesięcy|месяц\w*|个月)\b)?"
+    r"(?:\s*+,?\s*+\d+\s*(?:months?|mos?|monate?n?|meses|mois|mesi|maanden|miesięcy|месяц\w*|个月)\b)?"
     r"\s*\)?",
     re.IGNORECASE,
 )
@@ -88,8 +88,16 @@ def find_range(line: str) -> DateRange | None:
     return DateRange(found.start, found.end, found.present, found.span) if found else None
 
 
+# Characters that do not count as "the rest of the line" beside a lone year.
+_AROUND_YEAR = " .,;:()[]|-–—"
+
+
 @lru_cache(maxsize=4096)
 def _find_range(line: str) -> DateRange | None:
+    # Where the line's text starts and ends, for a lone year: found once, as a
+    # copy of the line per lone year ("1999 1999 1999 ...") was quadratic.
+    first = len(line) - len(line.lstrip(_AROUND_YEAR))
+    last = len(line.rstrip(_AROUND_YEAR))
     for m in RANGE_RE.finditer(line):
         if m.group("since"):
             start = parse_date(_clean(m.group("since")))
@@ -106,10 +114,9 @@ def _find_range(line: str) -> DateRange | None:
             tail = line[m.end() :].strip()
             present = not tail or not tail[0].isdigit()
         year_only = _YEAR_ONLY.fullmatch(m.group("start").strip())
-        if year_only and not (end or present):
-            rest = (line[: m.start()] + line[m.end() :]).strip(" .,;:()[]|-–—")
-            if rest:
-                continue
+        # a lone year with text beside it (not only separators): inside a sentence
+        if year_only and not (end or present) and (first < m.start() or last > m.end()):
+            continue
         return DateRange(start, end, present, m.span())
     return None
 

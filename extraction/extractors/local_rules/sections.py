@@ -426,10 +426,10 @@ FLUENCY_WORDS = set(
         "speaker",
     ]
 )
-_SPLIT_AT = re.compile(
-    r"^(?P<a>.+?)\s+(?:at|@|bei|chez|en|presso|bij|в|às|na|no)\s+(?P<b>[^\s].*)$",
-    re.IGNORECASE,
-)
+# " at " between two words of a line ("Engineer at Acme"). Searched from the
+# second character on: a lazy `^(.+?)\s+at\s+(.+)$` re-scanned every run of
+# spaces from each of its positions, quadratic on a long run (SPEC S-4).
+_SPLIT_AT = re.compile(r"\s(?:at|@|bei|chez|en|presso|bij|в|às|na|no)\s+\S", re.IGNORECASE)
 _ABBREV_END = re.compile(r"(?:^|\s)(?:[\w]{1,4}\.|(?:\w\.){2,})$")
 _HTML_ANY = re.compile(r"<[^>]*>?|&[a-z]+;")
 _CONTINUATION = re.compile(r"^(?:and|of|for|und|für|de|du|des|y|e|et|di|del|van|voor)\s+\S")
@@ -724,10 +724,7 @@ def _clean_part(s: str) -> str:
 
 
 def _split_at(s: str) -> tuple[str, str] | None:
-    m = None
-    for m2 in _SPLIT_AT.finditer(s):
-        m = m2
-    if not m:
+    if not _SPLIT_AT.search(s, 1):
         return None
     # the last " at " wins: "Engineer - 18 months / Lead - 13 months at Remote"
     idx = max(
@@ -1118,7 +1115,14 @@ def _squash_name(s: str) -> str:
     return re.sub(r"[^\w]+", "", s)
 
 
+# An employer's web address is printed beside its dates, within the first
+# characters of the line: the patterns below see no more (a run of "a-a-a-..."
+# made the bare-domain pattern restart after every "-": quadratic).
+DOMAIN_SCAN_MAX = 300
+
+
 def _domain_labels(text: str) -> list[str]:
+    text = text[:DOMAIN_SCAN_MAX]
     out = []
     for u in _URL_IN.findall(text) + re.findall(
         r"(?<![\w@.])(?:[\w-]+\.)+[a-z]{2,6}(?:/\S*)?", text
@@ -1258,6 +1262,9 @@ _DEGREE_HEAD = re.compile(
     re.IGNORECASE,
 )
 _DEGREE_ONLY = re.compile(_DEGREES, re.IGNORECASE)
+# "Degree in Area": the first " in " of a stripped line, tried only where a run
+# of spaces starts, so that no run is scanned once per position inside it.
+_DEGREE_IN = re.compile(r"(?<!\s)\s+(?:in|en|em|im|in der|en el)\s+(.+)$")
 _PLACE_PIECE = re.compile(r"^[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}$")
 
 
@@ -1266,9 +1273,11 @@ def split_degree(text: str) -> tuple[str, str | None]:
     "Computer Science"); "Bachelor of Science: Physics" -> ("Bachelor of
     Science", "Physics"); "Master in Data Science" -> ("Master", "Data Science")."""
     t = text.strip()
-    m = re.match(r"^(.+?)\s*[:：]\s*(.+)$", t)
-    if m and degree_score(m.group(1)) > 0:
-        return m.group(1).strip(), m.group(2).strip()
+    # "Degree: Area" at the first colon after the first character (string
+    # operations: a lazy `^(.+?)\s*:` is quadratic on a long run of spaces)
+    colon = min((k for k in (t.find(":", 1), t.find("：", 1)) if k >= 0), default=-1)
+    if 0 < colon < len(t) - 1 and degree_score(t[:colon]) > 0:
+        return t[:colon].strip(), t[colon + 1 :].strip()
     if _DEGREE_ONLY.fullmatch(t):
         return t, None
     m = _DEGREE_HEAD.match(t)
@@ -1276,9 +1285,9 @@ def split_degree(text: str) -> tuple[str, str | None]:
         area = m.group("area").strip(" ,;-–")
         if area and degree_score(area) == 0 or area and len(area.split()) > 2:
             return m.group("deg").strip(), area
-    m = re.match(r"^(.+?)\s+(?:in|en|em|im|in der|en el)\s+(.+)$", t)
-    if m and degree_score(m.group(1)) > 0:
-        return m.group(1).strip(), m.group(2).strip()
+    m = _DEGREE_IN.search(t)
+    if m and degree_score(t[: m.start()]) > 0:
+        return t[: m.start()].strip(), m.group(1).strip()
     return t, None
 
 
@@ -1399,7 +1408,9 @@ def _body(lines: list[Line], start: int, end: int) -> list[str]:
 
 
 # --------------------------------------------------------------------------- skills
-_KW_SPLIT = re.compile(r"\s*(?:[,;·•|]|、|，|；)\s*")
+# A keyword separator anywhere in the line (only ever searched for: the
+# spaces around it, once part of this pattern, cost a scan per position).
+_KW_SPLIT = re.compile(r"[,;·•|、，；]")
 _KW_DOTS = re.compile(r"[;·•|、；]")
 
 

@@ -94,7 +94,16 @@ def layout_cells(raw_lines: list[str]) -> list[str]:
         row = []
         for m in _CELL.finditer(raw):
             x = m.start()
-            block = next((b for bx, b in open_blocks.items() if abs(bx - x) <= _SAME_COLUMN), None)
+            # the leftmost open block within reach, looked up by column: a scan
+            # of every open block per cell was quadratic on a line of many cells
+            block = next(
+                (
+                    open_blocks[bx]
+                    for bx in range(x - _SAME_COLUMN, x + _SAME_COLUMN + 1)
+                    if bx in open_blocks
+                ),
+                None,
+            )
             if block is None:
                 block = {"top": y, "x": x, "cells": []}
                 blocks.append(block)
@@ -119,7 +128,10 @@ def strip_bullet(line: str) -> str:
 
 
 def strip_html(line: str) -> str:
-    return _HTML_TAG.sub("", line)
+    # Only up to the last ">": from each "<a" of a tag never closed the pattern
+    # would scan to the end of the line (quadratic on "<a <a <a ...").
+    end = line.rfind(">") + 1
+    return _HTML_TAG.sub("", line[:end]) + line[end:]
 
 
 def squash(line: str) -> str:
