@@ -903,7 +903,7 @@ def links_block(links: list[tuple[int, str, str]], text: str) -> str:
     out: list[str] = []
     for page, uri, anchor in links:
         uri = uri.strip()
-        if not re.match(r"(?i)https?://[^\s/]+\.[^\s/]+", uri) or len(uri) > MAX_LINK_LENGTH:
+        if len(uri) > MAX_LINK_LENGTH or not re.match(r"(?i)https?://[^\s/]+\.[^\s/]+", uri):
             continue
         if re.search(r"\s|[<>\"']", uri) or uri in out:
             continue
@@ -1140,7 +1140,7 @@ def _inline_text(node, parts: list[str], boxes: list[str], depth: int) -> None:
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _DROP_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufeff\ufffe]")
-_TRAILING_SPACE = re.compile(r"[ \t\u00a0]+$", re.MULTILINE)
+_TRAILING_SPACE = " \t\u00a0"
 _BLANK_LINES = re.compile(r"\n{3,}")
 # Characters PDF fonts often produce instead of the plain ones: ligatures
 # (ﬁ), Kangxi radicals instead of CJK ideographs, exotic spaces.
@@ -1155,7 +1155,9 @@ def normalise_text(text: str) -> str:
     text = _DROP_CHARS.sub("", text)
     text = unicodedata.normalize("NFC", text)
     text = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
-    text = _TRAILING_SPACE.sub("", text)
+    # str.rstrip per line, not `[ \t]+$`: that pattern scanned a run of spaces
+    # from each of its positions, quadratic on a long run inside a line.
+    text = "\n".join(line.rstrip(_TRAILING_SPACE) for line in text.split("\n"))
     text = _BLANK_LINES.sub("\n\n", text)
     return text.strip("\n ")
 
