@@ -53,6 +53,8 @@ class ExtractionJobAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            # Decrypted only where shown (the job's own page), not 50 per list page.
+            .defer("result")
             .annotate(queue_rank=rank)
             .order_by("queue_rank", "priority", "enqueued_at", "-finished_at")
         )

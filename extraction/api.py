@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cv2web.api import APIError
+from cv2web.pagination import ApiPagination
 from quotas import policy
 from quotas.ratelimits import ApiThrottle, BatchThrottle, UploadThrottle
 
@@ -72,12 +73,10 @@ class ExtractionListCreate(APIView):
         responses=ExtractionJobSerializer(many=True),
     )
     def get(self, request):
-        from rest_framework.pagination import LimitOffsetPagination
-
         jobs = ExtractionJob.objects.select_related("document", "joined_to").filter(
             owner=request.user
         )
-        paginator = LimitOffsetPagination()
+        paginator = ApiPagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(
             ExtractionJobSerializer(page, many=True, context={}).data

@@ -509,6 +509,8 @@ def move_to_front(job: ExtractionJob, *, actor=None) -> bool:
         audit.record(
             "extraction.moved_to_front", category=audit.Category.SECURITY, obj=job, actor=actor
         )
+        # A job that was in its backoff is ready now: do not wait for a clock.
+        transaction.on_commit(dispatch)
     return bool(changed)
 
 

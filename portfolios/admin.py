@@ -91,7 +91,7 @@ class PortfolioAdmin(admin.ModelAdmin):
 @admin.register(PortfolioRequest)
 class PortfolioRequestAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__",
+        "display_name",
         "state",
         "position",
         "owner",

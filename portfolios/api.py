@@ -6,11 +6,11 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cv2web.api import APIError
+from cv2web.pagination import ApiPagination
 from extraction import access as job_access
 from extraction.models import ExtractionJob, JobState
 from quotas import policy
@@ -117,7 +117,7 @@ class PortfolioListCreate(APIView):
         responses=PortfolioSerializer(many=True),
     )
     def get(self, request):
-        paginator = LimitOffsetPagination()
+        paginator = ApiPagination()
         page = paginator.paginate_queryset(access.controlled(request), request, view=self)
         return paginator.get_paginated_response(PortfolioSerializer(page, many=True).data)
 

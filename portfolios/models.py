@@ -126,7 +126,9 @@ class Portfolio(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.display_name
+        # The slug, not the person's name: __str__ is copied in clear into the
+        # admin's history and the audit details, outside encryption at rest.
+        return self.slug
 
     @property
     def display_name(self) -> str:
@@ -204,6 +206,11 @@ class PortfolioRequest(models.Model):
         ordering = ["created_at"]
 
     def __str__(self) -> str:
+        # Not the person's name (see Portfolio.__str__).
+        return f"request {self.pk}"
+
+    @property
+    def display_name(self) -> str:
         return ((self.resume or {}).get("basics") or {}).get("name") or str(self.id)
 
 

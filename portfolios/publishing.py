@@ -363,7 +363,10 @@ def erase(portfolio: Portfolio, *, actor=None, request=None) -> bool:
     from extraction.models import CacheEntry, ExtractionJob
 
     with transaction.atomic():
-        locked = Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+        # Not decrypted: erasing must work even for a row no key opens any more.
+        locked = (
+            Portfolio.objects.select_for_update().defer("resume").filter(pk=portfolio.pk).first()
+        )
         if locked is None:
             return False
         job = locked.source_job

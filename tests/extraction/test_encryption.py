@@ -100,7 +100,7 @@ def test_the_stored_upload_is_ciphertext_and_the_job_still_succeeds(api, setting
     assert job.state == JobState.SUCCEEDED, job.error_message
     assert job.result["basics"]["email"] == f"{MARKER}@example.com"
     # The plaintext copy the readers used is gone, and no temporary file is left.
-    assert list(Path(settings.TMP_DIR).glob("job-*")) == []
+    assert list(Path(settings.TMP_DIR).glob("*.plain")) == []
     assert [p.name for p in Path(settings.UPLOAD_DIR).iterdir()] == [job.document.storage_name]
 
 
