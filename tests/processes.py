@@ -36,6 +36,10 @@ def child_env(
 ) -> dict[str, str]:
     """This environment minus variables starting with `drop`, plus this process's
     keys (unless `secrets` is false), plus `env`."""
+    # The browser fixture allows Django's async-unsafe calls in this process
+    # only (Playwright runs an event loop here); a child is a deployment, where
+    # check --deploy rightly refuses it.
+    drop = (*drop, "DJANGO_ALLOW_ASYNC_UNSAFE")
     environ = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     if secrets:
         environ |= secrets_env()
