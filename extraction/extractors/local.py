@@ -24,6 +24,8 @@ from django.conf import settings
 from extraction import resume
 
 from . import Outcome, make_fingerprint
+from .learned import context as learned
+from .learned.model import LineModel, default_model
 from .local_rules import contacts, sections
 from .local_rules.dates import find_range
 from .local_rules.headings import heading
@@ -38,14 +40,26 @@ _CONTACT_LABELS = re.compile(
 )
 
 
+_DEFAULT_MODEL = object()
+
+
 class LocalExtractor:
+    """Rules, helped by the committed line model where it is sure (`learned`);
+    `model=None` runs the rules alone (as when the model file is refused)."""
+
     name = "local"
 
+    def __init__(self, model: LineModel | None | object = _DEFAULT_MODEL) -> None:
+        self.model: LineModel | None = default_model() if model is _DEFAULT_MODEL else model  # type: ignore[assignment]
+
     def fingerprint(self) -> str:
-        return make_fingerprint("local", RULES_VERSION, resume.SCHEMA_VERSION)
+        # The model's identity is part of the key: a new model misses the cache.
+        model = self.model.model_id if self.model is not None else "rules-only"
+        return make_fingerprint("local", RULES_VERSION, resume.SCHEMA_VERSION, model)
 
     def extract(self, text: str, *, deadline: float) -> Outcome:
-        raw = _extract_marked(text)
+        with learned.using(self.model):
+            raw = _extract_marked(text)
         marks = pop_confidence(raw)
         doc, warnings = resume.clean(raw)
         return Outcome(
@@ -129,7 +143,8 @@ def _extract_marked(text: str) -> dict:
     """`extract_raw` with the rules' private confidence marks still in."""
     limit = getattr(settings, "EXTRACTION_MAX_TEXT_CHARS", 100_000)
     lines, runs, indented = prepare_layout((text or "")[:limit])
-    segs = sections.segment(lines, runs, indented)
+    probs = learned.line_probabilities(lines, runs)
+    segs = sections.segment(lines, runs, indented, probs)
     name_i = _find_name(segs)
     if name_i is not None:
         segs[name_i].used = True
@@ -200,6 +215,12 @@ def _find_name(segs: list[sections.Line]) -> int | None:
 
     for i in range(len(texts) - 1):
         if texts[i] == texts[i + 1] and name_ok(i):
+            return i
+    # The model's choice among the first lines, where it is sure.
+    scored = [(s.probs.get("name", 0.0), i) for i, s in enumerate(segs[:15]) if s.probs]
+    if scored:
+        p, i = max(scored)
+        if p >= 0.5 and contacts.looks_like_name(texts[i]) and not heading(texts[i]):
             return i
     top = next((i for i in range(min(10, len(texts))) if name_ok(i)), None)
     if top is not None:

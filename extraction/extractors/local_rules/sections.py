@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..learned import context as learned
 from .dates import DateRange, find_range, remove_range
 from .headings import heading
 from .text import strip_bullet, strip_html
@@ -507,12 +508,19 @@ def degree_score(s: str) -> int:
 
 # --------------------------------------------------------------------------- lines
 class Line:
-    __slots__ = ("text", "section", "range", "used", "cells", "indented")
+    __slots__ = ("text", "section", "range", "used", "cells", "indented", "probs")
 
     def __init__(
-        self, text: str, section: str | None, cells: tuple[str, ...] = (), indented: bool = False
+        self,
+        text: str,
+        section: str | None,
+        cells: tuple[str, ...] = (),
+        indented: bool = False,
+        probs: dict[str, float] | None = None,
     ) -> None:
         self.text = text
+        # the line model's label probabilities for the line it came from, or {}
+        self.probs = probs or {}
         self.section = section
         self.range: DateRange | None = None
         self.used = False
@@ -536,6 +544,7 @@ def segment(
     lines: list[str],
     runs: list[tuple[str, ...]] | None = None,
     indented: list[bool] | None = None,
+    probs: list[dict[str, float]] | None = None,
 ) -> list[Line]:
     """Lines with the section each falls in; heading lines become section marks.
 
@@ -551,6 +560,8 @@ def segment(
       of its own.
     """
     heads = [heading(raw) for raw in lines]
+    if probs:
+        heads = [h or _model_heading(raw, p) for raw, h, p in zip(lines, heads, probs, strict=True)]
     out: list[Line] = []
     section = None
     for k, raw in enumerate(lines):
@@ -576,12 +587,41 @@ def segment(
                 continue
             raw = rest
             cells = next((cells[i:] for i in range(len(cells)) if " ".join(cells[i:]) == rest), ())
-        line = Line(raw, section, cells, bool(indented and k < len(indented) and indented[k]))
+        line = Line(
+            raw,
+            section,
+            cells,
+            bool(indented and k < len(indented) and indented[k]),
+            probs[k] if probs else None,
+        )
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
         out.append(line)
     return _split_side_by_side(out)
+
+
+_MODEL_SECTIONS = {
+    "head_work": "work",
+    "head_education": "education",
+    "head_skills": "skills",
+    "head_languages": "languages",
+    # a heading of a section the extractor does not read: its dated lines
+    # are not taken for jobs
+    "head_other": "projects",
+}
+
+
+def _model_heading(raw: str, probs: dict[str, float]) -> tuple[str, str] | None:
+    """A heading the word lists do not know ("Where I worked", an icon and a
+    word in another language), taken where the line model is sure."""
+    t = raw.strip()
+    if not t or len(t) > 40 or any(c.isdigit() for c in t) or len(t.split()) > 5:
+        return None
+    label = max(_MODEL_SECTIONS, key=lambda k: probs.get(k, 0.0))
+    if probs.get(label, 0.0) < learned.HEADING_P:
+        return None
+    return (_MODEL_SECTIONS[label], "")
 
 
 def _rest_is_runs(rest: str, cells: tuple[str, ...]) -> bool:
@@ -1222,6 +1262,11 @@ def _detached_headers(lines: list[Line], anchors: list[int]) -> dict[int, str]:
 
 
 def _work(parts: list[str]) -> dict:
+    if len(parts) >= 2:
+        order = learned.work_order(parts[0], parts[1])
+        if order is not None:
+            a, b = parts[0], parts[1]
+            return {"position": a, "name": b} if order else {"position": b, "name": a}
     if len(parts) == 1:
         p = parts[0]
         s = _split_at(p)

@@ -1,0 +1,87 @@
+"""The model the current extraction uses, for the rules deep inside
+`local_rules` that ask it (a context variable: one extraction per thread or
+task, no model passed through every helper).
+
+Each question returns None when no model is in use or when it is not sure,
+and the rules then decide alone.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from . import features as F
+from .model import LineModel
+
+_current: ContextVar[LineModel | None] = ContextVar("line_model", default=None)
+
+# How sure the model must be before its answer replaces the rules'.
+HEADING_P = 0.6
+ROLE_MARGIN = 0.25
+
+
+@contextmanager
+def using(model: LineModel | None):
+    token = _current.set(model)
+    try:
+        yield model
+    finally:
+        _current.reset(token)
+
+
+def current() -> LineModel | None:
+    return _current.get()
+
+
+def line_probabilities(
+    lines: list[str], cells: list[tuple[str, ...]] | None
+) -> list[dict[str, float]] | None:
+    model = _current.get()
+    if model is None:
+        return None
+    return [model.line.probabilities(f) for f in F.line_features(lines, cells)]
+
+
+_phrase_cache: ContextVar[dict | None] = ContextVar("phrase_cache", default=None)
+
+
+def phrase(text: str) -> dict[str, float] | None:
+    """P(kind) of a short phrase: employer, position, institution, studyType,
+    area, location, other."""
+    model = _current.get()
+    if model is None:
+        return None
+    return model.phrase.probabilities(F.phrase_features(text))
+
+
+def work_order(a: str, b: str) -> bool | None:
+    """Whether "a, b" is (position, employer) [True] or (employer, position)
+    [False]; None when the model is not sure."""
+    pa, pb = phrase(a), phrase(b)
+    if pa is None or pb is None:
+        return None
+    forward = pa.get("position", 0) + pb.get("employer", 0)
+    backward = pa.get("employer", 0) + pb.get("position", 0)
+    if abs(forward - backward) < ROLE_MARGIN:
+        return None
+    return forward > backward
+
+
+def split_degree(words: list[str]) -> tuple[str, str | None] | None:
+    """(studyType, area) of a degree line's words, split where the model
+    finds the likeliest "degree | field" boundary (or no split); None when no
+    model is in use."""
+    model = _current.get()
+    if model is None or not words:
+        return None
+    best, best_score = None, -1.0
+    whole = phrase(" ".join(words)) or {}
+    best, best_score = (" ".join(words), None), whole.get("studyType", 0.0) * 0.9
+    for k in range(1, len(words)):
+        head, tail = " ".join(words[:k]), " ".join(words[k:])
+        ph, pt = phrase(head) or {}, phrase(tail) or {}
+        score = ph.get("studyType", 0.0) * pt.get("area", 0.0)
+        if score > best_score:
+            best, best_score = (head, tail), score
+    return best

@@ -1,0 +1,153 @@
+"""The local extractor's line model: its file format is checked when loaded,
+a bad file leaves the extractor on its rules (logged), the model's identity
+is part of the fingerprint, and where the model is sure its answer is used."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+
+import pytest
+
+from extraction.extractors.learned import context as learned
+from extraction.extractors.learned import model as model_mod
+from extraction.extractors.learned.model import ModelError, dump_model, load_model
+from extraction.extractors.local import LocalExtractor
+from extraction.extractors.local_rules import sections
+
+LINE = list(model_mod.LABELS["line"])
+PHRASE = list(model_mod.LABELS["phrase"])
+
+
+def _row(labels: list[str], label: str, w: float = 8.0) -> list[float]:
+    return [w if x == label else 0.0 for x in labels]
+
+
+def tiny_model(line_weights: dict | None = None, phrase_weights: dict | None = None) -> bytes:
+    line = {"bias": _row(LINE, "other", 4.0)}
+    line.update(line_weights or {})
+    phrase = {"bias": _row(PHRASE, "other", 1.0)}
+    phrase.update(phrase_weights or {})
+    return dump_model({"line": (LINE, line), "phrase": (PHRASE, phrase)}, {"documents": 0})
+
+
+def _doc(data: bytes) -> dict:
+    return json.loads(gzip.decompress(data))
+
+
+def _pack(doc: dict) -> bytes:
+    return gzip.compress(json.dumps(doc).encode())
+
+
+def test_it_loads_what_it_writes():
+    m = load_model(tiny_model({"sq=mycareer": _row(LINE, "head_work", 20.0)}))
+    p = m.line.probabilities({"bias": 1.0, "sq=mycareer": 1.0})
+    assert max(p, key=p.get) == "head_work"
+    assert len(m.model_id) == 12
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda b: b[: len(b) // 2], "gzip"),
+        (lambda b: gzip.compress(b"not json"), "not JSON"),
+        (lambda b: _pack({**_doc(b), "format": "pickle"}), "not a cv2web-line-model"),
+        (lambda b: _pack({**_doc(b), "version": 99}), "version 99"),
+        (lambda b: _pack({**_doc(b), "classifiers": {}}), "classifiers"),
+    ],
+)
+def test_it_refuses_a_damaged_or_foreign_file(damage, message):
+    with pytest.raises(ModelError, match=message):
+        load_model(damage(tiny_model()))
+
+
+def test_it_refuses_unknown_labels_wrong_rows_and_edited_weights():
+    doc = _doc(tiny_model())
+    bad = json.loads(json.dumps(doc))
+    bad["classifiers"]["line"]["labels"][1] = "exec"
+    with pytest.raises(ModelError, match="labels"):
+        load_model(_pack(bad))
+    bad = json.loads(json.dumps(doc))
+    bad["classifiers"]["line"]["weights"]["bias"] = [1.0]
+    with pytest.raises(ModelError, match="finite numbers"):
+        load_model(_pack(bad))
+    bad = json.loads(json.dumps(doc))
+    bad["classifiers"]["phrase"]["weights"]["bias"][0] = "1"
+    with pytest.raises(ModelError, match="finite numbers"):
+        load_model(_pack(bad))
+    bad = json.loads(json.dumps(doc))
+    bad["classifiers"]["line"]["weights"]["bias"][0] += 1.0
+    with pytest.raises(ModelError, match="checksum"):
+        load_model(_pack(bad))
+    raw = gzip.decompress(tiny_model()).replace(b'"bias":[', b'"bias":[NaN,', 1)
+    with pytest.raises(ModelError):
+        load_model(gzip.compress(raw))
+
+
+def test_it_refuses_a_file_over_the_size_limit(monkeypatch):
+    monkeypatch.setattr(model_mod, "MAX_BYTES", 100)
+    with pytest.raises(ModelError, match="more than 100"):
+        load_model(tiny_model())
+
+
+def test_a_refused_model_file_leaves_the_rules_alone_and_says_why(tmp_path, caplog):
+    path = tmp_path / "model.json.gz"
+    path.write_bytes(b"\x1f\x8b garbage")
+    model_mod.forget_default()
+    try:
+        with caplog.at_level(logging.ERROR, logger="extraction.extractors.learned.model"):
+            assert model_mod.default_model(path) is None
+        assert "refused" in caplog.text and "rules alone" in caplog.text
+    finally:
+        model_mod.forget_default()
+    text = "Jane Roe\njane@example.org\n\nExperience\nEngineer, Acme Corp  2019 - 2021\n"
+    assert LocalExtractor(model=None).extract(text, deadline=0).resume["work"]
+
+
+def test_the_model_is_part_of_the_fingerprint():
+    rules = LocalExtractor(model=None).fingerprint()
+    a = LocalExtractor(model=load_model(tiny_model())).fingerprint()
+    b = LocalExtractor(model=load_model(tiny_model({"w=x": _row(LINE, "name", 1.0)}))).fingerprint()
+    assert len({rules, a, b}) == 3
+
+
+def test_a_heading_no_word_list_knows_is_taken_where_the_model_is_sure():
+    lines = ["Jane Roe", "Where I made things", "Engineer, Acme  2019 - 2021"]
+    sure = load_model(tiny_model({"sq=whereimadethings": _row(LINE, "head_work", 20.0)}))
+    with learned.using(sure):
+        probs = learned.line_probabilities(lines, None)
+    segs = sections.segment(lines, None, None, probs)
+    assert [s.text for s in segs] == ["Jane Roe", "Engineer, Acme  2019 - 2021"]
+    assert segs[-1].section == "work"
+    # Without the model, or with one that is not sure, the line stays text.
+    unsure = load_model(tiny_model({"sq=whereimadethings": _row(LINE, "head_work", 3.5)}))
+    with learned.using(unsure):
+        probs = learned.line_probabilities(lines, None)
+    assert [s.text for s in sections.segment(lines, None, None, probs)] == lines
+    assert [s.text for s in sections.segment(lines)] == lines
+
+
+def test_the_model_orders_title_and_employer_where_the_rules_cannot():
+    # Neither phrase has a title or company word the rules know.
+    parts = ["Ninja of Things", "Zorblax"]
+    assert sections._work(parts) == {"position": "Ninja of Things", "name": "Zorblax"}
+    # The rules take the first part for the title when no word tells them.
+    assert sections._work(list(reversed(parts))) == {
+        "position": "Zorblax",
+        "name": "Ninja of Things",
+    }
+    m = load_model(
+        tiny_model(
+            phrase_weights={
+                "w=zorblax": _row(PHRASE, "employer"),
+                "w=ninja": _row(PHRASE, "position"),
+            }
+        )
+    )
+    with learned.using(m):
+        assert sections._work(list(reversed(parts))) == {
+            "position": "Ninja of Things",
+            "name": "Zorblax",
+        }
+    assert learned.work_order("a", "b") is None  # no model in use
