@@ -62,6 +62,7 @@ _SPECIAL = {
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
     "`": r"\textasciigrave{}",
+    "[": "{[}",  # after a \\ a bracket would be read as its optional argument
     "\u00a0": "~",
 }
 _SAFE_URL = re.compile(r"[A-Za-z0-9./:?=@+\-]+")
