@@ -43,6 +43,9 @@ _CONTACT_LABELS = re.compile(
 _DEFAULT_MODEL = object()
 
 
+_CONTACT_PIECES = re.compile(r"\s+[•·|]\s+|\s{2,}|\t")
+
+
 class LocalExtractor:
     """Rules, helped by the committed line model where it is sure (`learned`);
     `model=None` runs the rules alone (as when the model file is refused)."""
@@ -331,6 +334,12 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
         loc = contacts.parse_location(texts[i]) or contacts.parse_location(t)
         if not loc:
             loc = contacts.parse_location(_before_contacts(texts[i]))
+        if not loc:
+            # "jane@example.org · +1 555 0100 · Springfield, IL, US · example.org"
+            loc = next(
+                filter(None, (contacts.parse_location(p) for p in _CONTACT_PIECES.split(texts[i]))),
+                None,
+            )
         if loc:
             basics["location"] = loc
             how["city"] = "high" if loc.get("countryCode") else "low"

@@ -19,6 +19,8 @@ _current: ContextVar[LineModel | None] = ContextVar("line_model", default=None)
 # How sure the model must be before its answer replaces the rules'.
 HEADING_P = 0.6
 ROLE_MARGIN = 0.25
+PAIR_MARGIN = 0.4
+PROSE_P = 0.85
 
 
 @contextmanager
@@ -75,13 +77,20 @@ def split_degree(words: list[str]) -> tuple[str, str | None] | None:
     model = _current.get()
     if model is None or not words:
         return None
-    best, best_score = None, -1.0
     whole = phrase(" ".join(words)) or {}
-    best, best_score = (" ".join(words), None), whole.get("studyType", 0.0) * 0.9
-    for k in range(1, len(words)):
-        head, tail = " ".join(words[:k]), " ".join(words[k:])
+    best: tuple[str, str | None] = (" ".join(words), None)
+    best_score = whole.get("studyType", 0.0) * 0.9
+    for k in range(1, min(len(words), 8)):
+        head = " ".join(words[:k])
+        rest = words[k:]
+        while len(rest) > 1 and rest[0].casefold() in _CONNECTORS:
+            rest = rest[1:]
+        tail = " ".join(rest)
         ph, pt = phrase(head) or {}, phrase(tail) or {}
         score = ph.get("studyType", 0.0) * pt.get("area", 0.0)
         if score > best_score:
-            best, best_score = (head, tail), score
+            best, best_score = (head.strip(" ,:-–"), tail.strip(" ,:-–")), score
     return best
+
+
+_CONNECTORS = {"in", "of", "en", "em", "im", "de", "del", "der", "di", "da", "do", "-", "–", ":"}

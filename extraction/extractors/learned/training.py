@@ -55,7 +55,10 @@ def _same(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.9
+    if abs(len(a) - len(b)) > 0.2 * max(len(a), len(b)):
+        return False  # a ratio of 0.9 cannot be reached
+    m = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return m.quick_ratio() >= 0.9 and m.ratio() >= 0.9
 
 
 def _strip_values(line: str, values: list[str]) -> str:

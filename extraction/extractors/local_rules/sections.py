@@ -597,6 +597,8 @@ def segment(
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
+        if line.range and _model_prose(raw, line.probs):
+            line.range = None  # "Coding since 2004, professionally since 2010": a sentence
         out.append(line)
     return _split_side_by_side(out)
 
@@ -622,6 +624,12 @@ def _model_heading(raw: str, probs: dict[str, float]) -> tuple[str, str] | None:
     if probs.get(label, 0.0) < learned.HEADING_P:
         return None
     return (_MODEL_SECTIONS[label], "")
+
+
+def _model_prose(raw: str, probs: dict[str, float]) -> bool:
+    """A sentence with a date in it, not an entry's date line, where the line
+    model is sure."""
+    return len(raw.split()) > 10 and probs.get("other", 0.0) >= learned.PROSE_P
 
 
 def _rest_is_runs(rest: str, cells: tuple[str, ...]) -> bool:
@@ -976,6 +984,20 @@ def _header_parts(
         parts.append((j, t))
         consumed.append(j)
         j += 1
+    if (
+        ln.section == "education"
+        and j < nxt
+        and not lines[j].range
+        and not lines[j].used
+        and header_like(lines[j].text, 90)
+        and all(k >= i for k, _ in parts)
+        and not any(_institution_like(p) for _, p in parts)
+        and _institution_like(lines[j].text)
+        and not _heads_next_dates(lines, j)
+    ):
+        # "B.Arch" / "Architecture" / "University of Oregon" under the dates
+        parts.append((j, _clean_part(lines[j].text)))
+        consumed.append(j)
     return [p for _, p in sorted(parts) if p], consumed
 
 
@@ -985,6 +1007,13 @@ def _most_parts(ln: Line, parts: list[tuple[int, str]]) -> int:
     if ln.section == "education" and not any(degree_score(p) for _, p in parts):
         return 3
     return 2
+
+
+def _institution_like(text: str) -> bool:
+    if institution_score(text) > 0:
+        return True
+    p = learned.phrase(text)
+    return p is not None and p.get("institution", 0) >= 0.5
 
 
 def _wrapped_rest(lines: list[Line], i: int, nxt: int) -> bool:
@@ -1261,12 +1290,128 @@ def _detached_headers(lines: list[Line], anchors: list[int]) -> dict[int, str]:
     return out
 
 
+# Where an entry's header joins its pieces: "Acme — Engineer", "Engineer | Acme",
+# "Engineer @ Acme", "Acme, Springfield".
+_PIECE_SEP = re.compile(r"\s+(?:[—–|·•@]|-{1,2}|at)\s+|,\s+|\s{2,}")
+_PIECE_TAIL = re.compile(r"(?i)^(?:inc|llc|ltd|gmbh|s\.?a|s\.?l|ag|co|corp|plc|b\.?v)\.?$")
+
+
+def _part_pieces(part: str) -> list[tuple[str, str]]:
+    """(piece, the separator before it) of one header part; a legal form
+    after a comma ("Acme, Inc.") stays with its name."""
+    bits = _PIECE_SEP_KEEP.split(part)
+    out: list[tuple[str, str]] = []
+    sep = ""
+    for k, bit in enumerate(bits):
+        if k % 2:
+            sep = bit
+            continue
+        x = bit.strip(" ,;|·•")
+        if not x:
+            continue
+        if out and _PIECE_TAIL.match(x):
+            out[-1] = (f"{out[-1][0]}{sep}{x}", out[-1][1])
+        else:
+            out.append((x, sep))
+    return out if 1 < len(out) <= 4 else [(part, "")]
+
+
+_PIECE_SEP_KEEP = re.compile("(" + _PIECE_SEP.pattern + ")")
+
+
+def header_pieces(parts: list[str]) -> list[str]:
+    """The parts of an entry's header cut where separators join them."""
+    return [x for p in parts for x, _ in _part_pieces(p)]
+
+
+def _work_by_model(parts: list[str]) -> dict | None:
+    """Title and employer among the header's pieces, by the phrase model, where
+    it is sure; None to let the rules decide."""
+    pieces = header_pieces(parts)
+    probs = [learned.phrase(x) for x in pieces]
+    if not probs or probs[0] is None:
+        return None
+    if len(pieces) == 1:
+        p = probs[0]
+        if p.get("position", 0) >= 0.6:
+            return {"position": pieces[0]}
+        if p.get("employer", 0) >= 0.6:
+            return {"name": pieces[0]}
+        return None
+    # Which piece reads most as the title and which as the employer, each
+    # measured against the other (an employer the model never saw still reads
+    # less as a title than "Senior Engineer" does).
+    best, best_score = None, 0.0
+    for i, pi in enumerate(probs):
+        for j, pj in enumerate(probs):
+            if i != j:
+                score = (
+                    pi.get("position", 0)
+                    - pj.get("position", 0)
+                    + pj.get("employer", 0)
+                    - pi.get("employer", 0)
+                )
+                if score > best_score:
+                    best, best_score = (i, j), score
+    if best is None or best_score < learned.PAIR_MARGIN:
+        return None
+    return {"position": pieces[best[0]], "name": _employer_span(parts, probs, best)}
+
+
+def _employer_span(parts: list[str], probs: list[dict], best: tuple[int, int]) -> str:
+    """The employer piece with its neighbours of the same part that are
+    neither the title nor a place ("Acme - Games Division"), rejoined with
+    their own separators."""
+    spans: list[list[tuple[int, str, str]]] = []
+    n = 0
+    for p in parts:
+        spans.append([])
+        for piece, sep in _part_pieces(p):
+            spans[-1].append((n, piece, sep))
+            n += 1
+    i_pos, j_emp = best
+    group = next(g for g in spans if any(k == j_emp for k, _, _ in g))
+
+    def joinable(k: int) -> bool:
+        return (
+            k != i_pos and probs[k].get("location", 0) < 0.5 and probs[k].get("position", 0) < 0.5
+        )
+
+    idx = [k for k, _, _ in group]
+    at = idx.index(j_emp)
+    lo = hi = at
+    while lo > 0 and joinable(idx[lo - 1]):
+        lo -= 1
+    while hi + 1 < len(idx) and joinable(idx[hi + 1]):
+        hi += 1
+    text = ""
+    for pos in range(lo, hi + 1):
+        _, piece, sep = group[pos]
+        text = piece if pos == lo else f"{text}{sep}{piece}"
+    return _without_place(text)
+
+
+_TRAILING_PAREN = re.compile(r"\s*\(([^()]{2,40})\)\s*$")
+
+
+def _without_place(name: str) -> str:
+    """ "Acme (Springfield)", "Acme (Remote)": the employer without the place
+    in brackets after it, where the phrase model reads it as a place."""
+    m = _TRAILING_PAREN.search(name)
+    if not m or m.start() == 0:
+        return name
+    p = learned.phrase(m.group(1))
+    if p is not None and p.get("location", 0) >= 0.5:
+        return name[: m.start()]
+    if re.search(r"(?i)\b(?:remote|remoto|télétravail|hybrid)\b", m.group(1)):
+        return name[: m.start()]
+    return name
+
+
 def _work(parts: list[str]) -> dict:
-    if len(parts) >= 2:
-        order = learned.work_order(parts[0], parts[1])
-        if order is not None:
-            a, b = parts[0], parts[1]
-            return {"position": a, "name": b} if order else {"position": b, "name": a}
+    by_model = _work_by_model(parts)
+    if by_model is not None:
+        return by_model
     if len(parts) == 1:
         p = parts[0]
         s = _split_at(p)
@@ -1333,10 +1478,50 @@ def split_degree(text: str) -> tuple[str, str | None]:
     m = _DEGREE_IN.search(t)
     if m and degree_score(t[: m.start()]) > 0:
         return t[: m.start()].strip(), m.group(1).strip()
+    by_model = learned.split_degree(t.split())
+    if by_model is not None:
+        return by_model
     return t, None
 
 
+def _education_by_model(parts: list[str]) -> dict | None:
+    """Institution, degree and field among the header's pieces, by the phrase
+    model, where it is sure of the institution; None to let the rules decide."""
+    pieces = header_pieces(parts)
+    probs = [learned.phrase(x) for x in pieces]
+    if not probs or probs[0] is None:
+        return None
+    inst = max(range(len(pieces)), key=lambda k: probs[k].get("institution", 0))
+    if probs[inst].get("institution", 0) < 0.5:
+        return None
+    out: dict = {"institution": pieces[inst]}
+    degree = [
+        k
+        for k in range(len(pieces))
+        if k != inst and probs[k].get("studyType", 0) + probs[k].get("area", 0) >= 0.5
+    ]
+    if len(degree) == 1:
+        study, area = split_degree(pieces[degree[0]])
+        out["studyType"] = study
+        if area:
+            out["area"] = area
+        elif probs[degree[0]].get("area", 0) > probs[degree[0]].get("studyType", 0):
+            out = {"institution": pieces[inst], "area": study}
+    elif len(degree) >= 2:
+        a, b = degree[0], degree[1]
+        if probs[a].get("studyType", 0) + probs[b].get("area", 0) >= probs[a].get(
+            "area", 0
+        ) + probs[b].get("studyType", 0):
+            out.update(studyType=pieces[a], area=pieces[b])
+        else:
+            out.update(studyType=pieces[b], area=pieces[a])
+    return out
+
+
 def _education(parts: list[str]) -> dict:
+    by_model = _education_by_model(parts)
+    if by_model is not None:
+        return by_model
     out: dict = {}
     pieces: list[str] = []
     for p in parts:
@@ -1406,6 +1591,10 @@ def entry_confidence(entry: dict, kind: str, anchor: Line | None) -> dict[str, s
     return conf
 
 
+def _degree_line_by_model(ln: Line) -> bool:
+    return ln.probs.get("degree", 0.0) >= 0.5 and header_like(ln.text, 90)
+
+
 def undated_education(lines: list[Line]) -> list[dict]:
     """Education entries printed without dates: an institution line of the
     education section that no dated entry took, with its degree line."""
@@ -1426,6 +1615,18 @@ def undated_education(lines: list[Line]) -> list[dict]:
                 if header_like(other, 90) and degree_score(other) > 0 and not lines[k].range:
                     parts.append(other)
                     lines[k].used = True
+                    # "Master of Arts" / "Communications" / "Indiana University":
+                    # the field on a line of its own beside the degree
+                    far = k + (k - j)
+                    if (
+                        0 <= far < len(lines)
+                        and lines[far].section == "education"
+                        and not lines[far].used
+                        and not lines[far].range
+                        and _degree_line_by_model(lines[far])
+                    ):
+                        parts.append(_clean_part(lines[far].text))
+                        lines[far].used = True
                     break
         entry = _education(parts)
         if entry:

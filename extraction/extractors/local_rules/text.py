@@ -65,6 +65,11 @@ def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bo
     indented: list[bool] = []
     for cell, tab in cells:
         line = _SPACES.sub(" ", cell).strip()
+        if line and lines and _YEAR_ONLY.fullmatch(line) and _OPEN_RANGE_END.search(lines[-1]):
+            # "Sep 2014 – Aug" / "2015": a date range wrapped in a narrow column
+            lines[-1] = f"{lines[-1]} {line}"
+            runs[-1] = runs[-1][:-1] + (f"{runs[-1][-1]} {line}",) if runs[-1] else (lines[-1],)
+            continue
         if line:
             lines.append(line)
             parts = (_SPACES.sub(" ", p).strip() for p in _CELL_GAP.split(cell.strip()))
@@ -73,6 +78,9 @@ def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bo
     return lines, runs, indented
 
 
+_YEAR_ONLY = re.compile(r"(?:19|20)\d\d")
+# A line ending in "<month> <year> – <month>": the range's end year wrapped to the next line.
+_OPEN_RANGE_END = re.compile(r"(?:19|20)\d\d\s*[–—-]\s*[^\W\d_]{3,10}\.?$")
 _CELL = re.compile(r"\S+(?:(?: {1,2}|\u00a0)\S+)*")
 _SAME_COLUMN = 2  # characters a column's cells may drift left or right
 
