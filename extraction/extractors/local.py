@@ -149,6 +149,9 @@ def _extract_marked(text: str) -> dict:
     probs = learned.line_probabilities(lines, runs)
     segs = sections.segment(lines, runs, indented, probs)
     name_i = _find_name(segs)
+    name = _name_text(segs, name_i) if name_i is not None else None
+    if name is not None and name[1]:
+        segs[name_i + 1].used = True  # the name's wrapped second line
     if name_i is not None:
         segs[name_i].used = True
         for s in segs:
@@ -156,7 +159,7 @@ def _extract_marked(text: str) -> dict:
                 s.used = True
     work, education = sections.entries(segs)
     education += sections.undated_education(segs)
-    doc: dict = {"basics": _basics(segs, name_i)}
+    doc: dict = {"basics": _basics(segs, name_i, name[0] if name else None)}
     if "location" not in doc["basics"]:
         city = _city_of_current_place(work + education)
         if city:
@@ -203,7 +206,7 @@ def _before_contacts(text: str) -> str:
 def _find_name(segs: list[sections.Line]) -> int | None:
     """A repeated name-like line (two-column renders print it twice), else the
     first one at the top, else the nearest one before the email address."""
-    texts = [s.text for s in segs]
+    texts = [_name_head(s.text) for s in segs]
 
     def name_ok(i: int) -> bool:
         t = texts[i]
@@ -219,21 +222,73 @@ def _find_name(segs: list[sections.Line]) -> int | None:
     for i in range(len(texts) - 1):
         if texts[i] == texts[i + 1] and name_ok(i):
             return i
+    top = next((i for i in range(min(10, len(texts))) if name_ok(i)), None)
+    if top is not None:
+        return top
+    # "Marco" / "Bertolino": a name wrapped onto two lines at the top.
+    for i in range(min(4, len(texts) - 1)):
+        if _wrapped_name(texts[i], texts[i + 1]) and name_ok_joined(texts[i], texts[i + 1]):
+            return i
     # The model's choice among the first lines, where it is sure.
     scored = [(s.probs.get("name", 0.0), i) for i, s in enumerate(segs[:15]) if s.probs]
     if scored:
         p, i = max(scored)
         if p >= 0.5 and contacts.looks_like_name(texts[i]) and not heading(texts[i]):
             return i
-    top = next((i for i in range(min(10, len(texts))) if name_ok(i)), None)
-    if top is not None:
-        return top
     email_line = next((i for i, t in enumerate(texts) if contacts.EMAIL_RE.search(t)), None)
     if email_line is not None:
         return next(
             (i for i in range(email_line, max(-1, email_line - 12), -1) if name_ok(i)), None
         )
     return None
+
+
+_NAME_TAIL = re.compile(r"\s+[|–—]\s+.*$")
+
+
+def _name_head(text: str) -> str:
+    """ "Eric Kim | Software Consultant": the name before a label on its line."""
+    head = _NAME_TAIL.sub("", text)
+    return head if head != text and contacts.looks_like_name(head) else text
+
+
+def _wrapped_name(first: str, second: str) -> bool:
+    """Two lines that make one name together: "Marco" / "Bertolino", a long
+    name wrapped ("Ana Maria Lopez" / "Garcia"), or the name's end before a
+    label ("Ana Maria" / "Lopez Garcia | Engineer")."""
+    a, head = first.split(), _name_head(second)
+    b = head.split()
+    if not 1 <= len(b) <= 3 or len(a) + len(b) > 5:
+        return False
+    if head != second:
+        return True
+    return len(b) <= 2 and (len(a) == 1 or len(a) >= 3)
+
+
+def name_ok_joined(first: str, second: str) -> bool:
+    joined = f"{first} {_name_head(second)}"
+    return (
+        contacts.looks_like_name(joined)
+        and sections.title_score(joined) == 0
+        and sections.company_score(joined) == 0
+        and sections.institution_score(joined) == 0
+        and not heading(first)
+        and contacts.parse_location(_name_head(second)) is None
+    )
+
+
+def _name_text(segs: list[sections.Line], i: int) -> tuple[str, bool]:
+    """The name found on line `i`, and whether it continues on the next line."""
+    head = _name_head(segs[i].text)
+    if i + 1 < len(segs):
+        nxt = segs[i + 1].text
+        if (
+            _wrapped_name(head, nxt)
+            and name_ok_joined(head, nxt)
+            and not (contacts.looks_like_name(head) and _name_head(nxt) == nxt)
+        ):
+            return f"{head} {_name_head(nxt)}", True
+    return head, False
 
 
 def _city_of_current_place(entries: list[dict]) -> str | None:
@@ -251,7 +306,7 @@ def _city_of_current_place(entries: list[dict]) -> str | None:
     return None
 
 
-def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
+def _basics(segs: list[sections.Line], name_i: int | None, name: str | None = None) -> dict:
     texts = [s.text for s in segs]
     top = set(range(min(12, len(segs))))
     for i, s in enumerate(segs):
@@ -312,9 +367,11 @@ def _basics(segs: list[sections.Line], name_i: int | None) -> dict:
         how["url"] = site
     how["printed"] = [u for u in urls]
     if name_i is not None:
-        basics["name"] = texts[name_i]
+        basics["name"] = name or texts[name_i]
         how["name"] = "high" if name_i <= 2 and segs[name_i].section is None else "low"
         j = name_i + 1
+        if segs[j - 1].used and j < len(segs) and segs[j].used and name and name != texts[name_i]:
+            j += 1  # past the name's wrapped second line
         while j < len(texts) and texts[j] == texts[name_i]:
             j += 1
         if j < len(texts) and sections.header_like(texts[j]) and not _is_contact_line(texts[j]):

@@ -933,7 +933,7 @@ def _header_parts(
             return [rest, _clean_part(lines[k].text)], [k]
     j = i - 1
     limit = prev + 1
-    while j >= limit and len(parts) < 2 and not lines[j].used:
+    while j >= limit and len(parts) < _most_parts(ln, parts) and not lines[j].used:
         if j - 1 >= limit and not lines[j - 1].used and _unclosed_markup(lines[j - 1].text):
             # "<a href='...'>Acme</a> / <a" / "href='...'>Widgetry</a>": printed HTML, wrapped
             parts.insert(0, (j - 1, _clean_part(lines[j - 1].text + " " + lines[j].text)))
@@ -1495,26 +1495,26 @@ def _education_by_model(parts: list[str]) -> dict | None:
     if probs[inst].get("institution", 0) < 0.5:
         return None
     out: dict = {"institution": pieces[inst]}
-    degree = [
-        k
-        for k in range(len(pieces))
-        if k != inst and probs[k].get("studyType", 0) + probs[k].get("area", 0) >= 0.5
-    ]
-    if len(degree) == 1:
-        study, area = split_degree(pieces[degree[0]])
-        out["studyType"] = study
-        if area:
-            out["area"] = area
-        elif probs[degree[0]].get("area", 0) > probs[degree[0]].get("studyType", 0):
-            out = {"institution": pieces[inst], "area": study}
-    elif len(degree) >= 2:
-        a, b = degree[0], degree[1]
-        if probs[a].get("studyType", 0) + probs[b].get("area", 0) >= probs[a].get(
-            "area", 0
-        ) + probs[b].get("studyType", 0):
-            out.update(studyType=pieces[a], area=pieces[b])
+    roles = ("studyType", "area", "location", "other")
+    rest = [k for k in range(len(pieces)) if k != inst]
+    kinds = {k: max(roles, key=lambda r: probs[k].get(r, 0)) for k in rest}
+    study = [k for k in rest if kinds[k] == "studyType"]
+    area = [k for k in rest if kinds[k] == "area"]
+    if len(area) >= 2 and not study:
+        # two fields: the more degree-like one is the degree
+        k = max(area, key=lambda k: probs[k].get("studyType", 0))
+        study, area = [k], [x for x in area if x != k]
+    if study and area:
+        out.update(studyType=pieces[study[0]], area=pieces[area[0]])
+    elif study or area:
+        k = (study or area)[0]
+        s, a = split_degree(pieces[k])
+        if a:
+            out.update(studyType=s, area=a)
+        elif study:
+            out["studyType"] = s
         else:
-            out.update(studyType=pieces[b], area=pieces[a])
+            out["area"] = s
     return out
 
 
