@@ -15,20 +15,26 @@ from . import features as F
 from .model import LineModel
 
 _current: ContextVar[LineModel | None] = ContextVar("line_model", default=None)
+# P(kind) of each phrase already asked about during the current extraction
+_phrase_cache: ContextVar[dict | None] = ContextVar("phrase_cache", default=None)
 
 # How sure the model must be before its answer replaces the rules'.
 HEADING_P = 0.6
 ROLE_MARGIN = 0.25
 PAIR_MARGIN = 0.4
+# ... and before it overrules a title and employer the rules found both of
+OVERRULE_MARGIN = 1.2
 PROSE_P = 0.85
 
 
 @contextmanager
 def using(model: LineModel | None):
     token = _current.set(model)
+    cache = _phrase_cache.set({})
     try:
         yield model
     finally:
+        _phrase_cache.reset(cache)
         _current.reset(token)
 
 
@@ -45,16 +51,18 @@ def line_probabilities(
     return [model.line.probabilities(f) for f in F.line_features(lines, cells)]
 
 
-_phrase_cache: ContextVar[dict | None] = ContextVar("phrase_cache", default=None)
-
-
 def phrase(text: str) -> dict[str, float] | None:
     """P(kind) of a short phrase: employer, position, institution, studyType,
     area, location, other."""
     model = _current.get()
     if model is None:
         return None
-    return model.phrase.probabilities(F.phrase_features(text))
+    cache = _phrase_cache.get()
+    if cache is None:
+        return model.phrase.probabilities(F.phrase_features(text))
+    if text not in cache:
+        cache[text] = model.phrase.probabilities(F.phrase_features(text))
+    return cache[text]
 
 
 def work_order(a: str, b: str) -> bool | None:

@@ -70,15 +70,15 @@ class Classifier:
         self.weights = weights
 
     def scores(self, features: dict[str, float]) -> list[float]:
-        k = len(self.labels)
-        s = [0.0] * k
         w = self.weights
+        rows = []
         for name, value in features.items():
             row = w.get(name)
             if row is not None:
-                for j in range(k):
-                    s[j] += row[j] * value
-        return s
+                rows.append(row if value == 1.0 else [x * value for x in row])
+        if not rows:
+            return [0.0] * len(self.labels)
+        return [sum(col) for col in zip(*rows, strict=True)]
 
     def probabilities(self, features: dict[str, float]) -> dict[str, float]:
         s = self.scores(features)

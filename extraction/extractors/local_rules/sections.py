@@ -1324,7 +1324,7 @@ def header_pieces(parts: list[str]) -> list[str]:
     return [x for p in parts for x, _ in _part_pieces(p)]
 
 
-def _work_by_model(parts: list[str]) -> dict | None:
+def _work_by_model(parts: list[str]) -> tuple[dict, float] | None:
     """Title and employer among the header's pieces, by the phrase model, where
     it is sure; None to let the rules decide."""
     pieces = header_pieces(parts)
@@ -1334,9 +1334,9 @@ def _work_by_model(parts: list[str]) -> dict | None:
     if len(pieces) == 1:
         p = probs[0]
         if p.get("position", 0) >= 0.6:
-            return {"position": pieces[0]}
+            return {"position": pieces[0]}, p["position"]
         if p.get("employer", 0) >= 0.6:
-            return {"name": pieces[0]}
+            return {"name": pieces[0]}, p["employer"]
         return None
     # Which piece reads most as the title and which as the employer, each
     # measured against the other (an employer the model never saw still reads
@@ -1344,7 +1344,7 @@ def _work_by_model(parts: list[str]) -> dict | None:
     best, best_score = None, 0.0
     for i, pi in enumerate(probs):
         for j, pj in enumerate(probs):
-            if i != j:
+            if i != j and not _DURATION.match(pieces[j]):
                 score = (
                     pi.get("position", 0)
                     - pj.get("position", 0)
@@ -1355,13 +1355,19 @@ def _work_by_model(parts: list[str]) -> dict | None:
                     best, best_score = (i, j), score
     if best is None or best_score < learned.PAIR_MARGIN:
         return None
-    return {"position": pieces[best[0]], "name": _employer_span(parts, probs, best)}
+    i_pos, j_emp = best
+    position = _span(parts, probs, i_pos, j_emp, "position")
+    name = _without_place(_span(parts, probs, j_emp, i_pos, "employer"))
+    return {"position": position, "name": name}, best_score
 
 
-def _employer_span(parts: list[str], probs: list[dict], best: tuple[int, int]) -> str:
-    """The employer piece with its neighbours of the same part that are
-    neither the title nor a place ("Acme - Games Division"), rejoined with
-    their own separators."""
+_DURATION = re.compile(r"^\(?\d+(?:[.,]\d+)?\+?\s+[^\W\d_]+\)?$")
+
+
+def _span(parts: list[str], probs: list[dict], center: int, other: int, kind: str) -> str:
+    """Piece `center` with its neighbours of the same part that are neither
+    the other field, a place, nor a duration ("Acme - Games Division",
+    "Leader, Developer & Consultant"), rejoined with their own separators."""
     spans: list[list[tuple[int, str, str]]] = []
     n = 0
     for p in parts:
@@ -1369,26 +1375,33 @@ def _employer_span(parts: list[str], probs: list[dict], best: tuple[int, int]) -
         for piece, sep in _part_pieces(p):
             spans[-1].append((n, piece, sep))
             n += 1
-    i_pos, j_emp = best
-    group = next(g for g in spans if any(k == j_emp for k, _, _ in g))
+    group = next(g for g in spans if any(k == center for k, _, _ in g))
+    pieces = {k: (piece, sep) for k, piece, sep in group}
+    opposite = "employer" if kind == "position" else "position"
 
-    def joinable(k: int) -> bool:
+    def joinable(k: int, towards: int) -> bool:
+        sep = pieces[max(k, towards)][1].strip().casefold()
         return (
-            k != i_pos and probs[k].get("location", 0) < 0.5 and probs[k].get("position", 0) < 0.5
+            k != other
+            and sep not in ("at", "@", "|", "—", "–")
+            and pieces[k][0] != pieces[towards][0]
+            and not _DURATION.match(pieces[k][0])
+            and probs[k].get("location", 0) < 0.5
+            and probs[k].get(opposite, 0) < 0.5
         )
 
     idx = [k for k, _, _ in group]
-    at = idx.index(j_emp)
+    at = idx.index(center)
     lo = hi = at
-    while lo > 0 and joinable(idx[lo - 1]):
+    while lo > 0 and joinable(idx[lo - 1], idx[lo]):
         lo -= 1
-    while hi + 1 < len(idx) and joinable(idx[hi + 1]):
+    while hi + 1 < len(idx) and joinable(idx[hi + 1], idx[hi]):
         hi += 1
     text = ""
     for pos in range(lo, hi + 1):
         _, piece, sep = group[pos]
         text = piece if pos == lo else f"{text}{sep}{piece}"
-    return _without_place(text)
+    return text
 
 
 _TRAILING_PAREN = re.compile(r"\s*\(([^()]{2,40})\)\s*$")
@@ -1409,9 +1422,24 @@ def _without_place(name: str) -> str:
 
 
 def _work(parts: list[str]) -> dict:
+    """Title and employer of a job's header parts: the rules, and where they
+    find only one of the two, or cannot tell which is which, the model."""
+    ruled = _work_by_rules(parts)
+    if len(parts) >= 2 and role_score(parts[0]) == role_score(parts[1]):
+        order = learned.work_order(parts[0], parts[1])
+        if order is not None:
+            a, b = parts[0], parts[1]
+            return {"position": a, "name": b} if order else {"position": b, "name": a}
     by_model = _work_by_model(parts)
-    if by_model is not None:
-        return by_model
+    if by_model is None:
+        return ruled
+    model, sure = by_model
+    if "name" in ruled and "position" in ruled and sure < learned.OVERRULE_MARGIN:
+        return ruled  # the rules found both; the model is not sure enough to differ
+    return model
+
+
+def _work_by_rules(parts: list[str]) -> dict:
     if len(parts) == 1:
         p = parts[0]
         s = _split_at(p)
@@ -1494,9 +1522,26 @@ def _education_by_model(parts: list[str]) -> dict | None:
     inst = max(range(len(pieces)), key=lambda k: probs[k].get("institution", 0))
     if probs[inst].get("institution", 0) < 0.5:
         return None
-    out: dict = {"institution": pieces[inst]}
+    # "Leading University, Springfield, Freedonia": the places after a school's
+    # name in its own part stay with it, as the rules keep them.
+    owner = [n for n, p in enumerate(parts) for _ in _part_pieces(p)]
+    tail = [k for k in range(inst + 1, len(pieces)) if owner[k] == owner[inst]]
+    places = (
+        tail
+        if tail
+        and all(
+            probs[k].get("location", 0) >= 0.5
+            or _PLACE_PIECE.match(pieces[k])
+            and degree_score(pieces[k]) == 0
+            and institution_score(pieces[k]) == 0
+            and probs[k].get("area", 0) < 0.5
+            for k in tail
+        )
+        else []
+    )
+    out: dict = {"institution": ", ".join(pieces[x] for x in [inst, *places])}
     roles = ("studyType", "area", "location", "other")
-    rest = [k for k in range(len(pieces)) if k != inst]
+    rest = [k for k in range(len(pieces)) if k != inst and k not in places]
     kinds = {k: max(roles, key=lambda r: probs[k].get(r, 0)) for k in rest}
     study = [k for k in rest if kinds[k] == "studyType"]
     area = [k for k in rest if kinds[k] == "area"]
@@ -1519,9 +1564,16 @@ def _education_by_model(parts: list[str]) -> dict | None:
 
 
 def _education(parts: list[str]) -> dict:
-    by_model = _education_by_model(parts)
-    if by_model is not None:
-        return by_model
+    """School, degree and field of an education header's parts: the rules,
+    and where they miss the school or both degree and field, the model."""
+    ruled = _education_by_rules(parts)
+    complete = ruled.get("institution") and (ruled.get("studyType") or ruled.get("area"))
+    if complete and (ruled.get("area") or institution_score(ruled["institution"]) > 0):
+        return ruled
+    return _education_by_model(parts) or ruled
+
+
+def _education_by_rules(parts: list[str]) -> dict:
     out: dict = {}
     pieces: list[str] = []
     for p in parts:
