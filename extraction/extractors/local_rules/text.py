@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from extraction.resume import MONTHS
+
 _DROP = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff"
     r"\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd]"
@@ -65,8 +67,9 @@ def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bo
     indented: list[bool] = []
     for cell, tab in cells:
         line = _SPACES.sub(" ", cell).strip()
-        if line and lines and _YEAR_ONLY.fullmatch(line) and _OPEN_RANGE_END.search(lines[-1]):
-            # "Sep 2014 – Aug" / "2015": a date range wrapped in a narrow column
+        if line and lines and _wrapped_date(lines[-1], line):
+            # "Sep 2014 – Aug" / "2015", "January 2012 -" / "January 2018",
+            # "September" / "2006 – June": a date range wrapped in a narrow column
             lines[-1] = f"{lines[-1]} {line}"
             runs[-1] = runs[-1][:-1] + (f"{runs[-1][-1]} {line}",) if runs[-1] else (lines[-1],)
             continue
@@ -79,6 +82,30 @@ def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bo
 
 
 _YEAR_ONLY = re.compile(r"(?:19|20)\d\d")
+_MONTH_WORD = re.compile(r"[^\W\d_]{3,10}\.?")
+# A range's start left open at the end of a line: "January 2012 -"
+_OPEN_DASH = re.compile(r"(?:19|20)\d\d\s*[–—-]$")
+# A line that is a date and nothing else: "January 2018", "2018", "06/2018"
+_DATE_LINE = re.compile(
+    r"(?:[^\W\d_]{3,10}\.?\s+)?(?:\d{1,2}[/.])?(?:19|20)\d\d(?:\s*[–—-]\s*(?:[^\W\d_]{3,10}\.?)?)?"
+)
+
+
+def _wrapped_date(prev: str, line: str) -> bool:
+    """Whether `line` continues a date range that `prev` began."""
+    if _YEAR_ONLY.fullmatch(line) and _OPEN_RANGE_END.search(prev):
+        return True  # "Sep 2014 – Aug" / "2015"
+    if _OPEN_DASH.search(prev) and _DATE_LINE.fullmatch(line) and len(prev) <= 40:
+        return True  # "January 2012 -" / "January 2018"
+    # "September" / "2006 – June": a month alone above a line opening with a year
+    return bool(
+        _MONTH_WORD.fullmatch(prev)
+        and _DATE_LINE.fullmatch(line)
+        and line[:1].isdigit()
+        and _is_month(prev)
+    )
+
+
 # A line ending in "<month> <year> – <month>": the range's end year wrapped to the next line.
 _OPEN_RANGE_END = re.compile(r"(?:19|20)\d\d\s*[–—-]\s*[^\W\d_]{3,10}\.?$")
 _CELL = re.compile(r"\S+(?:(?: {1,2}|\u00a0)\S+)*")
@@ -149,3 +176,7 @@ def squash(line: str) -> str:
 
 def has_cjk(s: str) -> bool:
     return any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in s)
+
+
+def _is_month(word: str) -> bool:
+    return word.strip(".").casefold() in MONTHS
