@@ -299,6 +299,11 @@ class Trainer:
         self.corpus, self.visibility, self.text_key = corpus, visibility, text_key
         self.dir = args.out / "models"
         self._truths: dict[str, dict] = {}
+        import corpus_protocol as cp
+
+        # The model's code as the run starts: the key of every model of this run.
+        self.sources = cp.sources_hash(cp.learned_sources(), 64)
+        self.stamps = {name: entry.get("stamp") for name, entry in texts.items()}
         self.seconds = 0.0
         self.trained = self.cached = 0
 
@@ -311,7 +316,7 @@ class Trainer:
     def path(self, split: str, fold: int | str, train: list[dict]) -> Path:
         import corpus_protocol as cp
 
-        key = cp.model_key(split, fold, train, self.corpus, self.text_key, cp.SEED)
+        key = cp.model_key(split, fold, train, self.stamps, self.text_key, self.sources, cp.SEED)
         return self.dir / f"{split}-{fold}-{key}.model"
 
     def pretrain(self, tasks: list[tuple[str, int | str, list[dict]]]) -> None:

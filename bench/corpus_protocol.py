@@ -190,16 +190,21 @@ def learned_sources() -> list[Path]:
 
 
 def model_key(
-    split: str, fold: int | str, train: list[dict], corpus: Path, text_key: str, seed: int
+    split: str,
+    fold: int | str,
+    train: list[dict],
+    stamps: dict[str, list[int]],
+    text_key: str,
+    sources: str,
+    seed: int,
 ) -> str:
     """The cache key of a model trained on `train`: the training documents
-    (name, size, mtime), the texts' reader version, the model's source, the seed."""
-    h = hashlib.sha256(f"{split}|{fold}|{seed}|{text_key}".encode())
+    (name, and size and mtime when their text was read: `stamps`), the texts'
+    reader version, the model's source (`sources`, hashed once per run, so that
+    an edit during a run does not retrain), the seed."""
+    h = hashlib.sha256(f"{split}|{fold}|{seed}|{text_key}|{sources}".encode())
     for row in sorted(train, key=lambda r: r["file"]):
-        path = Path(corpus) / row["file"]
-        stamp = file_stamp(path) if path.exists() else []
-        h.update(f"{row['file']}|{stamp}\n".encode())
-    h.update(sources_hash(learned_sources(), 64).encode())
+        h.update(f"{row['file']}|{stamps.get(row['file'])}\n".encode())
     return h.hexdigest()[:16]
 
 

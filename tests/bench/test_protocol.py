@@ -97,3 +97,15 @@ def test_acceptance_reads_every_figure():
     assert cp.acceptance(good)[0]
     assert not cp.acceptance({**good, "layouts_by_format": {"pdf": 0.9, "docx": 0.9}})[0]
     assert not cp.acceptance({**good, "sealed_macro": None})[0]
+
+
+def test_model_key_follows_the_training_documents():
+    rows = corpus_rows()[:20]
+    stamps = {r["file"]: [1, 2] for r in rows}
+    key = cp.model_key("layouts", 1, rows, stamps, "t", "src", cp.SEED)
+    assert key == cp.model_key("layouts", 1, list(reversed(rows)), stamps, "t", "src", cp.SEED)
+    assert key != cp.model_key("layouts", 1, rows[1:], stamps, "t", "src", cp.SEED)
+    assert key != cp.model_key(
+        "layouts", 1, rows, {**stamps, rows[0]["file"]: [1, 3]}, "t", "src", cp.SEED
+    )
+    assert key != cp.model_key("layouts", 1, rows, stamps, "t", "other source", cp.SEED)
