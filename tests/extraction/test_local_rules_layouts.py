@@ -1,0 +1,90 @@
+"""Rules written for layouts the first rules did not meet (issue 11): each
+case is a shape of many documents, never one person's or employer's words."""
+
+from __future__ import annotations
+
+from extraction.extractors.learned import context as learned
+from extraction.extractors.learned.model import LABELS, dump_model, load_model
+from extraction.extractors.local import LocalExtractor, extract_raw
+from extraction.extractors.local_rules import sections
+from extraction.extractors.local_rules.text import prepare_layout
+
+PHRASE = list(LABELS["phrase"])
+LINE = list(LABELS["line"])
+
+
+def _phrase_model(words: dict[str, str]):
+    """A model whose phrase classifier knows only `words` (word -> kind)."""
+    weights = {"bias": [1.0 if x == "other" else 0.0 for x in PHRASE]}
+    for word, kind in words.items():
+        weights[f"w={word}"] = [6.0 if x == kind else 0.0 for x in PHRASE]
+    line = {"bias": [1.0 if x == "other" else 0.0 for x in LINE]}
+    return load_model(dump_model({"line": (LINE, line), "phrase": (PHRASE, weights)}, {}))
+
+
+def test_it_rejoins_a_date_range_a_narrow_column_wrapped():
+    for wrapped in (
+        "Sep 2014 – Aug\n2015\nEngineer, Acme",
+        "September 2014 -\nAugust 2015\nEngineer, Acme",
+        "September\n2014 – August\n2015\nEngineer, Acme",
+    ):
+        lines, _, _ = prepare_layout(wrapped)
+        assert len(lines) == 2, lines
+        assert lines[0].endswith("2015")
+    # A year under an ordinary line stays where it is.
+    assert prepare_layout("Awards\n2015")[0] == ["Awards", "2015"]
+    assert prepare_layout("Python\n2015 – 2016")[0] == ["Python", "2015 – 2016"]
+
+
+def test_it_finds_the_city_among_separated_contact_pieces():
+    text = "Jane Roe\njane@example.org · +1 555 0100 · Springfield, IL, US · example.org\n"
+    assert extract_raw(text)["basics"]["location"]["city"] == "Springfield"
+
+
+def test_it_reads_a_name_wrapped_onto_two_lines_or_before_a_label():
+    assert extract_raw("Jane\nRoe\njane@example.org\n")["basics"]["name"] == "Jane Roe"
+    doc = extract_raw("Jane Roe | Software Engineer\njane@example.org\n")
+    assert doc["basics"]["name"] == "Jane Roe"
+    doc = extract_raw("Jane Maria\nRoe Smith | Engineer\njane@example.org\n")
+    assert doc["basics"]["name"] == "Jane Maria Roe Smith"
+    # A name followed by its city stays the name alone.
+    doc = extract_raw("Jane Roe\nSpringfield\njane@example.org\n")
+    assert doc["basics"]["name"] == "Jane Roe"
+
+
+def test_header_pieces_cut_at_separators_and_keep_legal_forms():
+    assert sections.header_pieces(["Acme — Engineer"]) == ["Acme", "Engineer"]
+    assert sections.header_pieces(["Engineer | Acme, Inc."]) == ["Engineer", "Acme, Inc."]
+    assert sections.header_pieces(["Engineer"]) == ["Engineer"]
+
+
+def test_the_model_cuts_a_header_the_rules_leave_whole():
+    text = "Experience\nZorblax (Remote) — Ninja of Things\n2019 – 2021\n"
+    rules = LocalExtractor(model=None).extract(text, deadline=0).resume["work"][0]
+    assert "Zorblax" in (rules.get("position", "") + rules.get("name", ""))
+    assert not (rules.get("name") == "Zorblax" and rules.get("position") == "Ninja of Things")
+    m = _phrase_model({"zorblax": "employer", "ninja": "position", "remote": "location"})
+    work = LocalExtractor(model=m).extract(text, deadline=0).resume["work"][0]
+    assert (work["name"], work["position"]) == ("Zorblax", "Ninja of Things")
+
+
+def test_a_title_keeps_its_own_commas_and_an_employer_its_own_dashes():
+    m = _phrase_model(
+        {"zorblax": "employer", "games": "employer", "ninja": "position", "wizard": "position"}
+    )
+    with learned.using(m):
+        got = sections._work(["Zorblax - Games Division — Ninja, Wizard of Things"])
+    assert got == {"name": "Zorblax - Games Division", "position": "Ninja, Wizard of Things"}
+    with learned.using(m):
+        got = sections._work(["Ninja of Things - 18 months / Wizard - 13 months"])
+    assert got.get("name") != "13 months"
+
+
+def test_a_sentence_with_a_year_is_no_entry_where_the_model_is_sure():
+    text = "Summary\nCoding since 2004 and building web products for clients in many countries since then.\n"
+    assert extract_raw(text).get("work")  # the rules alone take the year for a job
+    line = {"bias": [0.0] * len(LINE), "nw=20": [9.0 if x == "other" else 0.0 for x in LINE]}
+    line["nw=12"] = line["nw=20"]
+    phrase = {"bias": [1.0 if x == "other" else 0.0 for x in PHRASE]}
+    m = load_model(dump_model({"line": (LINE, line), "phrase": (PHRASE, phrase)}, {}))
+    assert not LocalExtractor(model=m).extract(text, deadline=0).resume.get("work")
