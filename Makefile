@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format bench fuzz install install-dev clean
+.PHONY: run test lint format bench fuzz corpus train-extractor accuracy install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,17 @@ bench: install-dev
 ## a token (a few minutes; not part of `make test`; FUZZ_ARGS="--examples 300")
 fuzz: install-dev
 	$(BIN)/python scripts/fuzz.py $(FUZZ_ARGS)
+
+# The extractor's development corpus (docs/extraction.md): not needed by `make test`.
+CORPUS ?= data/corpus
+corpus: install-dev
+	$(BIN)/python -m tools.cvcorpus --out $(CORPUS)
+
+train-extractor: install-dev
+	$(BIN)/python scripts/train_extractor.py --corpus $(CORPUS)
+
+accuracy: install-dev
+	$(BIN)/python bench/accuracy.py --corpus $(CORPUS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
