@@ -63,26 +63,38 @@ def test_it_refuses_a_damaged_or_foreign_file(damage, message):
 
 
 def test_it_refuses_unknown_labels_wrong_rows_and_edited_weights():
-    doc = _doc(tiny_model())
-    bad = json.loads(json.dumps(doc))
-    bad["classifiers"]["line"]["labels"][1] = "exec"
-    with pytest.raises(ModelError, match="labels"):
-        load_model(_pack(bad))
-    bad = json.loads(json.dumps(doc))
-    bad["classifiers"]["line"]["weights"]["bias"] = [1.0]
-    with pytest.raises(ModelError, match="finite numbers"):
-        load_model(_pack(bad))
-    bad = json.loads(json.dumps(doc))
-    bad["classifiers"]["phrase"]["weights"]["bias"][0] = "1"
-    with pytest.raises(ModelError, match="finite numbers"):
-        load_model(_pack(bad))
-    bad = json.loads(json.dumps(doc))
-    bad["classifiers"]["line"]["weights"]["bias"][0] += 1.0
+    doc = _doc(tiny_model({"w=x": _row(LINE, "name", 1.0)}))
+
+    def edited(change) -> bytes:
+        bad = json.loads(json.dumps(doc))
+        change(bad["classifiers"])
+        return _pack(bad)
+
+    cases = [
+        (lambda c: c["line"]["labels"].__setitem__(1, "exec"), "labels"),
+        (lambda c: c["line"]["features"].append("bias"), "features"),
+        (lambda c: c["line"].__setitem__("weights", c["line"]["weights"][:-4]), "rows"),
+        (lambda c: c["line"].__setitem__("weights", "not base64!"), "base64"),
+        (lambda c: c["phrase"].__setitem__("scale", "1"), "scale"),
+        (lambda c: c["phrase"].__setitem__("scale", float("nan")), "scale"),
+    ]
+    for change, message in cases:
+        with pytest.raises(ModelError, match=message):
+            load_model(edited(change))
+
+    def flip(c):  # a weight changed, the shape intact: only the checksum sees it
+        w = c["line"]["weights"]
+        c["line"]["weights"] = ("B" if w[0] != "B" else "C") + w[1:]
+
     with pytest.raises(ModelError, match="checksum"):
-        load_model(_pack(bad))
-    raw = gzip.decompress(tiny_model()).replace(b'"bias":[', b'"bias":[NaN,', 1)
-    with pytest.raises(ModelError):
-        load_model(gzip.compress(raw))
+        load_model(edited(flip))
+
+
+def test_weights_survive_the_16_bit_packing():
+    m = load_model(tiny_model({"w=x": [0.001 * i - 0.005 for i in range(len(LINE))]}))
+    got = m.line.scores({"w=x": 1.0})
+    want = [0.001 * i - 0.005 for i in range(len(LINE))]
+    assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-3
 
 
 def test_it_refuses_a_file_over_the_size_limit(monkeypatch):
@@ -151,3 +163,17 @@ def test_the_model_orders_title_and_employer_where_the_rules_cannot():
             "name": "Zorblax",
         }
     assert learned.work_order("a", "b") is None  # no model in use
+
+
+def test_the_committed_model_loads_and_the_extractor_uses_it():
+    data = model_mod.DEFAULT_PATH.read_bytes()
+    assert len(data) < 20 * 1024 * 1024
+    committed = load_model(data)
+    model_mod.forget_default()
+    try:
+        extractor = LocalExtractor()
+        assert extractor.model is not None
+        assert extractor.model.model_id == committed.model_id
+        assert extractor.fingerprint() != LocalExtractor(model=None).fingerprint()
+    finally:
+        model_mod.forget_default()
