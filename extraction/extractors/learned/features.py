@@ -32,6 +32,18 @@ def words(text: str) -> list[str]:
     return [w.casefold() for w in _WORD.findall(unicodedata.normalize("NFKC", text))][:24]
 
 
+def word_scores(t: str) -> dict[str, int]:
+    """The rules' word detectors that fire on `t`: title, company, institution
+    and degree words, each with how many it found."""
+    scores = {
+        "title": sections.title_score(t),
+        "company": sections.company_score(t),
+        "inst": sections.institution_score(t),
+        "degree": sections.degree_score(t),
+    }
+    return {name: n for name, n in scores.items() if n}
+
+
 def shape(text: str) -> dict[str, float]:
     """The line on its own: shape and the rules' detectors."""
     t = text.strip()
@@ -84,15 +96,9 @@ def shape(text: str) -> dict[str, float]:
         f["rule_head=" + h[0]] = 1.0
         if not h[1]:
             f["rule_head_whole"] = 1.0
-    for name, score in (
-        ("title", sections.title_score(t)),
-        ("company", sections.company_score(t)),
-        ("inst", sections.institution_score(t)),
-        ("degree", sections.degree_score(t)),
-    ):
-        if score:
-            f[f"{name}_words"] = 1.0
-            f[f"{name}_words>1"] = 1.0 if score > 1 else 0.0
+    for name, score in word_scores(t).items():
+        f[f"{name}_words"] = 1.0
+        f[f"{name}_words>1"] = 1.0 if score > 1 else 0.0
     if contacts.looks_like_name(t):
         f["namelike"] = 1.0
     if contacts.parse_location(t):
@@ -210,14 +216,8 @@ def phrase_features(text: str) -> dict[str, float]:
         f["comma"] = 1.0
     if re.search(r"\.(?:com|io|ai|net|org|de|co)\b", t.casefold()):
         f["domain"] = 1.0
-    for name, score in (
-        ("title", sections.title_score(t)),
-        ("company", sections.company_score(t)),
-        ("inst", sections.institution_score(t)),
-        ("degree", sections.degree_score(t)),
-    ):
-        if score:
-            f[f"{name}_words"] = 1.0
+    for name in word_scores(t):
+        f[f"{name}_words"] = 1.0
     if contacts.parse_location(t):
         f["location"] = 1.0
     return f
