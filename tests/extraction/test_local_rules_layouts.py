@@ -81,7 +81,10 @@ def test_a_title_keeps_its_own_commas_and_an_employer_its_own_dashes():
 
 
 def test_a_sentence_with_a_year_is_no_entry_where_the_model_is_sure():
-    text = "Summary\nCoding since 2004 and building web products for clients in many countries since then.\n"
+    text = (
+        "Summary\n"
+        "Coding since 2004 and building web products for clients in many countries since then.\n"
+    )
     assert extract_raw(text).get("work")  # the rules alone take the year for a job
     line = {"bias": [0.0] * len(LINE), "nw=20": [9.0 if x == "other" else 0.0 for x in LINE]}
     line["nw=12"] = line["nw=20"]
