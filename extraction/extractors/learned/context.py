@@ -25,6 +25,8 @@ PAIR_MARGIN = 0.4
 # ... and before it overrules a title and employer the rules found both of
 OVERRULE_MARGIN = 1.2
 PROSE_P = 0.85
+BODY_P = 0.9  # a line of an entry text, never one of its titles
+PROSE_SURE_P = 0.95  # for a shorter line ("2015-2016: Built a shop for a client")
 
 
 @contextmanager

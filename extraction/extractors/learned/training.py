@@ -162,6 +162,8 @@ def label_lines(lines: list[str], truth: dict) -> list[str]:
         date_only = False
         if r is not None:
             rest = raw[: r.span[0]] + raw[r.span[1] :]
+            # "Mar 2019 - Apr 2022 (3 years 1 month)" is a date line too
+            rest = _DURATION_WORDS.sub(" ", rest) if r.has_range else rest
             date_only = len(re.sub(r"[\W_]+", "", rest)) <= 2
         if not t:
             pass
@@ -214,6 +216,7 @@ def label_lines(lines: list[str], truth: dict) -> list[str]:
     return labels
 
 
+_DURATION_WORDS = re.compile(r"\d+\s*[^\W\d_]{1,8}\.?")
 _LINK = re.compile(r"https?:|www\.|\b(?:github|linkedin|gitlab)\.com/")
 
 

@@ -597,7 +597,7 @@ def segment(
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
-        if line.range and _model_prose(raw, line.probs):
+        if line.range and _model_prose(raw, line.range, line.probs):
             line.range = None  # "Coding since 2004, professionally since 2010": a sentence
         out.append(line)
     return _split_side_by_side(out)
@@ -626,10 +626,12 @@ def _model_heading(raw: str, probs: dict[str, float]) -> tuple[str, str] | None:
     return (_MODEL_SECTIONS[label], "")
 
 
-def _model_prose(raw: str, probs: dict[str, float]) -> bool:
+def _model_prose(raw: str, rng: DateRange, probs: dict[str, float]) -> bool:
     """A sentence with a date in it, not an entry's date line, where the line
-    model is sure."""
-    return len(raw.split()) > 10 and probs.get("other", 0.0) >= learned.PROSE_P
+    model is sure: many words besides the dates ("Mar 2019 - Apr 2022 3 years
+    1 month" is a date line)."""
+    n, other = len(remove_range(raw, rng).split()), probs.get("other", 0.0)
+    return n > 9 and other >= learned.PROSE_P or n > 5 and other >= learned.PROSE_SURE_P
 
 
 def _rest_is_runs(rest: str, cells: tuple[str, ...]) -> bool:
@@ -952,7 +954,7 @@ def _header_parts(
             consumed.extend([j, j - 1])
             j -= 2
             continue
-        if not _header_line(lines[j].text):
+        if not _header_line(lines[j].text) or _model_body_line(lines[j]):
             break
         if lines[j].section != ln.section and lines[j].section is not None and ln.section:
             break
@@ -972,7 +974,9 @@ def _header_parts(
         if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
             j += 1  # the employer's web address or the place printed under the dates
             continue
-        if not header_like(lines[j].text, 70):
+        if not header_like(lines[j].text, 70) and not _model_title_line(lines[j]):
+            break
+        if _model_body_line(lines[j]):
             break
         if ln.section and lines[j].section != ln.section:
             break
@@ -999,6 +1003,28 @@ def _header_parts(
         parts.append((j, _clean_part(lines[j].text)))
         consumed.append(j)
     return [p for _, p in sorted(parts) if p], consumed
+
+
+_ROLE_LABELS = (
+    "employer",
+    "position",
+    "employer_position",
+    "institution",
+    "degree",
+    "institution_degree",
+)
+
+
+def _model_title_line(ln: Line) -> bool:
+    """A long title line ("Senior Engineer, Acme Widgets Ltd (Springfield,
+    Freedonia)") the line model reads as an entry's title, where it is sure."""
+    return sum(ln.probs.get(k, 0.0) for k in _ROLE_LABELS) >= 0.6 and header_like(ln.text, 120)
+
+
+def _model_body_line(ln: Line) -> bool:
+    """A line of an entry's text (a highlight, a sentence), no title, where the
+    line model is sure: "Built a tool for clinical trials" above the next dates."""
+    return ln.probs.get("other", 0.0) >= learned.BODY_P
 
 
 def _most_parts(ln: Line, parts: list[tuple[int, str]]) -> int:
@@ -1299,7 +1325,7 @@ _PIECE_TAIL = re.compile(r"(?i)^(?:inc|llc|ltd|gmbh|s\.?a|s\.?l|ag|co|corp|plc|b
 def _part_pieces(part: str) -> list[tuple[str, str]]:
     """(piece, the separator before it) of one header part; a legal form
     after a comma ("Acme, Inc.") stays with its name."""
-    bits = _PIECE_SEP_KEEP.split(part)
+    bits = _split_outside_brackets(part)
     out: list[tuple[str, str]] = []
     sep = ""
     for k, bit in enumerate(bits):
@@ -1316,7 +1342,21 @@ def _part_pieces(part: str) -> list[tuple[str, str]]:
     return out if 1 < len(out) <= 4 else [(part, "")]
 
 
-_PIECE_SEP_KEEP = re.compile("(" + _PIECE_SEP.pattern + ")")
+def _split_outside_brackets(part: str) -> list[str]:
+    """`part` split at its separators, as `re.split` with the separators kept,
+    except inside brackets: "Acme (Springfield, IL) — Engineer"."""
+    depth, inside = 0, []
+    for ch in part:
+        depth = depth + 1 if ch == "(" else max(0, depth - 1) if ch == ")" else depth
+        inside.append(depth > 0)
+    bits, last = [], 0
+    for m in _PIECE_SEP.finditer(part):
+        if inside[m.start()]:
+            continue
+        bits.extend([part[last : m.start()], m.group(0)])
+        last = m.end()
+    bits.append(part[last:])
+    return bits
 
 
 def header_pieces(parts: list[str]) -> list[str]:
