@@ -25,6 +25,8 @@ PAIR_MARGIN = 0.4
 # ... and before it overrules a title and employer the rules found both of
 OVERRULE_MARGIN = 1.2
 PROSE_P = 0.85
+# How a degree left whole weighs against the best "degree | field" split
+WHOLE_DEGREE = 0.5
 BODY_P = 0.9  # a line of an entry text, never one of its titles
 PROSE_SURE_P = 0.95  # for a shorter line ("2015-2016: Built a shop for a client")
 
@@ -89,7 +91,7 @@ def split_degree(words: list[str]) -> tuple[str, str | None] | None:
         return None
     whole = phrase(" ".join(words)) or {}
     best: tuple[str, str | None] = (" ".join(words), None)
-    best_score = whole.get("studyType", 0.0) * 0.9
+    best_score = whole.get("studyType", 0.0) * WHOLE_DEGREE
     for k in range(1, min(len(words), 8)):
         head = " ".join(words[:k])
         rest = words[k:]

@@ -1608,9 +1608,14 @@ def _education(parts: list[str]) -> dict:
     and where they miss the school or both degree and field, the model."""
     ruled = _education_by_rules(parts)
     complete = ruled.get("institution") and (ruled.get("studyType") or ruled.get("area"))
-    if complete and (ruled.get("area") or institution_score(ruled["institution"]) > 0):
-        return ruled
-    return _education_by_model(parts) or ruled
+    if not (complete and (ruled.get("area") or institution_score(ruled["institution"]) > 0)):
+        ruled = _education_by_model(parts) or ruled
+    if ruled.get("area") and not ruled.get("studyType"):
+        # "Associate of Science Computer Science": degree and field in one piece
+        split = learned.split_degree(ruled["area"].split())
+        if split and split[1]:
+            ruled["studyType"], ruled["area"] = split
+    return ruled
 
 
 def _education_by_rules(parts: list[str]) -> dict:
