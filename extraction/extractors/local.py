@@ -392,11 +392,12 @@ def _basics(segs: list[sections.Line], name_i: int | None, name: str | None = No
         if not loc:
             loc = contacts.parse_location(_before_contacts(texts[i]))
         if not loc:
-            # "jane@example.org · +1 555 0100 · Springfield, IL, US · example.org"
-            loc = next(
-                filter(None, (contacts.parse_location(p) for p in _CONTACT_PIECES.split(texts[i]))),
-                None,
-            )
+            # "jane@example.org · +1 555 0100 · Springfield, IL, US · example.org",
+            # or the same pieces as separate runs of one row
+            pieces = [*_CONTACT_PIECES.split(texts[i]), *segs[i].cells]
+            loc = next(filter(None, map(contacts.parse_location, pieces)), None)
+        if not loc:
+            loc = contacts.parse_address(texts[i])
         if loc:
             basics["location"] = loc
             how["city"] = "high" if loc.get("countryCode") else "low"

@@ -91,3 +91,18 @@ def test_a_sentence_with_a_year_is_no_entry_where_the_model_is_sure():
     phrase = {"bias": [1.0 if x == "other" else 0.0 for x in PHRASE]}
     m = load_model(dump_model({"line": (LINE, line), "phrase": (PHRASE, phrase)}, {}))
     assert not LocalExtractor(model=m).extract(text, deadline=0).resume.get("work")
+
+
+def test_it_finds_the_city_of_a_postal_address_and_of_separate_runs():
+    from extraction.extractors.local_rules.contacts import parse_address
+
+    assert (
+        parse_address("10 Main Street, 12345, Springfield, Freedonia (FR)")["city"] == "Springfield"
+    )
+    assert (
+        parse_address("Unit 6, 117 Long Road, 2077, Lowtown, New Region (AU)")["city"] == "Lowtown"
+    )
+    assert parse_address("Skills: Go, 3 years, Python") is None
+    assert parse_address("Springfield, Freedonia") is None  # no address: parse_location's case
+    text = "Jane Roe\njane@example.org  +1 555 0100  Springfield, IL, US  example.org\n"
+    assert extract_raw(text)["basics"]["location"]["city"] == "Springfield"

@@ -531,6 +531,23 @@ def parse_location(line: str) -> dict | None:
     return {"city": rest[0], "countryCode": code} if code else {"city": rest[0]}
 
 
+_STREET_OR_CODE = re.compile(r"\d")
+
+
+def parse_address(line: str) -> dict | None:
+    """{"city", "countryCode"} of a postal address: "10 Main Street, 12345,
+    Springfield, Region (CC)" - the parts with a number (street, postcode)
+    left out, the rest read as "City, Region, Country"."""
+    if len(line) > 140 or "@" in line or "://" in line or line.count(",") < 2:
+        return None
+    parts = [p.strip() for p in line.split(",") if p.strip()]
+    kept = [p for p in parts if not _STREET_OR_CODE.search(p)]
+    if len(kept) == len(parts) or not 2 <= len(kept) <= 4:
+        return None
+    tail = re.sub(r"\s*\(([A-Za-z]{2,3})\)\s*$", lambda m: f" ({m.group(1)[:2].upper()})", kept[-1])
+    return parse_location(", ".join([*kept[:-1], tail]))
+
+
 # --------------------------------------------------------------------------- place in a name
 # Schools are often named after their city: "University of Lowtown",
 # "University College Lowtown", "Universität Lowtown", "Universidad de Lowtown".
