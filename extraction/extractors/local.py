@@ -150,8 +150,8 @@ def _extract_marked(text: str) -> dict:
     segs = sections.segment(lines, runs, indented, probs)
     name_i = _find_name(segs)
     name = _name_text(segs, name_i) if name_i is not None else None
-    if name is not None and name[1]:
-        segs[name_i + 1].used = True  # the name's wrapped second line
+    for k in range(name[1] if name else 0):
+        segs[name_i + 1 + k].used = True  # the lines the name wrapped onto
     if name_i is not None:
         segs[name_i].used = True
         for s in segs:
@@ -159,7 +159,9 @@ def _extract_marked(text: str) -> dict:
                 s.used = True
     work, education = sections.entries(segs)
     education += sections.undated_education(segs)
-    doc: dict = {"basics": _basics(segs, name_i, name[0] if name else None)}
+    doc: dict = {
+        "basics": _basics(segs, name_i, name[0] if name else None, 1 + (name[1] if name else 0))
+    }
     if "location" not in doc["basics"]:
         city = _city_of_current_place(work + education)
         if city:
@@ -206,7 +208,7 @@ def _before_contacts(text: str) -> str:
 def _find_name(segs: list[sections.Line]) -> int | None:
     """A repeated name-like line (two-column renders print it twice), else the
     first one at the top, else the nearest one before the email address."""
-    texts = [_name_head(s.text) for s in segs]
+    texts = [_name_head(s.text, s.cells) for s in segs]
 
     def name_ok(i: int) -> bool:
         t = texts[i]
@@ -227,7 +229,7 @@ def _find_name(segs: list[sections.Line]) -> int | None:
         return top
     # "Marco" / "Bertolino": a name wrapped onto two lines at the top.
     for i in range(min(4, len(texts) - 1)):
-        if _wrapped_name(texts[i], texts[i + 1]) and name_ok_joined(texts[i], texts[i + 1]):
+        if _name_text(segs, i)[1] and not heading(texts[i]):
             return i
     # The model's choice among the first lines, where it is sure.
     scored = [(s.probs.get("name", 0.0), i) for i, s in enumerate(segs[:15]) if s.probs]
@@ -243,52 +245,69 @@ def _find_name(segs: list[sections.Line]) -> int | None:
     return None
 
 
-_NAME_TAIL = re.compile(r"\s+[|–—]\s+.*$")
+_NAME_TAIL = re.compile(r"\s+[|–—]\s+.*$|,\s.*$")
 
 
-def _name_head(text: str) -> str:
-    """ "Eric Kim | Software Consultant": the name before a label on its line."""
+def _name_head(text: str, cells: tuple[str, ...] = ()) -> str:
+    """The name at the start of a line: before a label ("Eric Kim | Software
+    Consultant", "Eric Kim, Consultant"), the first of its runs ("Eric Kim
+    <gap> Toronto"), once when a two-column layout printed it twice."""
+    words = text.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        return " ".join(words[:half])
     head = _NAME_TAIL.sub("", text)
-    return head if head != text and contacts.looks_like_name(head) else text
+    if head != text and contacts.looks_like_name(head):
+        return head
+    if len(cells) > 1 and contacts.looks_like_name(cells[0]):
+        return cells[0]
+    return text
 
 
-def _wrapped_name(first: str, second: str) -> bool:
-    """Two lines that make one name together: "Marco" / "Bertolino", a long
-    name wrapped ("Ana Maria Lopez" / "Garcia"), or the name's end before a
-    label ("Ana Maria" / "Lopez Garcia | Engineer")."""
-    a, head = first.split(), _name_head(second)
-    b = head.split()
-    if not 1 <= len(b) <= 3 or len(a) + len(b) > 5:
+def _continues_name(so_far: list[str], raw: str, head: str) -> bool:
+    """Whether a line of the top continues the name above it: "Marco" /
+    "Bertolino", a long name wrapped ("Ana Maria Lopez" / "Garcia"),
+    "ANA MARIA" / "LOPEZ" in capitals, or the name's end before a label
+    ("Ana Maria" / "Lopez Garcia | Engineer")."""
+    n, b = sum(len(p.split()) for p in so_far), len(head.split())
+    if not 1 <= b <= 3 or n + b > 5:
         return False
-    if head != second:
+    if head != raw:
         return True
-    return len(b) <= 2 and (len(a) == 1 or len(a) >= 3)
+    capitals = all(p.isupper() for p in [*so_far, head])
+    return b <= 2 and (n == 1 or n >= 3 or capitals)
 
 
-def name_ok_joined(first: str, second: str) -> bool:
-    joined = f"{first} {_name_head(second)}"
+def name_ok_joined(joined: str, last: str, raw: str = "") -> bool:
+    """Whether `joined` is a name; `last` is what the line `raw` added to it
+    (never a place: "Jane Roe" / "United States, Portland, OR")."""
     return (
         contacts.looks_like_name(joined)
         and sections.title_score(joined) == 0
         and sections.company_score(joined) == 0
         and sections.institution_score(joined) == 0
-        and not heading(first)
-        and contacts.parse_location(_name_head(second)) is None
+        and not heading(last)
+        and contacts.parse_location(last) is None
+        and contacts.parse_location(raw or last) is None
+        and last.casefold() not in contacts.COUNTRIES
     )
 
 
-def _name_text(segs: list[sections.Line], i: int) -> tuple[str, bool]:
-    """The name found on line `i`, and whether it continues on the next line."""
-    head = _name_head(segs[i].text)
-    if i + 1 < len(segs):
-        nxt = segs[i + 1].text
-        if (
-            _wrapped_name(head, nxt)
-            and name_ok_joined(head, nxt)
-            and not (contacts.looks_like_name(head) and _name_head(nxt) == nxt)
+def _name_text(segs: list[sections.Line], i: int) -> tuple[str, int]:
+    """The name found on line `i`, and how many lines below it it goes on."""
+    parts = [_name_head(segs[i].text, segs[i].cells)]
+    for j in (i + 1, i + 2):
+        if j >= len(segs) or segs[j].range:
+            break
+        head = _name_head(segs[j].text, segs[j].cells)
+        joined = " ".join([*parts, head])
+        if not (
+            _continues_name(parts, segs[j].text, head)
+            and name_ok_joined(joined, head, segs[j].text)
         ):
-            return f"{head} {_name_head(nxt)}", True
-    return head, False
+            break
+        parts.append(head)
+    return " ".join(parts), len(parts) - 1
 
 
 def _city_of_current_place(entries: list[dict]) -> str | None:
@@ -306,7 +325,9 @@ def _city_of_current_place(entries: list[dict]) -> str | None:
     return None
 
 
-def _basics(segs: list[sections.Line], name_i: int | None, name: str | None = None) -> dict:
+def _basics(
+    segs: list[sections.Line], name_i: int | None, name: str | None = None, name_lines: int = 1
+) -> dict:
     texts = [s.text for s in segs]
     top = set(range(min(12, len(segs))))
     for i, s in enumerate(segs):
@@ -369,9 +390,7 @@ def _basics(segs: list[sections.Line], name_i: int | None, name: str | None = No
     if name_i is not None:
         basics["name"] = name or texts[name_i]
         how["name"] = "high" if name_i <= 2 and segs[name_i].section is None else "low"
-        j = name_i + 1
-        if segs[j - 1].used and j < len(segs) and segs[j].used and name and name != texts[name_i]:
-            j += 1  # past the name's wrapped second line
+        j = name_i + 1 + (name_lines - 1)  # past the lines the name wrapped onto
         while j < len(texts) and texts[j] == texts[name_i]:
             j += 1
         if j < len(texts) and sections.header_like(texts[j]) and not _is_contact_line(texts[j]):
@@ -385,8 +404,8 @@ def _basics(segs: list[sections.Line], name_i: int | None, name: str | None = No
     # ("Springfield, Freedonia +1 555 0100 jane@example.org").
     loc_idx = sorted(near | set(contact_idx))
     for i in loc_idx:
-        if segs[i].used:
-            continue
+        if segs[i].used and i != name_i:
+            continue  # (the name's own line may go on with the place)
         t = re.sub(r"\s{2,}.*$", "", texts[i])
         loc = contacts.parse_location(texts[i]) or contacts.parse_location(t)
         if not loc:

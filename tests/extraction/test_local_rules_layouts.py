@@ -106,3 +106,16 @@ def test_it_finds_the_city_of_a_postal_address_and_of_separate_runs():
     assert parse_address("Springfield, Freedonia") is None  # no address: parse_location's case
     text = "Jane Roe\njane@example.org  +1 555 0100  Springfield, IL, US  example.org\n"
     assert extract_raw(text)["basics"]["location"]["city"] == "Springfield"
+
+
+def test_it_reads_names_printed_in_capitals_over_lines_twice_or_before_a_comma():
+    assert extract_raw("JANE MARIA\nROE\njane@example.org\n")["basics"]["name"] == "JANE MARIA ROE"
+    assert extract_raw("JANE\nMARIA\nROE\njane@example.org\n")["basics"]["name"] == "JANE MARIA ROE"
+    assert extract_raw("Jane Roe Jane Roe\njane@example.org\n")["basics"]["name"] == "Jane Roe"
+    doc = extract_raw("Jane Roe, Software Engineer\njane@example.org\n")
+    assert doc["basics"]["name"] == "Jane Roe"
+    doc = extract_raw('Jane "JJ" Roe\njane@example.org\n')
+    assert doc["basics"]["name"] == 'Jane "JJ" Roe'
+    # A place under the name is no part of it.
+    doc = extract_raw("Jane Roe\nUnited States, Springfield, IL (US)\njane@example.org\n")
+    assert doc["basics"]["name"] == "Jane Roe"

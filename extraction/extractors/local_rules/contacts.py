@@ -289,7 +289,7 @@ def profile_from_url(url: str) -> dict | None:
 
 
 # --------------------------------------------------------------------------- name & label
-_NAME_WORD = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ſА-Я][\w'’.-]*$")
+_NAME_WORD = re.compile(r"^[\"“]?[A-ZÀ-ÖØ-ÞĀ-ſА-Я][\w'’.-]*[\"”]?$")
 _NAME_PARTICLES = {
     "van",
     "von",
