@@ -417,6 +417,10 @@ def _basics(
             loc = next(filter(None, map(contacts.parse_location, pieces)), None)
         if not loc:
             loc = contacts.parse_address(texts[i])
+        if not loc and sections.title_score(texts[i]) == 0:
+            loc = next(
+                filter(None, map(contacts.parse_spaced_location, [texts[i], *segs[i].cells])), None
+            )
         if loc:
             basics["location"] = loc
             how["city"] = "high" if loc.get("countryCode") else "low"

@@ -119,3 +119,14 @@ def test_it_reads_names_printed_in_capitals_over_lines_twice_or_before_a_comma()
     # A place under the name is no part of it.
     doc = extract_raw("Jane Roe\nUnited States, Springfield, IL (US)\njane@example.org\n")
     assert doc["basics"]["name"] == "Jane Roe"
+
+
+def test_it_reads_a_place_printed_without_commas():
+    from extraction.extractors.local_rules.contacts import parse_spaced_location as parse
+
+    assert parse("Springfield Region FR") == {"city": "Springfield", "countryCode": "FR"}
+    assert parse("SPRINGFIELD MÉXICO 25000")["city"] == "SPRINGFIELD"
+    assert parse("Location  Region  Lowtown, Argentina")["city"] == "Lowtown"
+    assert parse("New Lowtown New Lowtown AR")["city"] == "New Lowtown"
+    assert parse("I live in Springfield Mexico") is None
+    assert parse("Python Java Go") is None

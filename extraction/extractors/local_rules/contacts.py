@@ -548,6 +548,50 @@ def parse_address(line: str) -> dict | None:
     return parse_location(", ".join([*kept[:-1], tail]))
 
 
+_PLACE_LABELS = re.compile(
+    r"(?i)\b(?:location|address|region|city|country|postal code|post code|zip|ort|ciudad|ville|"
+    r"país|pays|dirección|adresse|ubicación)\b\s*(?:&\s*\w+\s*)?:?"
+)
+_CODES = None
+
+
+def parse_spaced_location(line: str) -> dict | None:
+    """{"city", "countryCode"} of a place printed without commas, as some
+    themes join its parts: "Springfield Freedonia FR", "SPRINGFIELD REGION
+    12345", "Location Region Springfield, Freedonia". None unless it ends
+    with a country (name or code); the city is its first word, or the whole
+    of what is left when that is one place printed twice."""
+    global _CODES
+    if _CODES is None:
+        _CODES = {c for c in COUNTRIES.values()} | {"UK", "USA", "COL", "MEX", "ARG", "ESP"}
+    if len(line) > 70 or "@" in line or "://" in line:
+        return None
+    t = _PLACE_LABELS.sub(" ", line)
+    words = [w for w in re.split(r"[\s,]+", t) if w and not any(c.isdigit() for c in w)]
+    if not 2 <= len(words) <= 6 or not all(_LOC_PART.match(w) and w[0].isupper() for w in words):
+        return None  # capitalised words only: "I live in Springfield, Freedonia" is a sentence
+    code = None
+    last = words[-1]
+    if last.upper() == last and last.upper() in _CODES:
+        code = last.upper()[:2] if last.upper() not in ("USA",) else "US"
+        words = words[:-1]
+    for n in (3, 2, 1):  # a country's name, of up to three words
+        if len(words) > n and " ".join(words[-n:]).casefold() in COUNTRIES:
+            code = code or COUNTRIES[" ".join(words[-n:]).casefold()]
+            words = words[:-n]
+            break
+    if code is None or not words:
+        return None
+    half = len(words) // 2
+    if (
+        half
+        and len(words) % 2 == 0
+        and [w.casefold() for w in words[:half]] == [w.casefold() for w in words[half:]]
+    ):
+        return {"city": " ".join(words[:half]), "countryCode": code}
+    return {"city": words[0], "countryCode": code}
+
+
 # --------------------------------------------------------------------------- place in a name
 # Schools are often named after their city: "University of Lowtown",
 # "University College Lowtown", "Universität Lowtown", "Universidad de Lowtown".
