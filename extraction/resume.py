@@ -175,7 +175,7 @@ _DATE_MY = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{4})")
 _DATE_DMY = re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})")
 _DATE_CJK = re.compile(r"(\d{4})\s*[年/.-]\s*(?:(\d{1,2})\s*月?)?\s*(?:(\d{1,2})\s*日)?")
 _DATE_WORD_Y = re.compile(r"(?:(\d{1,2})\.?\s+)?([^\W\d_]+)\.?,?\s*(?:de\s+|of\s+)?'?(\d{4})")
-_DATE_Y_WORD = re.compile(r"(\d{4})\s*,?\s*([^\W\d_]+)\.?(?:\s+(\d{1,2}))?")
+_DATE_Y_WORD = re.compile(r"(\d{4})\s*[,\-/.]?\s*([^\W\d_]+)\.?(?:\s+(\d{1,2}))?")
 
 
 def _fmt(year: int, month: int | None = None, day: int | None = None) -> str | None:

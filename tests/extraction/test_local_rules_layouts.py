@@ -130,3 +130,13 @@ def test_it_reads_a_place_printed_without_commas():
     assert parse("New Lowtown New Lowtown AR")["city"] == "New Lowtown"
     assert parse("I live in Springfield Mexico") is None
     assert parse("Python Java Go") is None
+
+
+def test_it_reads_dates_written_year_then_month():
+    from extraction.extractors.local_rules.dates import find_range
+    from extraction.resume import parse_date
+
+    assert parse_date("2020-Mar") == "2020-03"
+    r = find_range("2019-Mar - 2019-Jun")
+    assert (r.start, r.end) == ("2019-03", "2019-06")
+    assert find_range("2020-Mar - Present").present

@@ -283,7 +283,22 @@ def _is_skill_line(t: str, skills: set[str]) -> bool:
     if not pieces:
         return False
     hits = sum(1 for p in pieces if _norm(p) in skills)
-    return hits >= 1 and hits * 2 >= len(pieces)
+    if hits >= 1 and hits * 2 >= len(pieces):
+        return True
+    # "Node.js PHP Ruby", "React React Native": items side by side, spaces only
+    words = t.split()
+    if not 2 <= len(words) <= 10:
+        return False
+    covered, k = 0, 0
+    while k < len(words):
+        for n in (3, 2, 1):
+            if k + n <= len(words) and _norm(" ".join(words[k : k + n])) in skills:
+                covered += n
+                k += n
+                break
+        else:
+            k += 1
+    return covered * 3 >= len(words) * 2
 
 
 # --------------------------------------------------------------------------- training

@@ -600,7 +600,43 @@ def segment(
         if line.range and _model_prose(raw, line.range, line.probs):
             line.range = None  # "Coding since 2004, professionally since 2010": a sentence
         out.append(line)
-    return _split_side_by_side(out)
+    out = _split_side_by_side(out)
+    if probs:
+        _claim_skill_blocks(out)
+    return out
+
+
+def _claim_skill_blocks(lines: list[Line]) -> None:
+    """Skills printed with no heading (an icon, a side column after the
+    contact block): a run of lines outside any section that the line model
+    reads as skills, with the short group names between them, is the skills
+    section."""
+    n, i = len(lines), 0
+    while i < n:
+        ln = lines[i]
+        if ln.section not in (None, "contact", "profiles") or ln.probs.get("skill", 0) < 0.7:
+            i += 1
+            continue
+        j, found = i, 0
+        while j < n and lines[j].section in (None, "contact", "profiles"):
+            p = lines[j].probs.get("skill", 0)
+            if p >= 0.5:
+                found += 1
+            elif not (
+                len(lines[j].text.split()) <= 3
+                and j + 1 < n
+                and lines[j + 1].probs.get("skill", 0) >= 0.5
+            ):
+                break
+            j += 1
+        if found >= 2:
+            start = (
+                i - 1 if i and len(lines[i - 1].text.split()) <= 3 and not lines[i - 1].range else i
+            )
+            for k in range(max(start, 0), j):
+                if lines[k].section in (None, "contact", "profiles"):
+                    lines[k].section = "skills"
+        i = max(j, i + 1)
 
 
 _MODEL_SECTIONS = {
