@@ -211,15 +211,7 @@ def _find_name(segs: list[sections.Line]) -> int | None:
     texts = [_name_head(s.text, s.cells) for s in segs]
 
     def name_ok(i: int) -> bool:
-        t = texts[i]
-        return (
-            contacts.looks_like_name(t)
-            and sections.title_score(t) == 0
-            and sections.company_score(t) == 0
-            and sections.institution_score(t) == 0
-            and not heading(t)
-            and contacts.parse_location(t) is None
-        )
+        return name_ok_joined(texts[i], texts[i])
 
     for i in range(len(texts) - 1):
         if texts[i] == texts[i + 1] and name_ok(i):

@@ -12,11 +12,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from . import features as F
-from .model import LineModel
+from .model import LABELS, LineModel
 
 _current: ContextVar[LineModel | None] = ContextVar("line_model", default=None)
 # P(kind) of each phrase already asked about during the current extraction
 _phrase_cache: ContextVar[dict | None] = ContextVar("phrase_cache", default=None)
+
+# The line labels of an entry's title lines.
+TITLE_LABELS = tuple(
+    label
+    for label in LABELS["line"]
+    if label.startswith(("employer", "position", "institution", "degree"))
+)
 
 # How sure the model must be before its answer replaces the rules'.
 HEADING_P = 0.6

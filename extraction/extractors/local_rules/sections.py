@@ -1041,20 +1041,12 @@ def _header_parts(
     return [p for _, p in sorted(parts) if p], consumed
 
 
-_ROLE_LABELS = (
-    "employer",
-    "position",
-    "employer_position",
-    "institution",
-    "degree",
-    "institution_degree",
-)
-
-
 def _model_title_line(ln: Line) -> bool:
     """A long title line ("Senior Engineer, Acme Widgets Ltd (Springfield,
     Freedonia)") the line model reads as an entry's title, where it is sure."""
-    return sum(ln.probs.get(k, 0.0) for k in _ROLE_LABELS) >= 0.6 and header_like(ln.text, 120)
+    return sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.6 and header_like(
+        ln.text, 120
+    )
 
 
 def _model_body_line(ln: Line) -> bool:
