@@ -211,7 +211,7 @@ def _find_name(segs: list[sections.Line]) -> int | None:
     texts = [_name_head(s.text, s.cells) for s in segs]
 
     def name_ok(i: int) -> bool:
-        return name_ok_joined(texts[i], texts[i])
+        return _name_ok(texts[i], texts[i])
 
     for i in range(len(texts) - 1):
         if texts[i] == texts[i + 1] and name_ok(i):
@@ -270,7 +270,7 @@ def _continues_name(so_far: list[str], raw: str, head: str) -> bool:
     return b <= 2 and (n == 1 or n >= 3 or capitals)
 
 
-def name_ok_joined(joined: str, last: str, raw: str = "") -> bool:
+def _name_ok(joined: str, last: str, raw: str = "") -> bool:
     """Whether `joined` is a name; `last` is what the line `raw` added to it
     (never a place: "Jane Roe" / "United States, Portland, OR")."""
     return (
@@ -294,8 +294,7 @@ def _name_text(segs: list[sections.Line], i: int) -> tuple[str, int]:
         head = _name_head(segs[j].text, segs[j].cells)
         joined = " ".join([*parts, head])
         if not (
-            _continues_name(parts, segs[j].text, head)
-            and name_ok_joined(joined, head, segs[j].text)
+            _continues_name(parts, segs[j].text, head) and _name_ok(joined, head, segs[j].text)
         ):
             break
         parts.append(head)

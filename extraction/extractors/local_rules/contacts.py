@@ -548,11 +548,12 @@ def parse_address(line: str) -> dict | None:
     return parse_location(", ".join([*kept[:-1], tail]))
 
 
+# Country codes as written after a place: ISO, and a few three-letter forms CVs use.
+_CODES = set(COUNTRIES.values()) | {"UK", "USA", "COL", "MEX", "ARG", "ESP"}
 _PLACE_LABELS = re.compile(
     r"(?i)\b(?:location|address|region|city|country|postal code|post code|zip|ort|ciudad|ville|"
     r"país|pays|dirección|adresse|ubicación)\b\s*(?:&\s*\w+\s*)?:?"
 )
-_CODES = None
 
 
 def parse_spaced_location(line: str) -> dict | None:
@@ -561,9 +562,6 @@ def parse_spaced_location(line: str) -> dict | None:
     12345", "Location Region Springfield, Freedonia". None unless it ends
     with a country (name or code); the city is its first word, or the whole
     of what is left when that is one place printed twice."""
-    global _CODES
-    if _CODES is None:
-        _CODES = {c for c in COUNTRIES.values()} | {"UK", "USA", "COL", "MEX", "ARG", "ESP"}
     if len(line) > 70 or "@" in line or "://" in line:
         return None
     t = _PLACE_LABELS.sub(" ", line)
