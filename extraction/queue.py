@@ -368,50 +368,58 @@ def succeed(
     duration_ms: int | None = None,
     confidence: dict | None = None,
 ) -> bool:
-    done = _finish(
-        job,
-        state=JobState.SUCCEEDED,
-        result=result,
-        warnings=warnings,
-        confidence=confidence or {},
-        extractor_used=extractor_used,
-        model=model,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        cost_usd=round(cost_usd, 6),
-        ratelimit=ratelimit or {},
-        cached=cached,
-        duration_ms=duration_ms,
-        error_code="",
-        error_message="",
-    )
-    if done:
-        audit.record(
-            "extraction.succeeded",
-            category=audit.Category.SYSTEM,
-            obj=job,
-            details={"extractor": extractor_used, "duration_ms": duration_ms, "cached": cached},
+    # The end state and its audit row commit together: a worker that dies between
+    # them must not leave a finished job that the audit log never heard of.
+    with transaction.atomic():
+        done = _finish(
+            job,
+            state=JobState.SUCCEEDED,
+            result=result,
+            warnings=warnings,
+            confidence=confidence or {},
+            extractor_used=extractor_used,
+            model=model,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cost_usd=round(cost_usd, 6),
+            ratelimit=ratelimit or {},
+            cached=cached,
+            duration_ms=duration_ms,
+            error_code="",
+            error_message="",
         )
+        if done:
+            audit.record(
+                "extraction.succeeded",
+                category=audit.Category.SYSTEM,
+                obj=job,
+                details={
+                    "extractor": extractor_used,
+                    "duration_ms": duration_ms,
+                    "cached": cached,
+                },
+            )
     return done
 
 
 def fail(job: ExtractionJob, code: str, message: str, *, user_fault: bool) -> bool:
-    done = _finish(
-        job,
-        state=JobState.FAILED,
-        error_code=code[:40],
-        error_message=message,
-        user_fault=user_fault,
-    )
-    if done:
-        audit.record(
-            "extraction.failed",
-            category=audit.Category.SYSTEM,
-            obj=job,
-            details={"code": code, "user_fault": user_fault},
+    with transaction.atomic():
+        done = _finish(
+            job,
+            state=JobState.FAILED,
+            error_code=code[:40],
+            error_message=message,
+            user_fault=user_fault,
         )
-        if not user_fault:
-            job_not_done.send(sender=ExtractionJob, job=job)
+        if done:
+            audit.record(
+                "extraction.failed",
+                category=audit.Category.SYSTEM,
+                obj=job,
+                details={"code": code, "user_fault": user_fault},
+            )
+    if done and not user_fault:
+        job_not_done.send(sender=ExtractionJob, job=job)
     return done
 
 
@@ -425,26 +433,27 @@ def retry_or_fail(job: ExtractionJob, code: str, message: str) -> str:
         fail(job, code, message, user_fault=False)
         return "failed"
     now = timezone.now()
-    changed = ExtractionJob.objects.filter(
-        pk=job.pk, state=JobState.RUNNING, lease_token=job.lease_token
-    ).update(
-        state=JobState.QUEUED,
-        # SPEC E-5: retries form their own class, behind first attempts.
-        priority=Priority.FRONT if job.priority == Priority.FRONT else Priority.RETRY,
-        not_before=now + timedelta(seconds=backoff_seconds(job.attempts)),
-        lease_token=None,
-        lease_expires_at=None,
-        worker="",
-        error_code=code[:40],
-        error_message=message,
-    )
-    if changed:
-        audit.record(
-            "extraction.retry",
-            category=audit.Category.SYSTEM,
-            obj=job,
-            details={"code": code, "attempt": job.attempts},
+    with transaction.atomic():
+        changed = ExtractionJob.objects.filter(
+            pk=job.pk, state=JobState.RUNNING, lease_token=job.lease_token
+        ).update(
+            state=JobState.QUEUED,
+            # SPEC E-5: retries form their own class, behind first attempts.
+            priority=Priority.FRONT if job.priority == Priority.FRONT else Priority.RETRY,
+            not_before=now + timedelta(seconds=backoff_seconds(job.attempts)),
+            lease_token=None,
+            lease_expires_at=None,
+            worker="",
+            error_code=code[:40],
+            error_message=message,
         )
+        if changed:
+            audit.record(
+                "extraction.retry",
+                category=audit.Category.SYSTEM,
+                obj=job,
+                details={"code": code, "attempt": job.attempts},
+            )
     return "requeued"
 
 

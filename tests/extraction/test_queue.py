@@ -222,6 +222,26 @@ def test_transitions_are_audited():
     assert set(actions) >= {"extraction.queued", "extraction.started", "extraction.succeeded"}
 
 
+@pytest.mark.parametrize("end", ["succeed", "fail"])
+def test_an_end_state_and_its_audit_row_commit_together(monkeypatch, end):
+    # A worker that dies between the two must leave the job running (the watchdog
+    # requeues it), never finished without the audit log knowing.
+    enqueue()
+    job = queue.claim_next("w")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(queue.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        if end == "succeed":
+            queue.succeed(job, result={}, warnings=[], extractor_used="local")
+        else:
+            queue.fail(job, "unreadable", "no text", user_fault=True)
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING and job.lease_token is not None
+
+
 def test_watchdog_hands_a_requeued_job_to_a_worker_at_once(settings, monkeypatch):
     settings.EXTRACTION_RETRY_BACKOFF_S = 0
     sent = []
