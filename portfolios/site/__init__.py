@@ -34,7 +34,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.safestring import mark_safe
 
-from .themes import get_theme, theme_stylesheet
+from ..themes import get_theme, theme_stylesheet
 
 DEFAULT_WEIGHT_BUDGET_BYTES = 51200
 DESCRIPTION_MAX = 160
