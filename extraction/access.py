@@ -32,13 +32,12 @@ def _base() -> QuerySet[ExtractionJob]:
 
 def readable(request) -> QuerySet[ExtractionJob]:
     """Jobs the caller may see by id: their own, anonymous ones, all for staff."""
-    jobs = _base()
-    user = request.user
-    if user.is_authenticated and user.is_staff:
-        return jobs
-    if user.is_authenticated:
-        return jobs.filter(Q(owner=user) | Q(owner__isnull=True))
-    return jobs.filter(owner__isnull=True)
+    return _base().visible_to(request.user)
+
+
+def job_visible_to(job: ExtractionJob, request) -> bool:
+    """May the caller of `request` see `job` (its page, its result, the API's GET)?"""
+    return ExtractionJob.objects.filter(pk=job.pk).visible_to(request.user).exists()
 
 
 def remembered(request) -> list[str]:
@@ -65,11 +64,17 @@ def controlled(request) -> QuerySet[ExtractionJob]:
     return jobs.filter(allowed)
 
 
-def readable_or_404(request, pk) -> ExtractionJob:
+def job_for(request, pk) -> ExtractionJob:
+    """The job `pk` if the caller may see it; Http404 otherwise (never 403: an
+    id the caller may not see is one that does not exist for them)."""
     job = readable(request).filter(pk=pk).first()
     if job is None:
         raise Http404
     return job
+
+
+# The name portfolios/pages.py used before job_for; removed once nothing calls it.
+readable_or_404 = job_for
 
 
 def controlled_or_404(request, pk) -> ExtractionJob:

@@ -172,7 +172,7 @@ class ExtractionDetail(APIView):
         responses=ExtractionJobSerializer,
     )
     def get(self, request, pk):
-        return Response(job_payload(access.readable_or_404(request, pk)))
+        return Response(job_payload(access.job_for(request, pk)))
 
     @extend_schema(
         summary="Cancel a queued job",

@@ -275,6 +275,16 @@ class ExtractionJobQuerySet(models.QuerySet):
     def running(self):
         return self.filter(state=JobState.RUNNING)
 
+    def visible_to(self, user):
+        """The one rule of who may see a job by id (SPEC S-1): its owner's
+        account, anyone for an anonymous job (its id is the link the uploader
+        was given), every job for staff."""
+        if user.is_authenticated and user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(Q(owner=user) | Q(owner__isnull=True))
+        return self.filter(owner__isnull=True)
+
     def ready(self, now=None):
         now = now or timezone.now()
         return self.waiting().filter(Q(not_before__isnull=True) | Q(not_before__lte=now))

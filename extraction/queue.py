@@ -102,6 +102,16 @@ def place_eta(position: int, *, typical: float | None = None) -> int:
     return max(1, math.ceil(waves * typical))
 
 
+def is_full(*, waiting: int | None = None) -> bool:
+    """The one rule of a full queue: EXTRACTION_MAX_QUEUE_DEPTH jobs wait already.
+
+    `waiting` passes on a count the caller has just made, to spare a query.
+    """
+    if waiting is None:
+        waiting = ExtractionJob.objects.waiting().count()
+    return waiting >= settings.EXTRACTION_MAX_QUEUE_DEPTH
+
+
 def retry_after_seconds() -> int:
     """How long a refused client should wait before one queue slot frees."""
     return max(5, math.ceil(typical_duration() / settings.EXTRACTION_MAX_CONCURRENT))
@@ -192,7 +202,7 @@ def enqueue(
                 details={"leader": str(leader.pk)},
             )
             return job
-        if ExtractionJob.objects.waiting().count() >= settings.EXTRACTION_MAX_QUEUE_DEPTH:
+        if is_full():
             raise QueueFull(retry_after_seconds())
         quota_subject, quota_day = admit() if admit is not None else ("", None)
         job = ExtractionJob.objects.create(

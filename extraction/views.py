@@ -29,7 +29,7 @@ def _queue_summary() -> dict:
     return {
         "waiting": waiting,
         "running": ExtractionJob.objects.running().count(),
-        "full": waiting >= settings.EXTRACTION_MAX_QUEUE_DEPTH,
+        "full": queue.is_full(waiting=waiting),
         "typical_seconds": round(queue.typical_duration()),
     }
 
@@ -81,12 +81,8 @@ def upload(request):
     return redirect("extraction:job", pk=job.pk)
 
 
-def _job_for(request, pk) -> ExtractionJob:
-    return access.readable_or_404(request, pk)
-
-
 def job_detail(request, pk):
-    job = _job_for(request, pk)
+    job = access.job_for(request, pk)
     place = queue.place_of(job)
     status = job.joined_to.state if job.joined_to_id and not job.is_finished else job.state
     return render(
@@ -105,7 +101,7 @@ def job_detail(request, pk):
 
 
 def job_resume_json(request, pk):
-    job = _job_for(request, pk)
+    job = access.job_for(request, pk)
     if job.state != JobState.SUCCEEDED or job.result is None:
         raise Http404
     response = HttpResponse(
@@ -125,7 +121,7 @@ def job_cancel(request, pk):
 
 def job_status(request, pk):
     """What the job page polls: small, and not counted against API limits."""
-    job = _job_for(request, pk)
+    job = access.job_for(request, pk)
     place = queue.place_of(job)
     status = job.joined_to.state if job.joined_to_id and not job.is_finished else job.state
     response = JsonResponse(

@@ -77,6 +77,20 @@ def test_queue_depth_limit_refuses_with_retry_after(settings):
     assert ExtractionJob.objects.count() == 2
 
 
+def test_the_queue_is_full_when_max_depth_jobs_wait_and_not_before(settings):
+    settings.EXTRACTION_MAX_QUEUE_DEPTH = 2
+    enqueue()
+    assert not queue.is_full()
+    running = enqueue()
+    ExtractionJob.objects.filter(pk=running.pk).update(state=JobState.RUNNING)
+    assert not queue.is_full()  # a running job holds no waiting place
+    enqueue()
+    assert queue.is_full()
+    # A count the caller has already made is taken as it is.
+    assert not queue.is_full(waiting=1)
+    assert queue.is_full(waiting=2)
+
+
 def test_a_cache_hit_finishes_at_once_and_does_not_queue(settings):
     settings.EXTRACTION_MAX_QUEUE_DEPTH = 0  # even a full queue does not refuse a hit
     CacheEntry.store(
