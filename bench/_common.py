@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SAMPLES = REPO.parent / "shared" / "cv-samples"
+# As in tests/conftest.py: shared/cv-samples beside the clone, or $CV_SAMPLES.
+DEFAULT_SAMPLES = Path(os.environ.get("CV_SAMPLES") or REPO.parent / "shared" / "cv-samples")
 
 
 def use_local_keys(environ: dict[str, str] | os._Environ = os.environ) -> None:

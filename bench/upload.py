@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import DEFAULT_SAMPLES  # bench/ is the folder of the running script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -30,7 +32,7 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=200, help="requests per measurement")
-    parser.add_argument("--samples", default=str(ROOT.parent / "shared" / "cv-samples"))
+    parser.add_argument("--samples", default=str(DEFAULT_SAMPLES))
     args = parser.parse_args()
 
     os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="cv2web-bench-")

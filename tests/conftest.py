@@ -1,26 +1,63 @@
-"""Shared fixtures: people, clients, sample files."""
+"""Shared fixtures: people, clients, sample files.
+
+The sample CVs (`SAMPLES`) are the folder `shared/cv-samples` beside the clone
+(`../shared/cv-samples`), or the folder the environment variable CV_SAMPLES
+names. Locally, a test that needs them skips and says why; in CI (CI=true, set
+by .ci/run) the session fails at once, since a green run that skipped them
+would prove nothing about extraction.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 REPO = Path(__file__).resolve().parent.parent
-SAMPLES = Path(os.environ.get("CV_SAMPLES_DIR", REPO.parent / "shared" / "cv-samples"))
+SAMPLES = Path(os.environ.get("CV_SAMPLES") or REPO.parent / "shared" / "cv-samples")
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+SAMPLES_MISSING = (
+    None
+    if (SAMPLES / "manifest.csv").is_file()
+    else f"the sample CVs are not at {SAMPLES} (no manifest.csv there): put shared/cv-samples "
+    "beside the repository or set CV_SAMPLES to their folder"
+)
+
+
+def pytest_sessionstart(session):
+    if IN_CI and SAMPLES_MISSING:
+        pytest.exit(f"CI needs the sample CVs: {SAMPLES_MISSING}", returncode=1)
 
 
 def sample(name: str) -> Path:
+    """The path of one sample file; skips the test (fails it in CI) when it is absent."""
     path = SAMPLES / name
     if not path.exists():
-        pytest.skip(f"sample CVs not found at {SAMPLES} (set CV_SAMPLES_DIR)")
+        why = SAMPLES_MISSING or f"sample {name} is not in {SAMPLES}"
+        if IN_CI:
+            pytest.fail(why)
+        pytest.skip(why)
     return path
 
 
-def sample_files(*suffixes: str) -> list[Path]:
-    return sorted(p for p in SAMPLES.glob("dev-*") if p.suffix in suffixes)
+def sample_files(pattern: str = "dev-*", suffixes: Iterable[str] = ()) -> list[Path]:
+    """The sample files matching `pattern` (and one of `suffixes`, if given), sorted."""
+    wanted = tuple(suffixes)
+    return sorted(p for p in SAMPLES.glob(pattern) if not wanted or p.suffix in wanted)
+
+
+def each_sample(items: Iterable) -> list:
+    """`items` (paths or names) as pytest parameters named after them; when there are
+    none, one parameter that skips saying why, instead of pytest's silent "empty
+    parameter set"."""
+    params = [pytest.param(item, id=getattr(item, "name", str(item))) for item in items]
+    if params:
+        return params
+    why = SAMPLES_MISSING or f"no matching sample in {SAMPLES}"
+    return [pytest.param(None, id="no-samples", marks=pytest.mark.skip(reason=why))]
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +81,14 @@ def alice(django_user_model):
 @pytest.fixture
 def staff(django_user_model):
     return django_user_model.objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    """The test client logged in as `staff` (pytest-django's `admin_client` is
+    another user, `admin`; tests here check the audit rows name `staff`)."""
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture

@@ -12,15 +12,15 @@ from django.core.management import CommandError, call_command
 
 from extraction.models import CacheEntry
 from extraction.resume import validate
-from tests.conftest import REPO, SAMPLES, sample_files
+from tests.conftest import REPO, SAMPLES, each_sample, sample, sample_files
 from tests.extraction import badfiles as bf
 from tests.processes import child_env
 
-SAMPLE_FILES = sample_files(".pdf", ".docx", ".txt")
+SAMPLE_FILES = sample_files("dev-*", (".pdf", ".docx", ".txt"))
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", SAMPLE_FILES, ids=[p.name for p in SAMPLE_FILES])
+@pytest.mark.parametrize("path", each_sample(SAMPLE_FILES))
 def test_every_sample_prints_a_valid_json_resume(path):
     out = StringIO()
     call_command("extract", str(path), "--no-cache", stdout=out)
@@ -71,4 +71,5 @@ def test_from_the_shell_it_exits_nonzero_with_one_line(tmp_path):
 
 
 def test_samples_are_present():
+    sample("manifest.csv")  # without the folder: skips here, fails in CI
     assert SAMPLE_FILES, f"no sample CVs found in {SAMPLES}"

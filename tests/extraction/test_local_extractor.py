@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,7 @@ from extraction.extractors.local import LocalExtractor, extract_raw
 from extraction.extractors.local_rules import contacts
 from extraction.extractors.local_rules.dates import find_range
 from extraction.extractors.local_rules.headings import heading
-
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "cv-samples"
+from tests.conftest import SAMPLES, each_sample
 
 
 def run(text: str) -> dict:
@@ -245,7 +243,7 @@ def _samples():
         return [row["file"] for row in csv.DictReader(fh)]
 
 
-@pytest.mark.parametrize("name", _samples())
+@pytest.mark.parametrize("name", each_sample(_samples()))
 def test_every_sample_gives_a_schema_valid_document(name):
     from extraction.readers import read_document
 

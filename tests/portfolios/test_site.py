@@ -24,10 +24,10 @@ from portfolios.site import (
     weight,
 )
 from portfolios.themes import THEMES
-from tests.conftest import SAMPLES, sample
+from tests.conftest import each_sample, sample, sample_files
 
 BASE_URL = "https://cv.example.org/p/jane/"
-GROUND_TRUTH = sorted(p.name for p in SAMPLES.glob("dev-*.json"))
+GROUND_TRUTH = [p.name for p in sample_files("dev-*.json")]
 FILE_NAMES = ["index.html", "style.css", "resume.json", "contact.vcf", "site.zip"]
 
 
@@ -119,7 +119,7 @@ RICH = {
 
 
 # --------------------------------------------------------------------------- every sample
-@pytest.mark.parametrize("name", GROUND_TRUTH)
+@pytest.mark.parametrize("name", each_sample(GROUND_TRUTH))
 @pytest.mark.parametrize("theme", sorted(THEMES))
 def test_every_sample_renders_in_every_theme_and_passes_the_gate(name, theme):
     doc = load(name)
@@ -133,7 +133,8 @@ def test_every_sample_renders_in_every_theme_and_passes_the_gate(name, theme):
 
 
 def test_largest_sample_is_under_the_weight_budget_in_every_theme():
-    largest = max(GROUND_TRUTH, key=lambda n: len(load(n).__repr__()))
+    # Without the samples, load() of the default skips and says why.
+    largest = max(GROUND_TRUTH, key=lambda n: len(repr(load(n))), default="dev-01.json")
     doc = load(largest)
     for theme in THEMES:
         files = render_site(doc, theme, base_url=BASE_URL, slug="x")
