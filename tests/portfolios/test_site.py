@@ -165,7 +165,11 @@ def test_page_has_meta_open_graph_landmarks_and_headings(theme):
     headings = [int(t[1]) for t in names if re.fullmatch(r"h[1-6]", t)]
     assert headings[0] == 1 and headings.count(1) == 1
     assert all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
-    assert "img" not in names or all(a.get("alt") for t, a in page.tags if t == "img")
+    # No theme shows a picture: basics.image stays off the page (and out of every
+    # public file, portfolios/site/public.py), and the gate refuses outside images.
+    photo = "https://jane.example.com/me.jpg"
+    with_photo = html_of({**RICH, "basics": {**RICH["basics"], "image": photo}}, theme)
+    assert "img" not in [t for t, _ in Tags(with_photo).tags] and photo not in with_photo
     for text in (
         "Jan 2020 – Present",
         "May 2016 – Dec 2019",
