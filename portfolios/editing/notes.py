@@ -1,0 +1,143 @@
+"""Notes beside the form: the extraction's warnings and the extractor's
+low-confidence fields, tied to the section and the field they are about."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+# Words that tie a free-form warning to a section (casefolded substrings).
+KEYWORDS = {
+    "basics": ("basics", "your name", "email", "phone", "summary", "location", "contact"),
+    "profiles": ("profile", "linkedin", "github"),
+    "work": ("work", "job", "experience", "employ", "position"),
+    "education": ("education", "school", "degree", "universit", "institution", "study"),
+    "projects": ("project",),
+    "skills": ("skill",),
+    "languages": ("language",),
+    "certificates": ("certificat",),
+    "volunteer": ("volunteer",),
+    "awards": ("award",),
+    "publications": ("publication",),
+    "interests": ("interest",),
+}
+_LEADING_PATH = re.compile(r"([A-Za-z]+)(?:\[\d+\])?(?:\.([A-Za-z]+))?")
+
+
+def section_of(warning: str) -> list[str]:
+    """The sections a warning is about: its leading path ("work[2].startDate: …",
+    "basics.profiles[0].url: …") when it has one, else keyword matches."""
+    m = _LEADING_PATH.match(warning)
+    if m and (m.group(1) in KEYWORDS):
+        if m.group(1) == "basics" and m.group(2) == "profiles":
+            return ["profiles"]
+        return [m.group(1)]
+    text = warning.casefold()
+    return [key for key, words in KEYWORDS.items() if any(w in text for w in words)]
+
+
+def notes_by_section(warnings: Iterable[str]) -> dict[str, list[str]]:
+    notes: dict[str, list[str]] = {key: [] for key in KEYWORDS}
+    for w in warnings or ():
+        for key in section_of(str(w)):
+            notes[key].append(str(w))
+    return notes
+
+
+_SECTION_WORDS = {
+    "work": "Work",
+    "education": "Education",
+    "projects": "Project",
+    "skills": "Skills",
+    "languages": "Languages",
+    "certificates": "Certificate",
+}
+_FIELD_WORDS = {
+    "name": "name",
+    "position": "position",
+    "startDate": "start date",
+    "endDate": "end date",
+    "institution": "institution",
+    "area": "field of study",
+    "studyType": "degree",
+    "email": "email",
+    "phone": "phone",
+    "url": "website",
+    "label": "title",
+    "city": "location",
+    "summary": "summary",
+    "keywords": "keywords",
+}
+_BASICS_WORDS = {
+    "basics.name": "Your name",
+    "basics.email": "Your email",
+    "basics.phone": "Your phone",
+    "basics.url": "Your website (contact)",
+    "basics.label": "Your title (basics)",
+    "basics.location.city": "Your location",
+    "basics.summary": "Your summary",
+    "basics.profiles": "Your profiles",
+    "basics.urls": "Your profiles",
+}
+_KEY = re.compile(r"(?P<section>[A-Za-z]+)\[(?P<index>\d+)\]\.(?P<field>[A-Za-z]+)")
+
+
+def confidence_notes(confidence: Mapping | None) -> list[str]:
+    """One plain sentence per field the extractor was unsure of ("low"),
+    naming its section so that it shows beside it."""
+    notes = []
+    for key, level in (confidence or {}).items():
+        if level != "low":
+            continue
+        if key in _BASICS_WORDS:
+            notes.append(f"{_BASICS_WORDS[key]}: we were not sure we read it right.")
+            continue
+        m = _KEY.fullmatch(key)
+        if m and m["section"] in _SECTION_WORDS:
+            what = _FIELD_WORDS.get(m["field"], m["field"])
+            notes.append(
+                f"{_SECTION_WORDS[m['section']]} entry {int(m['index']) + 1}: "
+                f"we were not sure about the {what}."
+            )
+        elif key in _SECTION_WORDS:
+            notes.append(f"{_SECTION_WORDS[key]}: we were not sure we found them all.")
+    return notes
+
+
+_PATH = re.compile(r"^(?P<section>[A-Za-z]+)(?:\[(?P<index>\d+)\])?\.(?P<path>[A-Za-z.]+)")
+UNSURE = "We were not sure we read this right; please check it."
+
+
+def notes_by_field(
+    warnings: Iterable[str], confidence: Mapping | None = None
+) -> dict[tuple[str, int | None, str], list[str]]:
+    """Notes for single fields: warnings that start with a document path
+    ("work[1].startDate: ...") and the fields the extractor was unsure of.
+    Keys: (section, entry index or None for basics, form field name)."""
+    notes: dict[tuple[str, int | None, str], list[str]] = {}
+
+    def add(path: str, note: str) -> None:
+        m = _PATH.match(path)
+        if not m:
+            return
+        section, index, field = m["section"], m["index"], m["path"].split(".")[-1]
+        if section == "basics" and m["path"].startswith("profiles"):
+            return  # a profile as a whole: the section note says it
+        key = (section, int(index) if index is not None else None, field)
+        notes.setdefault(key, []).append(note)
+
+    for w in warnings or ():
+        text = str(w)
+        head, sep, rest = text.partition(":")
+        if sep and _PATH.fullmatch(head.strip()):
+            add(head.strip(), rest.strip() or text)
+    for key, level in (confidence or {}).items():
+        if level == "low":
+            add(key, UNSURE)
+    return notes
+
+
+def field_notes(doc: Mapping, warnings: Iterable[str]) -> dict[str, list[str]]:
+    """Notes to show per section (the extraction's warnings, and the local
+    extractor's low-confidence fields through confidence_notes())."""
+    return notes_by_section(warnings)
