@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extraction.models import CacheEntry, ExtractionJob, JobState, Priority
+from extraction.models import CacheEntry, JobState, Priority
 from monitoring.models import AuditLog
 from tests.extraction.test_queue import enqueue
 
@@ -106,7 +106,13 @@ def test_job_detail_page_renders(admin_client):
 
 
 def test_the_admin_is_for_staff_only(client, alice):
+    job = enqueue()
     client.force_login(alice)
-    r = client.get("/admin/extraction/extractionjob/")
+    url = "/admin/extraction/extractionjob/"
+    r = client.get(url)
     assert r.status_code == 302 and "/admin/login/" in r["Location"]
-    assert ExtractionJob.objects.count() == 0
+    r = client.post(url, {"action": "cancel_jobs", "_selected_action": [job.pk]})
+    assert r.status_code == 302 and "/admin/login/" in r["Location"]
+    job.refresh_from_db()
+    assert job.state == JobState.QUEUED
+    assert not AuditLog.objects.filter(action__startswith="extraction.cancel").exists()
