@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 SCHEMA_VERSION = "1.0.0"
-SCHEMA_PATH = Path(__file__).parent / "schema" / "jsonresume.schema.json"
+SCHEMA_PATH = Path(__file__).parent.parent / "schema" / "jsonresume.schema.json"
 
 # Length caps, in characters, applied after cleaning. Names, titles, dates and
 # other one-line fields are short; summaries, highlights, descriptions and
