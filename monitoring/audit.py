@@ -1,12 +1,14 @@
-"""The one way to write the audit log: `record(...)`."""
+"""The one way to write the audit log: `record(...)`, or `record_each(...)` for many rows."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 from django.db.models.signals import post_save
+from django.utils import timezone
 
 from .models import AuditLog
 
@@ -52,6 +54,50 @@ def record(
     )
     log.info("audit %s %s:%s", action, object_type, object_id)
     return entry
+
+
+def record_each(
+    action: str,
+    objects: models.QuerySet,
+    *,
+    category: str = Category.SYSTEM,
+    details: dict[str, Any] | None = None,
+    at=None,
+) -> None:
+    """One audit row per row of `objects` (no actor, no request), written by one
+    INSERT ... SELECT: a bulk change costs the same queries for ten rows or a
+    million. The rows' ids are written as `record()` writes them (`str(pk)`)."""
+    model = objects.model
+    pk = model._meta.pk
+    connection = connections[objects.db]
+    ids = objects.order_by().annotate(audited_pk=models.F("pk")).values("audited_pk")
+    ids_sql, ids_params = ids.query.get_compiler(objects.db).as_sql()
+    column = "ids.audited_pk"
+    if connection.vendor == "sqlite" and isinstance(pk, models.UUIDField):
+        # SQLite keeps a UUID as 32 hex digits; str(uuid) is dashed.
+        object_id = "||'-'||".join(
+            f"substr({column},{start},{length})"
+            for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+        )
+    else:
+        object_id = f"CAST({column} AS text)"
+    details_sql = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    table = connection.ops.quote_name(AuditLog._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (created_at, category, action, ip, session_key, "  # noqa: S608
+            f"object_type, object_id, details) SELECT %s, %s, %s, '', '', %s, {object_id}, "
+            f"{details_sql} FROM ({ids_sql}) ids",
+            [
+                connection.ops.adapt_datetimefield_value(at or timezone.now()),
+                category,
+                action,
+                model._meta.label_lower,
+                json.dumps(details or {}),
+                *ids_params,
+            ],
+        )
+    log.info("audit %s %s (each row of a bulk change)", action, model._meta.label_lower)
 
 
 def _admin_change(sender, instance, created, **kwargs) -> None:
