@@ -1,3 +1,4 @@
+# Long by design: the one settings module (DESIGN.md); every number in the SPEC is a setting.
 """The one settings module of cv2web.
 
 Every tunable is read once from the environment, under the name SPEC.md gives

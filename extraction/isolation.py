@@ -1,3 +1,4 @@
+# Long as one idea: the two halves of one fork share a protocol (exit codes, the outcome pipe).
 """Run a function in a forked child process under a time and a memory limit.
 
 `run_isolated(func, *args, timeout=..., memory_mb=...)` forks (plain

@@ -1,3 +1,4 @@
+# Long as the app's one models module (Django's way): three models with their logic and QuerySets.
 """Documents, extraction jobs (the queue of record) and the extraction cache."""
 
 from __future__ import annotations
