@@ -51,11 +51,6 @@ _RECORD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__
 _CORE_FIELDS = ("time", "level", "logger", "message", "request_id", "exception", "stack")
 
 
-def get_request_id() -> str | None:
-    """The id of the request being handled by this thread/task, if any."""
-    return request_id_var.get()
-
-
 def sane_request_id(value: str | None) -> str | None:
     """`value` when it is safe to echo and to log, else None."""
     if value and _SANE_REQUEST_ID.fullmatch(value):

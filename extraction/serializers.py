@@ -93,12 +93,3 @@ class UploadSerializer(serializers.Serializer):
 
 class BatchUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), help_text="Up to 50 CVs.")
-
-
-class BatchItemErrorSerializer(serializers.Serializer):
-    file = serializers.CharField()
-    error = ErrorSerializer()
-
-
-class BatchResultSerializer(serializers.Serializer):
-    jobs = serializers.ListField(child=serializers.DictField())

@@ -118,7 +118,7 @@ _breakers_lock = threading.Lock()
 
 
 def _cache_alias() -> str:
-    return getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    return settings.RATELIMIT_USE_CACHE
 
 
 def breaker_for(alias: str | None = None) -> Breaker:

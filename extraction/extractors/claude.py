@@ -66,8 +66,8 @@ _client_lock = threading.Lock()
 
 
 def _call_timeout_cap() -> float:
-    """Longest single model call, whatever the deadline (optional ANTHROPIC_TIMEOUT_S)."""
-    return float(getattr(settings, "ANTHROPIC_TIMEOUT_S", 600.0))
+    """Longest single model call, whatever the deadline (ANTHROPIC_TIMEOUT_S)."""
+    return float(settings.ANTHROPIC_TIMEOUT_S)
 
 
 def get_client() -> anthropic.Anthropic:
