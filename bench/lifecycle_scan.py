@@ -45,8 +45,8 @@ def main() -> int:
     from django.utils import timezone
 
     from monitoring.models import AuditLog
-    from portfolios.lifecycle import scan
     from portfolios.models import Portfolio, State
+    from portfolios.scan import scan
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PORTFOLIO_CAPACITY = settings.PORTFOLIO_OVERFLOW_CAPACITY = 10**9

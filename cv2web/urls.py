@@ -27,17 +27,17 @@ urlpatterns = [
     # People with an account: sign-up, log-in, passwords, usage, API tokens.
     path("accounts/", include("quotas.urls")),
     # API consumers: DRF under /api/v1/, its OpenAPI schema and local docs.
+    # (Portfolios' API, /api/v1/portfolios and /api/v1/status, is mounted with
+    # the rest of portfolios below, so one namespace holds all of its URLs.)
     path("api/v1/", include("extraction.api_urls")),
-    path("api/v1/", include("portfolios.api_urls")),
     path("api/v1/", include("monitoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Operations: /healthz, /readyz and /metrics for load balancers and scrapers.
     path("", include("monitoring.urls")),
-    # People: publishing, the waiting list, managing and the dashboard (before
-    # the public routes, whose /p/<slug>/<file> would catch /p/<slug>/published).
-    path("", include("portfolios.page_urls")),
-    # The public: published portfolios, served from their sandboxes.
+    # People: publishing, the waiting list, managing and the dashboard; the
+    # public: published portfolios served from their sandboxes, and /status;
+    # API consumers: /api/v1/portfolios. (Its routes do not depend on order.)
     path("", include("portfolios.urls")),
     # People: the upload page and job pages.
     path("", include("extraction.urls")),

@@ -9,8 +9,8 @@ from django.utils.html import format_html
 from monitoring import audit
 
 from . import lifecycle, publishing
+from .links import public_url
 from .models import CapacityControl, Portfolio, PortfolioRequest, RequestState, State
-from .sandbox import public_url
 
 
 @admin.register(Portfolio)
@@ -143,4 +143,4 @@ class CapacityControlAdmin(admin.ModelAdmin):
             request=request,
             details={"emergency": obj.emergency},
         )
-        publishing.capacity.drain()
+        publishing.drain()

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from cv2web.api import APIError
 from cv2web.pagination import ApiPagination
 from extraction import access as job_access
+from extraction import queue
 from extraction.models import ExtractionJob, JobState
 from quotas import policy
 
@@ -85,7 +86,7 @@ def _controlled(request, pk) -> Portfolio:
         ) from None
 
 
-def _published(out: publishing.Outcome, request) -> Response:
+def _published(out: publishing.Publication, request) -> Response:
     if out.waiting:
         req = out.request
         return Response(
@@ -296,8 +297,6 @@ class ServiceStatus(APIView):
         responses=StatusSerializer,
     )
     def get(self, request):
-        from extraction import queue
-
         cap = capacity.status()
         waiting = ExtractionJob.objects.waiting().count()
         return Response(

@@ -1,11 +1,14 @@
 """Capacity (SPEC P-5): how many portfolios may hold a sandbox, admission
-under one database-wide lock, and the waiting list."""
+under one database-wide lock, and the waiting list's positions and times.
+Counting and admission only: publishing decides what to do with a place."""
 
 from __future__ import annotations
 
 import logging
 import math
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cv2web import locks
+from quotas.models import Tier
+from quotas.policy import tier_limits
 
 from .models import CapacityControl, Portfolio, PortfolioRequest, RequestState, State
 
@@ -70,7 +75,7 @@ def waiting_count() -> int:
 
 
 def may_overflow(tier: str) -> bool:
-    return tier in ("registered", "premium")
+    return tier in (Tier.REGISTERED, Tier.PREMIUM)
 
 
 def place_available(tier: str, *, jumping_the_line: bool) -> tuple[bool, bool]:
@@ -90,14 +95,22 @@ def place_available(tier: str, *, jumping_the_line: bool) -> tuple[bool, bool]:
     return False, False
 
 
+@contextmanager
+def locked() -> Iterator[None]:
+    """A transaction holding the capacity lock: admissions happen one at a time,
+    across processes and machines."""
+    with transaction.atomic():
+        locks.hold(LOCK)
+        yield
+
+
 def admit(create_portfolio, create_request, tier: str):
     """Run `create_portfolio(overflow)` if a place is free, else `create_request()`.
 
     Both run inside the lock, so several processes and machines never put
     more portfolios into sandboxes than the limits allow.
     """
-    with transaction.atomic():
-        locks.hold(LOCK)
+    with locked():
         admitted, overflow = place_available(tier, jumping_the_line=True)
         if admitted:
             return create_portfolio(overflow)
@@ -125,7 +138,7 @@ def typical_lifetime() -> timedelta:
     lives = [(end - start).total_seconds() for start, end in rows]
     if lives:
         return timedelta(seconds=statistics.median(lives))
-    hours = settings.QUOTA_TIERS["anonymous"]["retention_hours"]
+    hours = tier_limits(Tier.ANONYMOUS).retention_hours
     return timedelta(hours=hours, minutes=settings.PORTFOLIO_GRACE_MINUTES)
 
 
@@ -155,28 +168,3 @@ def eta_seconds(position: int, now=None) -> int:
         rounds = math.ceil((position - len(deadlines)) / max(1, settings.PORTFOLIO_CAPACITY))
         when = (deadlines[-1] if deadlines else now) + typical_lifetime() * rounds
     return max(1, math.ceil((max(when, now) + scan - now).total_seconds()))
-
-
-def drain() -> int:
-    """Publish waiting requests, in order, while places are free."""
-    from .publishing import go_live, publish_waiting
-
-    published = 0
-    while True:
-        with transaction.atomic():
-            locks.hold(LOCK)
-            request = PortfolioRequest.objects.waiting().select_for_update().first()
-            if request is None:
-                return published
-            admitted, overflow = place_available(request.tier, jumping_the_line=False)
-            if not admitted:
-                return published
-            portfolio = publish_waiting(request, overflow=overflow)
-        if portfolio is not None:
-            from . import emails
-
-            # Built outside the lock: a slow disk must not hold up admissions.
-            go_live(portfolio)
-            published += 1
-            if portfolio.email:
-                emails.send_published_from_waiting_list(portfolio)

@@ -2,8 +2,8 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from . import capacity as cap
+
 
 def capacity(request):
-    from . import capacity as cap
-
     return {"capacity": SimpleLazyObject(cap.status)}

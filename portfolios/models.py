@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cv2web import tokens
 from extraction.fields import EncryptedJSONField
+from quotas.models import Tier
 
 
 class State(models.TextChoices):
@@ -23,8 +24,10 @@ class State(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+# States whose site is online: visits, keep-alive and archiving act on these.
+LIVE = (State.ACTIVE, State.IDLE, State.WARNING)
 # States that hold a sandbox, and so a place of capacity (SPEC P-5).
-HOLDS_SANDBOX = (State.CREATING, State.ACTIVE, State.IDLE, State.WARNING)
+HOLDS_SANDBOX = (State.CREATING, *LIVE)
 
 
 # A manage token and its hash; only the hash is stored.
@@ -35,6 +38,9 @@ hash_token = tokens.hash_token
 class PortfolioQuerySet(models.QuerySet):
     def holding_sandbox(self):
         return self.filter(state__in=HOLDS_SANDBOX)
+
+    def live(self):
+        return self.filter(state__in=LIVE)
 
     def counted_against(self, *, user=None, client: str = ""):
         """What a tier's limits count: an account's portfolios, or the anonymous
@@ -80,7 +86,7 @@ class Portfolio(models.Model):
     )
     client = models.CharField(max_length=64, blank=True, help_text="Client address bucket.")
     email = models.EmailField(blank=True, help_text="Where lifecycle emails go.")
-    tier = models.CharField(max_length=12, default="anonymous")
+    tier = models.CharField(max_length=12, default=Tier.ANONYMOUS)
     retention_hours = models.PositiveIntegerField()
     source_job = models.ForeignKey(
         "extraction.ExtractionJob", null=True, blank=True, on_delete=models.SET_NULL
@@ -142,6 +148,10 @@ class Portfolio(models.Model):
     def holds_sandbox(self) -> bool:
         return self.state in HOLDS_SANDBOX
 
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE
+
     def check_token(self, token: str) -> bool:
         return tokens.matches(self.manage_token_hash, token)
 
@@ -165,6 +175,10 @@ class PortfolioRequestQuerySet(models.QuerySet):
     def waiting(self):
         return self.filter(state=RequestState.WAITING).order_by("created_at", "id")
 
+    def restoring(self, portfolio: Portfolio):
+        """The waiting request that restores `portfolio`, if any (at most one)."""
+        return self.filter(portfolio=portfolio, restore=True, state=RequestState.WAITING)
+
 
 class PortfolioRequest(models.Model):
     """A publication waiting for a free place (the waiting list of SPEC P-5)."""
@@ -175,7 +189,7 @@ class PortfolioRequest(models.Model):
     )
     client = models.CharField(max_length=64, blank=True)
     email = models.EmailField(blank=True)
-    tier = models.CharField(max_length=12, default="anonymous")
+    tier = models.CharField(max_length=12, default=Tier.ANONYMOUS)
     source_job = models.ForeignKey(
         "extraction.ExtractionJob", null=True, blank=True, on_delete=models.SET_NULL
     )

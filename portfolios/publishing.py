@@ -1,5 +1,10 @@
-"""Publishing (SPEC P-1): from a JSON Resume document to a live portfolio, or
-to a place on the waiting list when capacity is full."""
+"""Publishing (SPEC P-1, P-5, P-7): every operation on a portfolio that goes
+beyond one transition, each in one function: publish (or wait), go live,
+hand freed places to the waiting list (`drain`), update, archive, restore,
+erase. The top of portfolios' domain: it calls capacity, lifecycle, sandbox
+and sends the e-mails; nothing below imports it.
+(Over 400 lines: one module, because these operations share one error type,
+one lock order and the helpers that tests replace here, e.g. make_slug.)"""
 
 from __future__ import annotations
 
@@ -13,12 +18,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from extraction.erasure import erase_documents_of
 from extraction.resume import apply_snapshot_limits, clean
 from monitoring import audit
+from quotas.models import Tier
+from quotas.policy import limits_for, tier_limits
 
-from . import capacity, lifecycle, sandbox
+from . import capacity, emails, lifecycle, sandbox
 from .models import Portfolio, PortfolioRequest, RequestState, State, new_token
-from .site import render_site
+from .site import QualityError, check_quality, render_site
 from .themes import THEMES
 
 log = logging.getLogger("cv2web.portfolios")
@@ -33,7 +41,9 @@ class PublishError(Exception):
 
 
 @dataclass
-class Outcome:
+class Publication:
+    """What a publication (or a restore) came to: a portfolio, or a place on the waiting list."""
+
     portfolio: Portfolio | None = None
     request: PortfolioRequest | None = None
     # The manage token, shown once: None when this publication existed already.
@@ -77,8 +87,6 @@ def prepare(resume: object, theme: str) -> tuple[dict, list[str]]:
     doc, notes = apply_snapshot_limits(doc)
     if not ((doc.get("basics") or {}).get("name")):
         raise PublishError("name_required", "A portfolio needs at least your name.")
-    from .site import QualityError, check_quality
-
     try:
         check_quality(render_site(doc, theme, base_url="https://example.invalid/p/x/", slug="x"))
     except QualityError as exc:
@@ -95,14 +103,14 @@ def publish(
     owner=None,
     client: str = "",
     email: str = "",
-    tier: str = "anonymous",
+    tier: str = Tier.ANONYMOUS,
     retention_hours: int,
     active_limit: int,
     source_job=None,
     publish_key: str | None = None,
     publish_digest: str = "",
     request=None,
-) -> Outcome:
+) -> Publication:
     """Publish, or join the waiting list; the same `publish_key` twice gives
     the first answer again (a double-clicked Publish makes one portfolio).
 
@@ -175,13 +183,11 @@ def publish(
         return existing
     if isinstance(made, PortfolioRequest):
         audit.record("portfolio.waiting", request=request, actor=made.owner, obj=made)
-        return Outcome(request=made, token=token, notes=notes)
+        return Publication(request=made, token=token, notes=notes)
     go_live(made, request=request)
     if made.email:
-        from . import emails
-
         emails.send_published(made, token)
-    return Outcome(portfolio=made, token=token, notes=notes)
+    return Publication(portfolio=made, token=token, notes=notes)
 
 
 def go_live(portfolio: Portfolio, *, request=None) -> bool:
@@ -191,7 +197,7 @@ def go_live(portfolio: Portfolio, *, request=None) -> bool:
     except Exception:
         log.exception("sandbox build failed for %s", portfolio.pk)
         lifecycle.transition(portfolio, State.CLEANUP, reason="build failed")
-        lifecycle.finish_cleanup(portfolio)
+        finish_cleanup(portfolio)
         raise
     now = timezone.now()
     moved = lifecycle.transition(
@@ -245,14 +251,12 @@ def publish_waiting(req: PortfolioRequest, *, overflow: bool) -> Portfolio | Non
 
 
 def _retention_hours_for(req: PortfolioRequest) -> int:
-    from quotas.policy import limits_for, tier_limits
-
     if req.owner_id:
         return limits_for(req.owner).retention_hours
     return tier_limits(req.tier).retention_hours
 
 
-def _existing(publish_key: str, digest: str = "") -> Outcome | None:
+def _existing(publish_key: str, digest: str = "") -> Publication | None:
     portfolio = Portfolio.objects.filter(publish_key=publish_key).first()
     req = None
     if portfolio is None:
@@ -267,11 +271,11 @@ def _existing(publish_key: str, digest: str = "") -> Outcome | None:
             "Use a new key for a new publication.",
         )
     if portfolio is not None:
-        return Outcome(portfolio=portfolio)
-    return Outcome(portfolio=req.portfolio, request=req)
+        return Publication(portfolio=portfolio)
+    return Publication(portfolio=req.portfolio, request=req)
 
 
-def restore(portfolio: Portfolio, *, actor=None, request=None) -> Outcome:
+def restore(portfolio: Portfolio, *, actor=None, request=None) -> Publication:
     """ARCHIVED -> a live sandbox again, or a place on the waiting list."""
     if portfolio.state != State.ARCHIVED:
         raise PublishError("not_archived", "Only an archived portfolio can be restored.")
@@ -284,9 +288,7 @@ def restore(portfolio: Portfolio, *, actor=None, request=None) -> Outcome:
         return portfolio
 
     def create_request() -> PortfolioRequest:
-        existing = PortfolioRequest.objects.filter(
-            portfolio=portfolio, restore=True, state=RequestState.WAITING
-        ).first()
+        existing = PortfolioRequest.objects.restoring(portfolio).first()
         return existing or PortfolioRequest.objects.create(
             owner=portfolio.owner,
             client=portfolio.client,
@@ -301,22 +303,52 @@ def restore(portfolio: Portfolio, *, actor=None, request=None) -> Outcome:
 
     made = capacity.admit(create_portfolio, create_request, portfolio.tier)
     if isinstance(made, PortfolioRequest):
-        return Outcome(request=made)
+        return Publication(request=made)
     go_live(portfolio, request=request)
-    return Outcome(portfolio=portfolio)
+    return Publication(portfolio=portfolio)
 
 
 def archive(portfolio: Portfolio, *, actor=None, request=None) -> bool:
     """Owner or staff: take it offline now; the data stays."""
-    if portfolio.state not in (State.ACTIVE, State.IDLE, State.WARNING):
+    if not portfolio.is_live:
         return False
     if not lifecycle.transition(
         portfolio, State.CLEANUP, actor=actor, request=request, reason="archived by owner or staff"
     ):
         return False
-    lifecycle.finish_cleanup(portfolio)
-    capacity.drain()
+    finish_cleanup(portfolio)
+    drain()
     return True
+
+
+def finish_cleanup(portfolio: Portfolio) -> int:
+    """CLEANUP -> ARCHIVED: the sandbox goes, the data stays; the owner is told."""
+    sandbox.remove(portfolio)
+    if lifecycle.transition(portfolio, State.ARCHIVED, archived_at=timezone.now()):
+        if portfolio.email:
+            emails.send_archived(portfolio)
+        return 1
+    return 0
+
+
+def drain() -> int:
+    """Publish waiting requests, in order, while places are free."""
+    published = 0
+    while True:
+        with capacity.locked():
+            request = PortfolioRequest.objects.waiting().select_for_update().first()
+            if request is None:
+                return published
+            admitted, overflow = capacity.place_available(request.tier, jumping_the_line=False)
+            if not admitted:
+                return published
+            portfolio = publish_waiting(request, overflow=overflow)
+        if portfolio is not None:
+            # Built outside the lock: a slow disk must not hold up admissions.
+            go_live(portfolio)
+            published += 1
+            if portfolio.email:
+                emails.send_published_from_waiting_list(portfolio)
 
 
 def update(
@@ -360,8 +392,6 @@ def erase(portfolio: Portfolio, *, actor=None, request=None) -> bool:
     The row is locked first, so an edit or an archive running at the same
     moment finishes before (its sandbox is removed below) or finds no row.
     """
-    from extraction.models import CacheEntry, ExtractionJob
-
     with transaction.atomic():
         # Not decrypted: erasing must work even for a row no key opens any more.
         locked = (
@@ -379,15 +409,10 @@ def erase(portfolio: Portfolio, *, actor=None, request=None) -> bool:
             details={"slug": locked.slug, "document": str(job.document_id) if job else None},
         )
         if job is not None:
-            document = job.document
-            sha = document.sha256
-            ExtractionJob.objects.filter(document=document).delete()
-            CacheEntry.objects.filter(sha256=sha).delete()
-            document.delete()
-            document.delete_file()
+            erase_documents_of(job)
         locked.delete()
     # After the commit: a build that ran under the lock is removed here, and one
     # that runs later finds no row and removes its own (sandbox.build).
     sandbox.remove(portfolio)
-    capacity.drain()
+    drain()
     return True

@@ -45,14 +45,10 @@ MANIFEST = ".etags.json"
 FORMAT = 2
 
 
-def public_url(portfolio: Portfolio) -> str:
-    return links.public_url(portfolio)
-
-
 def render(portfolio: Portfolio) -> list[SiteFile]:
     """The site's files, checked by the quality gate (QualityError otherwise)."""
     files = render_site(
-        portfolio.resume, portfolio.theme, base_url=public_url(portfolio), slug=portfolio.slug
+        portfolio.resume, portfolio.theme, base_url=links.public_url(portfolio), slug=portfolio.slug
     )
     check_quality(files)
     return files
@@ -172,7 +168,7 @@ def owner_archive(portfolio: Portfolio) -> bytes:
     return render_owner_archive(
         in_schema_order(portfolio.resume),
         portfolio.theme,
-        base_url=public_url(portfolio),
+        base_url=links.public_url(portfolio),
         slug=portfolio.slug,
     )
 

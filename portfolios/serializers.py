@@ -5,8 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .links import public_url
 from .models import Portfolio
-from .sandbox import public_url
 
 
 class PortfolioSerializer(serializers.ModelSerializer):

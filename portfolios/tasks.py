@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .scan import scan
+
 
 def lifecycle_scan(dry_run: bool = False) -> dict[str, int]:
-    from .lifecycle import scan
-
     return scan(dry_run=dry_run)

@@ -10,8 +10,9 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from portfolios import lifecycle, publishing
+from portfolios import publishing
 from portfolios.models import Portfolio, State
+from portfolios.scan import scan
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def warned_portfolio():
     ).portfolio
     mail.outbox.clear()
     with time_machine.travel(start + timedelta(hours=25), tick=False):
-        lifecycle.scan()
+        scan()
     p.refresh_from_db()
     assert p.state == State.WARNING
     link = re.search(r"https?://\S+/keep-alive/\S+", mail.outbox[0].body).group(0)

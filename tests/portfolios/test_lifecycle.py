@@ -14,6 +14,7 @@ from monitoring.models import AuditLog
 from portfolios import capacity, lifecycle, publishing
 from portfolios.models import CapacityControl, Portfolio, PortfolioRequest, RequestState, State
 from portfolios.publishing import PublishError
+from portfolios.scan import scan
 from portfolios.themes import DEFAULT_THEME
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +136,7 @@ def test_emergency_mode_raises_capacity(settings):
     assert publish().waiting
     CapacityControl.objects.update_or_create(pk=1, defaults={"emergency": True})
     assert capacity.status().state == "emergency"
-    assert capacity.drain() == 1  # who waited goes first
+    assert publishing.drain() == 1  # who waited goes first
     assert not publish().waiting
     assert publish().waiting  # 3 places in emergency mode
 
@@ -145,16 +146,16 @@ def test_a_portfolio_walks_its_whole_lifecycle_and_is_restored():
     p = publish(email="ada@example.com").portfolio
     mail.outbox.clear()
     with time_machine.travel(start + timedelta(hours=1, minutes=1), tick=False):
-        assert lifecycle.scan()["to_idle"] == 1
+        assert scan()["to_idle"] == 1
     p.refresh_from_db()
     assert p.state == State.IDLE
     with time_machine.travel(start + timedelta(hours=24, minutes=1), tick=False):
-        stats = lifecycle.scan()
+        stats = scan()
     p.refresh_from_db()
     assert stats["to_warning"] == 1 and p.state == State.WARNING
     assert len(mail.outbox) == 1 and "archived" in mail.outbox[0].subject
     with time_machine.travel(start + timedelta(hours=24, minutes=32), tick=False):
-        assert lifecycle.scan()["archived"] == 1
+        assert scan()["archived"] == 1
     p.refresh_from_db()
     assert p.state == State.ARCHIVED and not p.sandbox_path.exists()
     assert p.resume == Portfolio.objects.get(pk=p.pk).resume  # the data stays
@@ -173,7 +174,7 @@ def test_keep_alive_in_warning_returns_to_active():
     start = timezone.now()
     p = publish().portfolio
     with time_machine.travel(start + timedelta(hours=25), tick=False):
-        lifecycle.scan()
+        scan()
         p.refresh_from_db()
         assert p.state == State.WARNING
         assert lifecycle.touch(p)
@@ -196,14 +197,14 @@ def test_the_scan_needs_the_same_number_of_queries_for_few_and_many(django_asser
         time_machine.travel(start + timedelta(hours=2), tick=False),
         django_assert_max_num_queries(30) as few,
     ):
-        lifecycle.scan()
+        scan()
     for _ in range(12):
         publish()
     with (
         time_machine.travel(start + timedelta(hours=3), tick=False),
         django_assert_max_num_queries(30) as many,
     ):
-        lifecycle.scan()
+        scan()
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
@@ -264,7 +265,7 @@ def test_a_public_visit_counts_as_activity_once_a_minute(client):
     p = publish().portfolio
     start = timezone.now()
     with time_machine.travel(start + timedelta(hours=2), tick=False):
-        lifecycle.scan()
+        scan()
         client.get(f"/p/{p.slug}/")
         client.get(f"/p/{p.slug}/")
     p.refresh_from_db()
@@ -308,7 +309,7 @@ def test_every_scan_step_takes_as_many_queries_for_many_portfolios_as_for_few(ho
                 time_machine.travel(start + timedelta(hours=h), tick=False),
                 CaptureQueriesContext(connection) as queries,
             ):
-                lifecycle.scan()
+                scan()
             counts.append(len(queries.captured_queries))
         return counts[-1]
 
@@ -330,9 +331,38 @@ def test_high_demand_warns_the_longest_idle_portfolios_early(settings):
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
         publish()
     with time_machine.travel(start + timedelta(hours=2), tick=False):
-        stats = lifecycle.scan()  # all idle; 3 in use >= 3: one must make room
+        stats = scan()  # all idle; 3 in use >= 3: one must make room
     assert stats["accelerated"] == 1
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.state == State.WARNING and second.state == State.IDLE
     assert capacity.status().state == "high_demand"
+
+
+def test_a_bulk_transition_audits_each_portfolio_it_moved_and_no_other():
+    moved = [publish().portfolio for _ in range(3)]
+    stays = publish().portfolio
+    at = timezone.now() + timedelta(seconds=1)
+    AuditLog.objects.all().delete()
+    lifecycle.bulk_transition(
+        Portfolio.objects.filter(pk__in=[p.pk for p in moved]),
+        State.ACTIVE,
+        State.IDLE,
+        at,
+        "no activity",
+    )
+    rows = AuditLog.objects.filter(action="portfolio.transition")
+    assert sorted(rows.values_list("object_id", flat=True)) == sorted(str(p.pk) for p in moved)
+    for row in rows:
+        assert row.category == AuditLog.Category.SYSTEM and row.created_at == at
+        assert row.object_type == "portfolios.portfolio" and row.actor is None
+        assert row.details == {"from": "active", "to": "idle", "reason": "no activity"}
+    assert not AuditLog.objects.filter(object_id=str(stays.pk)).exists()
+
+
+def test_live_is_one_set_of_states_on_the_row_and_in_queries():
+    for state in State:
+        Portfolio.objects.filter(pk=publish().portfolio.pk).update(state=state)
+    live = {p.state for p in Portfolio.objects.live()}
+    assert live == {State.ACTIVE, State.IDLE, State.WARNING}
+    assert {p.state for p in Portfolio.objects.all() if p.is_live} == live

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from monitoring.models import AuditLog
-from portfolios import lifecycle
+from portfolios.scan import scan
 from quotas import mail
 from quotas.models import EmailAddress
 
@@ -112,7 +112,7 @@ def test_after_confirming_the_warning_mail_goes_out(api, client, mailoutbox):
     mailoutbox.clear()
 
     with time_machine.travel(start + timedelta(hours=24, minutes=1), tick=False):
-        stats = lifecycle.scan()
+        stats = scan()
 
     assert stats["emails"] == 1 and len(mailoutbox) == 1
     assert mailoutbox[0].to == [STRANGER]
@@ -125,7 +125,7 @@ def test_an_unconfirmed_address_gets_no_warning_only_a_daily_reminder(api, mailo
     mailoutbox.clear()
 
     with time_machine.travel(start + timedelta(hours=24, minutes=1), tick=False):
-        stats = lifecycle.scan()
+        stats = scan()
 
     assert stats["emails"] == 0
     assert [m.to for m in mailoutbox] == [[STRANGER]]

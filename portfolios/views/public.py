@@ -1,4 +1,5 @@
-"""Public portfolio pages, served from their sandbox (SPEC P-2)."""
+"""The public's pages: published portfolios, served from their sandbox (SPEC P-2),
+and the service's status page."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from . import lifecycle, sandbox
-from .models import Portfolio, State
+from extraction import queue
+from extraction.models import ExtractionJob
+
+from .. import capacity, lifecycle, sandbox
+from ..models import Portfolio, State
 
 log = logging.getLogger("cv2web.portfolios")
 
@@ -63,13 +67,6 @@ def public(request, slug: str, name: str = "index.html"):
 
 def status_page(request):
     """The service's state in plain words (SPEC P-5, M-5)."""
-    from django.conf import settings
-
-    from extraction import queue
-    from extraction.models import ExtractionJob
-
-    from . import capacity
-
     cap = capacity.status()
     waiting = ExtractionJob.objects.waiting().count()
     return render(
@@ -79,7 +76,7 @@ def status_page(request):
             "cap": cap,
             "extraction_waiting": waiting,
             "extraction_running": ExtractionJob.objects.running().count(),
-            "extraction_full": waiting >= settings.EXTRACTION_MAX_QUEUE_DEPTH,
+            "extraction_full": queue.is_full(waiting=waiting),
             "extraction_eta": queue.place_eta(waiting + 1),
             "portfolio_eta_minutes": (capacity.eta_seconds(cap.waiting + 1) // 60 + 1)
             if cap.state in ("full",)

@@ -20,13 +20,12 @@ from extraction import access as job_access
 from extraction.models import JobState
 from quotas import policy
 
-from . import access, capacity, editing, lifecycle, links, publishing, sandbox
-from .forms import PublishForm, ThemeForm
-from .models import Portfolio, PortfolioRequest, RequestState, State, hash_token
-from .site import render_preview
-from .themes import DEFAULT_THEME, THEMES, theme_stylesheet
+from .. import access, capacity, editing, lifecycle, links, publishing, sandbox
+from ..forms import PublishForm, ThemeForm
+from ..models import Portfolio, PortfolioRequest, RequestState, State, hash_token
+from ..site import render_preview
+from ..themes import DEFAULT_THEME, THEMES, theme_stylesheet
 
-LIVE = (State.ACTIVE, State.IDLE, State.WARNING)
 # Compared against when the slug does not exist, so both cases do the same work.
 _NO_HASH = hash_token(secrets.token_urlsafe(32))
 # Theme pages: their own stylesheet and nothing else (as the sandbox serves them).
@@ -60,7 +59,7 @@ def job_resume(request, job) -> dict:
 
 
 def _finished_job(request, pk):
-    job = job_access.readable_or_404(request, pk)
+    job = job_access.job_for(request, pk)
     if job.state != JobState.SUCCEEDED or job.result is None:
         raise Http404
     return job
@@ -143,13 +142,13 @@ def _do_publish(request, job, form):
         access.grant_request(request, out.request)
         if out.token:
             request.session[_token_key("request", out.request.pk)] = out.token
-        return _see_other(reverse("pages:waiting", args=[out.request.pk]))
+        return _see_other(links.waiting_path(out.request))
     access.grant(request, out.portfolio)
     if out.token:
         request.session[_token_key("portfolio", out.portfolio.pk)] = out.token
     if out.notes:
         request.session[_token_key("notes", out.portfolio.pk)] = out.notes
-    return _see_other(reverse("pages:published", args=[out.portfolio.slug]))
+    return _see_other(links.published_path(out.portfolio))
 
 
 def _see_other(url: str) -> HttpResponse:
@@ -170,7 +169,7 @@ def published(request, slug):
             {
                 "portfolio": portfolio,
                 "notes": notes,
-                "public_url": sandbox.public_url(portfolio),
+                "public_url": links.public_url(portfolio),
                 "manage_url": links.manage_link(portfolio, token) if token else None,
             },
         )
@@ -195,8 +194,8 @@ def waiting(request, pk):
                 "done": done,
                 "has_token": key in request.session,
                 "eta_minutes": (capacity.eta_seconds(position) + 59) // 60 if position else None,
-                "public_url": sandbox.public_url(req.portfolio) if done else None,
-                "live": done and req.portfolio.state in LIVE,
+                "public_url": links.public_url(req.portfolio) if done else None,
+                "live": done and req.portfolio.is_live,
                 "manage_url": links.manage_link(req.portfolio, token) if done and token else None,
                 "refresh": position is not None or (done and req.portfolio.state == State.CREATING),
             },
@@ -212,7 +211,7 @@ def preview(request, pk, theme):
     html = render_preview(
         job_resume(request, job),
         theme,
-        stylesheet_href=reverse("pages:preview-css", args=[job.pk, theme]),
+        stylesheet_href=links.preview_css_path(job.pk, theme),
     )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = PREVIEW_CSP
@@ -271,7 +270,7 @@ def review(request, pk):
     def save(doc):
         doc, _notes = publishing.prepare(doc, DEFAULT_THEME)
         request.session[_edited_key(job.pk)] = doc
-        return _see_other(reverse("pages:publish", args=[job.pk]))
+        return _see_other(links.publish_path(job.pk))
 
     def page(editor, **kw):
         return _review_page(
@@ -279,7 +278,7 @@ def review(request, pk):
             editor,
             title="Check what we found",
             lead="Correct, add, remove or reorder anything before it goes online.",
-            action=reverse("pages:review", args=[job.pk]),
+            action=links.review_path(job.pk),
             submit_label="Save and choose a theme",
             back_url=reverse("extraction:job", args=[job.pk]),
             **kw,
@@ -310,7 +309,7 @@ def manage_edit(request, slug):
                 editor,
                 title=f"Edit {portfolio.display_name}",
                 lead="Change what your portfolio shows.",
-                action=reverse("pages:edit", args=[slug]),
+                action=links.edit_path(portfolio),
                 submit_label="Save changes",
                 back_url=back,
                 **kw,
@@ -358,17 +357,15 @@ def manage(request, slug):
     if portfolio is None:
         return _locked(request, slug)
     lifecycle.touch(portfolio, request=request)
-    waiting_req = PortfolioRequest.objects.filter(
-        portfolio=portfolio, restore=True, state=RequestState.WAITING
-    ).first()
+    waiting_req = PortfolioRequest.objects.restoring(portfolio).first()
     return _private(
         render(
             request,
             "portfolios/pages/manage.html",
             {
                 "portfolio": portfolio,
-                "live": portfolio.state in LIVE,
-                "public_url": sandbox.public_url(portfolio),
+                "live": portfolio.is_live,
+                "public_url": links.public_url(portfolio),
                 "cleanup_at": portfolio.cleanup_at(),
                 "theme_form": ThemeForm(initial={"theme": portfolio.theme}),
                 "themes": THEMES,
@@ -453,7 +450,7 @@ def manage_delete(request, slug):
     if request.method == "POST":
         actor = request.user if request.user.is_authenticated else None
         publishing.erase(portfolio, actor=actor, request=request)
-        return _see_other(reverse("pages:deleted"))
+        return _see_other(links.deleted_path())
     if request.method not in ("GET", "HEAD"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
     return _private(render(request, "portfolios/pages/delete.html", {"portfolio": portfolio}))
@@ -475,7 +472,7 @@ def dashboard(request):
         request,
         "portfolios/pages/dashboard.html",
         {
-            "portfolios": [(p, sandbox.public_url(p), p.state in LIVE) for p in portfolios],
+            "portfolios": [(p, links.public_url(p), p.is_live) for p in portfolios],
         },
     )
 
@@ -492,7 +489,7 @@ def owner_archive(request, pk):
     if not url_has_allowed_host_and_scheme(
         nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        nxt = reverse("pages:dashboard")
+        nxt = links.dashboard_path()
     return _see_other(nxt)
 
 
