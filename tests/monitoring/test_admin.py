@@ -15,12 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def rows(alice, staff):
     now = timezone.now()
     audit.record("upload", actor=alice, object_type="extraction.document", object_id="1")

@@ -26,12 +26,6 @@ def _frozen():
         yield
 
 
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def samples(days: int) -> None:
     """`days` of 5-minute samples, as the sampler writes them."""
     MetricSample.objects.bulk_create(

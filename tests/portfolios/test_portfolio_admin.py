@@ -11,12 +11,6 @@ from portfolios.models import CapacityControl, Portfolio, State
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def publish(n: int = 1, **extra):
     return [
         publishing.publish(
@@ -31,38 +25,38 @@ def publish(n: int = 1, **extra):
     ]
 
 
-def test_the_list_shows_state_owner_tier_activity_and_time_to_cleanup(admin_client):
+def test_the_list_shows_state_owner_tier_activity_and_time_to_cleanup(staff_client):
     publish(2)
-    r = admin_client.get("/admin/portfolios/portfolio/?state=active&q=Admin")
+    r = staff_client.get("/admin/portfolios/portfolio/?state=active&q=Admin")
     text = r.content.decode()
     assert r.status_code == 200 and "Admin P0" in text and "Cleanup in" in text
     assert " h " in text  # a time left, in words
 
 
-def test_actions_archive_restore_keep_alive_and_clean_up(admin_client):
+def test_actions_archive_restore_keep_alive_and_clean_up(staff_client):
     p = publish()[0].portfolio
     url = "/admin/portfolios/portfolio/"
-    admin_client.post(url, {"action": "archive_now", "_selected_action": [p.pk]})
+    staff_client.post(url, {"action": "archive_now", "_selected_action": [p.pk]})
     assert Portfolio.objects.get().state == State.ARCHIVED
-    admin_client.post(url, {"action": "restore", "_selected_action": [p.pk]})
+    staff_client.post(url, {"action": "restore", "_selected_action": [p.pk]})
     assert Portfolio.objects.get().state == State.ACTIVE
     Portfolio.objects.update(state=State.WARNING)
-    admin_client.post(url, {"action": "keep_alive", "_selected_action": [p.pk]})
+    staff_client.post(url, {"action": "keep_alive", "_selected_action": [p.pk]})
     assert Portfolio.objects.get().state == State.ACTIVE
-    admin_client.post(url, {"action": "clean_up_now", "_selected_action": [p.pk]})
+    staff_client.post(url, {"action": "clean_up_now", "_selected_action": [p.pk]})
     assert Portfolio.objects.get().state == State.ARCHIVED
     assert AuditLog.objects.filter(action__startswith="admin.portfolio.").count() == 4
 
 
-def test_the_waiting_list_and_the_emergency_switch(admin_client, settings):
+def test_the_waiting_list_and_the_emergency_switch(staff_client, settings):
     settings.PORTFOLIO_CAPACITY = settings.CAPACITY_HIGH_DEMAND_AT = 1
     settings.CAPACITY_WARN_AT = 1
     settings.PORTFOLIO_EMERGENCY_CAPACITY = 3
     publish(3)
-    r = admin_client.get("/admin/portfolios/portfoliorequest/")
+    r = staff_client.get("/admin/portfolios/portfoliorequest/")
     assert r.status_code == 200 and "Position" in r.content.decode()
     CapacityControl.current()
-    r = admin_client.post("/admin/portfolios/capacitycontrol/1/change/", {"emergency": "on"})
+    r = staff_client.post("/admin/portfolios/capacitycontrol/1/change/", {"emergency": "on"})
     assert r.status_code == 302
     assert CapacityControl.current().emergency
     # Switching it on hands the new places to those waiting.

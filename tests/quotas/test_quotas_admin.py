@@ -20,12 +20,6 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def change_form_data(user, account, **account_fields) -> dict:
     data = {
         "username": user.username,
@@ -53,12 +47,12 @@ def change_form_data(user, account, **account_fields) -> dict:
     return data
 
 
-def test_staff_makes_a_user_premium_with_the_account_inline(admin_client, alice):
+def test_staff_makes_a_user_premium_with_the_account_inline(staff_client, alice):
     account = Account.objects.get(user=alice)
-    page = admin_client.get(f"{USERS}{alice.pk}/change/")
+    page = staff_client.get(f"{USERS}{alice.pk}/change/")
     assert page.status_code == 200 and "Tier and limits" in page.content.decode()
 
-    r = admin_client.post(
+    r = staff_client.post(
         f"{USERS}{alice.pk}/change/",
         change_form_data(
             alice, account, tier="premium", extractions_per_day="75", note="conference speaker"
@@ -75,15 +69,15 @@ def test_staff_makes_a_user_premium_with_the_account_inline(admin_client, alice)
     assert entry.details["note"] == "conference speaker"
 
 
-def test_saving_a_user_without_limit_changes_writes_no_audit_row(admin_client, alice):
+def test_saving_a_user_without_limit_changes_writes_no_audit_row(staff_client, alice):
     account = Account.objects.get(user=alice)
-    r = admin_client.post(f"{USERS}{alice.pk}/change/", change_form_data(alice, account))
+    r = staff_client.post(f"{USERS}{alice.pk}/change/", change_form_data(alice, account))
     assert r.status_code == 302
     assert not AuditLog.objects.filter(action__startswith="account.").exists()
 
 
-def test_adding_a_user_in_the_admin_gives_them_one_registered_account(admin_client):
-    r = admin_client.post(
+def test_adding_a_user_in_the_admin_gives_them_one_registered_account(staff_client):
+    r = staff_client.post(
         f"{USERS}add/",
         {
             "username": "dave",
@@ -100,19 +94,19 @@ def test_adding_a_user_in_the_admin_gives_them_one_registered_account(admin_clie
     assert policy.tier_of(account.user) == Tier.REGISTERED
 
 
-def test_the_user_list_shows_tier_and_todays_extractions(admin_client, alice):
+def test_the_user_list_shows_tier_and_todays_extractions(staff_client, alice):
     DailyUsage.objects.create(subject=f"user:{alice.pk}", day=policy.today(), extractions=7)
     DailyUsage.objects.create(subject=f"user:{alice.pk}99", day=policy.today(), extractions=4)
 
-    r = admin_client.get(USERS)
+    r = staff_client.get(USERS)
 
     text = r.content.decode()
     assert "Extractions today" in text and "Registered" in text
     users = {u.username: u for u in r.context["cl"].result_list}
     assert users["alice"].extractions_used_today == 7
     assert users["staff"].extractions_used_today == 0
-    assert admin_client.get(f"{USERS}?account__tier__exact=premium").context["cl"].result_count == 0
-    assert admin_client.get(f"{USERS}?o=4").status_code == 200  # sort by usage
+    assert staff_client.get(f"{USERS}?account__tier__exact=premium").context["cl"].result_count == 0
+    assert staff_client.get(f"{USERS}?o=4").status_code == 200  # sort by usage
 
 
 def add_users(django_user_model, start: int, count: int) -> None:
@@ -127,48 +121,48 @@ def add_users(django_user_model, start: int, count: int) -> None:
 
 
 def test_the_user_list_needs_the_same_queries_for_1_or_20_users(
-    admin_client, django_user_model, django_assert_max_num_queries
+    staff_client, django_user_model, django_assert_max_num_queries
 ):
     add_users(django_user_model, 0, 1)
-    admin_client.get(USERS)  # warm the session
+    staff_client.get(USERS)  # warm the session
     with CaptureQueriesContext(connection) as one:
-        assert admin_client.get(USERS).status_code == 200
+        assert staff_client.get(USERS).status_code == 200
 
     add_users(django_user_model, 1, 19)
     with django_assert_max_num_queries(len(one)):
-        r = admin_client.get(USERS)
+        r = staff_client.get(USERS)
     assert r.context["cl"].result_count == 21
 
 
-def test_daily_usage_is_read_only_in_the_admin(admin_client, alice):
+def test_daily_usage_is_read_only_in_the_admin(staff_client, alice):
     row = DailyUsage.objects.create(subject=f"user:{alice.pk}", day=policy.today(), extractions=3)
     base = "/admin/quotas/dailyusage/"
 
-    listing = admin_client.get(f"{base}?q=user:")
+    listing = staff_client.get(f"{base}?q=user:")
     assert listing.status_code == 200 and f"user:{alice.pk}" in listing.content.decode()
     assert "action-select" not in listing.content.decode()
-    assert admin_client.get(f"{base}add/").status_code == 403
-    view = admin_client.get(f"{base}{row.pk}/change/")
+    assert staff_client.get(f"{base}add/").status_code == 403
+    view = staff_client.get(f"{base}{row.pk}/change/")
     assert view.status_code == 200 and 'name="_save"' not in view.content.decode()
-    assert admin_client.post(f"{base}{row.pk}/change/", {"extractions": "0"}).status_code == 403
-    assert admin_client.post(f"{base}{row.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert staff_client.post(f"{base}{row.pk}/change/", {"extractions": "0"}).status_code == 403
+    assert staff_client.post(f"{base}{row.pk}/delete/", {"post": "yes"}).status_code == 403
     row.refresh_from_db()
     assert row.extractions == 3
 
 
-def test_staff_revoke_selected_tokens_with_an_audit_row(admin_client, alice):
+def test_staff_revoke_selected_tokens_with_an_audit_row(staff_client, alice):
     token, key = ApiToken.issue(alice, "old laptop")
     kept, kept_key = ApiToken.issue(alice, "ci")
     base = "/admin/quotas/apitoken/"
 
-    listing = admin_client.get(base).content.decode()
+    listing = staff_client.get(base).content.decode()
     assert "old laptop" in listing and token.key_prefix in listing and key not in listing
     assert "Revoke selected tokens" in listing
-    assert admin_client.get(f"{base}add/").status_code == 403
-    form = admin_client.get(f"{base}{token.pk}/change/").context["adminform"].form
+    assert staff_client.get(f"{base}add/").status_code == 403
+    form = staff_client.get(f"{base}{token.pk}/change/").context["adminform"].form
     assert "key_hash" not in form.fields  # shown read-only
 
-    r = admin_client.post(base, {"action": "revoke_tokens", "_selected_action": [token.pk]})
+    r = staff_client.post(base, {"action": "revoke_tokens", "_selected_action": [token.pk]})
 
     assert r.status_code == 302
     assert ApiToken.find(key) is None and ApiToken.find(kept_key) is not None
@@ -177,12 +171,12 @@ def test_staff_revoke_selected_tokens_with_an_audit_row(admin_client, alice):
     assert entry.details["by_staff"] is True
 
 
-def test_staff_confirm_an_address_for_its_owner_with_an_audit_row(admin_client, client):
+def test_staff_confirm_an_address_for_its_owner_with_an_audit_row(staff_client, client):
     from quotas import mail
     from quotas.models import EmailAddress
 
     row = EmailAddress.objects.for_address("support-case@example.com")
-    r = admin_client.post(
+    r = staff_client.post(
         "/admin/quotas/emailaddress/",
         {"action": "confirm_addresses", "_selected_action": [str(row.pk)]},
     )
@@ -190,4 +184,4 @@ def test_staff_confirm_an_address_for_its_owner_with_an_audit_row(admin_client, 
     assert mail.is_confirmed("support-case@example.com")
     entry = AuditLog.objects.get(action="email.confirmed")
     assert entry.category == "security" and entry.details == {"by_staff": True}
-    assert admin_client.get("/admin/quotas/emailaddress/add/").status_code == 403
+    assert staff_client.get("/admin/quotas/emailaddress/add/").status_code == 403
