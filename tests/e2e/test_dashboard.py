@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from monitoring.models import MetricSample
-from tests.e2e.test_themes_a11y import axe_violations
+from tests.helpers import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ import pytest
 from extraction import queue, runner
 from portfolios.models import Portfolio, State
 from tests.conftest import sample
-from tests.e2e.test_themes_a11y import axe_violations
+from tests.helpers import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

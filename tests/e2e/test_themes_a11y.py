@@ -11,7 +11,6 @@ import functools
 import json
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,9 @@ from extraction.resume import normalise
 from portfolios.site import render_site
 from portfolios.themes import THEMES
 from tests.conftest import sample
+from tests.helpers import axe_violations
 
 pytestmark = pytest.mark.browser
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 LONG_WORD = "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherung" * 2
 
 
@@ -72,21 +71,6 @@ def open_theme(page, site_root: str, theme: str) -> list[str]:
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{site_root}/{theme}/index.html", wait_until="load")
     return requests
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "targets": [n["target"] for n in v["nodes"]][:5],
-        }
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -6,7 +6,7 @@ import pytest
 
 from extraction.models import CacheEntry, JobState, Priority
 from monitoring.models import AuditLog
-from tests.extraction.test_queue import enqueue
+from tests.helpers import enqueue
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from extraction.models import Document, ExtractionJob
 from tests.extraction import badfiles as bf
+from tests.helpers import run_to_the_end
 
 pytestmark = pytest.mark.django_db
 
@@ -96,19 +97,6 @@ def test_a_pdf_that_loops_the_parser_fails_the_job_and_the_worker_lives(api, set
     body = api.get(f"{URL}/{r.json()['id']}").json()
     assert body["status"] == "failed"
     assert body["error"]["code"] == "parse_timeout"
-
-
-def run_to_the_end() -> None:
-    """Run queued jobs until none is left. A parse stopped on a starved CPU
-    counts as the server's fault and is retried, so this may take several
-    attempts on a busy machine."""
-    from django.conf import settings
-
-    from extraction import queue, runner
-
-    settings.EXTRACTION_RETRY_BACKOFF_S = 0
-    while (job := queue.claim_next("w")) is not None:
-        runner.run_job(job)
 
 
 def test_a_pdf_decompression_bomb_is_refused_with_bounded_memory(api, settings):

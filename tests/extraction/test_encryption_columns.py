@@ -31,7 +31,7 @@ from extraction.models import ExtractionJob, JobState
 from monitoring import backups
 from portfolios import publishing
 from portfolios.models import Portfolio, PortfolioRequest, RequestState, State
-from tests.portfolios.test_editing import form_values
+from tests.helpers import form_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from extraction import queue, runner
 from extraction.models import ExtractionJob, JobState
 from tests.extraction import badfiles as bf
-from tests.extraction.test_bad_uploads import run_to_the_end
+from tests.helpers import run_to_the_end
 
 pytestmark = pytest.mark.django_db
 

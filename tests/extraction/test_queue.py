@@ -9,26 +9,10 @@ import time_machine
 from django.utils import timezone
 
 from extraction import queue
-from extraction.models import CacheEntry, Document, ExtractionJob, JobState, Priority
+from extraction.models import CacheEntry, ExtractionJob, JobState, Priority
+from tests.helpers import enqueue
 
 pytestmark = pytest.mark.django_db
-
-
-def make_doc(sha: str = "a" * 64) -> Document:
-    import uuid
-
-    return Document.objects.create(
-        sha256=sha, kind="txt", size=10, storage_name=f"{uuid.uuid4().hex}.txt"
-    )
-
-
-def enqueue(sha: str | None = None, priority: int = Priority.NEW, **kw) -> ExtractionJob:
-    import uuid
-
-    sha = sha or uuid.uuid4().hex * 2
-    return queue.enqueue(
-        make_doc(sha), extractor="local", fingerprint="fp", priority=priority, **kw
-    )
 
 
 def test_jobs_run_in_priority_then_arrival_order():

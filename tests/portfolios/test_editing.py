@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from html.parser import HTMLParser
 
 import pytest
 
@@ -12,54 +11,11 @@ from extraction.resume import normalise
 from portfolios.editing import Editor, section_of
 from portfolios.models import Portfolio, State
 from tests.conftest import sample
-from tests.portfolios.test_pages import finished_job, manage_page, publish, published
+from tests.helpers import finished_job, form_values, manage_page, publish_form, published
 
 pytestmark = pytest.mark.django_db
 
 COVERED = ("work", "education", "projects", "skills", "languages", "certificates")
-
-
-class FormValues(HTMLParser):
-    """What a browser would send for the review form, without pressing a button."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[str, str] = {}
-        self._textarea: str | None = None
-        self.buttons: dict[str, list[str]] = {}
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name and name != "csrfmiddlewaretoken":
-            if a.get("type") == "checkbox":
-                if "checked" in a:
-                    self.values[name] = a.get("value") or "on"
-            else:
-                self.values[name] = a.get("value") or ""
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.values[name] = ""
-        elif tag == "button" and name:
-            self.buttons.setdefault(name, []).append(a.get("value"))
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.values[self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            # Browsers drop the newline right after <textarea>.
-            name = self._textarea
-            if name and self.values[name].startswith("\n"):
-                self.values[name] = self.values[name][1:]
-            self._textarea = None
-
-
-def form_values(response) -> dict[str, str]:
-    parser = FormValues()
-    parser.feed(response.content.decode())
-    return parser.values
 
 
 @pytest.fixture
@@ -125,7 +81,7 @@ def test_the_edited_document_is_what_gets_published(client, job):
     r = review(client, job, **{"basics-label": "Security engineer"})
     assert r.status_code == 303
     assert "Security engineer" in client.get(f"/jobs/{job.pk}/preview/classic").content.decode()
-    assert publish(client, job).status_code == 303
+    assert publish_form(client, job).status_code == 303
     p = Portfolio.objects.get()
     assert p.resume["basics"]["label"] == "Security engineer"
     assert "Security engineer" in (p.sandbox_path / "index.html").read_text()
@@ -205,7 +161,7 @@ def test_invalid_input_is_shown_beside_the_field(client, job, field, value, mess
 def test_script_is_saved_and_shown_escaped(client, job):
     attack = "<script>alert(1)</script>"
     assert review(client, job, **{"basics-label": attack}).status_code == 303
-    assert publish(client, job).status_code == 303
+    assert publish_form(client, job).status_code == 303
     p = Portfolio.objects.get()
     assert p.resume["basics"]["label"] == attack
     html = (p.sandbox_path / "index.html").read_text()

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from extraction import queue, runner
 from extraction.models import Document, ExtractionJob
 from portfolios import publishing
 from portfolios.models import Portfolio, PortfolioRequest, State
 from portfolios.themes import theme_stylesheet
-from tests.extraction import badfiles as bf
+from tests.helpers import finished_job, manage_page, manage_url, publish_form, published
 
 pytestmark = pytest.mark.django_db
-
-KEY = "k" * 32
-
-
-def finished_job(client, text: str = "Jane Example\njane@example.com\n") -> ExtractionJob:
-    r = client.post("/", {"file": SimpleUploadedFile("cv.txt", bf.txt_utf8(text))})
-    assert r.status_code == 302
-    runner.run_job(queue.claim_next("w"))
-    return ExtractionJob.objects.order_by("-created_at").first()
-
-
-def publish(client, job, key: str = KEY, **data):
-    return client.post(f"/jobs/{job.pk}/publish", {"theme": "classic", "publish_key": key, **data})
-
-
-def manage_url(text: str) -> str:
-    return re.search(r'value="https?://[^/"]+(/p/[^"]+/manage/[^"]+)"', text).group(1)
-
-
-def published(client, job) -> tuple[Portfolio, str]:
-    r = publish(client, job)
-    assert r.status_code == 303
-    url = manage_url(client.get(r["Location"]).content.decode())
-    return Portfolio.objects.get(), url
 
 
 def test_the_publish_page_offers_every_theme_with_a_preview(client):
@@ -55,7 +27,7 @@ def test_the_publish_page_offers_every_theme_with_a_preview(client):
 
 def test_publishing_redirects_and_shows_the_manage_link_once(client):
     job = finished_job(client)
-    r = publish(client, job, email="jane@example.com")
+    r = publish_form(client, job, email="jane@example.com")
     assert r.status_code == 303
     p = Portfolio.objects.get()
     assert r["Location"] == f"/p/{p.slug}/published"
@@ -71,19 +43,10 @@ def test_publishing_redirects_and_shows_the_manage_link_once(client):
 
 def test_a_double_post_with_the_same_key_makes_one_portfolio(client):
     job = finished_job(client)
-    first, second = publish(client, job), publish(client, job)
+    first, second = publish_form(client, job), publish_form(client, job)
     assert first.status_code == second.status_code == 303
     assert first["Location"] == second["Location"]
     assert Portfolio.objects.count() == 1
-
-
-def manage_page(client, link: str) -> str:
-    """Open the private link: its token is traded for the session and the
-    browser lands on the manage page's own, token-free address."""
-    r = client.get(link)
-    assert r.status_code == 303 and r["Cache-Control"] == "no-store, private"
-    assert link.rsplit("/", 1)[1] not in r["Location"]
-    return r["Location"]
 
 
 def test_a_wrong_manage_token_is_a_404_whatever_the_slug(client):
@@ -191,7 +154,7 @@ def test_at_capacity_publishing_leads_to_the_waiting_page(client, settings):
         active_limit=5,
     )
     job = finished_job(client)
-    r = publish(client, job)
+    r = publish_form(client, job)
     assert r.status_code == 303
     req = PortfolioRequest.objects.get()
     assert r["Location"] == f"/waiting/{req.pk}"
@@ -218,14 +181,14 @@ def test_the_portfolio_limit_offers_to_archive_the_oldest(client, alice, setting
     }
     client.force_login(alice)
     job = finished_job(client)
-    publish(client, job)
-    r = publish(client, job, key="z" * 32)
+    publish_form(client, job)
+    r = publish_form(client, job, key="z" * 32)
     assert r.status_code == 409
     oldest = Portfolio.objects.get()
     assert f"/portfolios/{oldest.pk}/archive" in r.content.decode()
     client.post(f"/portfolios/{oldest.pk}/archive", {"next": f"/jobs/{job.pk}/publish"})
     assert Portfolio.objects.get().state == State.ARCHIVED
-    assert publish(client, job, key="y" * 32).status_code == 303
+    assert publish_form(client, job, key="y" * 32).status_code == 303
 
 
 def test_html_in_the_resume_is_escaped_on_the_preview(client):
@@ -245,7 +208,7 @@ def test_someone_elses_job_is_a_404(client, alice, django_user_model):
     assert client.get(f"/jobs/{job.pk}/preview/modern").status_code == 404
     bob = django_user_model.objects.create_user("bob", "bob@example.com", "pw-bob-12345")
     client.force_login(bob)
-    assert publish(client, job).status_code == 404
+    assert publish_form(client, job).status_code == 404
     assert not Portfolio.objects.exists()
 
 
@@ -253,7 +216,7 @@ def test_the_dashboard_lists_my_portfolios(client, alice):
     assert client.get("/portfolios/").status_code == 302
     client.force_login(alice)
     job = finished_job(client)
-    publish(client, job)
+    publish_form(client, job)
     p = Portfolio.objects.get()
     text = client.get("/portfolios/").content.decode()
     assert "Jane Example" in text and "Active" in text and f"/p/{p.slug}/" in text
@@ -271,6 +234,6 @@ def test_the_success_page_tells_what_was_cut_to_fit(client, settings):
         ],
     }
     job.save(update_fields=["result"])
-    r = publish(client, job)
+    r = publish_form(client, job)
     text = client.get(r["Location"]).content.decode()
     assert "we shortened your page" in text and "20 work entries" in text
