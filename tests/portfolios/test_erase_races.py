@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from portfolios import publishing
 from portfolios.models import Portfolio
+from tests.helpers import publish_portfolio
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,12 +37,11 @@ def roomy(settings, tmp_path):
 
 
 def _published(n: int) -> tuple[str, str]:
-    out = publishing.publish(
-        resume={"basics": {"name": f"Erased Person {n}", "email": f"p{n}@example.com"}},
-        theme="classic",
+    out = publish_portfolio(
+        {"basics": {"name": f"Erased Person {n}", "email": f"p{n}@example.com"}},
+        "classic",
         client="127.0.0.1",  # the test client's own address
-        retention_hours=24,
-        active_limit=5,
+        limit=5,
     )
     return str(out.portfolio.pk), out.token
 

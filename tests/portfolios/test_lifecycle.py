@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from portfolios import capacity, lifecycle, publishing
 from portfolios.models import CapacityControl, Portfolio, PortfolioRequest, RequestState, State
 from portfolios.publishing import PublishError
 from portfolios.scan import scan
-from portfolios.themes import DEFAULT_THEME
+from tests.helpers import publish_portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -31,36 +30,8 @@ def _confirmed_addresses(db):
         EmailAddress.objects.for_address(address).confirm()
 
 
-RESUME = {
-    "basics": {"name": "Ada Example", "label": "Engineer", "email": "ada@example.com"},
-    "work": [{"name": "Acme", "position": "Engineer", "startDate": "2020-01"}],
-}
-
-
-def publish(
-    client: str | None = None,
-    *,
-    tier: str = "anonymous",
-    key: str | None = None,
-    email: str = "",
-    limit: int = 10,
-    **extra,
-):
-    return publishing.publish(
-        resume=extra.pop("resume", RESUME),
-        theme=extra.pop("theme", DEFAULT_THEME),
-        client=client or uuid.uuid4().hex[:12],
-        email=email,
-        tier=tier,
-        retention_hours=24,
-        active_limit=limit,
-        publish_key=key,
-        **extra,
-    )
-
-
 def test_publishing_builds_the_sandbox_and_goes_live():
-    out = publish(email="ada@example.com")
+    out = publish_portfolio(email="ada@example.com")
     p = out.portfolio
     assert p.state == State.ACTIVE and p.published_at
     assert (p.sandbox_path / "index.html").is_file()
@@ -70,26 +41,26 @@ def test_publishing_builds_the_sandbox_and_goes_live():
 
 
 def test_a_double_submitted_publish_makes_one_portfolio():
-    first = publish(client="c1", key="form-key-1")
-    second = publish(client="c1", key="form-key-1")
+    first = publish_portfolio(client="c1", key="form-key-1")
+    second = publish_portfolio(client="c1", key="form-key-1")
     assert second.portfolio.pk == first.portfolio.pk and second.token is None
     assert Portfolio.objects.count() == 1
 
 
 def test_unknown_theme_and_a_document_without_a_name_are_refused():
     with pytest.raises(PublishError) as err:
-        publish(theme="nope")
+        publish_portfolio(theme="nope")
     assert err.value.code == "unknown_theme"
     with pytest.raises(PublishError) as err:
-        publish(resume={"basics": {"email": "x@example.com"}})
+        publish_portfolio(resume={"basics": {"email": "x@example.com"}})
     assert err.value.code == "name_required"
     assert Portfolio.objects.count() == 0
 
 
 def test_the_tier_limit_of_active_portfolios_offers_the_oldest_to_archive():
-    first = publish(client="same", limit=1).portfolio
+    first = publish_portfolio(client="same", limit=1).portfolio
     with pytest.raises(PublishError) as err:
-        publish(client="same", limit=1)
+        publish_portfolio(client="same", limit=1)
     assert err.value.code == "portfolio_limit" and err.value.extra["oldest"] == str(first.pk)
 
 
@@ -97,8 +68,8 @@ def test_at_capacity_publications_wait_in_order_and_drain_when_places_free(setti
     settings.PORTFOLIO_CAPACITY = 2
     settings.CAPACITY_HIGH_DEMAND_AT = 2
     settings.CAPACITY_WARN_AT = 1
-    live = [publish().portfolio for _ in range(2)]
-    waiting = [publish().request for _ in range(3)]
+    live = [publish_portfolio().portfolio for _ in range(2)]
+    waiting = [publish_portfolio().request for _ in range(3)]
     assert [capacity.position_of(r) for r in waiting] == [1, 2, 3]
     assert all(capacity.eta_seconds(i + 1) > 0 for i in range(3))
     assert capacity.status().state == "full"
@@ -120,11 +91,11 @@ def test_registered_users_may_use_the_overflow(settings):
     settings.CAPACITY_HIGH_DEMAND_AT = 1
     settings.CAPACITY_WARN_AT = 1
     settings.PORTFOLIO_OVERFLOW_CAPACITY = 2
-    publish()
-    assert publish().waiting
-    out = publish(tier="registered")
+    publish_portfolio()
+    assert publish_portfolio().waiting
+    out = publish_portfolio(tier="registered")
     assert not out.waiting and out.portfolio.overflow
-    assert publish(tier="registered").waiting
+    assert publish_portfolio(tier="registered").waiting
 
 
 def test_emergency_mode_raises_capacity(settings):
@@ -132,18 +103,18 @@ def test_emergency_mode_raises_capacity(settings):
     settings.CAPACITY_HIGH_DEMAND_AT = 1
     settings.CAPACITY_WARN_AT = 1
     settings.PORTFOLIO_EMERGENCY_CAPACITY = 3
-    publish()
-    assert publish().waiting
+    publish_portfolio()
+    assert publish_portfolio().waiting
     CapacityControl.objects.update_or_create(pk=1, defaults={"emergency": True})
     assert capacity.status().state == "emergency"
     assert publishing.drain() == 1  # who waited goes first
-    assert not publish().waiting
-    assert publish().waiting  # 3 places in emergency mode
+    assert not publish_portfolio().waiting
+    assert publish_portfolio().waiting  # 3 places in emergency mode
 
 
 def test_a_portfolio_walks_its_whole_lifecycle_and_is_restored():
     start = timezone.now()
-    p = publish(email="ada@example.com").portfolio
+    p = publish_portfolio(email="ada@example.com").portfolio
     mail.outbox.clear()
     with time_machine.travel(start + timedelta(hours=1, minutes=1), tick=False):
         assert scan()["to_idle"] == 1
@@ -172,7 +143,7 @@ def test_a_portfolio_walks_its_whole_lifecycle_and_is_restored():
 
 def test_keep_alive_in_warning_returns_to_active():
     start = timezone.now()
-    p = publish().portfolio
+    p = publish_portfolio().portfolio
     with time_machine.travel(start + timedelta(hours=25), tick=False):
         scan()
         p.refresh_from_db()
@@ -184,7 +155,7 @@ def test_keep_alive_in_warning_returns_to_active():
 
 
 def test_only_the_listed_transitions_are_possible():
-    p = publish().portfolio
+    p = publish_portfolio().portfolio
     with pytest.raises(lifecycle.TransitionNotAllowed):
         lifecycle.transition(p, State.ARCHIVED)
 
@@ -192,14 +163,14 @@ def test_only_the_listed_transitions_are_possible():
 def test_the_scan_needs_the_same_number_of_queries_for_few_and_many(django_assert_max_num_queries):
     start = timezone.now()
     for _ in range(3):
-        publish()
+        publish_portfolio()
     with (
         time_machine.travel(start + timedelta(hours=2), tick=False),
         django_assert_max_num_queries(30) as few,
     ):
         scan()
     for _ in range(12):
-        publish()
+        publish_portfolio()
     with (
         time_machine.travel(start + timedelta(hours=3), tick=False),
         django_assert_max_num_queries(30) as many,
@@ -222,7 +193,7 @@ def test_erase_removes_portfolio_sandbox_upload_and_extraction_results(api):
     runner.run_job(queue.claim_next("w"))
     job = ExtractionJob.objects.get(pk=r.json()["id"])
     upload = job.document.path
-    p = publish(resume=job.result, source_job=job).portfolio
+    p = publish_portfolio(resume=job.result, source_job=job).portfolio
     publishing.erase(p)
     assert not Portfolio.objects.exists() and not p.sandbox_path.exists()
     assert not Document.objects.exists() and not upload.exists()
@@ -233,7 +204,7 @@ def test_erase_removes_portfolio_sandbox_upload_and_extraction_results(api):
 
 
 def test_the_public_page_is_served_with_caching_headers(client):
-    p = publish().portfolio
+    p = publish_portfolio().portfolio
     r = client.get(f"/p/{p.slug}/")
     assert r.status_code == 200 and b"Ada Example" in r.content
     assert "max-age=300" in r["Cache-Control"] and "public" in r["Cache-Control"]
@@ -246,7 +217,7 @@ def test_the_public_page_is_served_with_caching_headers(client):
 
 
 def test_an_archived_portfolio_says_so_with_410(client):
-    p = publish().portfolio
+    p = publish_portfolio().portfolio
     publishing.archive(p)
     r = client.get(f"/p/{p.slug}/")
     assert r.status_code == 410 and b"archived" in r.content
@@ -255,14 +226,14 @@ def test_an_archived_portfolio_says_so_with_410(client):
 def test_a_sandbox_removed_by_hand_is_rebuilt(client):
     import shutil
 
-    p = publish().portfolio
+    p = publish_portfolio().portfolio
     shutil.rmtree(p.sandbox_path)
     assert client.get(f"/p/{p.slug}/").status_code == 200
     assert (p.sandbox_path / "index.html").exists()
 
 
 def test_a_public_visit_counts_as_activity_once_a_minute(client):
-    p = publish().portfolio
+    p = publish_portfolio().portfolio
     start = timezone.now()
     with time_machine.travel(start + timedelta(hours=2), tick=False):
         scan()
@@ -274,7 +245,7 @@ def test_a_public_visit_counts_as_activity_once_a_minute(client):
 
 def test_html_in_the_document_is_escaped_on_the_public_page(client):
     evil = {"basics": {"name": "<script>alert(1)</script>Eve", "summary": "<img src=x>"}}
-    p = publish(resume=evil).portfolio
+    p = publish_portfolio(resume=evil).portfolio
     body = client.get(f"/p/{p.slug}/").content
     assert b"<script>alert(1)" not in body and b"<img src=x>" not in body
 
@@ -283,9 +254,9 @@ def test_restoring_at_capacity_waits_without_overshoot(settings):
     settings.PORTFOLIO_CAPACITY = 1
     settings.CAPACITY_HIGH_DEMAND_AT = 1
     settings.CAPACITY_WARN_AT = 1
-    p = publish().portfolio
+    p = publish_portfolio().portfolio
     publishing.archive(p)
-    publish()
+    publish_portfolio()
     out = publishing.restore(p)
     assert out.waiting and Portfolio.objects.holding_sandbox().count() == 1
     assert PortfolioRequest.objects.get(restore=True).portfolio_id == p.pk
@@ -300,7 +271,7 @@ def test_every_scan_step_takes_as_many_queries_for_many_portfolios_as_for_few(ho
         Portfolio.objects.all().delete()
         start = timezone.now()
         for _ in range(n):
-            publish(email="someone@example.com")
+            publish_portfolio(email="someone@example.com")
         counts = []
         for h in sorted({1.5, 25, hours}):
             if h > hours:
@@ -325,11 +296,11 @@ def test_high_demand_warns_the_longest_idle_portfolios_early(settings):
     settings.CAPACITY_HIGH_DEMAND_AT = 3
     settings.PORTFOLIO_CAPACITY = 4
     start = timezone.now()
-    first = publish().portfolio
+    first = publish_portfolio().portfolio
     with time_machine.travel(start + timedelta(minutes=10), tick=False):
-        second = publish().portfolio
+        second = publish_portfolio().portfolio
     with time_machine.travel(start + timedelta(minutes=20), tick=False):
-        publish()
+        publish_portfolio()
     with time_machine.travel(start + timedelta(hours=2), tick=False):
         stats = scan()  # all idle; 3 in use >= 3: one must make room
     assert stats["accelerated"] == 1
@@ -340,8 +311,8 @@ def test_high_demand_warns_the_longest_idle_portfolios_early(settings):
 
 
 def test_a_bulk_transition_audits_each_portfolio_it_moved_and_no_other():
-    moved = [publish().portfolio for _ in range(3)]
-    stays = publish().portfolio
+    moved = [publish_portfolio().portfolio for _ in range(3)]
+    stays = publish_portfolio().portfolio
     at = timezone.now() + timedelta(seconds=1)
     AuditLog.objects.all().delete()
     lifecycle.bulk_transition(
@@ -362,7 +333,7 @@ def test_a_bulk_transition_audits_each_portfolio_it_moved_and_no_other():
 
 def test_live_is_one_set_of_states_on_the_row_and_in_queries():
     for state in State:
-        Portfolio.objects.filter(pk=publish().portfolio.pk).update(state=state)
+        Portfolio.objects.filter(pk=publish_portfolio().portfolio.pk).update(state=state)
     live = {p.state for p in Portfolio.objects.live()}
     assert live == {State.ACTIVE, State.IDLE, State.WARNING}
     assert {p.state for p in Portfolio.objects.all() if p.is_live} == live

@@ -5,28 +5,15 @@ from __future__ import annotations
 import pytest
 
 from monitoring.models import AuditLog
-from portfolios import publishing
 from portfolios.models import CapacityControl, Portfolio, State
+from tests.helpers import publish_portfolio
 
 pytestmark = pytest.mark.django_db
 
 
-def publish(n: int = 1, **extra):
-    return [
-        publishing.publish(
-            resume={"basics": {"name": f"Admin P{i}"}},
-            theme="minimal",
-            client=f"a{i}",
-            retention_hours=24,
-            active_limit=5,
-            **extra,
-        )
-        for i in range(n)
-    ]
-
-
 def test_the_list_shows_state_owner_tier_activity_and_time_to_cleanup(staff_client):
-    publish(2)
+    for i in range(2):
+        publish_portfolio({"basics": {"name": f"Admin P{i}"}}, "minimal", limit=5)
     r = staff_client.get("/admin/portfolios/portfolio/?state=active&q=Admin")
     text = r.content.decode()
     assert r.status_code == 200 and "Admin P0" in text and "Cleanup in" in text
@@ -34,7 +21,7 @@ def test_the_list_shows_state_owner_tier_activity_and_time_to_cleanup(staff_clie
 
 
 def test_actions_archive_restore_keep_alive_and_clean_up(staff_client):
-    p = publish()[0].portfolio
+    p = publish_portfolio({"basics": {"name": "Admin P0"}}, "minimal", limit=5).portfolio
     url = "/admin/portfolios/portfolio/"
     staff_client.post(url, {"action": "archive_now", "_selected_action": [p.pk]})
     assert Portfolio.objects.get().state == State.ARCHIVED
@@ -52,7 +39,8 @@ def test_the_waiting_list_and_the_emergency_switch(staff_client, settings):
     settings.PORTFOLIO_CAPACITY = settings.CAPACITY_HIGH_DEMAND_AT = 1
     settings.CAPACITY_WARN_AT = 1
     settings.PORTFOLIO_EMERGENCY_CAPACITY = 3
-    publish(3)
+    for i in range(3):
+        publish_portfolio({"basics": {"name": f"Admin P{i}"}}, "minimal", limit=5)
     r = staff_client.get("/admin/portfolios/portfoliorequest/")
     assert r.status_code == 200 and "Position" in r.content.decode()
     CapacityControl.current()

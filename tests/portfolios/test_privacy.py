@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from extraction.resume import SCHEMA_PATH
-from portfolios import publishing, sandbox
+from portfolios import sandbox
 from portfolios.site import person_jsonld, public_document, render_index, render_site
 from portfolios.themes import THEMES
+from tests.helpers import publish_portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -128,19 +129,11 @@ def public_outputs(client, slug: str) -> tuple[str, dict[str, str]]:
     return page.text, outputs
 
 
-def publish(doc: dict, theme: str):
-    out = publishing.publish(
-        resume=doc, theme=theme, client="privacy-test", retention_hours=24, active_limit=5
-    )
-    assert out.portfolio is not None, "published straight away"
-    return out.portfolio
-
-
 # --------------------------------------------------------------------------- the attack
 @pytest.mark.parametrize("theme", sorted(THEMES))
 def test_no_public_output_carries_a_field_the_page_does_not_show(client, theme):
     doc, tokens, _ = every_field_document()
-    portfolio = publish(doc, theme)
+    portfolio = publish_portfolio(doc, theme, client="privacy-test", limit=5).portfolio
     visible, outputs = public_outputs(client, portfolio.slug)
 
     leaks = [
@@ -174,7 +167,7 @@ def test_no_public_output_carries_a_field_the_page_does_not_show(client, theme):
 def test_dates_are_public_only_as_precisely_as_the_page_shows_them(client, theme):
     """The page says "Mar 1935"; the day of the month is not published either."""
     doc, _, dates = every_field_document()
-    portfolio = publish(doc, theme)
+    portfolio = publish_portfolio(doc, theme, client="privacy-test", limit=5).portfolio
     _, outputs = public_outputs(client, portfolio.slug)
     public = json.loads(outputs["resume.json"])
     assert public["work"][0]["startDate"] == doc["work"][0]["startDate"][:7]
@@ -186,7 +179,7 @@ def test_dates_are_public_only_as_precisely_as_the_page_shows_them(client, theme
 # --------------------------------------------------------------------------- the owner
 def test_the_owners_download_carries_every_field():
     doc, tokens, dates = every_field_document()
-    portfolio = publish(doc, "modern")
+    portfolio = publish_portfolio(doc, "modern", client="privacy-test", limit=5).portfolio
     stored = json.dumps(portfolio.resume, ensure_ascii=False)
     kept = [t for t in [*tokens, *dates] if t in stored]
     assert len(kept) > 60  # every field the stored document keeps (meta, $schema are not)
@@ -260,7 +253,7 @@ def test_a_sandbox_built_before_this_rule_is_rebuilt_before_it_is_served(client,
     """Sandboxes written by an older release still hold the whole document;
     the first request rebuilds them instead of serving them."""
     doc, tokens, _ = every_field_document()
-    portfolio = publish(doc, "minimal")
+    portfolio = publish_portfolio(doc, "minimal", client="privacy-test", limit=5).portfolio
     address = portfolio.resume["basics"]["location"]["address"]
     # What an older release wrote: the whole document, and a manifest of ETags only.
     old = json.dumps(portfolio.resume).encode()
@@ -289,7 +282,9 @@ def test_json_ld_never_carries_a_street_or_postal_code_whatever_it_is_given():
 def test_two_first_visits_to_an_outdated_sandbox_at_once_both_get_the_page(client, monkeypatch):
     """One rebuild finishes between the other's two renames: the slower one
     moves the finished folder away and puts its own in place, no error."""
-    portfolio = publish(every_field_document()[0], "classic")
+    portfolio = publish_portfolio(
+        every_field_document()[0], "classic", client="privacy-test", limit=5
+    ).portfolio
     (portfolio.sandbox_path / ".etags.json").write_text("{}")  # an older release's
     real_rename = Path.rename
     raced = []
