@@ -14,7 +14,6 @@ from cv2web.pagination import ApiPagination
 from extraction import access as job_access
 from extraction import queue
 from extraction.models import ExtractionJob, JobState
-from quotas import policy
 
 from . import access, capacity, lifecycle, links, publishing, sandbox
 from .models import Portfolio
@@ -164,28 +163,20 @@ class PortfolioListCreate(APIView):
                 "invalid_idempotency_key",
                 f"An Idempotency-Key has at most {MAX_IDEMPOTENCY_KEY} characters.",
             )
-        limits = policy.limits_for(request.user)
         try:
-            out = publishing.publish(
+            out = publishing.publish_for(
+                request,
                 resume=resume,
                 theme=theme,
-                owner=request.user,
-                client=getattr(request, "client_bucket", ""),
                 email=email,
-                tier=policy.tier_of(request.user),
-                retention_hours=limits.retention_hours,
-                active_limit=limits.active_portfolios,
                 source_job=job,
-                publish_key=publishing.idempotency_key(access.caller_scope(request), key)
-                if key
-                else None,
-                publish_digest=publishing.request_digest(
+                key=key,
+                digest=publishing.request_digest(
                     str(job.pk) if job else None,
                     None if job else data.validated_data.get("resume"),
                     theme,
                     email,
                 ),
-                request=request,
             )
         except publishing.PublishError as exc:
             raise _error(exc, request)

@@ -22,9 +22,9 @@ from extraction.erasure import erase_documents_of
 from extraction.resume import apply_snapshot_limits, clean
 from monitoring import audit
 from quotas.models import Tier
-from quotas.policy import limits_for, tier_limits
+from quotas.policy import limits_for, tier_limits, tier_of
 
-from . import capacity, emails, lifecycle, sandbox
+from . import access, capacity, emails, lifecycle, sandbox
 from .models import Portfolio, PortfolioRequest, RequestState, State, new_token
 from .site import QualityError, check_quality, render_site
 from .themes import THEMES
@@ -94,6 +94,37 @@ def prepare(resume: object, theme: str) -> tuple[dict, list[str]]:
             "quality_gate", "The page did not pass our checks: " + "; ".join(exc.problems)
         )
     return doc, [*warnings, *notes]
+
+
+def publish_for(
+    request,
+    *,
+    resume: object,
+    theme: str,
+    email: str = "",
+    source_job=None,
+    key: str = "",
+    digest: str = "",
+) -> Publication:
+    """`publish` for the caller of `request` (a page or the API): their account
+    or address, their tier and its limits, their idempotency `key` (none when
+    empty) and `digest`, the fingerprint of what they asked for."""
+    user = request.user
+    limits = limits_for(user)
+    return publish(
+        resume=resume,
+        theme=theme,
+        owner=user,
+        client=getattr(request, "client_bucket", ""),
+        email=email,
+        tier=tier_of(user),
+        retention_hours=limits.retention_hours,
+        active_limit=limits.active_portfolios,
+        source_job=source_job,
+        publish_key=idempotency_key(access.caller_scope(request), key) if key else None,
+        publish_digest=digest,
+        request=request,
+    )
 
 
 def publish(

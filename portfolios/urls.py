@@ -12,7 +12,7 @@ from django.urls import include, path, register_converter
 
 from . import api
 from .sandbox import FILES
-from .views import pages, public
+from .views import manage, public, publish
 
 
 class _Word:
@@ -57,30 +57,32 @@ public_patterns = [
 
 # People: publishing from an extraction, the waiting list, managing, the dashboard.
 page_patterns = [
-    path("jobs/<uuid:pk>/review", pages.review, name="review"),
-    path("jobs/<uuid:pk>/publish", pages.publish, name="publish"),
-    path("jobs/<uuid:pk>/preview/<str:theme>", pages.preview, name="preview"),
-    path("jobs/<uuid:pk>/preview/<str:theme>/style.css", pages.preview_css, name="preview-css"),
-    path("p/<slug:slug>/published", pages.published, name="published"),
-    path("p/<slug:slug>/keep-alive/<str:signed>", pages.keep_alive, name="keep-alive"),
-    path("waiting/<uuid:pk>", pages.waiting, name="waiting"),
+    path("jobs/<uuid:pk>/review", publish.review, name="review"),
+    path("jobs/<uuid:pk>/publish", publish.publish, name="publish"),
+    path("jobs/<uuid:pk>/preview/<str:theme>", publish.preview, name="preview"),
+    path("jobs/<uuid:pk>/preview/<str:theme>/style.css", publish.preview_css, name="preview-css"),
+    path("p/<slug:slug>/published", publish.published, name="published"),
+    path("p/<slug:slug>/keep-alive/<str:signed>", manage.keep_alive, name="keep-alive"),
+    path("waiting/<uuid:pk>", publish.waiting, name="waiting"),
     # The manage pages: no secret in their addresses (the session says who may).
-    path("p/<slug:slug>/manage/", pages.manage, name="manage"),
-    path("p/<slug:slug>/manage/edit", pages.manage_edit, name="edit"),
-    path("p/<slug:slug>/manage/delete", pages.manage_delete, name="delete"),
-    path("p/<slug:slug>/manage/download/<str:name>", pages.manage_download, name="download"),
-    path("p/<slug:slug>/manage/<manage-action:action>", pages.manage_action, name="action"),
+    path("p/<slug:slug>/manage/", manage.manage, name="manage"),
+    path("p/<slug:slug>/manage/edit", manage.manage_edit, name="edit"),
+    path("p/<slug:slug>/manage/delete", manage.manage_delete, name="delete"),
+    path("p/<slug:slug>/manage/download/<str:name>", manage.manage_download, name="download"),
+    path("p/<slug:slug>/manage/<manage-action:action>", manage.manage_action, name="action"),
     # The private link: trades its token for the session, then redirects. Old
     # links to a sub-page (.../<token>/edit) are traded the same way.
-    path("p/<slug:slug>/manage/<manage-token:token>", pages.manage_with_token, name="manage-token"),
+    path(
+        "p/<slug:slug>/manage/<manage-token:token>", manage.manage_with_token, name="manage-token"
+    ),
     path(
         "p/<slug:slug>/manage/<manage-token:token>/<path:rest>",
-        pages.manage_with_token,
+        manage.manage_with_token,
         name="manage-token-rest",
     ),
-    path("portfolios/", pages.dashboard, name="dashboard"),
-    path("portfolios/deleted", pages.deleted, name="deleted"),
-    path("portfolios/<uuid:pk>/archive", pages.owner_archive, name="owner-archive"),
+    path("portfolios/", manage.dashboard, name="dashboard"),
+    path("portfolios/deleted", manage.deleted, name="deleted"),
+    path("portfolios/<uuid:pk>/archive", manage.owner_archive, name="owner-archive"),
 ]
 
 # API consumers (SPEC A), mounted under /api/v1/ below.
