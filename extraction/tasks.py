@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
+from cv2web.batches import BatchDeleter
+from monitoring import audit
+
 from . import queue, runner
+from .models import CacheEntry, ExtractionJob
 
 
 def run_next() -> str:
@@ -18,10 +24,6 @@ def run_next() -> str:
 def watchdog(dry_run: bool = False) -> dict[str, int]:
     """Requeue jobs whose worker died; hand waiting jobs to workers."""
     if dry_run:
-        from django.utils import timezone
-
-        from .models import ExtractionJob
-
         return {
             "would_requeue_or_fail": ExtractionJob.objects.lease_expired(timezone.now()).count(),
             "ready": ExtractionJob.objects.ready().count(),
@@ -31,20 +33,10 @@ def watchdog(dry_run: bool = False) -> dict[str, int]:
 
 def purge_cache(dry_run: bool = False) -> dict[str, int]:
     """Delete expired extraction cache entries, in bounded batches."""
-    from django.conf import settings
-
-    from .models import CacheEntry
-
+    expired = CacheEntry.objects.expired()
     if dry_run:
-        return {"would_delete": CacheEntry.objects.expired().count()}
-    deleted = batches = 0
-    while True:
-        ids = list(
-            CacheEntry.objects.expired().values_list("pk", flat=True)[
-                : settings.RETENTION_BATCH_SIZE
-            ]
-        )
-        if not ids:
-            return {"deleted": deleted, "batches": batches}
-        deleted += CacheEntry.objects.filter(pk__in=ids).delete()[0]
-        batches += 1
+        return {"would_delete": expired.count()}
+    deleter = BatchDeleter()
+    stats = {"deleted": deleter.delete(expired), **deleter.stats()}
+    audit.record("retention.extraction_cache", category=audit.Category.SYSTEM, details=stats)
+    return stats

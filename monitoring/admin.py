@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -21,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
 
-from . import audit, dashboard
+from . import audit, dashboard, jobs
 from .models import Alert, AuditLog, Dashboard, JobRun, MetricSample, WorkerHeartbeat
 from .schedules import BY_NAME, SCHEDULES
 
@@ -92,8 +93,6 @@ class DashboardAdmin(ReadOnlyAdmin):
             self.message_user(request, "There is no scheduled job of that name.", messages.ERROR)
             return HttpResponseRedirect(url)
 
-        from . import jobs
-
         record = jobs.run(name, raise_errors=False)
         audit.record(
             "admin.job.run",
@@ -102,12 +101,12 @@ class DashboardAdmin(ReadOnlyAdmin):
             obj=record,
             details={"job": name, "outcome": record.outcome},
         )
-        if record.outcome == JobRun.Outcome.SUCCEEDED:
+        if record.outcome == JobRun.RunOutcome.SUCCEEDED:
             summary = ", ".join(f"{k}: {v}" for k, v in dashboard.stat_items(record.stats))
             self.message_user(
                 request, f"“{name}” ran: {summary or 'no statistics'}.", messages.SUCCESS
             )
-        elif record.outcome == JobRun.Outcome.SKIPPED:
+        elif record.outcome == JobRun.RunOutcome.SKIPPED:
             self.message_user(
                 request, f"“{name}” is already running; it was not started again.", messages.WARNING
             )
@@ -313,7 +312,5 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Alive", boolean=True)
     def alive(self, beat: WorkerHeartbeat):
-        from django.conf import settings
-
         age = (timezone.now() - beat.seen_at).total_seconds()
         return age <= settings.WORKER_HEARTBEAT_MAX_AGE_S

@@ -8,12 +8,17 @@ import logging
 import statistics
 from dataclasses import dataclass
 
+import psutil
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Alert
+from extraction.models import ExtractionJob
+
+from . import audit, heartbeat, schedules
+from .models import Alert, JobRun
+from .status import service_status
 
 log = logging.getLogger("cv2web.monitoring")
 
@@ -34,13 +39,9 @@ def readings() -> list[Reading]:
 
 def resource_readings() -> list[Reading]:
     """Capacity, processing time, memory, queue and model quota."""
-    import psutil
-
-    from extraction.models import ExtractionJob
-    from portfolios import capacity
-
+    status = service_status()
     out = []
-    cap = capacity.status()
+    cap = status.capacity
     out.append(
         Reading(
             "capacity",
@@ -73,14 +74,14 @@ def resource_readings() -> list[Reading]:
             f"Memory use is {memory:.0f}% (alert above {settings.ALERT_MEMORY_PERCENT}%).",
         )
     )
-    waiting = ExtractionJob.objects.waiting().count()
+    queue = status.extraction
     out.append(
         Reading(
             "queue_full",
-            waiting >= settings.EXTRACTION_MAX_QUEUE_DEPTH,
-            waiting,
-            settings.EXTRACTION_MAX_QUEUE_DEPTH,
-            f"The extraction queue is full ({waiting} waiting); uploads are refused.",
+            queue.full,
+            queue.waiting,
+            queue.max_waiting,
+            f"The extraction queue is full ({queue.waiting} waiting); uploads are refused.",
         )
     )
     quota = model_quota_left()
@@ -100,8 +101,6 @@ def resource_readings() -> list[Reading]:
 
 def worker_reading(now=None) -> Reading:
     """No worker heartbeat for WORKER_HEARTBEAT_MAX_AGE_S: the workers are down."""
-    from . import heartbeat
-
     age = heartbeat.age_seconds(now)
     limit = settings.WORKER_HEARTBEAT_MAX_AGE_S
     if age is None:
@@ -116,27 +115,24 @@ def worker_reading(now=None) -> Reading:
 
 def job_readings(now=None) -> list[Reading]:
     """One reading per scheduled job: its last real run failed, or it is late."""
-    from .jobs import is_late, next_slots
-    from .models import JobRun
-    from .schedules import SCHEDULES
-
     now = now or timezone.now()
-    next_runs = next_slots()
+    next_runs = schedules.next_slots()
     out = []
-    for job in SCHEDULES:
+    # Read from the module when called: tests register jobs of their own.
+    for job in schedules.SCHEDULES:
         last = (
             JobRun.objects.filter(
                 job=job.name,
                 dry_run=False,
-                outcome__in=[JobRun.Outcome.SUCCEEDED, JobRun.Outcome.FAILED],
+                outcome__in=[JobRun.RunOutcome.SUCCEEDED, JobRun.RunOutcome.FAILED],
             )
             .order_by("-started_at")
             .only("outcome", "started_at", "error")
             .first()
         )
         due = next_runs.get(job.name)
-        failed = last is not None and last.outcome == JobRun.Outcome.FAILED
-        late = is_late(due, now)
+        failed = last is not None and last.outcome == JobRun.RunOutcome.FAILED
+        late = schedules.is_late(due, now)
         if failed:
             message = (
                 f'The scheduled job "{job.name}" failed at '
@@ -164,8 +160,6 @@ def job_readings(now=None) -> list[Reading]:
 
 def model_quota_left() -> float | None:
     """Percent of requests left, from the last recorded anthropic-ratelimit headers."""
-    from extraction.models import ExtractionJob
-
     headers = (
         ExtractionJob.objects.exclude(ratelimit={})
         .order_by("-finished_at")
@@ -210,8 +204,6 @@ def evaluate(current_readings: list[Reading] | None = None, now=None) -> dict[st
 
 
 def _notify(alert: Alert) -> None:
-    from . import audit
-
     try:
         mail_admins(f"Alert: {alert.key}", alert.message, fail_silently=False)
     except Exception:  # noqa: BLE001 - an unreachable mail server must not stop the check

@@ -1,4 +1,5 @@
-"""Monitoring under /api/v1/ (SPEC A): the M-2 metrics, for staff only."""
+"""Monitoring under /api/v1/ (SPEC A): the service status for everyone, the M-2
+metrics for staff only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import metrics
-from .serializers import MetricsSerializer
+from .serializers import MetricsSerializer, StatusSerializer
+from .status import service_status
 
 
 class Metrics(APIView):
@@ -24,3 +26,12 @@ class Metrics(APIView):
     )
     def get(self, request):
         return Response(MetricsSerializer(metrics.snapshot()).data)
+
+
+class ServiceStatus(APIView):
+    @extend_schema(
+        summary="Capacity and queues, as the public status page shows them",
+        responses=StatusSerializer,
+    )
+    def get(self, request):
+        return Response(StatusSerializer(service_status()).data)

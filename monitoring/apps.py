@@ -6,6 +6,8 @@ class MonitoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here: Django loads apps before their models, and these
+        # modules import models (the AppConfig.ready() idiom).
         from django_q.signals import post_spawn
 
         from extraction import crypto

@@ -42,9 +42,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from extraction import crypto
+
+from .models import JobRun
 
 log = logging.getLogger("cv2web.backups")
 
@@ -300,8 +304,6 @@ def _dump_postgresql(target: Path) -> dict[str, str]:
 
 
 def _applied_migrations() -> dict[str, str]:
-    from django.db.migrations.recorder import MigrationRecorder
-
     try:
         applied = MigrationRecorder(connections["default"]).applied_migrations()
     except DatabaseError:
@@ -610,8 +612,6 @@ def _restore_postgresql(source: Path) -> None:
 
 def _pending_migrations(manifest: dict) -> list[str]:
     """Migrations the code has that the restored database lacks."""
-    from django.db.migrations.loader import MigrationLoader
-
     have = manifest.get("migrations") or {}
     loader = MigrationLoader(None, ignore_no_migrations=True)
     return sorted(
@@ -622,11 +622,9 @@ def _pending_migrations(manifest: dict) -> list[str]:
 def _close_interrupted_runs() -> int:
     """Job runs that were running when the backup was taken (the backup's own
     run among them) would hold their job's slot: close them."""
-    from .models import JobRun
-
     try:
-        return JobRun.objects.filter(outcome=JobRun.Outcome.RUNNING).update(
-            outcome=JobRun.Outcome.FAILED,
+        return JobRun.objects.filter(outcome=JobRun.RunOutcome.RUNNING).update(
+            outcome=JobRun.RunOutcome.FAILED,
             finished_at=timezone.now(),
             error="Interrupted: the database was restored from a backup taken during this run.",
         )

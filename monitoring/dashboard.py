@@ -17,10 +17,20 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from . import charts
+from . import alerts, charts, metrics
 from .charts import fmt
 from .models import Alert, JobRun, MetricSample
-from .schedules import DAILY, HOURLY, MINUTES, SCHEDULES, WEEKLY, ScheduledJob
+from .schedules import (
+    DAILY,
+    HOURLY,
+    MINUTES,
+    SCHEDULES,
+    WEEKLY,
+    ScheduledJob,
+    is_late,
+    next_slots,
+)
+from .status import ServiceStatus, service_status
 
 log = logging.getLogger("cv2web.monitoring")
 
@@ -97,16 +107,15 @@ def parse_range(value: str | None) -> str:
 
 def build(range_key: str = DEFAULT_RANGE, now: datetime | None = None) -> dict[str, Any]:
     """The whole dashboard's context."""
-    from . import alerts
-
     now = now or timezone.now()
     range_key = parse_range(range_key)
     figures, figures_note = current_figures(now)
     jobs = job_rows(now)
+    status = service_status()
     return {
         "now": now,
-        "capacity": capacity_panel(),
-        "queue": queue_panel(),
+        "capacity": capacity_panel(status),
+        "queue": queue_panel(status),
         "tiles": tiles(figures),
         "figures_note": figures_note,
         "worker": alerts.worker_reading(now),
@@ -123,10 +132,8 @@ def build(range_key: str = DEFAULT_RANGE, now: datetime | None = None) -> dict[s
 # --- Now -------------------------------------------------------------------------
 
 
-def capacity_panel() -> dict[str, Any]:
-    from portfolios import capacity
-
-    status = capacity.status()
+def capacity_panel(service: ServiceStatus) -> dict[str, Any]:
+    status = service.capacity
     marks = [(settings.CAPACITY_WARN_AT, f"alert {settings.CAPACITY_WARN_AT}")]
     if status.overflow_limit > status.limit:
         marks.append((status.limit, f"limit {status.limit}"))
@@ -145,32 +152,25 @@ def capacity_panel() -> dict[str, Any]:
     }
 
 
-def queue_panel() -> dict[str, Any]:
-    from extraction.models import ExtractionJob
-
-    waiting = ExtractionJob.objects.waiting().count()
-    running = ExtractionJob.objects.running().count()
-    depth = settings.EXTRACTION_MAX_QUEUE_DEPTH
-    full = waiting >= depth
+def queue_panel(service: ServiceStatus) -> dict[str, Any]:
+    queue = service.extraction
     return {
-        "waiting": waiting,
-        "running": running,
-        "max_waiting": depth,
-        "max_running": settings.EXTRACTION_MAX_CONCURRENT,
-        "full": full,
+        "waiting": queue.waiting,
+        "running": queue.running,
+        "max_waiting": queue.max_waiting,
+        "max_running": queue.max_running,
+        "full": queue.full,
         "gauge": charts.bar_gauge(
-            waiting,
-            depth,
-            label=f"Extraction queue: {waiting} of {depth} places taken",
-            state="full" if full else "normal",
+            queue.waiting,
+            queue.max_waiting,
+            label=f"Extraction queue: {queue.waiting} of {queue.max_waiting} places taken",
+            state="full" if queue.full else "normal",
         ),
     }
 
 
 def current_figures(now: datetime) -> tuple[dict[str, Any], str]:
     """The live M-2 figures, or the newest sample when they cannot be read."""
-    from . import metrics
-
     try:
         return metrics.snapshot(now), ""
     except Exception:  # noqa: BLE001 - the rest of the dashboard must still show
@@ -279,8 +279,6 @@ def schedule_text(job: ScheduledJob) -> str:
 
 def job_rows(now: datetime) -> list[JobRow]:
     """The last run of every registered job, and its next slot in django-q2."""
-    from .jobs import is_late, next_slots
-
     next_runs = next_slots()
     rows = []
     for job in SCHEDULES:
@@ -331,8 +329,6 @@ def human_duration(seconds: float | None) -> str:
 
 def history_charts(range_key: str, now: datetime) -> list[charts.Chart]:
     """One chart per main metric over the range, from one query."""
-    from . import metrics
-
     start = now - RANGES[parse_range(range_key)][1]
     fields = [spec.field for spec in CHARTS]
     rows = list(metrics.history(start).filter(taken_at__lte=now).values_list("taken_at", *fields))

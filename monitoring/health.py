@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from . import heartbeat
+from . import alerts, heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def _update_worker_alert() -> None:
     """Open (or resolve) the worker alert from here too: when the workers are
     down, the scheduled alert check, which runs on a worker, cannot."""
-    from . import alerts
-
     try:
         alerts.evaluate([alerts.worker_reading()])
     except Exception:

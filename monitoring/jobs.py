@@ -13,19 +13,20 @@ import logging
 import os
 import socket
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from . import alerts
 from .models import JobRun
 from .schedules import BY_NAME
 
 log = logging.getLogger("cv2web.jobs")
 
-Outcome = JobRun.Outcome
+RunOutcome = JobRun.RunOutcome
 
 
 class UnknownJob(LookupError):
@@ -49,24 +50,12 @@ def abandon_stale(name: str, now=None) -> int:
     """Close runs of `name` whose process died mid-run, as failed."""
     now = now or timezone.now()
     return JobRun.objects.filter(
-        job=name, outcome=Outcome.RUNNING, started_at__lt=now - stale_after()
+        job=name, outcome=RunOutcome.RUNNING, started_at__lt=now - stale_after()
     ).update(
-        outcome=Outcome.FAILED,
+        outcome=RunOutcome.FAILED,
         finished_at=now,
         error="The run did not finish: its process stopped or timed out.",
     )
-
-
-def next_slots() -> dict[str, datetime]:
-    """Each installed job's next slot in django-q2, by job name."""
-    from django_q.models import Schedule
-
-    return dict(Schedule.objects.filter(name__in=list(BY_NAME)).values_list("name", "next_run"))
-
-
-def is_late(due: datetime | None, now: datetime) -> bool:
-    """A slot more than ALERT_JOB_LATE_MINUTES past: no worker took it up."""
-    return due is not None and due < now - timedelta(minutes=settings.ALERT_JOB_LATE_MINUTES)
 
 
 def run(name: str, *, dry_run: bool = False, raise_errors: bool = True) -> JobRun:
@@ -86,7 +75,7 @@ def run(name: str, *, dry_run: bool = False, raise_errors: bool = True) -> JobRu
             job=name,
             dry_run=dry_run,
             host=_host(),
-            outcome=Outcome.SKIPPED,
+            outcome=RunOutcome.SKIPPED,
             finished_at=timezone.now(),
             stats={"reason": "the previous run is still running"},
         )
@@ -97,14 +86,14 @@ def run(name: str, *, dry_run: bool = False, raise_errors: bool = True) -> JobRu
     try:
         stats = func(dry_run=dry_run) or {}
     except BaseException as exc:  # noqa: BLE001 - a timeout is a SystemExit: record it too
-        _finish(record, Outcome.FAILED, {}, error=f"{type(exc).__name__}: {exc}"[:2000])
+        _finish(record, RunOutcome.FAILED, {}, error=f"{type(exc).__name__}: {exc}"[:2000])
         _log_event(record, time.perf_counter() - started, exc_info=True)
         if not dry_run:
             _after_failure()
         if raise_errors or not isinstance(exc, Exception):
             raise
         return record
-    _finish(record, Outcome.SUCCEEDED, _jsonable(stats))
+    _finish(record, RunOutcome.SUCCEEDED, _jsonable(stats))
     _log_event(record, time.perf_counter() - started)
     return record
 
@@ -135,7 +124,7 @@ def _jsonable(stats: dict) -> dict:
 
 def _log_event(record: JobRun, seconds: float, exc_info: bool = False) -> None:
     """One structured event per run (SPEC M-6)."""
-    level = logging.ERROR if record.outcome == Outcome.FAILED else logging.INFO
+    level = logging.ERROR if record.outcome == RunOutcome.FAILED else logging.INFO
     log.log(
         level,
         "job %s %s",
@@ -155,8 +144,6 @@ def _log_event(record: JobRun, seconds: float, exc_info: bool = False) -> None:
 
 def _after_failure() -> None:
     """Open the "job failed" alert now rather than at the next alert check."""
-    from . import alerts
-
     try:
         alerts.evaluate(alerts.job_readings())
     except Exception:  # noqa: BLE001 - the failure is recorded; the alert check will retry

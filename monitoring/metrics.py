@@ -14,6 +14,10 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from extraction.models import ExtractionJob, JobState
+from portfolios.models import Portfolio, State
+
+from . import alerts
 from .models import MetricSample
 
 # The window of the rates (success, cache hits).
@@ -42,8 +46,6 @@ FIELDS = (
 
 def snapshot(now: datetime | None = None) -> dict[str, Any]:
     """The M-2 metrics now: seven queries, each served by an index."""
-    from . import alerts
-
     now = now or timezone.now()
     return {
         **_portfolio_figures(),
@@ -73,8 +75,6 @@ def history(since: datetime):
 
 
 def _portfolio_figures() -> dict[str, Any]:
-    from portfolios.models import Portfolio, State
-
     # A portfolio has been cleaned up when its sandbox was removed at least
     # once: archived_at is set then, and kept after a restore. Counting
     # archived_at is an index-only count (portfolio_archived_at).
@@ -101,8 +101,6 @@ def _portfolio_figures() -> dict[str, Any]:
 
 
 def _extraction_figures(now: datetime) -> dict[str, Any]:
-    from extraction.models import ExtractionJob, JobState
-
     # Cancelled jobs are left out: the caller changed their mind, the
     # extraction neither worked nor failed. (state, finished_at) is indexed.
     row = ExtractionJob.objects.filter(

@@ -106,7 +106,7 @@ class MetricSample(models.Model):
 class JobRun(models.Model):
     """One run of a scheduled job (SPEC M-4): start, end, outcome, statistics."""
 
-    class Outcome(models.TextChoices):
+    class RunOutcome(models.TextChoices):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
@@ -115,7 +115,9 @@ class JobRun(models.Model):
     job = models.CharField(max_length=60)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    outcome = models.CharField(
+        max_length=10, choices=RunOutcome.choices, default=RunOutcome.RUNNING
+    )
     dry_run = models.BooleanField(default=False)
     stats = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)

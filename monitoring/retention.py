@@ -1,20 +1,26 @@
 """Retention jobs (SPEC M-1, M-4): data kept exactly as long as the policy says.
 
-Every deletion runs in bounded batches, each its own short statement, so a
-backlog of a million rows never holds a long lock or a huge transaction.
+Every deletion runs in bounded batches (cv2web.batches.BatchDeleter), each its
+own short statement, so a backlog of a million rows never holds a long lock or
+a huge transaction.
 Each job takes `dry_run` and returns its statistics; a real run leaves one
 audit row (category system) saying what it deleted.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import models
 from django.utils import timezone
+from django_q.models import Task
+
+from cv2web.batches import BatchDeleter
+from extraction.models import Document
+from portfolios import sandbox
 
 from . import audit
 from .models import Alert, AuditLog, JobRun, MetricSample
@@ -29,34 +35,6 @@ def audit_retention_days() -> dict[str, int]:
         Category.ACTIVITY: settings.AUDIT_LOG_RETENTION_DAYS,
         Category.SYSTEM: settings.AUDIT_SYSTEM_RETENTION_DAYS,
     }
-
-
-class BatchDeleter:
-    """Deletes a queryset's rows in batches of primary keys and times each batch."""
-
-    def __init__(self, batch_size: int | None = None):
-        self.batch_size = batch_size or settings.RETENTION_BATCH_SIZE
-        self.batches = 0
-        self.longest_ms = 0.0
-
-    def delete(self, queryset: models.QuerySet) -> int:
-        model = queryset.model
-        deleted = 0
-        while True:
-            started = time.perf_counter()
-            # One statement per batch: DELETE … WHERE pk IN (SELECT pk … LIMIT n).
-            # The models deleted here have no cascades or signals, so Django
-            # deletes without loading the rows.
-            batch = queryset.order_by().values("pk")[: self.batch_size]
-            count, _ = model.objects.filter(pk__in=batch).delete()
-            if not count:
-                return deleted
-            deleted += count
-            self.batches += 1
-            self.longest_ms = max(self.longest_ms, (time.perf_counter() - started) * 1000)
-
-    def stats(self) -> dict:
-        return {"batches": self.batches, "longest_batch_ms": round(self.longest_ms, 1)}
 
 
 def _record(action: str, stats: dict) -> None:
@@ -82,15 +60,13 @@ def purge_audit_log(dry_run: bool = False, now=None) -> dict:
 
 def purge_history(dry_run: bool = False, now=None) -> dict:
     """Delete old metric samples, job runs, resolved alerts and task records."""
-    from django_q.models import Task
-
     now = now or timezone.now()
     history_cutoff = now - timedelta(days=settings.METRICS_RETENTION_DAYS)
     targets = {
         "metric_samples": MetricSample.objects.filter(taken_at__lt=history_cutoff),
         "job_runs": JobRun.objects.filter(
             started_at__lt=now - timedelta(days=settings.JOB_RUN_RETENTION_DAYS)
-        ).exclude(outcome=JobRun.Outcome.RUNNING),
+        ).exclude(outcome=JobRun.RunOutcome.RUNNING),
         "alerts": Alert.objects.filter(resolved_at__lt=history_cutoff),
         # django-q2 prunes successes only by count (save_limit) and failures
         # never (PITFALLS.md).
@@ -113,8 +89,6 @@ def inactive_sessions(now=None) -> models.QuerySet:
     Django stores only the expiry, set to the last save plus
     SESSION_COOKIE_AGE, so the last save is `expire_date - SESSION_COOKIE_AGE`.
     """
-    from django.contrib.sessions.models import Session
-
     now = now or timezone.now()
     last_save_before = now - timedelta(days=settings.SESSION_RETENTION_DAYS)
     cutoff = max(now, last_save_before + timedelta(seconds=settings.SESSION_COOKIE_AGE))
@@ -145,8 +119,6 @@ def _files_older_than(folder: Path, cutoff: float):
 
 def orphaned_uploads(now=None) -> list[Path]:
     """Upload files older than ORPHAN_UPLOAD_RETENTION_DAYS that no Document names."""
-    from extraction.models import Document
-
     now = now or timezone.now()
     cutoff = (now - timedelta(days=settings.ORPHAN_UPLOAD_RETENTION_DAYS)).timestamp()
     root = Path(settings.UPLOAD_DIR)
@@ -174,8 +146,6 @@ def stale_temporary_files(now=None) -> list[Path]:
 def purge_files(dry_run: bool = False, now=None) -> dict:
     """Delete orphaned upload files, stale temporary files, and sandbox
     folders no live portfolio owns (left by a crash or a race with an erase)."""
-    from portfolios import sandbox
-
     uploads = orphaned_uploads(now)
     temporary = stale_temporary_files(now)
     if dry_run:

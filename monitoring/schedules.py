@@ -10,9 +10,10 @@ that returns its statistics.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django_q.models import Schedule
 
 MINUTES, HOURLY, DAILY, WEEKLY = "I", "H", "D", "W"  # django_q Schedule types
 
@@ -116,3 +117,13 @@ SCHEDULES: tuple[ScheduledJob, ...] = (
 )
 
 BY_NAME = {job.name: job for job in SCHEDULES}
+
+
+def next_slots() -> dict[str, datetime]:
+    """Each installed job's next slot in django-q2, by job name."""
+    return dict(Schedule.objects.filter(name__in=list(BY_NAME)).values_list("name", "next_run"))
+
+
+def is_late(due: datetime | None, now: datetime) -> bool:
+    """A slot more than ALERT_JOB_LATE_MINUTES past: no worker took it up."""
+    return due is not None and due < now - timedelta(minutes=settings.ALERT_JOB_LATE_MINUTES)

@@ -44,3 +44,46 @@ class MetricsSerializer(serializers.Serializer):
         help_text="Model API requests left in the current rate-limit window, % of the limit "
         "(null until a model call recorded its rate-limit headers).",
     )
+
+
+class _Capacity(serializers.Serializer):
+    limit = serializers.IntegerField()
+    in_use = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=["normal", "high_demand", "full", "emergency"])
+
+
+class _ExtractionQueue(serializers.Serializer):
+    depth = serializers.IntegerField()
+    running = serializers.IntegerField()
+    max_depth = serializers.IntegerField()
+    eta_seconds = serializers.IntegerField()
+
+
+class _PortfolioQueue(serializers.Serializer):
+    depth = serializers.IntegerField()
+    eta_seconds = serializers.IntegerField()
+
+
+# The service status as /api/v1/status answers it (SPEC A).
+class StatusSerializer(serializers.Serializer):
+    capacity = _Capacity()
+    extraction_queue = _ExtractionQueue()
+    portfolio_queue = _PortfolioQueue()
+
+    def to_representation(self, status):
+        cap, extraction = status.capacity, status.extraction
+        return super().to_representation(
+            {
+                "capacity": {"limit": cap.limit, "in_use": cap.in_use, "state": cap.state},
+                "extraction_queue": {
+                    "depth": extraction.waiting,
+                    "running": extraction.running,
+                    "max_depth": extraction.max_waiting,
+                    "eta_seconds": extraction.eta_seconds,
+                },
+                "portfolio_queue": {
+                    "depth": cap.waiting,
+                    "eta_seconds": status.portfolio_eta_seconds if cap.waiting else 0,
+                },
+            }
+        )

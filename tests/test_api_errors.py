@@ -189,12 +189,12 @@ def test_405_and_415_are_json(web):
 
 def test_a_bug_under_the_api_is_a_json_500_and_pages_keep_their_html_500(web, monkeypatch):
     from extraction import views as extraction_views
-    from portfolios import api as portfolio_api
+    from monitoring import api as monitoring_api
 
     def crash(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(portfolio_api.ServiceStatus, "get", crash)
+    monkeypatch.setattr(monitoring_api.ServiceStatus, "get", crash)
     body = assert_json_error(web.get("/api/v1/status"), 500, "server_error")
     assert "a bug" not in body["message"]
     monkeypatch.setattr(extraction_views, "render", crash)

@@ -59,7 +59,7 @@ def test_the_upload_pages_queue_full_503_is_not_mailed_either(web, settings):
 def bugs(monkeypatch):
     """Two different bugs: one in the status endpoint, one in the upload page."""
     from extraction import views as extraction_views
-    from portfolios import api as portfolio_api
+    from monitoring import api as monitoring_api
 
     def status_bug(*args, **kwargs):
         raise RuntimeError("a bug in the status endpoint")
@@ -67,7 +67,7 @@ def bugs(monkeypatch):
     def page_bug(*args, **kwargs):
         raise KeyError("a bug in the upload page")
 
-    monkeypatch.setattr(portfolio_api.ServiceStatus, "get", status_bug)
+    monkeypatch.setattr(monitoring_api.ServiceStatus, "get", status_bug)
     monkeypatch.setattr(extraction_views, "render", page_bug)
 
 

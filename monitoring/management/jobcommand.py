@@ -27,9 +27,9 @@ class JobCommand(BaseCommand):
     def handle(self, *args, **options):
         dry_run = options["dry_run"]
         record = jobs.run(self.job, dry_run=dry_run, raise_errors=False)
-        if record.outcome == record.Outcome.FAILED:
+        if record.outcome == record.RunOutcome.FAILED:
             raise CommandError(f"{self.job} failed: {record.error}")
-        if record.outcome == record.Outcome.SKIPPED:
+        if record.outcome == record.RunOutcome.SKIPPED:
             self.stdout.write(f"{self.job}: skipped, the previous run is still running")
             return
         prefix = f"{self.job}{' (dry run)' if dry_run else ''}:"

@@ -26,14 +26,14 @@ def rows(alice, staff):
     JobRun.objects.create(
         job=first,
         finished_at=now + timedelta(seconds=2),
-        outcome=JobRun.Outcome.SUCCEEDED,
+        outcome=JobRun.RunOutcome.SUCCEEDED,
         stats={"requeued": 1, "dispatched": 2},
     )
     JobRun.objects.create(
         job=second,
         started_at=now - timedelta(hours=1),
         finished_at=now - timedelta(hours=1),
-        outcome=JobRun.Outcome.FAILED,
+        outcome=JobRun.RunOutcome.FAILED,
         error="RuntimeError: boom",
     )
     MetricSample.objects.create(active_portfolios=3, cache_hit_rate=0.25)

@@ -504,7 +504,7 @@ def test_a_backup_taken_while_a_job_run_was_running_does_not_block_that_job(back
     result = backups.restore(stats["file"])
 
     assert result["interrupted_runs_closed"] == 1
-    assert not JobRun.objects.filter(outcome=JobRun.Outcome.RUNNING).exists()
+    assert not JobRun.objects.filter(outcome=JobRun.RunOutcome.RUNNING).exists()
 
 
 def test_the_backup_job_records_its_statistics(backup_dir, settings):
@@ -512,7 +512,7 @@ def test_the_backup_job_records_its_statistics(backup_dir, settings):
 
     record = jobs.run("database backup")
 
-    assert record.outcome == record.Outcome.SUCCEEDED
+    assert record.outcome == record.RunOutcome.SUCCEEDED
     assert record.stats["kept"] == 1
     assert Path(record.stats["file"]).exists()
 

@@ -138,7 +138,7 @@ def test_the_last_run_of_every_job_with_its_next_slot(staff_client):
         job=job.name,
         started_at=NOW - timedelta(hours=2),
         finished_at=NOW - timedelta(hours=2) + timedelta(seconds=3),
-        outcome=JobRun.Outcome.FAILED,
+        outcome=JobRun.RunOutcome.FAILED,
         stats={"requeued": 3},
         error="boom <b>",
     )
@@ -146,7 +146,7 @@ def test_the_last_run_of_every_job_with_its_next_slot(staff_client):
         job=job.name,
         started_at=NOW - timedelta(minutes=1),
         finished_at=NOW - timedelta(minutes=1) + timedelta(seconds=2),
-        outcome=JobRun.Outcome.SUCCEEDED,
+        outcome=JobRun.RunOutcome.SUCCEEDED,
         stats={"requeued": 0, "dispatched": 4},
     )
     Schedule.objects.create(
@@ -172,7 +172,7 @@ def test_the_number_of_queries_does_not_grow_with_history(
 ):
     for job in schedules.SCHEDULES:
         JobRun.objects.create(
-            job=job.name, finished_at=NOW, outcome=JobRun.Outcome.SUCCEEDED, stats={"n": 1}
+            job=job.name, finished_at=NOW, outcome=JobRun.RunOutcome.SUCCEEDED, stats={"n": 1}
         )
     for i in range(5):
         Alert.objects.create(key=f"k{i}", message="m")
@@ -233,7 +233,7 @@ def test_run_now_runs_the_job_and_records_it(staff_client, registered):
     response = staff_client.post(URL + "run/", {"job": "test job", "range": "30d"}, follow=True)
     assert response.redirect_chain[-1][0].endswith("?range=30d")
     run = JobRun.objects.get(job="test job")
-    assert run.outcome == JobRun.Outcome.SUCCEEDED and run.stats == {"cleaned": 2}
+    assert run.outcome == JobRun.RunOutcome.SUCCEEDED and run.stats == {"cleaned": 2}
     assert "“test job” ran: cleaned: 2." in response.content.decode()
     entry = AuditLog.objects.get(action="admin.job.run")
     assert entry.details == {"job": "test job", "outcome": "succeeded"}
@@ -245,7 +245,7 @@ def test_run_now_reports_a_failure_without_an_error_page(staff_client, registere
     response = staff_client.post(URL + "run/", {"job": "bad job"}, follow=True)
     assert response.status_code == 200
     assert "“bad job” failed: RuntimeError: disk full" in response.content.decode()
-    assert JobRun.objects.get(job="bad job").outcome == JobRun.Outcome.FAILED
+    assert JobRun.objects.get(job="bad job").outcome == JobRun.RunOutcome.FAILED
 
 
 def test_run_now_refuses_unknown_jobs_and_get(staff_client):

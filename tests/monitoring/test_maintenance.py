@@ -101,5 +101,5 @@ def test_the_maintenance_job_records_its_statistics():
 
     record = jobs.run("database maintenance")
 
-    assert record.outcome == record.Outcome.SUCCEEDED
+    assert record.outcome == record.RunOutcome.SUCCEEDED
     assert record.stats["engine"] == connection.vendor

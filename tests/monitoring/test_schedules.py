@@ -66,6 +66,7 @@ def test_the_watchdog_and_cache_purge_run_as_tasks():
 
     from extraction import tasks
     from extraction.models import CacheEntry
+    from monitoring.models import AuditLog
 
     CacheEntry.store(
         sha256="a" * 64,
@@ -78,5 +79,7 @@ def test_the_watchdog_and_cache_purge_run_as_tasks():
     )
     CacheEntry.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     assert tasks.purge_cache(dry_run=True) == {"would_delete": 1}
-    assert tasks.purge_cache() == {"deleted": 1, "batches": 1}
+    stats = tasks.purge_cache()
+    assert {k: stats[k] for k in ("deleted", "batches")} == {"deleted": 1, "batches": 1}
+    assert AuditLog.objects.get(action="retention.extraction_cache").details["deleted"] == 1
     assert tasks.watchdog() == {"requeued": 0, "failed": 0, "dispatched": 0}
