@@ -51,21 +51,22 @@ def main() -> int:
     from django.core.management import call_command
     from django.test import Client
 
+    from extraction import intake
     from extraction.models import Priority
     from quotas import middleware, policy
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     client = Client(HTTP_HOST="localhost")
-    real = (policy.admission_for, policy.priority_for, policy.usage_of)
+    real = (policy.admission_for, intake.priority_for, policy.usage_of)
 
     def quotas_on(on: bool) -> None:
         settings.RATELIMIT_ENABLE = on
         if on:
-            policy.admission_for, policy.priority_for, policy.usage_of = real
+            policy.admission_for, intake.priority_for, policy.usage_of = real
         else:
             policy.admission_for = lambda request: None
-            policy.priority_for = lambda request: Priority.NEW
+            intake.priority_for = lambda request: Priority.NEW
             middleware.QuotaHeadersMiddleware.__call__ = lambda self, r: self.get_response(r)
 
     real_headers = middleware.QuotaHeadersMiddleware.__call__

@@ -25,11 +25,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from extraction.errors import ExtractionError
-from extraction.queue import QueueFull
-from quotas.middleware import too_large_body
-from quotas.policy import QuotaExceeded
-
+from .errors import Refusal, too_large_body
 from .parsers import InvalidJSON
 
 log = logging.getLogger("cv2web.api")
@@ -123,26 +119,11 @@ def _suspicious(exc: SuspiciousOperation) -> Response:
 def _refusal(exc, context):
     if isinstance(exc, SuspiciousOperation):
         return _suspicious(exc)
-    if isinstance(exc, ExtractionError):
-        return error_response(exc.code, exc.message, exc.status)
-    if isinstance(exc, QueueFull):
+    if isinstance(exc, Refusal):
+        # An app's own refusal (a bad file, a full queue, a used-up quota):
+        # the app says how it is answered; core knows none of them.
         return error_response(
-            "queue_full",
-            "The extraction queue is full right now. Please try again in a little while.",
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={"Retry-After": str(exc.retry_after)},
-            retry_after_seconds=exc.retry_after,
-        )
-    if isinstance(exc, QuotaExceeded):
-        usage = exc.usage
-        return error_response(
-            "quota_exceeded",
-            f"You have used your {usage.limit} extractions for today. The allowance resets "
-            f"at {usage.reset_at:%H:%M} UTC.",
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            headers={"Retry-After": str(usage.seconds_to_reset()), **usage.headers()},
-            limit=usage.limit,
-            reset_at=usage.reset_at.isoformat(),
+            exc.code, exc.message, exc.status, headers=exc.answer_headers(), **exc.answer_extra()
         )
     if isinstance(exc, APIError):
         return error_response(

@@ -9,7 +9,10 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
 
+from monitoring import audit
+
 from . import queue
+from .crypto import DecryptionError
 from .models import CacheEntry, Document, ExtractionJob, JobState
 
 
@@ -134,8 +137,6 @@ class CacheEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description="Result (JSON Resume)")
     def result_document(self, entry):
-        from .crypto import DecryptionError
-
         try:
             value = entry.result
         except DecryptionError:
@@ -159,8 +160,6 @@ class CacheEntryAdmin(admin.ModelAdmin):
     @admin.action(description="Invalidate selected cache entries")
     def invalidate(self, request, qs):
         n = qs.update(expires_at=timezone.now())
-        from monitoring import audit
-
         audit.record(
             "cache.invalidated",
             category=audit.Category.SECURITY,

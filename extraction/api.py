@@ -47,7 +47,7 @@ def _accept(request, uploaded) -> tuple[ExtractionJob, str | None]:
         request,
         uploaded,
         via="api",
-        priority=lambda: policy.priority_for(request),
+        priority=lambda: intake.priority_for(request),
         admit=policy.admission_for(request),
     )
     access.remember(request, job)

@@ -10,12 +10,16 @@ class ExtractionConfig(AppConfig):
     verbose_name = "Extraction"
 
     def ready(self) -> None:
+        # Imported here: Django loads apps before their models, and these
+        # modules import models (the AppConfig.ready() idiom).
         from django_q.signals import post_spawn
 
-        from . import checks, crypto, signals  # noqa: F401 - `checks` registers system checks
+        from . import checks, crypto, receivers, worker  # noqa: F401 - `checks` registers system checks
 
+        # Quotas learn of returning visitors and jobs not done (quotas imports no extraction).
+        receivers.connect()
         # Sent inside each django-q2 worker process once it is forked.
-        post_spawn.connect(signals.on_worker_spawn, dispatch_uid="extraction.worker_start")
+        post_spawn.connect(worker.on_worker_spawn, dispatch_uid="extraction.worker_start")
 
         # A bad ENCRYPTION_KEYS stops every process at start-up, not a job later.
         crypto.check_keys()

@@ -27,6 +27,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from . import queue
+from .models import ExtractionJob
+from .signals import backoff_pending
+
 log = logging.getLogger("cv2web.extraction.clock")
 
 # A look at most this often even when nothing is due: a new lease (claimed in
@@ -68,9 +72,6 @@ class QueueClock(threading.Thread):
 
     def look(self, now: datetime | None = None) -> datetime | None:
         """One round; never raises. Returns the next deadline it knows of."""
-        from . import queue
-        from .models import ExtractionJob
-
         now = now or timezone.now()
         try:
             due = ExtractionJob.objects.due(now, since=self._last_look)
@@ -143,3 +144,10 @@ def wake_at(when: datetime) -> None:
     clock = running()
     if clock is not None:
         clock.wake_at(when)
+
+
+def _on_backoff_pending(sender, when: datetime, **kwargs) -> None:
+    wake_at(when)  # looked up when called: a test may replace it
+
+
+backoff_pending.connect(_on_backoff_pending, dispatch_uid="extraction.clock")

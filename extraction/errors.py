@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from cv2web.errors import Refusal
 
-class ExtractionError(Exception):
+
+class ExtractionError(Refusal):
     """A failure with a stable machine `code` and a `message` for a person.
 
     `user_fault` says whether the file itself is to blame (it stays failed and

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from monitoring import audit
+from quotas import policy
 
 from . import crypto, queue
 from .errors import BadFile
@@ -28,6 +29,13 @@ from .models import CacheEntry, Document, ExtractionJob, Priority
 from .readers import display_name, probe, sniff
 
 _CHUNK = 1024 * 1024
+
+
+def priority_for(request) -> int:
+    """Queue class (SPEC E-5): premium first, then returning visitors, then new ones."""
+    if policy.is_premium(request):
+        return Priority.PREMIUM
+    return Priority.RETURNING if policy.is_returning(request) else Priority.NEW
 
 
 def sha256_of(path: Path) -> str:

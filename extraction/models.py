@@ -276,6 +276,14 @@ class ExtractionJobQuerySet(models.QuerySet):
     def running(self):
         return self.filter(state=JobState.RUNNING)
 
+    def succeeded_for(self, user, client: str = ""):
+        """Jobs that gave this visitor a result: an account's own, or the
+        anonymous ones uploaded from an address bucket (a quota notion only)."""
+        done = self.filter(state=JobState.SUCCEEDED)
+        if user is not None and user.is_authenticated:
+            return done.filter(owner=user)
+        return done.filter(owner__isnull=True, client=client)
+
     def visible_to(self, user):
         """The one rule of who may see a job by id (SPEC S-1): its owner's
         account, anyone for an anonymous job (its id is the link the uploader

@@ -9,8 +9,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
+from . import readers, resume
 from .errors import ExtractorUnavailable
-from .extractors import Outcome, get_extractor
+from .extractors import Outcome, configured_name, get_extractor
 from .readers import read_document
 from .resume import apply_snapshot_limits
 
@@ -51,8 +54,6 @@ def run(
     path: Path, kind: str, extractor_name: str, *, deadline: float | None = None
 ) -> PipelineResult:
     """Read `path` and extract a JSON Resume document within `deadline`."""
-    from django.conf import settings
-
     deadline = deadline or time.monotonic() + settings.EXTRACTION_TIMEOUT_S
     read = read_document(path, kind)
     outcome, cacheable = extract_with_fallback(read.text, extractor_name, deadline)
@@ -70,9 +71,6 @@ def warm_up() -> None:
     Called in the `qcluster` parent before it forks its workers: each worker
     then starts warm instead of all of them importing at once on first use.
     """
-    from . import readers, resume
-    from .extractors import configured_name
-
     readers._preload_parsers()
     resume._get_validator()
     get_extractor("local")

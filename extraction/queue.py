@@ -32,10 +32,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from cv2web import locks
+from cv2web.errors import Refusal
 from monitoring import audit
 
 from .models import PLAINTEXT_SUFFIX, CacheEntry, Document, ExtractionJob, JobState, Priority
-from .signals import job_not_done
+from .signals import backoff_pending, job_not_done
 
 log = logging.getLogger("cv2web.extraction.queue")
 
@@ -46,14 +47,22 @@ class _NotLooked:
     """enqueue()'s caller has not looked the cache up yet."""
 
 
-class QueueFull(Exception):
+class QueueFull(Refusal):
     """More than EXTRACTION_MAX_QUEUE_DEPTH jobs are waiting."""
 
     code = "queue_full"
+    message = "The extraction queue is full right now. Please try again in a little while."
+    status = 503
 
     def __init__(self, retry_after: int) -> None:
         super().__init__("The extraction queue is full.")
         self.retry_after = retry_after
+
+    def answer_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+    def answer_extra(self) -> dict:
+        return {"retry_after_seconds": self.retry_after}
 
 
 def worker_name() -> str:
@@ -232,6 +241,8 @@ def _get_broker():
     """One django-q2 broker per process (building one per call costs ms)."""
     global _broker
     if _broker is None or _broker[0] != os.getpid():
+        # Imported when first used: django_q's brokers and tasks load its
+        # models and cluster settings, which this module must not need to load.
         from django_q.brokers import get_broker
 
         _broker = (os.getpid(), get_broker())
@@ -239,7 +250,7 @@ def _get_broker():
 
 
 def submit_token() -> None:
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # when used: see _get_broker()
 
     async_task("extraction.tasks.run_next", group="extraction", broker=_get_broker())
 
@@ -260,8 +271,6 @@ def dispatch(now=None) -> int:
     process's queue clock (if it has one) is told when it ends. Returns how
     many tokens were sent.
     """
-    from . import clock
-
     # With Q_SYNC a token runs its job inside submit_token: never under the lock.
     sync = settings.Q_CLUSTER.get("sync", False)
     with transaction.atomic():
@@ -273,7 +282,7 @@ def dispatch(now=None) -> int:
         submit_token()
     backoff_end = ExtractionJob.objects.next_backoff_end(now)
     if backoff_end is not None:
-        clock.wake_at(backoff_end)
+        backoff_pending.send(sender=ExtractionJob, when=backoff_end)
     return tokens
 
 

@@ -1,35 +1,14 @@
-"""Signals other apps listen to (extraction itself knows nothing of them), and
-what extraction does when django-q2 starts a worker process."""
-
-import logging
-from multiprocessing import current_process
+"""Signals of extraction: other apps listen to them (extraction itself knows
+nothing of the listeners), and so does the queue clock (the queue does not
+import the clock that calls it)."""
 
 from django.dispatch import Signal
 
-log = logging.getLogger("cv2web.extraction")
-
 # Sent once when a job that ran (or waited) ends without a result for the
 # system's own reasons, or is cancelled: kwargs `job`. Quotas give the
-# allowance back on it.
+# allowance back on it (extraction.receivers).
 job_not_done = Signal()
 
-
-def on_worker_spawn(sender=None, proc_name: str = "", **kwargs) -> None:
-    """django-q2 `post_spawn` receiver, in each new worker process: remove the
-    decrypted upload copies no running job owns (a worker killed mid-job left
-    them), and start the queue clock (extraction.clock)."""
-    if proc_name != current_process().name:
-        return  # sent about another process (a test sending the signal by hand)
-    from . import clock, queue
-
-    try:
-        removed = queue.sweep_plaintext()
-        if removed:
-            log.info("worker start-up removed %d decrypted upload copies", removed)
-    except Exception:
-        # The clock's first look sweeps again; a worker must start regardless.
-        log.warning("worker start-up: decrypted copies not swept", exc_info=True)
-    try:
-        clock.start()
-    except Exception:
-        log.exception("could not start the queue clock in %s", proc_name)
+# Sent by dispatch() when a waiting job is still in its backoff: kwargs `when`,
+# its end. This process's queue clock (if it runs one) looks again then.
+backoff_pending = Signal()

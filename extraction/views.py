@@ -51,7 +51,7 @@ def upload(request):
             request,
             request.FILES.get("file"),
             via="web",
-            priority=lambda: policy.priority_for(request),
+            priority=lambda: intake.priority_for(request),
             admit=policy.admission_for(request),
         )
     except policy.QuotaExceeded as exc:

@@ -6,4 +6,4 @@ class QuotasConfig(AppConfig):
     verbose_name = "Quotas and accounts"
 
     def ready(self) -> None:
-        from . import receivers, signals  # noqa: F401  (connect the receivers)
+        from . import signals  # noqa: F401  (connect the receivers)

@@ -3,40 +3,14 @@
 from __future__ import annotations
 
 import json
+import tempfile
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from cv2web.errors import is_api_path, too_large_body, too_large_response
+
 from .identity import client_bucket, client_ip
-
-
-def too_large_body(limit: int | None = None) -> dict:
-    """SPEC Q-3's JSON body for a refused body; `limit` defaults to MAX_REQUEST_SIZE."""
-    limit = settings.MAX_REQUEST_SIZE if limit is None else limit
-    return {
-        "error": "request_too_large",
-        "message": f"Request body too large. Maximum size is {limit / (1024 * 1024):.1f}MB",
-        "max_size_bytes": limit,
-    }
-
-
-def is_api_path(path: str) -> bool:
-    return path.startswith("/api/")
-
-
-def too_large_response(path: str, limit: int | None = None) -> HttpResponse:
-    limit = settings.MAX_REQUEST_SIZE if limit is None else limit
-    if is_api_path(path):
-        response = JsonResponse(too_large_body(limit), status=413)
-    else:
-        limit_mb = limit / (1024 * 1024)
-        response = HttpResponse(
-            render_to_string("errors/413.html", {"limit_mb": f"{limit_mb:.1f}"}), status=413
-        )
-    # We answer without reading the body; the connection cannot be reused.
-    response["Connection"] = "close"
-    return response
 
 
 def body_limit(path: str, content_type: str) -> int:
@@ -88,8 +62,6 @@ class ChunkedBodyLimiter:
     def __call__(self, environ, start_response):
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if chunked and not environ.get("CONTENT_LENGTH"):
-            import tempfile
-
             limit = settings.MAX_REQUEST_SIZE
             # Handed on as the request body; closed with the request.
             spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
@@ -141,6 +113,8 @@ class QuotaHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.path.startswith("/api/v1/") and "X-Quota-Limit" not in response:
+            # Here, not at the top: cv2web.wsgi imports this module before
+            # Django is set up, and policy imports models.
             from .policy import usage_of
 
             usage = getattr(request, "quota_usage", None) or usage_of(request)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+
+from cv2web.errors import Refusal
 
 from .models import Account, DailyUsage, Tier
 
@@ -113,14 +117,31 @@ def usage_of(request, now: dt.datetime | None = None) -> Usage:
     )
 
 
-class QuotaExceeded(Exception):
+class QuotaExceeded(Refusal):
     """The caller has used today's extractions."""
 
     code = "quota_exceeded"
+    status = 429
 
     def __init__(self, usage: Usage) -> None:
         super().__init__("Daily extraction quota reached.")
         self.usage = usage
+        self.message = (
+            f"You have used your {usage.limit} extractions for today. The allowance resets "
+            f"at {usage.reset_at:%H:%M} UTC."
+        )
+
+    def answer_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.usage.seconds_to_reset()), **self.usage.headers()}
+
+    def answer_extra(self) -> dict:
+        return {"limit": self.usage.limit, "reset_at": self.usage.reset_at.isoformat()}
+
+
+def give_back(subject: str, day: dt.date) -> None:
+    """Return one extraction of `subject`'s allowance of `day` (the system, not
+    the file, kept it from finishing)."""
+    DailyUsage.objects.give_back(subject, day)
 
 
 def admission_for(request):
@@ -145,21 +166,26 @@ def admission_for(request):
     return admit
 
 
-def priority_for(request) -> int:
-    """Queue class: premium first, then returning users, then new ones."""
-    from extraction.models import ExtractionJob, JobState, Priority
+# Who is a returning visitor (SPEC E-5: an earlier successful extraction, or
+# a portfolio) is known by the apps above quotas, which read their own tables:
+# each registers its check at start-up (AppConfig.ready). Quotas imports none
+# of them.
+ReturningCheck = Callable[[Any, str], bool]
+_returning_checks: list[ReturningCheck] = []
 
+
+def register_returning_check(check: ReturningCheck) -> None:
+    """`check(user, client_bucket)` says whether this visitor came before."""
+    if check not in _returning_checks:
+        _returning_checks.append(check)
+
+
+def is_returning(request) -> bool:
+    """Has the caller come before (any registered app knows them)?"""
     user = getattr(request, "user", None)
-    if tier_of(user) == Tier.PREMIUM:
-        return Priority.PREMIUM
-    from portfolios.models import Portfolio
-
-    done = ExtractionJob.objects.filter(state=JobState.SUCCEEDED)
     client = getattr(request, "client_bucket", "")
-    if user is not None and user.is_authenticated:
-        returning = done.filter(owner=user).exists()
-    else:
-        returning = done.filter(owner__isnull=True, client=client).exists()
-    # Returning: an earlier successful extraction, or a portfolio (SPEC E-5).
-    returning = returning or Portfolio.objects.counted_against(user=user, client=client).exists()
-    return Priority.RETURNING if returning else Priority.NEW
+    return any(check(user, client) for check in _returning_checks)
+
+
+def is_premium(request) -> bool:
+    return tier_of(getattr(request, "user", None)) == Tier.PREMIUM

@@ -30,12 +30,14 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.shortcuts import render
 from django.utils import timezone
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
 from monitoring import audit
 
+from .models import BurstCounter
 from .policy import subject_of
 
 log = logging.getLogger("cv2web.quotas")
@@ -192,8 +194,6 @@ def _count_in_database(request, group: str, rate: str) -> Decision:
 
 
 def _hit_database(group: str, subject: str, start: float, now: dt.datetime, period: int) -> int:
-    from .models import BurstCounter
-
     return BurstCounter.objects.hit(
         group,
         subject[:80],
@@ -275,7 +275,6 @@ def limit_posts(group: str, rate_setting: str, what: str, *, fail_closed: bool =
     The first refusal of each window is a security audit row (one per window,
     so a flood of refused requests cannot flood the table).
     """
-    from django.shortcuts import render
 
     def decorate(view):
         @wraps(view)

@@ -1,0 +1,31 @@
+"""What extraction tells the apps below it (connected in ExtractionConfig.ready):
+quotas learn who is a returning visitor, and get an allowance back when the
+system, not the file, kept a job from finishing (or the person cancelled it)."""
+
+from __future__ import annotations
+
+from quotas import policy
+
+from .models import ExtractionJob
+from .signals import job_not_done
+
+
+def has_had_a_result(user, client: str) -> bool:
+    """A returning visitor: an earlier successful extraction (SPEC E-5)."""
+    return ExtractionJob.objects.succeeded_for(user, client).exists()
+
+
+def give_back_allowance(sender, job: ExtractionJob, **kwargs) -> None:
+    """`job_not_done` receiver: return the job's daily allowance, once."""
+    if not job.quota_subject or job.quota_day is None:
+        return
+    # Clear the job's claim first, conditionally, so that it is given back once.
+    if ExtractionJob.objects.filter(pk=job.pk, quota_subject=job.quota_subject).update(
+        quota_subject=""
+    ):
+        policy.give_back(job.quota_subject, job.quota_day)
+
+
+def connect() -> None:
+    policy.register_returning_check(has_had_a_result)
+    job_not_done.connect(give_back_allowance, dispatch_uid="quotas-give-back")
