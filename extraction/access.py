@@ -73,10 +73,6 @@ def job_for(request, pk) -> ExtractionJob:
     return job
 
 
-# The name portfolios/pages.py used before job_for; removed once nothing calls it.
-readable_or_404 = job_for
-
-
 def controlled_or_404(request, pk) -> ExtractionJob:
     job = controlled(request).filter(pk=pk).first()
     if job is None:
