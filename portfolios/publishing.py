@@ -13,6 +13,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -194,7 +195,7 @@ def publish(
                         retention_hours=retention_hours,
                         overflow=overflow,
                         last_activity_at=now,
-                        warn_at=now + timezone.timedelta(hours=retention_hours),
+                        warn_at=now + timedelta(hours=retention_hours),
                     )
             except IntegrityError:
                 if publish_key and _existing(publish_key, publish_digest):
@@ -273,7 +274,7 @@ def publish_waiting(req: PortfolioRequest, *, overflow: bool) -> Portfolio | Non
         manage_token_hash=req.manage_token_hash,
         overflow=overflow,
         last_activity_at=now,
-        warn_at=now + timezone.timedelta(hours=retention),
+        warn_at=now + timedelta(hours=retention),
     )
     PortfolioRequest.objects.filter(pk=req.pk, state=RequestState.WAITING).update(
         state=RequestState.PUBLISHED, portfolio=portfolio, published_at=now
