@@ -1,4 +1,4 @@
-"""REST API for portfolios and the service status (SPEC A)."""
+"""REST API for portfolios (SPEC A); the service status is monitoring's (monitoring.api)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from rest_framework.views import APIView
 from cv2web.api import APIError
 from cv2web.pagination import ApiPagination
 from extraction import access as job_access
-from extraction import queue
-from extraction.models import ExtractionJob, JobState
+from extraction.models import JobState
 
 from . import access, capacity, lifecycle, links, publishing, sandbox
 from .models import Portfolio
@@ -21,7 +20,6 @@ from .serializers import (
     PatchSerializer,
     PortfolioSerializer,
     PublishSerializer,
-    StatusSerializer,
 )
 from .themes import DEFAULT_THEME
 
@@ -280,28 +278,3 @@ class PortfolioAction(APIView):
         if portfolio is None:
             raise _gone()
         return Response(PortfolioSerializer(portfolio).data)
-
-
-class ServiceStatus(APIView):
-    @extend_schema(
-        summary="Capacity and queues, as the public status page shows them",
-        responses=StatusSerializer,
-    )
-    def get(self, request):
-        cap = capacity.status()
-        waiting = ExtractionJob.objects.waiting().count()
-        return Response(
-            {
-                "capacity": {"limit": cap.limit, "in_use": cap.in_use, "state": cap.state},
-                "extraction_queue": {
-                    "depth": waiting,
-                    "running": ExtractionJob.objects.running().count(),
-                    "max_depth": settings.EXTRACTION_MAX_QUEUE_DEPTH,
-                    "eta_seconds": queue.place_eta(waiting + 1),
-                },
-                "portfolio_queue": {
-                    "depth": cap.waiting,
-                    "eta_seconds": capacity.eta_seconds(cap.waiting + 1) if cap.waiting else 0,
-                },
-            }
-        )

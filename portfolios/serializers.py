@@ -57,27 +57,3 @@ class PublishSerializer(serializers.Serializer):
 class PatchSerializer(serializers.Serializer):
     resume = serializers.JSONField(required=False)
     theme = serializers.CharField(required=False)
-
-
-class _Capacity(serializers.Serializer):
-    limit = serializers.IntegerField()
-    in_use = serializers.IntegerField()
-    state = serializers.ChoiceField(choices=["normal", "high_demand", "full", "emergency"])
-
-
-class _ExtractionQueue(serializers.Serializer):
-    depth = serializers.IntegerField()
-    running = serializers.IntegerField()
-    max_depth = serializers.IntegerField()
-    eta_seconds = serializers.IntegerField()
-
-
-class _PortfolioQueue(serializers.Serializer):
-    depth = serializers.IntegerField()
-    eta_seconds = serializers.IntegerField()
-
-
-class StatusSerializer(serializers.Serializer):
-    capacity = _Capacity()
-    extraction_queue = _ExtractionQueue()
-    portfolio_queue = _PortfolioQueue()

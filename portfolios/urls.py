@@ -48,9 +48,8 @@ register_converter(SiteFile, "site-file")
 
 app_name = "portfolios"
 
-# The public: published portfolios, served from their sandboxes, and the status page.
+# The public: published portfolios, served from their sandboxes (/status is monitoring's).
 public_patterns = [
-    path("status", public.status_page, name="status"),
     path("p/<slug:slug>/", public.public, name="public"),
     path("p/<slug:slug>/<site-file:name>", public.public, name="public-file"),
 ]
@@ -109,7 +108,6 @@ api_patterns = [
         api.PortfolioDownload.as_view(),
         name="api-portfolio-download",
     ),
-    path("status", api.ServiceStatus.as_view(), name="api-status"),
 ]
 
 urlpatterns = [

@@ -1,2 +1,3 @@
-"""Portfolios' pages: `pages` for people who publish and manage, `public` for
-the published sites and the status page (the API is in portfolios.api)."""
+"""Portfolios' pages: `publish` and `manage` for the people who publish and
+manage, `public` for the published sites (the API is portfolios.api; the
+status page is monitoring's)."""

@@ -1,5 +1,5 @@
-"""The public's pages: published portfolios, served from their sandbox (SPEC P-2),
-and the service's status page."""
+"""The public's pages: published portfolios, served from their sandbox (SPEC P-2).
+(The service's status page is monitoring's: monitoring.views.)"""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from extraction import queue
-from extraction.models import ExtractionJob
-
-from .. import capacity, lifecycle, sandbox
+from .. import lifecycle, sandbox
 from ..models import Portfolio, State
 
 log = logging.getLogger("cv2web.portfolios")
@@ -63,23 +60,3 @@ def public(request, slug: str, name: str = "index.html"):
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return response
-
-
-def status_page(request):
-    """The service's state in plain words (SPEC P-5, M-5)."""
-    cap = capacity.status()
-    waiting = ExtractionJob.objects.waiting().count()
-    return render(
-        request,
-        "portfolios/status.html",
-        {
-            "cap": cap,
-            "extraction_waiting": waiting,
-            "extraction_running": ExtractionJob.objects.running().count(),
-            "extraction_full": queue.is_full(waiting=waiting),
-            "extraction_eta": queue.place_eta(waiting + 1),
-            "portfolio_eta_minutes": (capacity.eta_seconds(cap.waiting + 1) // 60 + 1)
-            if cap.state in ("full",)
-            else None,
-        },
-    )
