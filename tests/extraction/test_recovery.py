@@ -22,8 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.extraction.test_workers import REPO, Site
+from tests.conftest import REPO
 from tests.fakes import fake_anthropic as fa
+from tests.processes import Site
 
 pytestmark = pytest.mark.slow
 

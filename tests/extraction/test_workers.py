@@ -7,115 +7,25 @@ single writer would not show what these tests look for.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.fakes import fake_anthropic as fa
-from tests.processes import child_env
-
-REPO = Path(__file__).resolve().parents[2]
-PG = os.environ.get("CV2WEB_TEST_PG", "postgres://postgres@127.0.0.1:5432")
+from tests.processes import PG, Site, pg_admin_conn
 
 pytestmark = pytest.mark.slow
-
-
-def _admin_conn():
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        return psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG}: {exc}")
 
 
 @pytest.fixture
 def pg_url():
     name = f"cv2web_proc_{uuid.uuid4().hex[:10]}"
-    with _admin_conn() as conn:
+    with pg_admin_conn() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     yield f"{PG}/{name}"
-    with _admin_conn() as conn:
+    with pg_admin_conn() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-class Site:
-    """Environment and processes of one small deployment under test."""
-
-    def __init__(self, db_url: str, data_dir: Path, model_url: str, **extra: str) -> None:
-        from django.conf import settings
-
-        self.db_url = db_url
-        self.env = child_env() | {
-            "DJANGO_SETTINGS_MODULE": "cv2web.settings",
-            "DATABASE_URL": db_url,
-            "DATA_DIR": str(data_dir),
-            "EXTRACTOR": "claude",
-            "ANTHROPIC_API_KEY": "test-key",
-            "ANTHROPIC_BASE_URL": model_url,
-            "LOG_LEVEL": "WARNING",
-            # Outside the test runner, start-up refuses development keys (as
-            # production does): the processes get this run's own.
-            "SECRET_KEY": settings.SECRET_KEY,
-            "ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
-            **extra,
-        }
-        self.procs: list[subprocess.Popen] = []
-
-    def manage(self, *args: str, timeout: float = 120) -> str:
-        out = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        assert out.returncode == 0, out.stderr[-3000:]
-        return out.stdout
-
-    def start_cluster(self) -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=REPO,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.procs.append(proc)
-        return proc
-
-    @staticmethod
-    def kill(proc: subprocess.Popen) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        # Always the whole group: the cluster's sentinel and workers can
-        # outlive its first process.
-        for proc in self.procs:
-            self.kill(proc)
-
-    def query(self, sql: str, *params):
-        """Rows of `sql` (`%s` placeholders) on the site's database, read from outside."""
-        if self.db_url.startswith("sqlite:"):
-            import sqlite3
-
-            path = self.db_url.removeprefix("sqlite:///")
-            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-                return conn.execute(sql.replace("%s", "?"), params).fetchall()
-        import psycopg
-
-        with psycopg.connect(self.db_url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
 
 
 ENQUEUE = """

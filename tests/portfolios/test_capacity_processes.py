@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.extraction.test_workers import PG, _admin_conn
-from tests.processes import child_env
+from tests.processes import PG, child_env, pg_admin_conn
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -42,7 +41,7 @@ print(results.count("live"), results.count("waiting"))
 @pytest.fixture
 def pg_site(tmp_path):
     name = f"cv2web_cap_{uuid.uuid4().hex[:10]}"
-    with _admin_conn() as conn:
+    with pg_admin_conn() as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     env = child_env(drop=("PYTEST", "DJANGO_SET"))
     env |= {
@@ -60,7 +59,7 @@ def pg_site(tmp_path):
         timeout=120,
     )
     yield env
-    with _admin_conn() as conn:
+    with pg_admin_conn() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
