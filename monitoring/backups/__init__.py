@@ -48,7 +48,7 @@ from django.utils import timezone
 
 from extraction import crypto
 
-from .models import JobRun
+from ..models import JobRun
 
 log = logging.getLogger("cv2web.backups")
 
