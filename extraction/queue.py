@@ -111,6 +111,37 @@ def place_eta(position: int, *, typical: float | None = None) -> int:
     return max(1, math.ceil(waves * typical))
 
 
+@dataclass(frozen=True)
+class QueueStatus:
+    """The queue as the upload page, the status page and the dashboard show it."""
+
+    waiting: int
+    running: int
+    max_waiting: int
+    max_running: int
+    full: bool
+
+    @property
+    def eta_seconds(self) -> int:
+        """Until a new upload would be done (read when asked: it costs a query)."""
+        return place_eta(self.waiting + 1)
+
+    @property
+    def typical_seconds(self) -> int:
+        return round(typical_duration())
+
+
+def status() -> QueueStatus:
+    waiting = ExtractionJob.objects.waiting().count()
+    return QueueStatus(
+        waiting=waiting,
+        running=ExtractionJob.objects.running().count(),
+        max_waiting=settings.EXTRACTION_MAX_QUEUE_DEPTH,
+        max_running=settings.EXTRACTION_MAX_CONCURRENT,
+        full=is_full(waiting=waiting),
+    )
+
+
 def is_full(*, waiting: int | None = None) -> bool:
     """The one rule of a full queue: EXTRACTION_MAX_QUEUE_DEPTH jobs wait already.
 

@@ -13,7 +13,7 @@ from quotas import policy, ratelimits
 
 from . import access, intake, queue
 from .errors import ExtractionError
-from .models import ExtractionJob, JobState
+from .models import JobState
 from .resume import in_schema_order
 
 
@@ -24,19 +24,9 @@ def _limits() -> dict:
     }
 
 
-def _queue_summary() -> dict:
-    waiting = ExtractionJob.objects.waiting().count()
-    return {
-        "waiting": waiting,
-        "running": ExtractionJob.objects.running().count(),
-        "full": queue.is_full(waiting=waiting),
-        "typical_seconds": round(queue.typical_duration()),
-    }
-
-
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    context = {"limits": _limits(), "queue": _queue_summary(), "usage": policy.usage_of(request)}
+    context = {"limits": _limits(), "queue": queue.status(), "usage": policy.usage_of(request)}
     if request.method == "GET":
         return render(request, "extraction/upload.html", context)
     burst = ratelimits.check(request, "uploads", settings.RATELIMIT_UPLOADS)
