@@ -69,7 +69,7 @@ def purge_history(dry_run: bool = False, now=None) -> dict:
         ).exclude(outcome=JobRun.RunOutcome.RUNNING),
         "alerts": Alert.objects.filter(resolved_at__lt=history_cutoff),
         # django-q2 prunes successes only by count (save_limit) and failures
-        # never (PITFALLS.md).
+        # never (docs/traps.md).
         "task_records": Task.objects.filter(
             stopped__lt=now - timedelta(days=settings.TASK_RECORD_RETENTION_DAYS)
         ),

@@ -1,4 +1,4 @@
-"""Settings that keep workers safe (PITFALLS: django-q2 defaults)."""
+"""Settings that keep workers safe (docs/traps.md: django-q2's defaults)."""
 
 from django.conf import settings
 
