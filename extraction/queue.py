@@ -1,3 +1,4 @@
+# Long as one idea: one state machine (enqueue, claim, finish, retry, cancel, watchdog), one lock.
 """The extraction queue: enqueue, claim, finish, retry, position, wait, watchdog.
 
 Our table is the queue of record (SPEC E-5); django-q2 only executes. A
