@@ -8,4 +8,5 @@ class Cv2webConfig(AppConfig):
     verbose_name = "cv2web"
 
     def ready(self) -> None:
+        # Imported here: the checks read models and settings (the AppConfig.ready() idiom).
         from . import checks  # noqa: F401 - registers the project-wide checks

@@ -24,6 +24,8 @@ import threading
 import time
 from types import TracebackType
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.log import AdminEmailHandler
 
 # 503 is what we answer on purpose when full, draining or not ready.
@@ -51,8 +53,6 @@ class RefusalLevelFilter(logging.Filter):
 
 def _project_frame(tb: TracebackType | None) -> tuple[str, int] | None:
     """The innermost frame of the traceback in our own code (not a library)."""
-    from django.conf import settings
-
     base = str(settings.BASE_DIR)
     found = None
     while tb is not None:
@@ -102,8 +102,6 @@ _local = _LocalWindows()
 
 def open_window(kind: str, seconds: float) -> tuple[bool, int]:
     """(mail now?, how many of this kind went unmailed before this one)."""
-    from django.core.cache import cache
-
     key = f"{_CACHE_PREFIX}{kind}"
     try:
         if cache.add(key, 1, timeout=seconds):
@@ -124,8 +122,6 @@ class ThrottledAdminEmailHandler(AdminEmailHandler):
     most once per ERROR_MAIL_INTERVAL_MINUTES."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        from django.conf import settings
-
         if is_refusal(record):
             return
         mail, unmailed = open_window(error_kind(record), settings.ERROR_MAIL_INTERVAL_MINUTES * 60)

@@ -24,6 +24,7 @@ import contextvars
 import copy
 import json
 import logging
+import logging.config
 import re
 import uuid
 from collections.abc import Mapping
@@ -165,7 +166,7 @@ class RedactingExceptionReporter:
     """
 
     def __init__(self, request, exc_type, exc_value, tb, is_email: bool = False) -> None:
-        from django.views.debug import ExceptionReporter
+        from django.views.debug import ExceptionReporter  # not at the top: see the docstring
 
         self._reporter = ExceptionReporter(request, exc_type, exc_value, tb, is_email=is_email)
         self._redact = redact if is_email else (lambda text: text)
@@ -295,6 +296,7 @@ class RequestIdMiddleware:
             if response.status_code >= 400 and not getattr(response, "_has_been_logged", False):
                 # Django logs such answers only after the whole middleware
                 # chain has returned, when the id is gone; log them here.
+                # Django imported when used: gunicorn's master loads this module.
                 from django.utils.log import log_response
 
                 log_response(
@@ -313,7 +315,5 @@ class RequestIdMiddleware:
 def configure(logging_settings: dict) -> None:
     """LOGGING_CONFIG: Django's dictConfig, plus Python warnings as log lines
     (otherwise they reach stderr raw, breaking the one-JSON-object-a-line rule)."""
-    import logging.config
-
     logging.config.dictConfig(logging_settings)
     logging.captureWarnings(True)

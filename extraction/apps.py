@@ -14,7 +14,7 @@ class ExtractionConfig(AppConfig):
         # modules import models (the AppConfig.ready() idiom).
         from django_q.signals import post_spawn
 
-        from . import checks, crypto, receivers, worker  # noqa: F401 - `checks` registers system checks
+        from . import checks, crypto, pipeline, receivers, worker  # noqa: F401 - `checks` registers system checks
 
         # Quotas learn of returning visitors and jobs not done (quotas imports no extraction).
         receivers.connect()
@@ -27,6 +27,4 @@ class ExtractionConfig(AppConfig):
         for folder in (settings.UPLOAD_DIR, settings.TMP_DIR):
             Path(folder).mkdir(parents=True, exist_ok=True, mode=0o700)
         if len(sys.argv) > 1 and sys.argv[1] == "qcluster":
-            from .pipeline import warm_up
-
-            warm_up()
+            pipeline.warm_up()

@@ -6,4 +6,5 @@ class QuotasConfig(AppConfig):
     verbose_name = "Quotas and accounts"
 
     def ready(self) -> None:
+        # Imported here: the receivers import models (the AppConfig.ready() idiom).
         from . import signals  # noqa: F401  (connect the receivers)

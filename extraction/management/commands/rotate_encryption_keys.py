@@ -81,6 +81,8 @@ class Command(BaseCommand):
             errors += counts["unreadable"]
 
         if settings.SESSION_ENGINE == SESSION_ENGINE:
+            # Only here: with another session engine the sessions app may not
+            # be installed, and its model cannot be imported then.
             from django.contrib.sessions.models import Session
 
             counts = reseal_column(

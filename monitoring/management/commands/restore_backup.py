@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from monitoring import audit
 from monitoring.backups import BackupError, restore
 
 
@@ -62,8 +63,6 @@ class Command(BaseCommand):
 
     def _audit(self, stats: dict) -> None:
         """The restored database remembers that it was restored, and from what."""
-        from monitoring import audit
-
         try:
             audit.record(
                 "database.restored",
