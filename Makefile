@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format bench fuzz corpus train-extractor accuracy install install-dev clean
+.PHONY: run test lint typecheck format bench fuzz corpus train-extractor accuracy install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(MAKE) --no-print-directory typecheck
+
+## typecheck: mypy on the domain modules listed in pyproject.toml ([tool.mypy] files).
+## DEBUG=1: the django-stubs plugin loads the settings, which refuse development keys otherwise.
+typecheck: install-dev
+	DEBUG=1 $(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .
@@ -71,4 +77,4 @@ accuracy: install-dev
 	$(BIN)/python bench/accuracy.py --corpus $(CORPUS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -24,7 +24,7 @@ import statistics
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -172,7 +172,7 @@ def enqueue(
     via: str = "web",
     use_cache: bool = True,
     cache_entry: CacheEntry | None | type[_NotLooked] = _NotLooked,
-    admit: Callable[[], tuple[str, object]] | None = None,
+    admit: Callable[[], tuple[str, date]] | None = None,
 ) -> ExtractionJob:
     """Create the job for `document`: answered from cache, joined, or queued.
 
@@ -193,7 +193,7 @@ def enqueue(
         "via": via,
     }
     now = timezone.now()
-    if cache_entry is _NotLooked:
+    if isinstance(cache_entry, type):  # _NotLooked: the caller did not look
         cache_entry = CacheEntry.lookup(key) if use_cache else None
     entry = cache_entry
     if entry is not None:

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,6 +14,16 @@ from django.utils import timezone
 from cv2web.errors import Refusal
 
 from .models import Account, DailyUsage, Tier
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+    from rest_framework.request import Request
+
+    # Who asks: a page's request or an API view's (DRF wraps Django's).
+    Caller = HttpRequest | Request
+    User = AbstractBaseUser | AnonymousUser | None
 
 log = logging.getLogger("cv2web.quotas")
 
@@ -29,7 +39,7 @@ def tier_limits(tier: str) -> Limits:
     return Limits(**settings.QUOTA_TIERS[tier])
 
 
-def counts_as_anonymous(user) -> bool:
+def counts_as_anonymous(user: User) -> bool:
     """No user, or an account whose address has not confirmed yet (SPEC S-5):
     a sign-up costs nothing, so it buys nothing until the address answers."""
     if user is None or not user.is_authenticated:
@@ -37,13 +47,13 @@ def counts_as_anonymous(user) -> bool:
     return not Account.for_user(user).confirmed
 
 
-def tier_of(user) -> str:
+def tier_of(user: User) -> str:
     if counts_as_anonymous(user):
         return Tier.ANONYMOUS
     return Account.for_user(user).tier
 
 
-def limits_for(user) -> Limits:
+def limits_for(user: User) -> Limits:
     """The tier's limits, with a staff override for this user where set."""
     base = tier_limits(tier_of(user))
     if counts_as_anonymous(user):
@@ -64,12 +74,12 @@ def _pick(override: int | None, default: int) -> int:
     return default if override is None else override
 
 
-def subject_of(request) -> str:
+def subject_of(request: Caller) -> str:
     """What a daily quota and burst limits count under: the user, or the
     client's address bucket (also for unconfirmed accounts, so that ten
     sign-ups from one address share one allowance)."""
     user = getattr(request, "user", None)
-    if not counts_as_anonymous(user):
+    if user is not None and not counts_as_anonymous(user):
         return f"user:{user.pk}"
     return f"ip:{getattr(request, 'client_bucket', '') or 'unknown'}"
 
@@ -106,7 +116,7 @@ class Usage:
         }
 
 
-def usage_of(request, now: dt.datetime | None = None) -> Usage:
+def usage_of(request: Caller, now: dt.datetime | None = None) -> Usage:
     """Today's extraction allowance of the caller."""
     user = getattr(request, "user", None)
     return Usage(
@@ -134,7 +144,7 @@ class QuotaExceeded(Refusal):
     def answer_headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.usage.seconds_to_reset()), **self.usage.headers()}
 
-    def answer_extra(self) -> dict:
+    def answer_extra(self) -> dict[str, Any]:
         return {"limit": self.usage.limit, "reset_at": self.usage.reset_at.isoformat()}
 
 
@@ -144,7 +154,7 @@ def give_back(subject: str, day: dt.date) -> None:
     DailyUsage.objects.give_back(subject, day)
 
 
-def admission_for(request):
+def admission_for(request: Caller) -> Callable[[], tuple[str, dt.date]]:
     """A callable for the extraction intake: it counts one new extraction
     against the caller's daily quota, or raises QuotaExceeded. It is called
     only for work that will run (not for cache hits or joined jobs) and
@@ -159,7 +169,7 @@ def admission_for(request):
             raise QuotaExceeded(usage_of(request))
         # What the answer's X-Quota-* headers report, without another query.
         # On Django's request, which DRF's wraps: the middleware reads it there.
-        django_request = getattr(request, "_request", request)
+        django_request: Any = getattr(request, "_request", request)  # carries our attribute
         django_request.quota_usage = Usage(tier_of(user), limit, used, reset_at(now))
         return subject, today(now)
 
@@ -180,12 +190,12 @@ def register_returning_check(check: ReturningCheck) -> None:
         _returning_checks.append(check)
 
 
-def is_returning(request) -> bool:
+def is_returning(request: Caller) -> bool:
     """Has the caller come before (any registered app knows them)?"""
     user = getattr(request, "user", None)
     client = getattr(request, "client_bucket", "")
     return any(check(user, client) for check in _returning_checks)
 
 
-def is_premium(request) -> bool:
+def is_premium(request: Caller) -> bool:
     return tier_of(getattr(request, "user", None)) == Tier.PREMIUM
