@@ -156,6 +156,26 @@ def read(portfolio: Portfolio, name: str) -> tuple[bytes, str, str] | None:
     return content, FILES[name], etag
 
 
+class Unavailable(Exception):
+    """The sandbox went missing and could not be built again."""
+
+
+def read_or_rebuild(portfolio: Portfolio, name: str) -> tuple[bytes, str, str] | None:
+    """`read`, after building the sandbox again if it went missing (removed by
+    hand, a lost disk, an older format): the database has all it takes.
+    Raises Unavailable when that build fails."""
+    found = read(portfolio, name)
+    if found is not None:
+        return found
+    log.warning("sandbox of %s missing; rebuilding", portfolio.pk)
+    try:
+        build(portfolio)
+    except Exception as exc:  # any failure: the visitor is told, never a 500
+        log.exception("rebuilding the sandbox of %s failed", portfolio.pk)
+        raise Unavailable(str(portfolio.pk)) from exc
+    return read(portfolio, name)
+
+
 # The owner's downloads (SPEC P-7) carry the whole document. They are made on
 # request and never written to the sandbox, whose every file is public.
 def owner_resume_json(portfolio: Portfolio) -> bytes:

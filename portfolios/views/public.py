@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -12,8 +10,6 @@ from django.views.decorators.http import require_safe
 
 from .. import lifecycle, sandbox
 from ..models import Portfolio, State
-
-log = logging.getLogger("cv2web.portfolios")
 
 
 @require_safe
@@ -28,21 +24,14 @@ def public(request, slug: str, name: str = "index.html"):
         response = render(request, "portfolios/building.html", status=503)
         response["Retry-After"] = "5"
         return response
-    found = sandbox.read(portfolio, name)
+    try:
+        found = sandbox.read_or_rebuild(portfolio, name)
+    except sandbox.Unavailable:
+        response = render(request, "portfolios/building.html", status=503)
+        response["Retry-After"] = "60"
+        return response
     if found is None:
-        # The sandbox went missing (removed by hand, lost disk): the database
-        # has all it takes to build it again.
-        log.warning("sandbox of %s missing; rebuilding", portfolio.pk)
-        try:
-            sandbox.build(portfolio)
-        except Exception:  # noqa: BLE001 - say so, never a 500
-            log.exception("rebuilding the sandbox of %s failed", portfolio.pk)
-            response = render(request, "portfolios/building.html", status=503)
-            response["Retry-After"] = "60"
-            return response
-        found = sandbox.read(portfolio, name)
-        if found is None:
-            raise Http404
+        raise Http404
     content, content_type, etag = found
     if name == "index.html":
         lifecycle.touch(portfolio, visit=True)

@@ -232,6 +232,20 @@ def test_a_sandbox_removed_by_hand_is_rebuilt(client):
     assert (p.sandbox_path / "index.html").exists()
 
 
+def test_a_sandbox_that_cannot_be_rebuilt_is_a_503_to_retry_not_a_500(client):
+    import shutil
+
+    p = publish_portfolio().portfolio
+    shutil.rmtree(p.sandbox_path)
+    # A theme retired since: the site cannot be rendered until it is back.
+    Portfolio.objects.filter(pk=p.pk).update(theme="retired")
+    r = client.get(f"/p/{p.slug}/")
+    assert r.status_code == 503 and r["Retry-After"] == "60"
+    assert not p.sandbox_path.exists()
+    Portfolio.objects.filter(pk=p.pk).update(theme=p.theme)
+    assert client.get(f"/p/{p.slug}/").status_code == 200
+
+
 def test_a_public_visit_counts_as_activity_once_a_minute(client):
     p = publish_portfolio().portfolio
     start = timezone.now()
