@@ -135,7 +135,7 @@ def typical_lifetime() -> timedelta:
         .order_by("-archived_at")
         .values_list("published_at", "archived_at")[:50]
     )
-    lives = [(end - start).total_seconds() for start, end in rows]
+    lives = [(end - start).total_seconds() for start, end in rows if start and end]
     if lives:
         return timedelta(seconds=statistics.median(lives))
     hours = tier_limits(Tier.ANONYMOUS).retention_hours

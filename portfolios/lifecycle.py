@@ -6,6 +6,7 @@ waiting list) is publishing's and the scan's."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
@@ -106,7 +107,7 @@ def touch(portfolio: Portfolio, *, actor=None, request=None, visit: bool = False
         # at all (a write would take SQLite's lock on every page view).
         return False
     qs = Portfolio.objects.live().filter(pk=portfolio.pk)
-    fields = {"last_activity_at": now, "warn_at": now + retention(portfolio)}
+    fields: dict[str, Any] = {"last_activity_at": now, "warn_at": now + retention(portfolio)}
     if visit:
         # One write a minute at most, however many visitors at once.
         qs = qs.filter(Q(last_visit_at__isnull=True) | Q(last_visit_at__lte=window))

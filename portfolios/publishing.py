@@ -289,22 +289,22 @@ def _retention_hours_for(req: PortfolioRequest) -> int:
 
 
 def _existing(publish_key: str, digest: str = "") -> Publication | None:
-    portfolio = Portfolio.objects.filter(publish_key=publish_key).first()
-    req = None
-    if portfolio is None:
-        req = PortfolioRequest.objects.filter(publish_key=publish_key).first()
-        if req is None:
-            return None
-    stored = (portfolio or req).publish_digest
+    record: Portfolio | PortfolioRequest | None = (
+        Portfolio.objects.filter(publish_key=publish_key).first()
+        or PortfolioRequest.objects.filter(publish_key=publish_key).first()
+    )
+    if record is None:
+        return None
+    stored = record.publish_digest
     if stored and digest and stored != digest:
         raise PublishError(
             "idempotency_conflict",
             "This Idempotency-Key was already used for a different request. "
             "Use a new key for a new publication.",
         )
-    if portfolio is not None:
-        return Publication(portfolio=portfolio)
-    return Publication(portfolio=req.portfolio, request=req)
+    if isinstance(record, Portfolio):
+        return Publication(portfolio=record)
+    return Publication(portfolio=record.portfolio, request=record)
 
 
 def restore(portfolio: Portfolio, *, actor=None, request=None) -> Publication:
