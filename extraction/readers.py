@@ -723,8 +723,9 @@ _UPRIGHT_TOLERANCE = 1e-3  # radians
 _SAME_ROW = 0.7
 
 
-def _positioned_lines(textpage) -> list[tuple[str, float, float, float]] | None:
-    """The page's visual lines in painting order, as (text, x, baseline y, height);
+def _positioned_lines(textpage) -> list[tuple[str, float, float, float, float]] | None:
+    """The page's visual lines in painting order, as (text, x, baseline y,
+    height, right edge);
     None when some text is not upright (rotated pages keep pdfium's order).
 
     pdfium's text breaks into lines where the text leaves the current row or
@@ -793,7 +794,7 @@ def _positioned_lines(textpage) -> list[tuple[str, float, float, float]] | None:
         x, y = origin(first) or (start[0], start[1])
         current = [text, x, y, height, (end[3] + end[1]) / 2, end[2]]
         lines.append(current)
-    return [(_cell_text(text), x, y, h) for text, x, y, h, _, _ in lines]
+    return [(_cell_text(text), x, y, h, right) for text, x, y, h, _, right in lines]
 
 
 _SPACE_RUN = re.compile(r"\s+")
@@ -828,22 +829,33 @@ _PDFIUM_LINE = re.compile(r"[^\r\n\x02\ufffe]+[\x02\ufffe]?|[\x02\ufffe]")
 
 
 def order_lines_by_position(
-    lines: list[tuple[str, float, float, float]],
+    lines: list[tuple],
     *,
     block_gap: float = 2.0,
     same_top: float = 1.0,
 ) -> list[str]:
-    """Lines (text, x, baseline y, height) in content-stream order -> reading order.
+    """Lines (text, x, baseline y, height[, right edge]) in content-stream order
+    -> reading order.
 
-    Consecutive lines going down the page without a gap of more than
+    A page laid out in two independent columns (`_columns`) is read a column
+    at a time: what spans both above them, the left column, the right one,
+    what spans both below them. Each part is ordered as a page without columns:
+    consecutive lines going down the page without a gap of more than
     `block_gap` line heights form a block (kept in stream order); blocks are
     ordered top to bottom, and blocks whose tops are within `same_top` line
     heights of each other left to right (a date column beside a title, a
     section label beside its content).
     """
+    parts = _columns(lines)
+    if parts is None:
+        return _order_blocks(lines, block_gap, same_top)
+    return [line for part in parts for line in _order_blocks(part, block_gap, same_top)]
+
+
+def _order_blocks(lines: list[tuple], block_gap: float, same_top: float) -> list[str]:
     blocks: list[dict] = []
     previous: tuple[float, float, float] | None = None
-    for text, x, y, height in lines:
+    for text, x, y, height, *_ in lines:
         new_block = previous is None
         if previous is not None:
             px, py, ph = previous
@@ -865,6 +877,106 @@ def order_lines_by_position(
             ordered.extend(block["lines"])
         i = j
     return ordered
+
+
+# Two columns are read apart only when each holds at least this many lines,
+# the page's painter visited each in at most `_COLUMN_RUNS` stretches (a
+# sidebar and a main column are painted one after the other; a label or date
+# column beside its entries is painted entry by entry), and fewer than
+# `_ALIGNED_SHARE` of the narrower column's blocks start on a row of the other
+# (labels and dates sit on their entry's first row; a sidebar's blocks do not).
+_COLUMN_LINES = 6
+_COLUMN_RUNS = 2
+_ALIGNED_SHARE = 0.8
+_GUTTER = 0.5  # the least gap between the columns, in line heights
+_ALIGN_PT = 0.5  # lines starting this close (in points) start at the same place
+
+
+def _columns(lines: list[tuple]) -> list[list[tuple]] | None:
+    """[above, left, right, below] when the page is two independent columns
+    (see the constants above), else None. Needs each line's right edge."""
+    if len(lines) < 2 * _COLUMN_LINES or any(len(line) < 5 for line in lines):
+        return None
+    starts = sorted({round(line[1], 1) for line in lines})
+    best = None
+    for gutter in starts[1:]:
+        left = [line for line in lines if line[4] <= gutter - _GUTTER * line[3]]
+        right = [line for line in lines if line[1] >= gutter - _ALIGN_PT]
+        if len(left) < _COLUMN_LINES or len(right) < _COLUMN_LINES:
+            continue
+        top = min(max(line[2] for line in left), max(line[2] for line in right))
+        bottom = max(min(line[2] for line in left), min(line[2] for line in right))
+        if top <= bottom:
+            continue
+        crossing = [
+            line
+            for line in lines
+            if line[1] < gutter - _ALIGN_PT
+            and line[4] > gutter - _GUTTER * line[3]
+            and bottom - 0.5 * line[3] <= line[2] <= top + 0.5 * line[3]
+        ]
+        if crossing:
+            continue
+        size = min(len(left), len(right))
+        if best is None or size > best[0]:
+            best = (size, gutter)
+    if best is None:
+        return None
+    gutter = best[1]
+    side = [_side(line, gutter) for line in lines]
+    left = [line for line, s in zip(lines, side, strict=True) if s == "L"]
+    right = [line for line, s in zip(lines, side, strict=True) if s == "R"]
+    top = min(max(line[2] for line in left), max(line[2] for line in right))
+    bottom = max(min(line[2] for line in left), min(line[2] for line in right))
+
+    # What spans both columns above them (a header) is read first, below them last.
+    spans = [line[2] for line, s in zip(lines, side, strict=True) if not s]
+    header = min((y for y in spans if y > top), default=math.inf)
+    footer = max((y for y in spans if y < bottom), default=-math.inf)
+
+    def band(line) -> int:  # 0 above the columns, 1 beside, 2 below
+        return 0 if line[2] >= header else 2 if line[2] <= footer else 1
+
+    runs = {"L": 0, "R": 0}
+    previous = ""
+    for line, s in zip(lines, side, strict=True):
+        if s and band(line) == 1 and s != previous:
+            runs[s] += 1
+            previous = s
+    if max(runs.values()) > _COLUMN_RUNS:
+        return None
+    inside = {
+        s: [line for line in col if band(line) == 1] for s, col in (("L", left), ("R", right))
+    }
+    narrow, wide = sorted(inside.values(), key=len)
+    tops = _block_tops(narrow)
+    rows = [line[2] for line in wide]
+    aligned = sum(1 for y, h in tops if any(abs(y - row) <= 0.3 * h for row in rows))
+    if not tops or aligned >= _ALIGNED_SHARE * len(tops):
+        return None
+    parts: list[list[tuple]] = [[], [], [], []]
+    for line, s in zip(lines, side, strict=True):
+        b = band(line)
+        parts[0 if b == 0 else 3 if b == 2 else 1 if s == "L" else 2].append(line)
+    return parts
+
+
+def _side(line: tuple, gutter: float) -> str:
+    """Which side of the gutter `line` is on: L, R, or none (it crosses)."""
+    if line[4] <= gutter - _GUTTER * line[3]:
+        return "L"
+    return "R" if line[1] >= gutter - _ALIGN_PT else ""
+
+
+def _block_tops(lines: list[tuple]) -> list[tuple[float, float]]:
+    """(baseline, height) of the first line of each block of `lines` (a line
+    more than 1.6 line heights below the one above it starts a block)."""
+    ordered = sorted(lines, key=lambda line: -line[2])
+    tops = []
+    for i, line in enumerate(ordered):
+        if i == 0 or ordered[i - 1][2] - line[2] > 1.6 * line[3]:
+            tops.append((line[2], line[3]))
+    return tops
 
 
 # ------------------------------------------------------------------ links

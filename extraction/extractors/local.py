@@ -32,7 +32,7 @@ from .local_rules.headings import heading
 from .local_rules.text import prepare_layout, strip_html
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "6"
+RULES_VERSION = "7"
 
 _CONTACT_LABELS = re.compile(
     r"(?i)\b(?:website|web|homepage|site|blog|email|e-mail|mail|phone|tel|telefon|teléfono|"

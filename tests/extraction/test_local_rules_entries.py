@@ -207,3 +207,21 @@ def test_links_added_by_the_reader_become_profiles():
     )
     urls = {p["url"] for p in doc["basics"]["profiles"]}
     assert urls == {"https://github.com/jquill", "https://www.linkedin.com/in/jane-quill/"}
+
+
+def test_a_lone_year_in_a_run_of_its_own_dates_the_entry():
+    # A year at a tab stop beside a course title that itself ends in a year.
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\n"
+        "\tCertificate in Web Design edition 2025\t2025\nQuillworks Academy\n"
+        "\tBootcamp in Data Science\t2022\nNorthfield Institute\n"
+    )
+    assert [e.get("startDate") for e in doc.get("education", [])] == ["2025", "2022"]
+
+
+def test_a_lone_year_inside_a_sentence_still_dates_nothing():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nWork\nEngineer, Widgetry\n2019 - 2021\n"
+        "Grew the user base to 16 million users in 2022 with the team.\n"
+    )
+    assert [j.get("startDate") for j in doc.get("work", [])] == ["2019"]

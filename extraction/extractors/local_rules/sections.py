@@ -597,6 +597,8 @@ def segment(
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
+        elif r is None and len(cells) > 1:
+            line.range = _cell_date(raw, cells)
         if line.range and _model_prose(raw, line.range, line.probs):
             line.range = None  # "Coding since 2004, professionally since 2010": a sentence
         out.append(line)
@@ -604,6 +606,18 @@ def segment(
     if probs:
         _claim_skill_blocks(out)
     return out
+
+
+def _cell_date(raw: str, cells: tuple[str, ...]) -> DateRange | None:
+    """A date that is a whole run of its line, the first or the last ("Course
+    title  2025" with the year at a tab stop), placed in `raw`; a lone year
+    beside text is otherwise taken for part of a sentence."""
+    for cell, at in ((cells[-1], raw.rfind(cells[-1])), (cells[0], raw.find(cells[0]))):
+        r = find_range(cell)
+        if r is None or at < 0 or len(remove_range(cell, r)) > 2:
+            continue
+        return DateRange(r.start, r.end, r.present, (at + r.span[0], at + r.span[1]))
+    return None
 
 
 def _claim_skill_blocks(lines: list[Line]) -> None:
