@@ -1,6 +1,7 @@
-"""Signals of extraction: other apps listen to them (extraction itself knows
-nothing of the listeners), and so does the queue clock (the queue does not
-import the clock that calls it)."""
+"""Signals of extraction. Quotas' handling is connected to them by extraction
+itself (extraction.receivers), so that quotas imports nothing of extraction;
+the queue clock listens too, so that the queue does not import the clock that
+calls it."""
 
 from django.dispatch import Signal
 
