@@ -75,3 +75,112 @@ def test_a_skill_group_name_wrapped_after_an_open_word_is_joined():
     assert {"Processing of Data", "Observability and Analytics"} <= items
     assert {"Kafka", "Flink", "Grafana", "Loki"} <= items
     assert "Data" not in items and "Analytics" not in items
+
+
+# --------------------------------------------------------------------------- text columns
+def _side_by_side(left: list[str], right: list[str], gutter: int = 30) -> list[str]:
+    rows = max(len(left), len(right))
+    left = left + [""] * (rows - len(left))
+    right = right + [""] * (rows - len(right))
+    return [(a.ljust(gutter) + b).rstrip() for a, b in zip(left, right, strict=True)]
+
+
+SIDEBAR_TEXT = [
+    "Skills",
+    "Python",
+    "",
+    "SQL  Go",
+    "Rust",
+    "",
+    "",
+    "Languages",
+    "English",
+    "German",
+    "",
+    "Spanish",
+    "Tools",
+    "Git",
+    "",
+    "Docker",
+    "",
+]
+MAIN_TEXT = [
+    "Work",
+    "Engineer, Widgetry  2019 - 2024",
+    "Built the billing service and",
+    "its tests.",
+    "",
+    "Developer, Quillworks  2015 - 2019",
+    "Kept the shop online.",
+    "",
+    "",
+    "Education",
+    "",
+    "BSc Computing, Northfield  2011 - 2015",
+    "Thesis on queues.",
+    "",
+]
+
+
+def test_a_sidebar_beside_the_main_column_in_plain_text_is_read_a_column_at_a_time():
+    text = "\n".join(
+        ["Jane Quill", "jane@example.org", "", *_side_by_side(SIDEBAR_TEXT, MAIN_TEXT)]
+    )
+    lines = prepare(text)
+    side = [t for t in SIDEBAR_TEXT if t]
+    assert lines.index("Docker") < lines.index("Work")
+    assert lines.index("Engineer, Widgetry 2019 - 2024") < lines.index("Education")
+    assert lines[lines.index("Skills") : lines.index("Skills") + 3] == [
+        "Skills",
+        "Python",
+        "SQL Go",
+    ]
+    assert all(t.replace("  ", " ") in lines for t in side)
+
+
+def test_a_grid_of_skill_groups_in_plain_text_is_not_taken_for_two_columns():
+    left = [
+        "Backend",
+        "Java · PHP",
+        "",
+        "Help Desk",
+        "Jira · ITSM",
+        "",
+        "Cloud",
+        "AWS",
+        "",
+        "Data",
+        "SQL",
+        "",
+        "Testing",
+        "pytest",
+    ]
+    right = [
+        "Frontend",
+        "HTML · CSS",
+        "",
+        "Management",
+        "Budgets",
+        "",
+        "Mobile",
+        "Kotlin",
+        "",
+        "Design",
+        "Figma",
+        "",
+        "Ops",
+        "Ansible",
+    ]
+    lines = prepare("\n".join(["Jane Quill", "Skills", *_side_by_side(left, right)]))
+    assert lines[2:6] == ["Backend", "Java · PHP", "Frontend", "HTML · CSS"]
+
+
+def test_a_date_column_in_plain_text_stays_beside_its_titles():
+    rows = []
+    for i in range(8):
+        rows += [
+            f"20{10 + i} - 20{11 + i}".ljust(20) + f"Engineer {i}, Widgetry",
+            " " * 20 + "Did things.",
+        ]
+    lines = prepare("\n".join(["Jane Quill", "Work", *rows]))
+    assert lines[2:5] == ["2010 - 2011", "Engineer 0, Widgetry", "Did things."]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from extraction.resume import MONTHS
 
@@ -119,12 +120,13 @@ def layout_cells(raw_lines: list[str]) -> list[str]:
     column form a block (a paragraph of one column), and blocks are read top
     to bottom, blocks starting on the same line left to right. So two columns
     side by side are read one after the other, each from its top, as the PDF
-    reader orders the blocks of a page."""
+    reader orders the blocks of a page; a page laid out in two independent
+    columns (`split_text_columns`) is read a column at a time."""
+    raw_lines = split_text_columns([raw.expandtabs(8) for raw in raw_lines])
     blocks: list[dict] = []
     rows: list[list[tuple[dict, int]]] = []  # per line: (block, index of the cell in it)
     open_blocks: dict[int, dict] = {}  # block by the column of its last cell, on the last line
     for y, raw in enumerate(raw_lines):
-        raw = raw.expandtabs(8)
         still_open: dict[int, dict] = {}
         row = []
         for m in _CELL.finditer(raw):
@@ -180,3 +182,106 @@ def has_cjk(s: str) -> bool:
 
 def _is_month(word: str) -> bool:
     return word.strip(".").casefold() in MONTHS
+
+
+# Two columns of plain text side by side (a sidebar beside the main column, as
+# `pdftotext -layout` writes a two-column page) are read one after the other
+# when a stretch of at least `_TEXT_COLUMN_LINES` lines has a character column
+# that no cell crosses, and each side stands alone on at least
+# `_ALONE_SHARE` of the stretch's lines and holds text on at least
+# `_SIDE_SHARE` of them: a date column beside titles has no line of its own,
+# a label column holds text on few lines, so both stay beside their entries.
+_TEXT_COLUMN_LINES = 12
+_SIDE_SHARE = 0.35
+_ALONE_SHARE = 0.1
+_GUTTER_SPACES = 2  # the least run of spaces left of the gutter
+_GRID_SHARE = 0.5
+_GUTTER_CANDIDATES = 8
+_DATES_SHARE = 0.4
+_A_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def split_text_columns(raw_lines: list[str]) -> list[str]:
+    """`raw_lines` (tabs expanded) with each stretch laid out in two independent
+    columns rewritten as its left column's lines, then its right column's (kept
+    at their columns); other lines as they were."""
+    spans = [[m.span() for m in _CELL.finditer(raw)] for raw in raw_lines]
+    # Candidates: the columns where most cells start (a column's left edge);
+    # a few, so that the cost stays linear in the text.
+    starts = Counter(a for cells in spans for a, _ in cells if a >= _GUTTER_SPACES + 8)
+    best: tuple[int, int, list[tuple[int, int]]] | None = None
+    candidates = [g for g, n in starts.most_common(_GUTTER_CANDIDATES) if n >= 3]
+    # a column's cells may start a character or two left of its edge
+    for gutter in sorted({g - k for g in candidates for k in range(_SAME_COLUMN + 1)}):
+        stretches = _column_stretches(raw_lines, spans, gutter)
+        size = sum(b - a for a, b in stretches)
+        if stretches and (best is None or size > best[0]):
+            best = (size, gutter, stretches)
+    if best is None:
+        return raw_lines
+    _, gutter, stretches = best
+    out: list[str] = []
+    done = 0
+    for a, b in stretches:
+        out.extend(raw_lines[done:a])
+        out.extend(raw[:gutter].rstrip() for raw in raw_lines[a:b])
+        out.extend(
+            " " * gutter + raw[gutter:] if raw[gutter:].strip() else "" for raw in raw_lines[a:b]
+        )
+        done = b
+    out.extend(raw_lines[done:])
+    return out
+
+
+def _column_stretches(
+    rows: list[str], spans: list[list[tuple[int, int]]], gutter: int
+) -> list[tuple[int, int]]:
+    """[start, end) line ranges where `gutter` splits the text into two
+    independent columns (see the constants above)."""
+    found = []
+    start = None
+    for y in range(len(spans) + 1):
+        crossing = y == len(spans) or any(
+            a < gutter and b > gutter - _GUTTER_SPACES for a, b in spans[y]
+        )
+        if not crossing and start is None:
+            start = y
+        if crossing and start is not None:
+            if _independent(rows[start:y], spans[start:y], gutter):
+                found.append((start, y))
+            start = None
+    return found
+
+
+def _independent(rows: list[str], spans: list[list[tuple[int, int]]], gutter: int) -> bool:
+    lines = [cells for cells in spans if cells]
+    if len(lines) < _TEXT_COLUMN_LINES:
+        return False
+    # A side whose lines are mostly dates is a date column beside its entries.
+    for side in ([r[:gutter] for r in rows], [r[gutter:] for r in rows]):
+        texts = [t for t in side if t.strip()]
+        if sum(1 for t in texts if _A_YEAR.search(t)) >= _DATES_SHARE * len(texts):
+            return False
+    left = [any(b <= gutter for _, b in cells) for cells in lines]
+    right = [any(a >= gutter for a, _ in cells) for cells in lines]
+    n = len(lines)
+    at_gutter = sum(1 for cells in lines if any(a == gutter for a, _ in cells))
+    # Blocks (lines with text on one side, one under the other) that start on
+    # the same line on both sides are a grid's cells, not two columns.
+    # (Blank lines do not count: pdftotext writes them across both columns.)
+    tops = [_block_tops(left), _block_tops(right)]
+    few, many = sorted(tops, key=len)
+    if not few or len(few & many) >= _GRID_SHARE * len(few):
+        return False
+    return (
+        sum(left) >= _SIDE_SHARE * n
+        and sum(right) >= _SIDE_SHARE * n
+        and sum(1 for lt, rt in zip(left, right, strict=True) if lt and not rt) >= _ALONE_SHARE * n
+        and sum(1 for lt, rt in zip(left, right, strict=True) if rt and not lt) >= _ALONE_SHARE * n
+        and at_gutter >= 2
+    )
+
+
+def _block_tops(occupied: list[bool]) -> set[int]:
+    """The lines where a run of occupied lines starts."""
+    return {y for y, on in enumerate(occupied) if on and (y == 0 or not occupied[y - 1])}
