@@ -225,3 +225,16 @@ def test_a_lone_year_inside_a_sentence_still_dates_nothing():
         "Grew the user base to 16 million users in 2022 with the team.\n"
     )
     assert [j.get("startDate") for j in doc.get("work", [])] == ["2019"]
+
+
+def test_every_entry_of_a_section_takes_its_title_lines_where_the_first_one_did():
+    # School, field and degree on three lines between the heading and the first
+    # dates: every entry of the section has three, the degree among them.
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nWork\nQuillworks Ltd\nEngineer\n2019 - 2024\n"
+        "Education\nEastvale College\nComputer Science and Accounting\nBachelor\n"
+        "2006-09-01 - 2011-06-29\nNorthfield Academy\nApplied Physics\nMaster\n"
+        "2011-09-01 - 2013-06-29\nSkills\nPython\n"
+    )
+    got = [(e.get("institution"), e.get("studyType")) for e in doc.get("education", [])]
+    assert got == [("Eastvale College", "Bachelor"), ("Northfield Academy", "Master")]

@@ -864,6 +864,7 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         bounds.append((prev, i, nxt))
     detached = _detached_headers(lines, anchors)
     attributes = _attribute_lines(lines, anchors)
+    templates = _section_templates(lines, bounds, attributes)
     bodies: list[tuple[dict, int, int]] = []
     for prev, i, nxt in bounds:
         ln = lines[i]
@@ -885,7 +886,10 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         if i in detached:
             parts, consumed = [detached[i]], []
         else:
-            parts, consumed = _header_parts(lines, prev, i, nxt, attributes)
+            parts, consumed = _header_parts(
+                lines, prev, i, nxt, attributes, templates.get(ln.section)
+            )
+
         text = " ".join(p for p in parts)
         if not parts:
             continue
@@ -937,11 +941,59 @@ def _inherit_employer(work: list[dict]) -> None:
             entry.setdefault("_conf", {})["name"] = "low"
 
 
+def _section_templates(
+    lines: list[Line], bounds: list[tuple[int, int, int]], attributes: set[int]
+) -> dict[str, tuple[int, int]]:
+    """Per section, where its entries print their title lines, read off its
+    first entry: (lines between the heading and its dates, lines its own
+    reading takes below them). One layout prints every entry of a section the
+    same way, so every entry takes its title lines at the same places instead
+    of the next entry's (or the previous one's) by what they look like. A
+    first entry dated on its title line, or with no heading right above it,
+    sets nothing."""
+    out: dict[str, tuple[int, int]] = {}
+    seen: set[str | None] = set()
+    for prev, i, nxt in bounds:
+        ln = lines[i]
+        if ln.section in seen:
+            continue
+        seen.add(ln.section)
+        if ln.section is None or _clean_part(remove_range(ln.text, ln.range)):
+            continue
+        k = i - 1
+        while k >= 0 and lines[k].section == ln.section and not lines[k].range:
+            k -= 1
+        if k >= 0 and lines[k].section == ln.section:
+            continue  # a dated line of another kind above: no heading to count from
+        above = sum(1 for j in range(k + 1, i) if not lines[j].used)
+        _, consumed = _header_parts(lines, prev, i, nxt, attributes)
+        below = sum(1 for j in consumed if j > i)
+        if above or below:
+            out[ln.section] = (above, below)
+    return out
+
+
 def _header_parts(
-    lines: list[Line], prev: int, i: int, nxt: int, attributes: set[int] | frozenset = frozenset()
+    lines: list[Line],
+    prev: int,
+    i: int,
+    nxt: int,
+    attributes: set[int] | frozenset = frozenset(),
+    template: tuple[int, int] | None = None,
 ) -> tuple[list[str], list[int]]:
     ln = lines[i]
     rest = _clean_part(remove_range(ln.text, ln.range))
+    if template is not None and not rest:
+        parts, consumed = _header_parts(lines, prev, i, nxt, attributes)
+        above = sum(1 for k in consumed if k < i)
+        below = sum(1 for k in consumed if k > i)
+        if (
+            (below and not template[1])
+            or (above and not template[0])
+            or above < min(template[0], _most_parts(ln, []))
+        ):
+            return _template_parts(lines, prev, i, nxt, attributes, template)
+        return parts, consumed
     if rest and _split_at(rest):
         more = _wrapped_rest(lines, i, nxt)
         if more:  # "Developer at Widgetry and" / "Sons (Europe)": a full line wrapped
@@ -1053,6 +1105,52 @@ def _header_parts(
         parts.append((j, _clean_part(lines[j].text)))
         consumed.append(j)
     return [p for _, p in sorted(parts) if p], consumed
+
+
+def _template_parts(
+    lines: list[Line],
+    prev: int,
+    i: int,
+    nxt: int,
+    attributes: set[int] | frozenset,
+    template: tuple[int, int],
+) -> tuple[list[str], list[int]]:
+    """An entry's title lines where its section's first entry had them
+    (`_section_templates`): up to as many lines right above the dates, and
+    right below them."""
+    ln = lines[i]
+    above, below = template
+    taken: list[tuple[int, str]] = []
+    j = i - 1
+    while j > prev and len(taken) < min(above, _most_parts(ln, [])) and not lines[j].used:
+        if lines[j].section != ln.section or not _header_line(lines[j].text):
+            break
+        if _model_body_line(lines[j]):
+            break
+        taken.insert(0, (j, _clean_part(lines[j].text)))
+        j -= 1
+    j, n = i + 1, 0
+    if not above:  # every title line below the dates: as many as an entry has
+        below = _most_parts(ln, [])
+    most = _most_parts(ln, []) if not above else _most_parts(ln, taken)
+    while j < nxt and n < below and len(taken) < most and not lines[j].range:
+        if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
+            j += 1
+            continue
+        if not header_like(lines[j].text, 70) and not _model_title_line(lines[j]):
+            break
+        if _model_body_line(lines[j]) or lines[j].section != ln.section:
+            break
+        if len(lines[j].text.split()) > 8:
+            break
+        taken.append((j, _clean_part(lines[j].text)))
+        j += 1
+        n += 1
+        if len(taken) == 1 and ln.section != "education" and _split_at(taken[0][1]):
+            break  # "Engineer at Acme" says all
+    if not taken:
+        return _header_parts(lines, prev, i, nxt, attributes)
+    return [t for _, t in taken], [k for k, _ in taken]
 
 
 def _model_title_line(ln: Line) -> bool:
