@@ -22,18 +22,25 @@ from portfolios import publishing
 from portfolios.themes import DEFAULT_THEME
 barrier = threading.Barrier({threads})
 results = []
+errors = []
 def one(i):
-    barrier.wait()
-    tier = "registered" if {registered} and i % 2 else "anonymous"
-    out = publishing.publish(
-        resume={{"basics": {{"name": f"Person {worker}-{{i}}"}}}}, theme=DEFAULT_THEME,
-        client=f"c-{worker}-{{i}}", tier=tier, retention_hours=24, active_limit=1)
-    results.append("live" if out.portfolio else "waiting")
     from django.db import connection
-    connection.close()
+    try:
+        barrier.wait()
+        tier = "registered" if {registered} and i % 2 else "anonymous"
+        out = publishing.publish(
+            resume={{"basics": {{"name": f"Person {worker}-{{i}}"}}}}, theme=DEFAULT_THEME,
+            client=f"c-{worker}-{{i}}", tier=tier, retention_hours=24, active_limit=1)
+        results.append("live" if out.portfolio else "waiting")
+    except BaseException as exc:  # a lost publication must say why, not vanish
+        errors.append(f"{{type(exc).__name__}}: {{exc}}")
+    finally:
+        connection.close()
 threads = [threading.Thread(target=one, args=(i,)) for i in range({threads})]
 [t.start() for t in threads]
 [t.join() for t in threads]
+if errors:
+    sys.exit("publications failed: " + " | ".join(errors[:5]))
 print(results.count("live"), results.count("waiting"))
 """
 
