@@ -1,7 +1,9 @@
 """The local extractor: rules only, no network, no model (SPEC E-3).
 
 Text in (as the readers produce it), JSON Resume out. The rules live in
-`local_rules/` by idea (text clean-up, dates, headings, contacts, sections);
+`local_rules/` by idea (text clean-up, dates, headings, contacts, word lists
+and detectors, skills, languages) and, where they ask the line model, in
+`local_sections/` (segmentation, entry headers, work, education);
 this module puts them together:
 
 1. clean the text into lines and mark the section each line falls in;
@@ -26,10 +28,16 @@ from extraction import resume
 from . import Outcome, make_fingerprint
 from .learned import context as learned
 from .learned.model import LineModel, default_model
-from .local_rules import contacts, sections
+from .local_rules import contacts, scores
 from .local_rules.dates import find_range
 from .local_rules.headings import heading
+from .local_rules.languages import languages
+from .local_rules.line import Line
+from .local_rules.skills import skills as skill_groups
 from .local_rules.text import prepare_layout, strip_html
+from .local_sections.education import undated_education
+from .local_sections.entries import entries
+from .local_sections.segment import segment
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
 RULES_VERSION = "7"
@@ -147,7 +155,7 @@ def _extract_marked(text: str) -> dict:
     limit = getattr(settings, "EXTRACTION_MAX_TEXT_CHARS", 100_000)
     lines, runs, indented = prepare_layout((text or "")[:limit])
     probs = learned.line_probabilities(lines, runs)
-    segs = sections.segment(lines, runs, indented, probs)
+    segs = segment(lines, runs, indented, probs)
     name_i = _find_name(segs)
     name = _name_text(segs, name_i) if name_i is not None else None
     for k in range(name[1] if name else 0):
@@ -157,8 +165,8 @@ def _extract_marked(text: str) -> dict:
         for s in segs:
             if s.text == segs[name_i].text:
                 s.used = True
-    work, education = sections.entries(segs)
-    education += sections.undated_education(segs)
+    work, education = entries(segs)
+    education += undated_education(segs)
     doc: dict = {
         "basics": _basics(segs, name_i, name[0] if name else None, 1 + (name[1] if name else 0))
     }
@@ -171,10 +179,10 @@ def _extract_marked(text: str) -> dict:
         doc["work"] = work
     if education:
         doc["education"] = education
-    skills = sections.skills(segs)
+    skills = skill_groups(segs)
     if skills:
         doc["skills"] = skills
-    langs = sections.languages(segs)
+    langs = languages(segs)
     if langs:
         doc["languages"] = langs
     return doc
@@ -205,7 +213,7 @@ def _before_contacts(text: str) -> str:
     return text[:cut].strip(" |·,;")
 
 
-def _find_name(segs: list[sections.Line]) -> int | None:
+def _find_name(segs: list[Line]) -> int | None:
     """A repeated name-like line (two-column renders print it twice), else the
     first one at the top, else the nearest one before the email address."""
     texts = [_name_head(s.text, s.cells) for s in segs]
@@ -275,9 +283,9 @@ def _name_ok(joined: str, last: str, raw: str = "") -> bool:
     (never a place: "Jane Roe" / "United States, Portland, OR")."""
     return (
         contacts.looks_like_name(joined)
-        and sections.title_score(joined) == 0
-        and sections.company_score(joined) == 0
-        and sections.institution_score(joined) == 0
+        and scores.title_score(joined) == 0
+        and scores.company_score(joined) == 0
+        and scores.institution_score(joined) == 0
         and not heading(last)
         and contacts.parse_location(last) is None
         and contacts.parse_location(raw or last) is None
@@ -285,7 +293,7 @@ def _name_ok(joined: str, last: str, raw: str = "") -> bool:
     )
 
 
-def _name_text(segs: list[sections.Line], i: int) -> tuple[str, int]:
+def _name_text(segs: list[Line], i: int) -> tuple[str, int]:
     """The name found on line `i`, and how many lines below it it goes on."""
     parts = [_name_head(segs[i].text, segs[i].cells)]
     for j in (i + 1, i + 2):
@@ -317,7 +325,7 @@ def _city_of_current_place(entries: list[dict]) -> str | None:
 
 
 def _basics(
-    segs: list[sections.Line], name_i: int | None, name: str | None = None, name_lines: int = 1
+    segs: list[Line], name_i: int | None, name: str | None = None, name_lines: int = 1
 ) -> dict:
     texts = [s.text for s in segs]
     top = set(range(min(12, len(segs))))
@@ -384,7 +392,7 @@ def _basics(
         j = name_i + 1 + (name_lines - 1)  # past the lines the name wrapped onto
         while j < len(texts) and texts[j] == texts[name_i]:
             j += 1
-        if j < len(texts) and sections.header_like(texts[j]) and not _is_contact_line(texts[j]):
+        if j < len(texts) and scores.header_like(texts[j]) and not _is_contact_line(texts[j]):
             label = texts[j]
             if j + 1 < len(texts) and label.endswith(("|", "-", "bei", "at", "en")):
                 label = label + " " + texts[j + 1]
@@ -408,7 +416,7 @@ def _basics(
             loc = next(filter(None, map(contacts.parse_location, pieces)), None)
         if not loc:
             loc = contacts.parse_address(texts[i])
-        if not loc and sections.title_score(texts[i]) == 0:
+        if not loc and scores.title_score(texts[i]) == 0:
             loc = next(
                 filter(None, map(contacts.parse_spaced_location, [texts[i], *segs[i].cells])), None
             )
@@ -431,8 +439,8 @@ def _basics(
                 and re.fullmatch(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}", t)
                 and t[0].isupper()
                 and not heading(t)
-                and sections.title_score(t) == 0
-                and sections.header_like(t)
+                and scores.title_score(t) == 0
+                and scores.header_like(t)
                 and t != basics.get("label")
                 and not _CONTACT_LABELS.fullmatch(t)
             ):

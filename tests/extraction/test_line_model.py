@@ -14,7 +14,7 @@ from extraction.extractors.learned import context as learned
 from extraction.extractors.learned import model as model_mod
 from extraction.extractors.learned.model import ModelError, dump_model, load_model
 from extraction.extractors.local import LocalExtractor
-from extraction.extractors.local_rules import sections
+from extraction.extractors.local_sections import segment, work
 
 LINE = list(model_mod.LABELS["line"])
 PHRASE = list(model_mod.LABELS["phrase"])
@@ -129,23 +129,23 @@ def test_a_heading_no_word_list_knows_is_taken_where_the_model_is_sure():
     sure = load_model(tiny_model({"sq=whereimadethings": _row(LINE, "head_work", 20.0)}))
     with learned.using(sure):
         probs = learned.line_probabilities(lines, None)
-    segs = sections.segment(lines, None, None, probs)
+    segs = segment.segment(lines, None, None, probs)
     assert [s.text for s in segs] == ["Jane Roe", "Engineer, Acme  2019 - 2021"]
     assert segs[-1].section == "work"
     # Without the model, or with one that is not sure, the line stays text.
     unsure = load_model(tiny_model({"sq=whereimadethings": _row(LINE, "head_work", 3.5)}))
     with learned.using(unsure):
         probs = learned.line_probabilities(lines, None)
-    assert [s.text for s in sections.segment(lines, None, None, probs)] == lines
-    assert [s.text for s in sections.segment(lines)] == lines
+    assert [s.text for s in segment.segment(lines, None, None, probs)] == lines
+    assert [s.text for s in segment.segment(lines)] == lines
 
 
 def test_the_model_orders_title_and_employer_where_the_rules_cannot():
     # Neither phrase has a title or company word the rules know.
     parts = ["Ninja of Things", "Zorblax"]
-    assert sections._work(parts) == {"position": "Ninja of Things", "name": "Zorblax"}
+    assert work._work(parts) == {"position": "Ninja of Things", "name": "Zorblax"}
     # The rules take the first part for the title when no word tells them.
-    assert sections._work(list(reversed(parts))) == {
+    assert work._work(list(reversed(parts))) == {
         "position": "Zorblax",
         "name": "Ninja of Things",
     }
@@ -158,7 +158,7 @@ def test_the_model_orders_title_and_employer_where_the_rules_cannot():
         )
     )
     with learned.using(m):
-        assert sections._work(list(reversed(parts))) == {
+        assert work._work(list(reversed(parts))) == {
             "position": "Ninja of Things",
             "name": "Zorblax",
         }

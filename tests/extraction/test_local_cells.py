@@ -5,8 +5,9 @@ people and companies are invented."""
 from __future__ import annotations
 
 from extraction.extractors.local import extract_raw
-from extraction.extractors.local_rules import sections
+from extraction.extractors.local_rules import line
 from extraction.extractors.local_rules.text import prepare, prepare_cells
+from extraction.extractors.local_sections import segment
 
 
 def _skill_items(doc: dict) -> set[str]:
@@ -29,9 +30,9 @@ def test_prepare_cells_keeps_the_runs_of_a_line_and_the_lines_as_prepare_does():
 
 
 def test_a_line_of_one_run_has_no_cells():
-    assert sections.Line("Threat Modeling", "skills", ("Threat Modeling",)).cells == ()
-    assert sections.Line("A B", "skills", ("A", "B")).cells == ("A", "B")
-    assert sections.Line("A B", "skills", ("A", "C")).cells == ()  # not this line's runs
+    assert line.Line("Threat Modeling", "skills", ("Threat Modeling",)).cells == ()
+    assert line.Line("A B", "skills", ("A", "B")).cells == ("A", "B")
+    assert line.Line("A B", "skills", ("A", "C")).cells == ()  # not this line's runs
 
 
 def test_skill_pills_side_by_side_are_one_keyword_each():
@@ -51,7 +52,7 @@ def test_skill_pills_side_by_side_are_one_keyword_each():
 
 def test_a_heading_word_at_the_start_of_a_longer_run_is_not_a_heading():
     lines, runs = prepare_cells("Skills\nCobol  Fortran\nSocial Engineering  SAST\n")
-    segs = sections.segment(lines, runs)
+    segs = segment.segment(lines, runs)
     assert [(s.text, s.section) for s in segs] == [
         ("Cobol Fortran", "skills"),
         ("Social Engineering SAST", "skills"),
@@ -60,7 +61,7 @@ def test_a_heading_word_at_the_start_of_a_longer_run_is_not_a_heading():
 
 def test_a_heading_that_is_a_run_of_its_own_still_heads_its_section():
     lines, runs = prepare_cells("Jane Quill\nSkills  Cobol  Fortran\n")
-    segs = sections.segment(lines, runs)
+    segs = segment.segment(lines, runs)
     assert [(s.text, s.section, s.cells) for s in segs[1:]] == [
         ("Cobol Fortran", "skills", ("Cobol", "Fortran"))
     ]

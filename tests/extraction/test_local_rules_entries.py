@@ -6,7 +6,8 @@ companies, schools and places are invented."""
 from __future__ import annotations
 
 from extraction.extractors.local import extract_raw
-from extraction.extractors.local_rules import contacts, sections
+from extraction.extractors.local_rules import contacts, scores
+from extraction.extractors.local_sections import education, work
 
 
 def _jobs(text: str) -> list[tuple]:
@@ -16,15 +17,15 @@ def _jobs(text: str) -> list[tuple]:
 
 # --------------------------------------------------------------------------- titles
 def test_a_title_word_inside_a_compound_counts():
-    assert sections.title_score("Software-Entwickler") == 1
-    assert sections.title_score("Senior-Entwickler / Berater") == 2
-    assert sections.title_score("Widget-Werke") == 0
+    assert scores.title_score("Software-Entwickler") == 1
+    assert scores.title_score("Senior-Entwickler / Berater") == 2
+    assert scores.title_score("Widget-Werke") == 0
 
 
 def test_a_rank_after_the_head_noun_keeps_it_a_title():
-    assert sections.role_score("Software Developer II") > 0
-    assert sections.role_score("Systems Engineer 3") > 0
-    assert sections._work(["Gadgetry Vision", "Software Developer II"]) == {
+    assert scores.role_score("Software Developer II") > 0
+    assert scores.role_score("Systems Engineer 3") > 0
+    assert work._work(["Gadgetry Vision", "Software Developer II"]) == {
         "name": "Gadgetry Vision",
         "position": "Software Developer II",
     }
@@ -40,8 +41,8 @@ def test_an_employer_written_in_lower_case_heads_its_entry():
     assert _jobs("Work\nBackend Developer\nwidget2go\nSep 2022 – Present\nBuilt things.\n") == [
         ("widget2go", "Backend Developer", "2022-09")
     ]
-    assert sections.header_like("idea4app")
-    assert not sections.header_like("and more")
+    assert scores.header_like("idea4app")
+    assert not scores.header_like("and more")
 
 
 # --------------------------------------------------------------------------- layouts
@@ -129,11 +130,11 @@ def test_a_sentence_after_the_dates_is_not_a_title_with_at():
 
 # --------------------------------------------------------------------------- education
 def test_two_degrees_joined_and_the_area():
-    assert sections.split_degree("Bachelor & Master Systems Engineering") == (
+    assert education.split_degree("Bachelor & Master Systems Engineering") == (
         "Bachelor & Master",
         "Systems Engineering",
     )
-    assert sections.split_degree("Bachelor & Master") == ("Bachelor & Master", None)
+    assert education.split_degree("Bachelor & Master") == ("Bachelor & Master", None)
 
 
 def test_institution_then_area_then_degree_below_the_dates():

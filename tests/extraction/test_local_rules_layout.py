@@ -6,9 +6,10 @@ from __future__ import annotations
 import time
 
 from extraction.extractors.local import LocalExtractor, extract_raw
-from extraction.extractors.local_rules import contacts, sections
+from extraction.extractors.local_rules import contacts, scores
 from extraction.extractors.local_rules.dates import find_range, remove_range
 from extraction.extractors.local_rules.text import prepare
+from extraction.extractors.local_sections import education, segment, work
 
 
 def _extract(text: str):
@@ -22,7 +23,7 @@ def test_side_label_printed_below_its_block_takes_the_block():
         "Backend: Cobol, Fortran\nTools: Vim, Make\nProfessional Skills\nSummary\n"
         "Work Experience\n2020-01-01 to Present\nEngineer at Widgetry\n"
     )
-    segs = sections.segment(lines)
+    segs = segment.segment(lines)
     by_text = {s.text: s.section for s in segs}
     assert by_text["Backend: Cobol, Fortran"] == "skills"
     assert by_text["Tools: Vim, Make"] == "skills"
@@ -95,10 +96,10 @@ def test_company_then_dates_then_web_address_then_title():
 
 
 def test_title_word_at_the_end_marks_the_position():
-    assert sections.role_score("Cryptographic Systems Engineer") > sections.role_score(
+    assert scores.role_score("Cryptographic Systems Engineer") > scores.role_score(
         "Gadgetry Systems"
     )
-    assert sections._work(["lowercaseco", "Software Engineer"]) == {
+    assert work._work(["lowercaseco", "Software Engineer"]) == {
         "position": "Software Engineer",
         "name": "lowercaseco",
     }
@@ -125,7 +126,7 @@ def test_degree_then_area():
         "硕士 计算机科学": ("硕士", "计算机科学"),
     }
     for text, want in cases.items():
-        assert sections.split_degree(text) == want, text
+        assert education.split_degree(text) == want, text
 
 
 def test_comma_education_line_and_wrapped_institution():
@@ -142,7 +143,7 @@ def test_comma_education_line_and_wrapped_institution():
 
 
 def test_institution_with_its_places_stays_whole():
-    entry = sections._education(["Greendale University, Lowtown, Freedonia"])
+    entry = education._education(["Greendale University, Lowtown, Freedonia"])
     assert entry["institution"] == "Greendale University, Lowtown, Freedonia"
 
 

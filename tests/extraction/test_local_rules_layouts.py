@@ -6,8 +6,8 @@ from __future__ import annotations
 from extraction.extractors.learned import context as learned
 from extraction.extractors.learned.model import LABELS, dump_model, load_model
 from extraction.extractors.local import LocalExtractor, extract_raw
-from extraction.extractors.local_rules import sections
 from extraction.extractors.local_rules.text import prepare_layout
+from extraction.extractors.local_sections import work
 
 PHRASE = list(LABELS["phrase"])
 LINE = list(LABELS["line"])
@@ -53,9 +53,9 @@ def test_it_reads_a_name_wrapped_onto_two_lines_or_before_a_label():
 
 
 def test_header_pieces_cut_at_separators_and_keep_legal_forms():
-    assert sections.header_pieces(["Acme — Engineer"]) == ["Acme", "Engineer"]
-    assert sections.header_pieces(["Engineer | Acme, Inc."]) == ["Engineer", "Acme, Inc."]
-    assert sections.header_pieces(["Engineer"]) == ["Engineer"]
+    assert work.header_pieces(["Acme — Engineer"]) == ["Acme", "Engineer"]
+    assert work.header_pieces(["Engineer | Acme, Inc."]) == ["Engineer", "Acme, Inc."]
+    assert work.header_pieces(["Engineer"]) == ["Engineer"]
 
 
 def test_the_model_cuts_a_header_the_rules_leave_whole():
@@ -73,10 +73,10 @@ def test_a_title_keeps_its_own_commas_and_an_employer_its_own_dashes():
         {"zorblax": "employer", "games": "employer", "ninja": "position", "wizard": "position"}
     )
     with learned.using(m):
-        got = sections._work(["Zorblax - Games Division — Ninja, Wizard of Things"])
+        got = work._work(["Zorblax - Games Division — Ninja, Wizard of Things"])
     assert got == {"name": "Zorblax - Games Division", "position": "Ninja, Wizard of Things"}
     with learned.using(m):
-        got = sections._work(["Ninja of Things - 18 months / Wizard - 13 months"])
+        got = work._work(["Ninja of Things - 18 months / Wizard - 13 months"])
     assert got.get("name") != "13 months"
 
 

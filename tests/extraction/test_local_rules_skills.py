@@ -5,8 +5,8 @@ names and items, labels that look like headings. People are invented."""
 from __future__ import annotations
 
 from extraction.extractors.local import extract_raw
-from extraction.extractors.local_rules import sections
 from extraction.extractors.local_rules.text import prepare_layout
+from extraction.extractors.local_sections import segment
 
 
 def _skills(body: str) -> list[dict]:
@@ -129,13 +129,13 @@ def test_a_heading_word_as_a_label_inside_an_entry_is_not_a_heading():
     lines, runs, ind = prepare_layout(
         "Interests\nCommunity\nSkills: Programming Languages · Patterns\nMusic\n"
     )
-    segs = sections.segment(lines, runs, ind)
+    segs = segment.segment(lines, runs, ind)
     assert {s.section for s in segs} == {"interests"}
 
 
 def test_an_ambiguous_heading_word_opening_a_line_is_not_a_heading():
     lines, runs, ind = prepare_layout("Skills\nThreat Modeling\nSocial Engineering\nSAST\n")
-    segs = sections.segment(lines, runs, ind)
+    segs = segment.segment(lines, runs, ind)
     assert [(s.text, s.section) for s in segs] == [
         ("Threat Modeling", "skills"),
         ("Social Engineering", "skills"),

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..local_rules import contacts, sections
+from ..local_rules import contacts
 from ..local_rules.dates import find_range
 from ..local_rules.headings import heading
+from ..local_rules.scores import company_score, degree_score, institution_score, title_score
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _BULLET = re.compile(r"^\s*[-•*·▪◦‣●○■□➤►–—]\s+")
@@ -36,10 +37,10 @@ def word_scores(t: str) -> dict[str, int]:
     """The rules' word detectors that fire on `t`: title, company, institution
     and degree words, each with how many it found."""
     scores = {
-        "title": sections.title_score(t),
-        "company": sections.company_score(t),
-        "inst": sections.institution_score(t),
-        "degree": sections.degree_score(t),
+        "title": title_score(t),
+        "company": company_score(t),
+        "inst": institution_score(t),
+        "degree": degree_score(t),
     }
     return {name: n for name, n in scores.items() if n}
 

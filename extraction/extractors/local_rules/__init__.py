@@ -4,7 +4,12 @@
 - `dates`: dates and date ranges in the common written forms and languages.
 - `headings`: section headings in several languages.
 - `contacts`: name, email, phone, links, profiles and location.
-- `sections`: work, education, skills and language entries.
+- `vocab`, `scores`: the word lists and the word detectors built on them.
+- `line`: a line of a CV as the entry rules see it.
+- `skills`, `languages`: the skills and spoken languages sections.
+
+The rules that also ask the line model (segmentation, entry headers, work and
+education) live in `extractors.local_sections`; nothing here imports `learned`.
 
 No rule mentions a particular person, company or file.
 """

@@ -1,0 +1,221 @@
+"""Education entries: institution, degree and field of study, by the line model
+when it is sure, else by the word rules; degree lines without dates.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..learned import context as learned
+from ..local_rules.line import Line
+from ..local_rules.scores import (
+    _clean_part,
+    _split_at,
+    degree_score,
+    header_like,
+    institution_score,
+)
+from .work import _part_pieces, header_pieces
+
+# A degree written first: "BS", "B.S.", "M.Sc.", "PhD", "High School", "Bachelor
+# of Science", "Master of Arts", "Diplom-Ingenieur" ... the rest of the line is the area.
+_DEGREE = (
+    r"(?:(?:bachelor|master|doctor)(?:'?s)?(?:\s+of\s+(?:[\w.]+\s+)?"
+    r"(?:science|arts|engineering|business administration|laws|fine arts|philosophy|"
+    r"technology|education|computer applications|commerce))?"
+    r"|ph\.?\s?d\.?|mba|b\.?\s?sc\.?|m\.?\s?sc\.?|b\.?\s?s\.?|m\.?\s?s\.?|b\.?\s?a\.?|m\.?\s?a\.?"
+    r"|b\.?\s?eng\.?|m\.?\s?eng\.?|b\.?\s?tech\.?|m\.?\s?tech\.?|m\.?\s?res\.?|m\.?\s?phil\.?"
+    r"|high school(?: diploma)?|diplom(?:a)?(?:-\w+)?|licence|licenciatura|grado|máster|master"
+    r"|maestría|doctorado|laurea(?: magistrale| triennale)?|mestrado|bacharelado|dut|bts"
+    r"|magister|licencjat|бакалавр|магистр|学士|硕士|博士|本科|修士)"
+)
+# A degree written first: "BS", "B.S.", "M.Sc.", "PhD", "High School", "Bachelor
+# of Science", "Master of Arts", "Diplom-Ingenieur", "Bachelor & Master" ... the
+# rest of the line is the area.
+_DEGREES = _DEGREE + r"(?:\s*(?:&|/|\+|and|und|et|y|e)\s*" + _DEGREE + r")?"
+_DEGREE_HEAD = re.compile(
+    r"^(?P<deg>" + _DEGREES + r")"
+    r"(?:\s*[:,\-–]\s*|\s+(?:in|en|em|im|of|de|in der)\s+|\s+)(?P<area>\S.*)$",
+    re.IGNORECASE,
+)
+_DEGREE_ONLY = re.compile(_DEGREES, re.IGNORECASE)
+# "Degree in Area": the first " in " of a stripped line, tried only where a run
+# of spaces starts, so that no run is scanned once per position inside it.
+_DEGREE_IN = re.compile(r"(?<!\s)\s+(?:in|en|em|im|in der|en el)\s+(.+)$")
+_PLACE_PIECE = re.compile(r"^[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}$")
+
+
+def split_degree(text: str) -> tuple[str, str | None]:
+    """(studyType, area) of a degree line: "BS Computer Science" -> ("BS",
+    "Computer Science"); "Bachelor of Science: Physics" -> ("Bachelor of
+    Science", "Physics"); "Master in Data Science" -> ("Master", "Data Science")."""
+    t = text.strip()
+    # "Degree: Area" at the first colon after the first character (string
+    # operations: a lazy `^(.+?)\s*:` is quadratic on a long run of spaces)
+    colon = min((k for k in (t.find(":", 1), t.find("：", 1)) if k >= 0), default=-1)
+    if 0 < colon < len(t) - 1 and degree_score(t[:colon]) > 0:
+        return t[:colon].strip(), t[colon + 1 :].strip()
+    if _DEGREE_ONLY.fullmatch(t):
+        return t, None
+    m = _DEGREE_HEAD.match(t)
+    if m and m.group("area") and not re.match(r"(?i)^(?:&|and|und|y|et)(?:\s|$)", m.group("area")):
+        area = m.group("area").strip(" ,;-–")
+        if area and degree_score(area) == 0 or area and len(area.split()) > 2:
+            return m.group("deg").strip(), area
+    m = _DEGREE_IN.search(t)
+    if m and degree_score(t[: m.start()]) > 0:
+        return t[: m.start()].strip(), m.group(1).strip()
+    by_model = learned.split_degree(t.split())
+    if by_model is not None:
+        return by_model
+    return t, None
+
+
+def _education_by_model(parts: list[str]) -> dict | None:
+    """Institution, degree and field among the header's pieces, by the phrase
+    model, where it is sure of the institution; None to let the rules decide."""
+    pieces = header_pieces(parts)
+    probs = [learned.phrase(x) for x in pieces]
+    if not probs or probs[0] is None:
+        return None
+    inst = max(range(len(pieces)), key=lambda k: probs[k].get("institution", 0))
+    if probs[inst].get("institution", 0) < 0.5:
+        return None
+    # "Leading University, Springfield, Freedonia": the places after a school's
+    # name in its own part stay with it, as the rules keep them.
+    owner = [n for n, p in enumerate(parts) for _ in _part_pieces(p)]
+    tail = [k for k in range(inst + 1, len(pieces)) if owner[k] == owner[inst]]
+    places = (
+        tail
+        if tail
+        and all(
+            probs[k].get("location", 0) >= 0.5
+            or _PLACE_PIECE.match(pieces[k])
+            and degree_score(pieces[k]) == 0
+            and institution_score(pieces[k]) == 0
+            and probs[k].get("area", 0) < 0.5
+            for k in tail
+        )
+        else []
+    )
+    out: dict = {"institution": ", ".join(pieces[x] for x in [inst, *places])}
+    roles = ("studyType", "area", "location", "other")
+    rest = [k for k in range(len(pieces)) if k != inst and k not in places]
+    kinds = {k: max(roles, key=lambda r: probs[k].get(r, 0)) for k in rest}
+    study = [k for k in rest if kinds[k] == "studyType"]
+    area = [k for k in rest if kinds[k] == "area"]
+    if len(area) >= 2 and not study:
+        # two fields: the more degree-like one is the degree
+        k = max(area, key=lambda k: probs[k].get("studyType", 0))
+        study, area = [k], [x for x in area if x != k]
+    if study and area:
+        out.update(studyType=pieces[study[0]], area=pieces[area[0]])
+    elif study or area:
+        k = (study or area)[0]
+        s, a = split_degree(pieces[k])
+        if a:
+            out.update(studyType=s, area=a)
+        elif study:
+            out["studyType"] = s
+        else:
+            out["area"] = s
+    return out
+
+
+def _education(parts: list[str]) -> dict:
+    """School, degree and field of an education header's parts: the rules,
+    and where they miss the school or both degree and field, the model."""
+    ruled = _education_by_rules(parts)
+    complete = ruled.get("institution") and (ruled.get("studyType") or ruled.get("area"))
+    if not (complete and (ruled.get("area") or institution_score(ruled["institution"]) > 0)):
+        ruled = _education_by_model(parts) or ruled
+    if ruled.get("area") and not ruled.get("studyType"):
+        # "Associate of Science Computer Science": degree and field in one piece
+        split = learned.split_degree(ruled["area"].split())
+        if split and split[1]:
+            ruled["studyType"], ruled["area"] = split
+    return ruled
+
+
+def _education_by_rules(parts: list[str]) -> dict:
+    out: dict = {}
+    pieces: list[str] = []
+    for p in parts:
+        s = _split_at(p) if " at " in f" {p} " else None
+        if s:
+            pieces.extend([s[0], s[1]])
+        elif p.count(", ") >= 2 or (", " in p and degree_score(p)):
+            subs = [x.strip() for x in p.split(", ")]
+            # "Leading University, Springfield, Freedonia": an institution
+            # followed by places only stays one piece
+            k = next((n for n, x in enumerate(subs) if institution_score(x) > 0), None)
+            if k is not None and k + 1 < len(subs):
+                tail = subs[k + 1 :]
+                if all(
+                    _PLACE_PIECE.match(x) and degree_score(x) == 0 and institution_score(x) == 0
+                    for x in tail
+                ):
+                    subs = subs[:k] + [", ".join(subs[k:])]
+            pieces.extend(subs)
+        else:
+            pieces.append(p)
+    degree_part = next((p for p in pieces if degree_score(p) > 0), None)
+    inst = [p for p in pieces if institution_score(p) > 0 and p != degree_part]
+    if inst:
+        out["institution"] = inst[-1] if len(inst) > 1 and degree_part is None else inst[0]
+    if degree_part:
+        study, area = split_degree(degree_part)
+        out["studyType"] = study
+        if area:
+            out["area"] = area
+    rest = [p for p in pieces if p != degree_part and p != out.get("institution")]
+    if "institution" not in out and rest:
+        out["institution"] = rest[-1] if degree_part and pieces.index(degree_part) == 0 else rest[0]
+        rest = [p for p in rest if p != out["institution"]]
+    if "area" not in out and rest:
+        out["area"] = rest[0]
+    return out
+
+
+def _degree_line_by_model(ln: Line) -> bool:
+    return ln.probs.get("degree", 0.0) >= 0.5 and header_like(ln.text, 90)
+
+
+def undated_education(lines: list[Line]) -> list[dict]:
+    """Education entries printed without dates: an institution line of the
+    education section that no dated entry took, with its degree line."""
+    out = []
+    for j, ln in enumerate(lines):
+        if ln.section != "education" or ln.used or ln.range:
+            continue
+        t = _clean_part(ln.text)
+        if not header_like(t, 90) or institution_score(t) == 0:
+            continue
+        if j and lines[j - 1].used and lines[j - 1].section == "education":
+            continue  # the wrapped end of a dated entry's title
+        parts = [t]
+        ln.used = True
+        for k in (j + 1, j - 1):
+            if 0 <= k < len(lines) and lines[k].section == "education" and not lines[k].used:
+                other = _clean_part(lines[k].text)
+                if header_like(other, 90) and degree_score(other) > 0 and not lines[k].range:
+                    parts.append(other)
+                    lines[k].used = True
+                    # "Master of Arts" / "Communications" / "Indiana University":
+                    # the field on a line of its own beside the degree
+                    far = k + (k - j)
+                    if (
+                        0 <= far < len(lines)
+                        and lines[far].section == "education"
+                        and not lines[far].used
+                        and not lines[far].range
+                        and _degree_line_by_model(lines[far])
+                    ):
+                        parts.append(_clean_part(lines[far].text))
+                        lines[far].used = True
+                    break
+        entry = _education(parts)
+        if entry:
+            entry["_conf"] = {k: "low" for k in entry}
+            out.append(entry)
+    return out

@@ -1,0 +1,297 @@
+"""Entries of a CV: work and education blocks, each anchored on a line with a
+date range, its header, body and the confidence of each field.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..local_rules.dates import remove_range
+from ..local_rules.line import Line
+from ..local_rules.scores import (
+    _URL_IN,
+    _clean_part,
+    company_score,
+    degree_score,
+    header_like,
+    institution_score,
+    role_score,
+    title_score,
+)
+from ..local_rules.text import strip_bullet, strip_html
+from .education import _education
+from .headers import _header_parts, _section_templates
+from .work import _work
+
+ENTRY_SECTIONS = (
+    "work",
+    "education",
+    "volunteer",
+    "projects",
+    "awards",
+    "certificates",
+    "publications",
+    "references",
+    "interests",
+    "languages",
+)
+
+
+def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
+    """Work and education entries, each anchored on a line with a date range."""
+    anchors = [i for i, ln in enumerate(lines) if ln.range]
+    work: list[dict] = []
+    education: list[dict] = []
+    bounds = []
+    for n, i in enumerate(anchors):
+        prev = anchors[n - 1] if n else -1
+        nxt = anchors[n + 1] if n + 1 < len(anchors) else len(lines)
+        bounds.append((prev, i, nxt))
+    detached = _detached_headers(lines, anchors)
+    attributes = _attribute_lines(lines, anchors)
+    templates = _section_templates(lines, bounds, attributes)
+    bodies: list[tuple[dict, int, int]] = []
+    for prev, i, nxt in bounds:
+        ln = lines[i]
+        if (
+            ln.section
+            in (
+                "skills",
+                "languages",
+                "interests",
+                "references",
+                "summary",
+                "awards",
+                "certificates",
+                "publications",
+            )
+            and not ln.range.has_range
+        ):
+            continue
+        if i in detached:
+            parts, consumed = [detached[i]], []
+        else:
+            parts, consumed = _header_parts(
+                lines, prev, i, nxt, attributes, templates.get(ln.section)
+            )
+
+        text = " ".join(p for p in parts)
+        if not parts:
+            continue
+        is_edu = (
+            ln.section == "education"
+            or degree_score(text) > 0
+            or (institution_score(text) > 0 and title_score(text) == 0)
+        )
+        if ln.section == "education" and title_score(text) > degree_score(text) + institution_score(
+            text
+        ):
+            is_edu = False
+        if (
+            ln.section
+            in ("projects", "volunteer", "awards", "certificates", "publications", "references")
+            and not is_edu
+        ):
+            continue
+        for j in consumed:
+            lines[j].used = True
+        ln.used = True
+        entry = _education(parts) if is_edu else _work(parts)
+        if not entry:
+            continue
+        if not is_edu:
+            _complete_work(entry, lines, prev, i, nxt)
+        entry["startDate"] = ln.range.start
+        if ln.range.end:
+            entry["endDate"] = ln.range.end
+        entry["_conf"] = entry_confidence(entry, "education" if is_edu else "work", ln)
+        if not is_edu:
+            bodies.append((entry, i, nxt))
+        (education if is_edu else work).append(entry)
+    for entry, i, nxt in bodies:  # after every entry took its title lines
+        body = _body(lines, i + 1, nxt)
+        if body:
+            entry["highlights"] = body
+    _inherit_employer(work)
+    return work, education
+
+
+def _inherit_employer(work: list[dict]) -> None:
+    """Several roles at one employer print its name once, above the first:
+    a role with a title but no employer, right after one with an employer,
+    is at the same employer."""
+    for before, entry in zip(work, work[1:], strict=False):
+        if entry.get("position") and not entry.get("name") and before.get("name"):
+            entry["name"] = before["name"]
+            entry.setdefault("_conf", {})["name"] = "low"
+
+
+def _attribute_lines(lines: list[Line], anchors: list[int]) -> set[int]:
+    """Lines printed right under the dates of several entries with the same
+    text ("Lowtown", "Remote"): a place or a kind of work, not a title."""
+    after: dict[str, list[int]] = {}
+    for i in anchors:
+        if i + 1 < len(lines) and not lines[i + 1].range:
+            t = lines[i + 1].text.strip()
+            if len(t.split()) <= 4 and title_score(t) == 0 and company_score(t) == 0:
+                after.setdefault(t, []).append(i + 1)
+    return {j for js in after.values() if len(js) >= 2 for j in js}
+
+
+def _squash_name(s: str) -> str:
+    s = re.sub(r"^(?:https?://)?(?:www\.)?", "", s.casefold())
+    return re.sub(r"[^\w]+", "", s)
+
+
+# An employer's web address is printed beside its dates, within the first
+# characters of the line: the patterns below see no more (a run of "a-a-a-..."
+# made the bare-domain pattern restart after every "-": quadratic).
+DOMAIN_SCAN_MAX = 300
+
+
+def _domain_labels(text: str) -> list[str]:
+    text = text[:DOMAIN_SCAN_MAX]
+    out = []
+    for u in _URL_IN.findall(text) + re.findall(
+        r"(?<![\w@.])(?:[\w-]+\.)+[a-z]{2,6}(?:/\S*)?", text
+    ):
+        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", u.casefold()).split("/")[0]
+        labels = host.split(".")[:-1]
+        out.extend(re.sub(r"[^\w]+", "", lab) for lab in labels if len(lab) >= 3)
+    return out
+
+
+def _complete_work(entry: dict, lines: list[Line], prev: int, i: int, nxt: int) -> None:
+    """Fill a missing company or position from around the entry.
+
+    - company missing, the anchor line names a website: a stand-alone line
+      elsewhere whose letters are the site's name ("north-star.example" ->
+      "North Star") is the company; wrapped title lines before the date
+      are the position.
+    - position missing: the line after an earlier mention of the company
+      above the date ("www.acme.com" / "Senior Engineer" / ... / "Acme 2020 –").
+    """
+    ln = lines[i]
+    if "name" not in entry:
+        labels = [lab for lab in _domain_labels(ln.text) if lab not in ("com", "www")]
+        if labels:
+            for other in lines:
+                if other.used or other.range or not header_like(other.text, 60):
+                    continue
+                sq = _squash_name(other.text)
+                if sq and any(sq == lab or (len(sq) >= 4 and lab.startswith(sq)) for lab in labels):
+                    entry["name"] = other.text.strip()
+                    break
+        if "name" in entry:
+            before = []
+            j = i - 1
+            while (
+                j > prev
+                and len(before) < 2
+                and not lines[j].used
+                and header_like(lines[j].text, 60)
+            ):
+                if not before and title_score(lines[j].text) == 0:
+                    break
+                if before and len(lines[j].text) > 40:
+                    break
+                before.insert(0, lines[j].text)
+                j -= 1
+            pos = entry.get("position", "")
+            if before and not pos:
+                entry["position"] = " ".join(before)
+            elif before and pos and len(before) == 1 and len(pos.split()) <= 1:
+                entry["position"] = before[0] + " " + pos
+    if "position" not in entry and entry.get("name"):
+        target = _squash_name(entry["name"])
+        for j in range(prev + 1, i):
+            sq = _squash_name(lines[j].text)
+            if sq and len(lines[j].text) <= 60 and (sq == target or sq.startswith(target)):
+                if j + 1 < i and header_like(lines[j + 1].text, 70) and not lines[j + 1].range:
+                    entry["position"] = lines[j + 1].text
+                    lines[j + 1].used = True
+                break
+
+
+def _detached_headers(lines: list[Line], anchors: list[int]) -> dict[int, str]:
+    """Two-column renders read out of order print "Title, Company" lines apart
+    from their dates. When several such lines stand away from any date, give
+    them, in order, to the dated entries of the section that have no title."""
+    anchor_set = set(anchors)
+    cands = []
+    for j, ln in enumerate(lines):
+        t = ln.text.strip()
+        if ln.range or ln.used or ", " not in t or not header_like(t, 80):
+            continue
+        if ln.section not in (None, "work", "education"):
+            continue
+        left = t.rsplit(", ", 1)[0]
+        if title_score(left) > 0 and degree_score(t) == 0 and len(t.split(", ")) == 2:
+            cands.append((j, "work", t))
+        elif t.count(", ") >= 2 and degree_score(t) > 0:
+            cands.append((j, "education", t))
+    out: dict[int, str] = {}
+    for kind in ("work", "education"):
+        own = [c for c in cands if c[1] == kind]
+        far = [c for c in own if c[0] - 1 not in anchor_set and c[0] + 1 not in anchor_set]
+        if len(own) < 2 or len(far) * 2 < len(own):
+            continue
+        targets = []
+        for a in anchors:
+            if lines[a].section != kind:
+                continue
+            rest = _clean_part(remove_range(lines[a].text, lines[a].range))
+            if not rest:
+                targets.append(a)
+        for (j, _, t), a in zip(own, targets, strict=False):
+            out[a] = t
+            lines[j].used = True
+    return out
+
+
+def entry_confidence(entry: dict, kind: str, anchor: Line | None) -> dict[str, str]:
+    """ "high" / "low" per field of an entry: a value that matched its own
+    kind of words (a title word, a company form, an institution or degree
+    word) under its own heading is high; a value placed by position only is low."""
+    own = anchor is not None and anchor.section == kind
+
+    def level(ok: bool) -> str:
+        return "high" if ok and own else "low"
+
+    conf: dict[str, str] = {}
+    if kind == "work":
+        name, pos = entry.get("name", ""), entry.get("position", "")
+        if name:
+            conf["name"] = level(role_score(name) <= 0 and (role_score(pos) > 0 or not pos))
+        if pos:
+            conf["position"] = level(role_score(pos) > 0)
+    else:
+        if entry.get("institution"):
+            conf["institution"] = level(institution_score(entry["institution"]) > 0)
+        if entry.get("studyType"):
+            conf["studyType"] = level(degree_score(entry["studyType"]) > 0)
+        if entry.get("area"):
+            conf["area"] = level(bool(entry.get("studyType")))
+    if anchor is not None and anchor.range:
+        dated = level(anchor.range.has_range)
+        conf["startDate"] = dated
+        conf["endDate"] = dated
+    return conf
+
+
+def _body(lines: list[Line], start: int, end: int) -> list[str]:
+    out: list[str] = []
+    for j in range(start, end):
+        ln = lines[j]
+        if ln.used or ln.range:
+            continue
+        t = strip_html(strip_bullet(ln.text))
+        if not t:
+            continue
+        if out and (
+            t[0].islower() or not out[-1].endswith((".", "!", "?", ":", "。")) and len(out[-1]) > 60
+        ):
+            out[-1] = out[-1] + " " + t
+        else:
+            out.append(t)
+    return [o for o in out if len(o) > 2][:30]

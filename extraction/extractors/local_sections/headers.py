@@ -1,0 +1,415 @@
+"""Entry headers: the lines above (or around) a date range that name the entry,
+and the templates a section repeats for each of its entries.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..learned import context as learned
+from ..local_rules.dates import remove_range
+from ..local_rules.line import Line
+from ..local_rules.scores import (
+    _BARE_DOMAIN,
+    _CONTINUATION,
+    _clean_part,
+    _is_title_word,
+    _split_at,
+    _unclosed_markup,
+    degree_score,
+    header_like,
+    institution_score,
+    title_score,
+)
+
+
+def _section_templates(
+    lines: list[Line], bounds: list[tuple[int, int, int]], attributes: set[int]
+) -> dict[str, tuple[int, int]]:
+    """Per section, where its entries print their title lines, read off its
+    first entry: (lines between the heading and its dates, lines its own
+    reading takes below them). One layout prints every entry of a section the
+    same way, so every entry takes its title lines at the same places instead
+    of the next entry's (or the previous one's) by what they look like. A
+    first entry dated on its title line, or with no heading right above it,
+    sets nothing."""
+    out: dict[str, tuple[int, int]] = {}
+    seen: set[str | None] = set()
+    for prev, i, nxt in bounds:
+        ln = lines[i]
+        if ln.section in seen:
+            continue
+        seen.add(ln.section)
+        if ln.section is None or _clean_part(remove_range(ln.text, ln.range)):
+            continue
+        k = i - 1
+        while k >= 0 and lines[k].section == ln.section and not lines[k].range:
+            k -= 1
+        if k >= 0 and lines[k].section == ln.section:
+            continue  # a dated line of another kind above: no heading to count from
+        above = sum(1 for j in range(k + 1, i) if not lines[j].used)
+        _, consumed = _header_parts(lines, prev, i, nxt, attributes)
+        below = sum(1 for j in consumed if j > i)
+        if above or below:
+            out[ln.section] = (above, below)
+    return out
+
+
+def _header_parts(
+    lines: list[Line],
+    prev: int,
+    i: int,
+    nxt: int,
+    attributes: set[int] | frozenset = frozenset(),
+    template: tuple[int, int] | None = None,
+) -> tuple[list[str], list[int]]:
+    ln = lines[i]
+    rest = _clean_part(remove_range(ln.text, ln.range))
+    if template is not None and not rest:
+        parts, consumed = _header_parts(lines, prev, i, nxt, attributes)
+        above = sum(1 for k in consumed if k < i)
+        below = sum(1 for k in consumed if k > i)
+        if (
+            (below and not template[1])
+            or (above and not template[0])
+            or above < min(template[0], _most_parts(ln, []))
+        ):
+            return _template_parts(lines, prev, i, nxt, attributes, template)
+        return parts, consumed
+    if rest and _split_at(rest):
+        more = _wrapped_rest(lines, i, nxt)
+        if more:  # "Developer at Widgetry and" / "Sons (Europe)": a full line wrapped
+            return [_clean_part(_join_wrapped(rest, lines[i + 1].text))], [i + 1]
+        return [rest], []
+    nxt_line = lines[i + 1].text if i + 1 < nxt else ""
+    if (
+        not rest
+        and nxt_line
+        and header_like(nxt_line)
+        and len(nxt_line.split()) <= 12
+        and not _continues(nxt_line)
+        and _split_at(_clean_part(nxt_line))
+    ):
+        return [_clean_part(nxt_line)], [i + 1]
+    above = lines[i - 1] if i - 1 > prev else None
+    if not rest and above and not above.used and _header_line(above.text):
+        whole = _clean_part(above.text)
+        if _split_at(whole):  # "Engineer at Acme" right above the dates
+            return [whole], [i - 1]
+    if not rest and ln.section != "education":
+        block = _wrapped_title_block(lines, prev, i)
+        if block:
+            return block
+    parts: list[tuple[int, str]] = []
+    if rest and len(rest) > 1:
+        parts.append((i, rest))
+    consumed = []
+    if rest and ln.section != "education":
+        # "Acme 2020 – 2022" / (acme.com) / "Senior Engineer": the title below
+        k = i + 1
+        while k < nxt and _BARE_DOMAIN.fullmatch(lines[k].text.strip()):
+            k += 1
+        if (
+            k < nxt
+            and not lines[k].range
+            and header_like(lines[k].text, 70)
+            and title_score(lines[k].text) > title_score(rest)
+            and not _heads_next_dates(lines, k)
+        ):
+            return [rest, _clean_part(lines[k].text)], [k]
+    j = i - 1
+    limit = prev + 1
+    while j >= limit and len(parts) < _most_parts(ln, parts) and not lines[j].used:
+        if j - 1 >= limit and not lines[j - 1].used and _unclosed_markup(lines[j - 1].text):
+            # "<a href='...'>Acme</a> / <a" / "href='...'>Widgetry</a>": printed HTML, wrapped
+            parts.insert(0, (j - 1, _clean_part(lines[j - 1].text + " " + lines[j].text)))
+            consumed.extend([j, j - 1])
+            j -= 2
+            continue
+        if (
+            _CONTINUATION.match(lines[j].text)
+            and j - 1 >= limit
+            and not lines[j - 1].used
+            and header_like(lines[j - 1].text, 70)
+            and len(lines[j].text) <= 40
+        ):
+            # "Springfield Academy of Mathematics" / "and Science"
+            parts.insert(0, (j - 1, _clean_part(lines[j - 1].text + " " + lines[j].text)))
+            consumed.extend([j, j - 1])
+            j -= 2
+            continue
+        if not _header_line(lines[j].text) or _model_body_line(lines[j]):
+            break
+        if lines[j].section != ln.section and lines[j].section is not None and ln.section:
+            break
+        text = _clean_part(lines[j].text)
+        if j - 1 >= limit and _continues(lines[j - 1].text) and _header_line(lines[j - 1].text):
+            # "Leading University, Springfield," / "Freedonia": one wrapped line
+            text = _clean_part(_join_wrapped(lines[j - 1].text, text))
+            consumed.append(j - 1)
+            j -= 1
+        parts.insert(0, (j, text))
+        consumed.append(j)
+        j -= 1
+        if len(parts) == 1 and ln.section != "education" and _whole_header(text):
+            return [text], consumed  # "Engineer, Acme" says all: the line above is not ours
+    j = i + 1
+    while j < nxt and len(parts) < _most_parts(ln, parts) and not lines[j].range:
+        if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
+            j += 1  # the employer's web address or the place printed under the dates
+            continue
+        if not header_like(lines[j].text, 70) and not _model_title_line(lines[j]):
+            break
+        if _model_body_line(lines[j]):
+            break
+        if ln.section and lines[j].section != ln.section:
+            break
+        if _heads_next_dates(lines, j):
+            break
+        t = _clean_part(lines[j].text)
+        if len(t.split()) > 8:
+            break
+        parts.append((j, t))
+        consumed.append(j)
+        j += 1
+    if (
+        ln.section == "education"
+        and j < nxt
+        and not lines[j].range
+        and not lines[j].used
+        and header_like(lines[j].text, 90)
+        and all(k >= i for k, _ in parts)
+        and not any(_institution_like(p) for _, p in parts)
+        and _institution_like(lines[j].text)
+        and not _heads_next_dates(lines, j)
+    ):
+        # "B.Arch" / "Architecture" / "University of Oregon" under the dates
+        parts.append((j, _clean_part(lines[j].text)))
+        consumed.append(j)
+    return [p for _, p in sorted(parts) if p], consumed
+
+
+def _template_parts(
+    lines: list[Line],
+    prev: int,
+    i: int,
+    nxt: int,
+    attributes: set[int] | frozenset,
+    template: tuple[int, int],
+) -> tuple[list[str], list[int]]:
+    """An entry's title lines where its section's first entry had them
+    (`_section_templates`): up to as many lines right above the dates, and
+    right below them."""
+    ln = lines[i]
+    above, below = template
+    taken: list[tuple[int, str]] = []
+    j = i - 1
+    while j > prev and len(taken) < min(above, _most_parts(ln, [])) and not lines[j].used:
+        if lines[j].section != ln.section or not _header_line(lines[j].text):
+            break
+        if _model_body_line(lines[j]):
+            break
+        taken.insert(0, (j, _clean_part(lines[j].text)))
+        j -= 1
+    j, n = i + 1, 0
+    if not above:  # every title line below the dates: as many as an entry has
+        below = _most_parts(ln, [])
+    most = _most_parts(ln, []) if not above else _most_parts(ln, taken)
+    while j < nxt and n < below and len(taken) < most and not lines[j].range:
+        if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
+            j += 1
+            continue
+        if not header_like(lines[j].text, 70) and not _model_title_line(lines[j]):
+            break
+        if _model_body_line(lines[j]) or lines[j].section != ln.section:
+            break
+        if len(lines[j].text.split()) > 8:
+            break
+        taken.append((j, _clean_part(lines[j].text)))
+        j += 1
+        n += 1
+        if len(taken) == 1 and ln.section != "education" and _split_at(taken[0][1]):
+            break  # "Engineer at Acme" says all
+    if not taken:
+        return _header_parts(lines, prev, i, nxt, attributes)
+    return [t for _, t in taken], [k for k, _ in taken]
+
+
+def _model_title_line(ln: Line) -> bool:
+    """A long title line ("Senior Engineer, Acme Widgets Ltd (Springfield,
+    Freedonia)") the line model reads as an entry's title, where it is sure."""
+    return sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.6 and header_like(
+        ln.text, 120
+    )
+
+
+def _model_body_line(ln: Line) -> bool:
+    """A line of an entry's text (a highlight, a sentence), no title, where the
+    line model is sure: "Built a tool for clinical trials" above the next dates."""
+    return ln.probs.get("other", 0.0) >= learned.BODY_P
+
+
+def _most_parts(ln: Line, parts: list[tuple[int, str]]) -> int:
+    """Title lines an entry takes: two (employer and title), for education
+    three (institution, area, degree) until a degree is among them."""
+    if ln.section == "education" and not any(degree_score(p) for _, p in parts):
+        return 3
+    return 2
+
+
+def _institution_like(text: str) -> bool:
+    if institution_score(text) > 0:
+        return True
+    p = learned.phrase(text)
+    return p is not None and p.get("institution", 0) >= 0.5
+
+
+def _wrapped_rest(lines: list[Line], i: int, nxt: int) -> bool:
+    """The line after a full-width title line is its wrapped end: short, not a
+    sentence, and the title line as long as the section's long lines; or the
+    title line stops inside printed HTML."""
+    if i + 1 >= nxt or lines[i + 1].range or lines[i + 1].used:
+        return False
+    if _unclosed_markup(lines[i].text):
+        return True
+    t = lines[i + 1].text.strip()
+    if len(t.split()) > 5 or t.endswith((".", ":")) or _prose(t) or not header_like(t, 60):
+        return False
+    same = sorted(len(ln.text) for ln in lines if ln.section == lines[i].section)
+    if len(same) < 4:
+        return False
+    return len(lines[i].text) >= same[len(same) * 3 // 4]
+
+
+def _join_wrapped(a: str, b: str) -> str:
+    """Two parts of one wrapped line: "Leading University, Lowtown," + "Freedonia"
+    keeps its comma; "Full Stack Developer -" + "Acme" its dash."""
+    a, b = a.rstrip(), b.lstrip(", ")
+    if a.endswith(","):
+        return a.rstrip(",") + ", " + b
+    return a + " " + b
+
+
+def _whole_header(text: str) -> bool:
+    """A title line naming both the position and the employer."""
+    if _split_at(text):
+        return True
+    return ", " in text and title_score(text.rsplit(", ", 1)[0]) > 0
+
+
+def _wraps_into(a: str, b: str) -> bool:
+    """Line b goes on with the phrase of line a (narrow columns wrap titles):
+    a ends open ("-", "&", "of"), b opens with "(" / "&" / lower case, b is a
+    lone word, or a holds no title word and b starts with one ("Custom Game"
+    / "Developer - ...")."""
+    first = b.split()[0] if b.split() else ""
+    return (
+        _continues(a)
+        or b[:1] in "(&/"
+        and b[:1] != ""
+        or b[:1].islower()
+        or len(b.split()) == 1
+        or title_score(a) == 0
+        and _is_title_word(first.casefold())
+    )
+
+
+def _prose(t: str) -> bool:
+    """A line of a sentence, not a name: it ends with a full stop after
+    several words, or most of its words are lower case ("Creation of layouts
+    using Sass, Bootstrap and jQuery")."""
+    words = t.split()
+    if len(words) <= 4:
+        return False
+    lower = sum(1 for w in words if w[:1].islower())
+    return t.endswith(".") or lower * 2 >= len(words)
+
+
+def _wrapped_title_block(
+    lines: list[Line], prev: int, i: int
+) -> tuple[list[str], list[int]] | None:
+    """Employer, then a title wrapped over two or more lines, then a line of
+    bare dates (narrow columns): ["Acme", "Senior Site Reliability &",
+    "Engineer"] -> employer "Acme", title "Senior Site Reliability & Engineer"."""
+    block: list[int] = []
+    j = i - 1
+    while j > prev and len(block) < 5 and not lines[j].used and not lines[j].range:
+        t = lines[j].text.strip()
+        if len(t) > 60 or lines[j].section != lines[i].section or _prose(t):
+            break
+        if not (header_like(t, 60) or t[:1] in "(&" and not t.endswith(".")):
+            break
+        block.insert(0, j)
+        j -= 1
+    if len(block) < 3:
+        return None
+    texts = [lines[k].text.strip() for k in block]
+    tail = texts[1:]
+    if not all(_wraps_into(a, b) for a, b in zip(tail, tail[1:], strict=False)):
+        return None
+    title = tail[0]
+    for t in tail[1:]:
+        title = _join_wrapped(title, t)
+    return [_clean_part(texts[0]), _clean_part(title)], block
+
+
+def _header_line(text: str) -> bool:
+    """A title line: short, or a longer "Area, Degree, Institution" list."""
+    if header_like(text, 70):
+        return True
+    if not (text.count(", ") >= 2 or _split_at(text) is not None) or len(text) > 120:
+        return False
+    return header_like(re.sub(r"[\s\-–/|]+", " ", text)[:70], 70) and not text.endswith(".")
+
+
+_OPEN_WORDS = (
+    " and",
+    " und",
+    " y",
+    " et",
+    " e",
+    " of",
+    " de",
+    " del",
+    " da",
+    " do",
+    " des",
+    " der",
+    " die",
+    " with",
+    " for",
+    " to",
+    " the",
+    " in",
+    " con",
+    " en",
+    " para",
+    " por",
+    " mit",
+    " für",
+    " von",
+    " avec",
+    " pour",
+    " dans",
+    " con",
+    " per",
+    " met",
+    " voor",
+    " van",
+)
+
+
+def _continues(text: str) -> bool:
+    """A line cut short, its phrase going on on the next line."""
+    t = text.rstrip()
+    return t.endswith((",", "&", "/", " -")) or t.casefold().endswith(_OPEN_WORDS)
+
+
+def _heads_next_dates(lines: list[Line], j: int) -> bool:
+    """Line j stands right before a line of bare dates: it is that entry's title."""
+    if j + 2 < len(lines) and _CONTINUATION.match(lines[j + 1].text) and lines[j + 2].range:
+        j += 1  # "Eastvale Academy of Mathematics" / "and Science" / dates
+    if j + 1 >= len(lines) or not lines[j + 1].range:
+        return False
+    nxt = lines[j + 1]
+    return not _clean_part(remove_range(nxt.text, nxt.range))
