@@ -61,8 +61,8 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 
-from .errors import BadFile
-from .isolation import IsolatedCrash, IsolatedMemoryError, run_isolated
+from ..errors import BadFile
+from ..isolation import IsolatedCrash, IsolatedMemoryError, run_isolated
 
 KINDS = ("pdf", "docx", "txt")
 ALLOWED_EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".text": "txt", ".md": "txt"}
