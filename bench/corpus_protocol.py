@@ -33,9 +33,10 @@ if str(REPO) not in sys.path:
 from tools.cvcorpus.common import SEED, sealed_split, stable_rng  # noqa: E402
 
 SOURCE_MANIFEST = REPO.parent / "shared" / "cv-corpus" / "manifest.csv"
-# What the readers' text depends on: a change to it reads every document again
-# (the rules' own clean-up, local_rules/text.py, runs inside extraction, after the cache).
-TEXT_SOURCES = (REPO / "extraction" / "readers.py",)
+# What the readers' text depends on (every module of the readers package): a change
+# to one reads every document again (the rules' own clean-up, local_rules/text.py,
+# runs inside extraction, after the cache).
+TEXT_SOURCES = tuple(sorted((REPO / "extraction" / "readers").glob("*.py")))
 LEARNED_DIR = REPO / "extraction" / "extractors" / "learned"
 RULES_DIR = REPO / "extraction" / "extractors" / "local_rules"
 

@@ -548,7 +548,7 @@ def test_a_pdf_reader_that_aborts_ran_out_of_memory(write, monkeypatch):
     def out_of_memory(textpage):
         os.abort()
 
-    monkeypatch.setattr(readers, "pdf_page_text", out_of_memory)
+    monkeypatch.setattr(readers.pdf, "pdf_page_text", out_of_memory)
     error = bad(read_document, write(badfiles.pdf_with_text()), "pdf")
     assert isinstance(error, IsolatedMemoryError)
     assert (error.code, error.status) == ("file_too_complex", 400)
@@ -588,7 +588,7 @@ def test_a_crashing_parser_gives_a_readable_invalid_pdf(write, monkeypatch):
     def crash(page):
         os.kill(os.getpid(), signal.SIGSEGV)
 
-    monkeypatch.setattr(readers, "pdf_page_text", crash)
+    monkeypatch.setattr(readers.pdf, "pdf_page_text", crash)
     error = bad(read_document, write(badfiles.pdf_with_text()), "pdf")
     assert (error.code, error.status) == ("invalid_pdf", 400)
     assert "Traceback" not in error.message
@@ -598,7 +598,7 @@ def test_an_unexpected_parser_exception_skips_the_page_or_fails_readably(write, 
     def broken(page):
         raise KeyError("/Contents")
 
-    monkeypatch.setattr(readers, "pdf_page_text", broken)
+    monkeypatch.setattr(readers.pdf, "pdf_page_text", broken)
     error = bad(read_document, write(badfiles.pdf_with_text()), "pdf")
     assert error.code == "invalid_pdf"
     assert "KeyError" not in error.message
