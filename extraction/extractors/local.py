@@ -28,7 +28,7 @@ from extraction import resume
 from . import Outcome, make_fingerprint
 from .learned import context as learned
 from .learned.model import LineModel, default_model
-from .local_rules import contacts, scores
+from .local_rules import contacts, places, scores
 from .local_rules.dates import find_range
 from .local_rules.headings import heading
 from .local_rules.languages import languages
@@ -287,9 +287,9 @@ def _name_ok(joined: str, last: str, raw: str = "") -> bool:
         and scores.company_score(joined) == 0
         and scores.institution_score(joined) == 0
         and not heading(last)
-        and contacts.parse_location(last) is None
-        and contacts.parse_location(raw or last) is None
-        and last.casefold() not in contacts.COUNTRIES
+        and places.parse_location(last) is None
+        and places.parse_location(raw or last) is None
+        and last.casefold() not in places.COUNTRIES
     )
 
 
@@ -318,7 +318,7 @@ def _city_of_current_place(entries: list[dict]) -> str | None:
         return (end is None, end or "", e.get("startDate") or "")
 
     for e in sorted(entries, key=recency, reverse=True)[:2]:
-        city = contacts.place_in_name(e.get("name") or e.get("institution") or "")
+        city = places.place_in_name(e.get("name") or e.get("institution") or "")
         if city:
             return city
     return None
@@ -406,19 +406,19 @@ def _basics(
         if segs[i].used and i != name_i:
             continue  # (the name's own line may go on with the place)
         t = re.sub(r"\s{2,}.*$", "", texts[i])
-        loc = contacts.parse_location(texts[i]) or contacts.parse_location(t)
+        loc = places.parse_location(texts[i]) or places.parse_location(t)
         if not loc:
-            loc = contacts.parse_location(_before_contacts(texts[i]))
+            loc = places.parse_location(_before_contacts(texts[i]))
         if not loc:
             # "jane@example.org · +1 555 0100 · Springfield, IL, US · example.org",
             # or the same pieces as separate runs of one row
             pieces = [*_CONTACT_PIECES.split(texts[i]), *segs[i].cells]
-            loc = next(filter(None, map(contacts.parse_location, pieces)), None)
+            loc = next(filter(None, map(places.parse_location, pieces)), None)
         if not loc:
-            loc = contacts.parse_address(texts[i])
+            loc = places.parse_address(texts[i])
         if not loc and scores.title_score(texts[i]) == 0:
             loc = next(
-                filter(None, map(contacts.parse_spaced_location, [texts[i], *segs[i].cells])), None
+                filter(None, map(places.parse_spaced_location, [texts[i], *segs[i].cells])), None
             )
         if loc:
             basics["location"] = loc

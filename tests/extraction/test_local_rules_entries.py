@@ -6,7 +6,7 @@ companies, schools and places are invented."""
 from __future__ import annotations
 
 from extraction.extractors.local import extract_raw
-from extraction.extractors.local_rules import contacts, scores
+from extraction.extractors.local_rules import places, scores
 from extraction.extractors.local_sections import education, work
 
 
@@ -175,13 +175,13 @@ def test_printed_html_is_kept_as_printed_and_a_cut_tag_joins_its_next_line():
 
 # --------------------------------------------------------------------------- places
 def test_place_in_a_school_name():
-    assert contacts.place_in_name("The University of Lowtown") == "Lowtown"
-    assert contacts.place_in_name("University College Lowtown") == "Lowtown"
-    assert contacts.place_in_name("Universität Lowtown") == "Lowtown"
-    assert contacts.place_in_name("Universidad de Lowtown (UL)") == "Lowtown"
-    assert contacts.place_in_name("University of Technology") is None
-    assert contacts.place_in_name("Northfield International University") is None
-    assert contacts.place_in_name("Widgetry GmbH") is None
+    assert places.place_in_name("The University of Lowtown") == "Lowtown"
+    assert places.place_in_name("University College Lowtown") == "Lowtown"
+    assert places.place_in_name("Universität Lowtown") == "Lowtown"
+    assert places.place_in_name("Universidad de Lowtown (UL)") == "Lowtown"
+    assert places.place_in_name("University of Technology") is None
+    assert places.place_in_name("Northfield International University") is None
+    assert places.place_in_name("Widgetry GmbH") is None
 
 
 def test_no_address_printed_the_city_of_the_latest_school_or_employer_low():

@@ -94,7 +94,7 @@ def test_a_sentence_with_a_year_is_no_entry_where_the_model_is_sure():
 
 
 def test_it_finds_the_city_of_a_postal_address_and_of_separate_runs():
-    from extraction.extractors.local_rules.contacts import parse_address
+    from extraction.extractors.local_rules.places import parse_address
 
     assert (
         parse_address("10 Main Street, 12345, Springfield, Freedonia (FR)")["city"] == "Springfield"
@@ -122,7 +122,7 @@ def test_it_reads_names_printed_in_capitals_over_lines_twice_or_before_a_comma()
 
 
 def test_it_reads_a_place_printed_without_commas():
-    from extraction.extractors.local_rules.contacts import parse_spaced_location as parse
+    from extraction.extractors.local_rules.places import parse_spaced_location as parse
 
     assert parse("Springfield Region FR") == {"city": "Springfield", "countryCode": "FR"}
     assert parse("SPRINGFIELD MÉXICO 25000")["city"] == "SPRINGFIELD"

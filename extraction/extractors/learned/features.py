@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..local_rules import contacts
+from ..local_rules import contacts, places
 from ..local_rules.dates import find_range
 from ..local_rules.headings import heading
 from ..local_rules.scores import company_score, degree_score, institution_score, title_score
@@ -102,7 +102,7 @@ def shape(text: str) -> dict[str, float]:
         f[f"{name}_words>1"] = 1.0 if score > 1 else 0.0
     if contacts.looks_like_name(t):
         f["namelike"] = 1.0
-    if contacts.parse_location(t):
+    if places.parse_location(t):
         f["location"] = 1.0
     return {k: v for k, v in f.items() if v}
 
@@ -219,6 +219,6 @@ def phrase_features(text: str) -> dict[str, float]:
         f["domain"] = 1.0
     for name in word_scores(t):
         f[f"{name}_words"] = 1.0
-    if contacts.parse_location(t):
+    if places.parse_location(t):
         f["location"] = 1.0
     return f

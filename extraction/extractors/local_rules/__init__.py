@@ -3,7 +3,8 @@
 - `text`: input clean-up (Unicode forms, icon glyphs, letter-spaced headings).
 - `dates`: dates and date ranges in the common written forms and languages.
 - `headings`: section headings in several languages.
-- `contacts`: name, email, phone, links, profiles and location.
+- `contacts`: name, email, phone, links and profiles.
+- `places`: locations, addresses, countries, and the place in a school's name.
 - `vocab`, `scores`: the word lists and the word detectors built on them.
 - `line`: a line of a CV as the entry rules see it.
 - `skills`, `languages`: the skills and spoken languages sections.
