@@ -1,10 +1,10 @@
 """The local extractor: rules only, no network, no model (SPEC E-3).
 
 Text in (as the readers produce it), JSON Resume out. The rules live in
-`local_rules/` by idea (text clean-up, dates, headings, contacts, word lists
-and detectors, skills, languages) and, where they ask the line model, in
-`local_sections/` (segmentation, entry headers, work, education);
-this module puts them together:
+`local_rules/` by idea (text clean-up, dates, headings, contacts, places, the
+basics block, word lists and detectors, skills, languages) and, where they ask
+the line model, in `local_sections/` (segmentation, entry headers, work,
+education); this module puts them together:
 
 1. clean the text into lines and mark the section each line falls in;
 2. basics: name, label, email, phone, links and profiles, location, summary;
@@ -28,13 +28,10 @@ from extraction import resume
 from . import Outcome, make_fingerprint
 from .learned import context as learned
 from .learned.model import LineModel, default_model
-from .local_rules import contacts, places, scores
-from .local_rules.dates import find_range
-from .local_rules.headings import heading
+from .local_rules.basics import city_of_current_place, find_name, name_text, read_basics
 from .local_rules.languages import languages
-from .local_rules.line import Line
 from .local_rules.skills import skills as skill_groups
-from .local_rules.text import prepare_layout, strip_html
+from .local_rules.text import prepare_layout
 from .local_sections.education import undated_education
 from .local_sections.entries import entries
 from .local_sections.segment import segment
@@ -42,16 +39,8 @@ from .local_sections.segment import segment
 # Bump whenever a rule change can change the output (it is part of the cache key).
 RULES_VERSION = "7"
 
-_CONTACT_LABELS = re.compile(
-    r"(?i)\b(?:website|web|homepage|site|blog|email|e-mail|mail|phone|tel|telefon|teléfono|"
-    r"téléphone|mobile|mobil|cell|linkedin|github|gitlab|twitter|x|portfolio|location|address|region|city|country|ort|stadt|ciudad|ville|país|pays|land)\b\s*:?"
-)
-
 
 _DEFAULT_MODEL = object()
-
-
-_CONTACT_PIECES = re.compile(r"\s+[•·|]\s+|\s{2,}|\t")
 
 
 class LocalExtractor:
@@ -156,8 +145,8 @@ def _extract_marked(text: str) -> dict:
     lines, runs, indented = prepare_layout((text or "")[:limit])
     probs = learned.line_probabilities(lines, runs)
     segs = segment(lines, runs, indented, probs)
-    name_i = _find_name(segs)
-    name = _name_text(segs, name_i) if name_i is not None else None
+    name_i = find_name(segs)
+    name = name_text(segs, name_i) if name_i is not None else None
     for k in range(name[1] if name else 0):
         segs[name_i + 1 + k].used = True  # the lines the name wrapped onto
     if name_i is not None:
@@ -168,10 +157,10 @@ def _extract_marked(text: str) -> dict:
     work, education = entries(segs)
     education += undated_education(segs)
     doc: dict = {
-        "basics": _basics(segs, name_i, name[0] if name else None, 1 + (name[1] if name else 0))
+        "basics": read_basics(segs, name_i, name[0] if name else None, 1 + (name[1] if name else 0))
     }
     if "location" not in doc["basics"]:
-        city = _city_of_current_place(work + education)
+        city = city_of_current_place(work + education)
         if city:
             doc["basics"]["location"] = {"city": city}
             doc["basics"]["_how"]["city"] = "low"
@@ -186,269 +175,3 @@ def _extract_marked(text: str) -> dict:
     if langs:
         doc["languages"] = langs
     return doc
-
-
-# --------------------------------------------------------------------------- basics
-def _is_contact_line(text: str) -> bool:
-    """A line made (almost) only of links, addresses, phone numbers and their labels."""
-    r = find_range(text)
-    if r and r.has_range:
-        return False
-    rest = contacts.URL_RE.sub(" ", contacts.EMAIL_RE.sub(" ", text))
-    rest = contacts.PHONE_RE.sub(" ", rest)
-    if rest == text:
-        return False
-    rest = _CONTACT_LABELS.sub(" ", rest)
-    rest = re.sub(r"[\s·|•,;:()@/\-–]+", " ", rest).strip()
-    return len(rest) <= 25 and len(rest.split()) <= 3
-
-
-def _before_contacts(text: str) -> str:
-    """The words of a contact line before its first address, number or link."""
-    cut = len(text)
-    for rx in (contacts.EMAIL_RE, contacts.URL_RE, contacts.PHONE_RE):
-        m = rx.search(text)
-        if m:
-            cut = min(cut, m.start())
-    return text[:cut].strip(" |·,;")
-
-
-def _find_name(segs: list[Line]) -> int | None:
-    """A repeated name-like line (two-column renders print it twice), else the
-    first one at the top, else the nearest one before the email address."""
-    texts = [_name_head(s.text, s.cells) for s in segs]
-
-    def name_ok(i: int) -> bool:
-        return _name_ok(texts[i], texts[i])
-
-    for i in range(len(texts) - 1):
-        if texts[i] == texts[i + 1] and name_ok(i):
-            return i
-    top = next((i for i in range(min(10, len(texts))) if name_ok(i)), None)
-    if top is not None:
-        return top
-    # "Marco" / "Bertolino": a name wrapped onto two lines at the top.
-    for i in range(min(4, len(texts) - 1)):
-        if _name_text(segs, i)[1] and not heading(texts[i]):
-            return i
-    # The model's choice among the first lines, where it is sure.
-    scored = [(s.probs.get("name", 0.0), i) for i, s in enumerate(segs[:15]) if s.probs]
-    if scored:
-        p, i = max(scored)
-        if p >= 0.5 and contacts.looks_like_name(texts[i]) and not heading(texts[i]):
-            return i
-    email_line = next((i for i, t in enumerate(texts) if contacts.EMAIL_RE.search(t)), None)
-    if email_line is not None:
-        return next(
-            (i for i in range(email_line, max(-1, email_line - 12), -1) if name_ok(i)), None
-        )
-    return None
-
-
-_NAME_TAIL = re.compile(r"\s+[|–—]\s+.*$|,\s.*$")
-
-
-def _name_head(text: str, cells: tuple[str, ...] = ()) -> str:
-    """The name at the start of a line: before a label ("Eric Kim | Software
-    Consultant", "Eric Kim, Consultant"), the first of its runs ("Eric Kim
-    <gap> Toronto"), once when a two-column layout printed it twice."""
-    words = text.split()
-    half = len(words) // 2
-    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
-        return " ".join(words[:half])
-    head = _NAME_TAIL.sub("", text)
-    if head != text and contacts.looks_like_name(head):
-        return head
-    if len(cells) > 1 and contacts.looks_like_name(cells[0]):
-        return cells[0]
-    return text
-
-
-def _continues_name(so_far: list[str], raw: str, head: str) -> bool:
-    """Whether a line of the top continues the name above it: "Marco" /
-    "Bertolino", a long name wrapped ("Ana Maria Lopez" / "Garcia"),
-    "ANA MARIA" / "LOPEZ" in capitals, or the name's end before a label
-    ("Ana Maria" / "Lopez Garcia | Engineer")."""
-    n, b = sum(len(p.split()) for p in so_far), len(head.split())
-    if not 1 <= b <= 3 or n + b > 5:
-        return False
-    if head != raw:
-        return True
-    capitals = all(p.isupper() for p in [*so_far, head])
-    return b <= 2 and (n == 1 or n >= 3 or capitals)
-
-
-def _name_ok(joined: str, last: str, raw: str = "") -> bool:
-    """Whether `joined` is a name; `last` is what the line `raw` added to it
-    (never a place: "Jane Roe" / "United States, Portland, OR")."""
-    return (
-        contacts.looks_like_name(joined)
-        and scores.title_score(joined) == 0
-        and scores.company_score(joined) == 0
-        and scores.institution_score(joined) == 0
-        and not heading(last)
-        and places.parse_location(last) is None
-        and places.parse_location(raw or last) is None
-        and last.casefold() not in places.COUNTRIES
-    )
-
-
-def _name_text(segs: list[Line], i: int) -> tuple[str, int]:
-    """The name found on line `i`, and how many lines below it it goes on."""
-    parts = [_name_head(segs[i].text, segs[i].cells)]
-    for j in (i + 1, i + 2):
-        if j >= len(segs) or segs[j].range:
-            break
-        head = _name_head(segs[j].text, segs[j].cells)
-        joined = " ".join([*parts, head])
-        if not (
-            _continues_name(parts, segs[j].text, head) and _name_ok(joined, head, segs[j].text)
-        ):
-            break
-        parts.append(head)
-    return " ".join(parts), len(parts) - 1
-
-
-def _city_of_current_place(entries: list[dict]) -> str | None:
-    """No address printed: the city in the name of the latest school or
-    employer ("University of Lowtown"), a guess marked low."""
-
-    def recency(e: dict) -> tuple:
-        end = e.get("endDate")
-        return (end is None, end or "", e.get("startDate") or "")
-
-    for e in sorted(entries, key=recency, reverse=True)[:2]:
-        city = places.place_in_name(e.get("name") or e.get("institution") or "")
-        if city:
-            return city
-    return None
-
-
-def _basics(
-    segs: list[Line], name_i: int | None, name: str | None = None, name_lines: int = 1
-) -> dict:
-    texts = [s.text for s in segs]
-    top = set(range(min(12, len(segs))))
-    for i, s in enumerate(segs):
-        if s.section in (None, "contact", "profiles") and not s.used:
-            top.add(i)
-    contact_idx = [
-        i
-        for i, t in enumerate(texts)
-        if len(t) <= 160
-        and _is_contact_line(t)
-        and (segs[i].section in (None, "contact", "profiles") or i in top)
-    ]
-    basics: dict = {}
-
-    emails = contacts.find_emails(texts)
-    if emails:
-        basics["email"] = emails[0]
-    email_line = next((i for i, t in enumerate(texts) if emails and emails[0] in t), None)
-
-    near = set(top)
-    if email_line is not None:
-        near.update(range(max(0, email_line - 6), min(len(segs), email_line + 7)))
-    phone = contacts.find_phone([texts[i] for i in sorted(near)]) or contacts.find_phone(
-        [texts[i] for i in contact_idx]
-    )
-    if phone:
-        basics["phone"] = phone
-
-    # Links: on contact lines, or short lines of the top area.
-    url_lines = [
-        texts[i]
-        for i in sorted(set(contact_idx) | top)
-        if len(texts[i]) <= 160 and not (segs[i].range and segs[i].range.has_range)
-    ]
-    urls = contacts.find_urls(contacts.join_wrapped_urls(url_lines))
-    profiles, site = [], None
-    for u in urls:
-        prof = contacts.profile_from_url(u)
-        if prof:
-            if all(p.get("url") != u for p in profiles):
-                profiles.append(prof)
-        elif site is None:
-            site = u
-        elif all(p.get("url") != u for p in profiles):
-            profiles.append(contacts.site_profile(u))
-    side = {i for i, s in enumerate(segs) if s.section in (None, "contact", "profiles", "summary")}
-    for prof in contacts.find_handle_profiles([texts[i] for i in sorted(near | top | side)]):
-        if not any(p["network"] == prof["network"] for p in profiles):
-            profiles.append(prof)
-    if site:
-        basics["url"] = site
-    if profiles:
-        basics["profiles"] = profiles
-
-    how: dict = {}
-    basics["_how"] = how
-    if site:
-        how["url"] = site
-    how["printed"] = [u for u in urls]
-    if name_i is not None:
-        basics["name"] = name or texts[name_i]
-        how["name"] = "high" if name_i <= 2 and segs[name_i].section is None else "low"
-        j = name_i + 1 + (name_lines - 1)  # past the lines the name wrapped onto
-        while j < len(texts) and texts[j] == texts[name_i]:
-            j += 1
-        if j < len(texts) and scores.header_like(texts[j]) and not _is_contact_line(texts[j]):
-            label = texts[j]
-            if j + 1 < len(texts) and label.endswith(("|", "-", "bei", "at", "en")):
-                label = label + " " + texts[j + 1]
-            basics["label"] = label.strip(" |")
-
-    # Location: the first "City, Country" line among the contact lines, or
-    # the words before the first address or number of a contact line
-    # ("Springfield, Freedonia +1 555 0100 jane@example.org").
-    loc_idx = sorted(near | set(contact_idx))
-    for i in loc_idx:
-        if segs[i].used and i != name_i:
-            continue  # (the name's own line may go on with the place)
-        t = re.sub(r"\s{2,}.*$", "", texts[i])
-        loc = places.parse_location(texts[i]) or places.parse_location(t)
-        if not loc:
-            loc = places.parse_location(_before_contacts(texts[i]))
-        if not loc:
-            # "jane@example.org · +1 555 0100 · Springfield, IL, US · example.org",
-            # or the same pieces as separate runs of one row
-            pieces = [*_CONTACT_PIECES.split(texts[i]), *segs[i].cells]
-            loc = next(filter(None, map(places.parse_location, pieces)), None)
-        if not loc:
-            loc = places.parse_address(texts[i])
-        if not loc and scores.title_score(texts[i]) == 0:
-            loc = next(
-                filter(None, map(places.parse_spaced_location, [texts[i], *segs[i].cells])), None
-            )
-        if loc:
-            basics["location"] = loc
-            how["city"] = "high" if loc.get("countryCode") else "low"
-            break
-    if "location" not in basics and email_line is not None:
-        # A lone place name among the contact lines: "Springfield" between
-        # the summary and the email address.
-        block = [i for i in range(max(0, email_line - 3), min(len(texts), email_line + 4))]
-        for i in block:
-            t = texts[i]
-            if (
-                i != name_i
-                and not segs[i].used
-                and segs[i].section in (None, "contact", "summary")
-                and (i - 1 in contact_idx or i + 1 in contact_idx)
-                and i not in contact_idx
-                and re.fullmatch(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}", t)
-                and t[0].isupper()
-                and not heading(t)
-                and scores.title_score(t) == 0
-                and scores.header_like(t)
-                and t != basics.get("label")
-                and not _CONTACT_LABELS.fullmatch(t)
-            ):
-                basics["location"] = {"city": t}
-                break
-
-    summary = [strip_html(s.text) for s in segs if s.section == "summary" and not s.used]
-    if summary:
-        text = " ".join(summary)
-        basics["summary"] = re.sub(r"\s+", " ", text)[:3000]
-    return basics

@@ -4,6 +4,7 @@
 - `dates`: dates and date ranges in the common written forms and languages.
 - `headings`: section headings in several languages.
 - `contacts`: name, email, phone, links and profiles.
+- `basics`: the basics block put together (name, label, contacts, location, summary).
 - `places`: locations, addresses, countries, and the place in a school's name.
 - `vocab`, `scores`: the word lists and the word detectors built on them.
 - `line`: a line of a CV as the entry rules see it.
