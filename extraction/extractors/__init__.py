@@ -54,6 +54,9 @@ def configured_name() -> str:
 
 def get_extractor(name: str | None = None) -> Extractor:
     name = name or configured_name()
+    # Imported here, not at the top: `local` and `claude` import `Outcome` and
+    # `make_fingerprint` from this package (a cycle at import time), and only the
+    # chosen extractor need load.
     if name == "local":
         from .local import LocalExtractor
 

@@ -1,5 +1,8 @@
 """Entry headers: the lines above (or around) a date range that name the entry,
 and the templates a section repeats for each of its entries.
+
+Over 400 lines because it is one rule, what names an entry, read in its several
+shapes (one line, two lines, wrapped, in cells, a template); the helpers serve it.
 """
 
 from __future__ import annotations
