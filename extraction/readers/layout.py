@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 # pdfium replaces a hyphen that ends a line with U+0002 (per character) or
 # U+FFFE (in its text), meaning "join the word"; in CVs it is mostly part of a
@@ -219,6 +220,7 @@ def _order_blocks(lines: list[tuple], block_gap: float, same_top: float) -> list
 _COLUMN_LINES = 6
 _COLUMN_RUNS = 2
 _ALIGNED_SHARE = 0.8
+_GUTTER_CANDIDATES = 8
 _GUTTER = 0.5  # the least gap between the columns, in line heights
 _ALIGN_PT = 0.5  # lines starting this close (in points) start at the same place
 
@@ -228,9 +230,13 @@ def _columns(lines: list[tuple]) -> list[list[tuple]] | None:
     (see the constants above), else None. Needs each line's right edge."""
     if len(lines) < 2 * _COLUMN_LINES or any(len(line) < 5 for line in lines):
         return None
-    starts = sorted({round(line[1], 1) for line in lines})
+    # Candidates: the few places where most lines start (a column's left edge),
+    # so that a page of thousands of lines at scattered places costs linear time.
+    starts = Counter(round(line[1], 1) for line in lines)
+    leftmost = min(starts)
+    candidates = [x for x, n in starts.most_common(_GUTTER_CANDIDATES) if n >= 2]
     best = None
-    for gutter in starts[1:]:
+    for gutter in sorted(x for x in candidates if x > leftmost):
         left = [line for line in lines if line[4] <= gutter - _GUTTER * line[3]]
         right = [line for line in lines if line[1] >= gutter - _ALIGN_PT]
         if len(left) < _COLUMN_LINES or len(right) < _COLUMN_LINES:

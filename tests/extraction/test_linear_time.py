@@ -28,7 +28,13 @@ from hypothesis import strategies as st
 from extraction import resume
 from extraction.extractors.local import LocalExtractor
 from extraction.extractors.prompt import build_user_message
-from extraction.readers import display_name, links_block, normalise_text, read_document
+from extraction.readers import (
+    display_name,
+    links_block,
+    normalise_text,
+    order_lines_by_position,
+    read_document,
+)
 from portfolios import editing, site
 
 N = 5_000  # characters of hostile text at the small size; the large size is 10 N
@@ -244,6 +250,17 @@ def test_readers_names_and_links_are_linear(unit):
         lambda size, rep: hostile(unit, size, "https://"),
     )
     assert_linear(normalise_text, lambda size, rep: hostile(unit, size, "a", "b"))
+
+
+def _scattered_page(size: int, rep: int) -> list[tuple]:
+    # A hostile page: many short lines, each starting at a place of its own.
+    step = 0.37 + rep * 0.001
+    return [(f"w{i}", 10 + i * step, 800 - i * 0.05, 1.0, 12 + i * step) for i in range(size // 10)]
+
+
+def test_reading_order_of_a_page_is_linear_in_its_lines():
+    # The two-column test once tried every distinct start as a gutter: quadratic.
+    assert_linear(order_lines_by_position, _scattered_page, n=2000)
 
 
 @LINEAR
