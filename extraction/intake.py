@@ -32,9 +32,17 @@ _CHUNK = 1024 * 1024
 
 
 def priority_for(request) -> int:
-    """Queue class (SPEC E-5): premium first, then returning visitors, then new ones."""
+    """Queue class (SPEC E-5, Q-1): premium first, then registered accounts
+    (returning or not), then anonymous visitors who came before, then new ones.
+
+    An account whose address is not confirmed yet counts as anonymous (it
+    costs nothing to make, so it buys nothing); the bulk plan queues as a
+    registered account: its volume belongs in background mode.
+    """
     if policy.is_premium(request):
         return Priority.PREMIUM
+    if policy.is_registered(request):
+        return Priority.REGISTERED
     return Priority.RETURNING if policy.is_returning(request) else Priority.NEW
 
 

@@ -248,14 +248,23 @@ class JobState(models.TextChoices):
 
 
 class Priority(models.IntegerChoices):
-    """Lower runs first (SPEC E-5). 0 is staff's "move to front"."""
+    """Queue classes, lower runs first (SPEC E-5, Q-1 "before anonymous").
+
+    0 is staff's "move to front". A registered account (confirmed) goes before
+    every anonymous visitor, whether it extracted before or not; among
+    anonymous visitors, those who came before go first. Retries form their own
+    class behind every first attempt, and background work (bulk, re-extraction)
+    runs last. `extraction.intake.priority_for` is the one rule that picks a
+    request's class.
+    """
 
     FRONT = 0, "Moved to front by staff"
     PREMIUM = 1, "Premium"
-    RETURNING = 2, "Returning user"
-    NEW = 3, "New user"
-    RETRY = 4, "Retry"
-    BACKGROUND = 5, "Background"
+    REGISTERED = 2, "Registered user"
+    RETURNING = 3, "Returning visitor"
+    NEW = 4, "New visitor"
+    RETRY = 5, "Retry"
+    BACKGROUND = 6, "Background"
 
 
 @dataclass(frozen=True)

@@ -199,3 +199,8 @@ def is_returning(request: Caller) -> bool:
 
 def is_premium(request: Caller) -> bool:
     return tier_of(getattr(request, "user", None)) == Tier.PREMIUM
+
+
+def is_registered(request: Caller) -> bool:
+    """A confirmed account, whatever its tier (an unconfirmed one counts as anonymous)."""
+    return not counts_as_anonymous(getattr(request, "user", None))

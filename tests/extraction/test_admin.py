@@ -19,7 +19,7 @@ def test_the_queue_lists_waiting_jobs_in_order_with_positions(staff_client):
     text = r.content.decode()
     assert "Position" in text
     premium = text.index("Premium")
-    new = text.index("New user")
+    new = text.index("New visitor")
     assert premium < new
 
 

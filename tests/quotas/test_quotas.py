@@ -170,18 +170,36 @@ def test_a_premium_users_job_overtakes_queued_anonymous_jobs(api, alice):
     assert str(queue.claim_next("w").pk) == first
 
 
-def test_a_returning_users_job_overtakes_a_new_users(api, alice, django_user_model):
+def test_a_returning_visitors_job_overtakes_a_new_visitors(api):
+    upload(api, REMOTE_ADDR="10.0.0.5")
+    runner.run_job(queue.claim_next("w"))  # 10.0.0.5 now has a finished extraction
+    new_job = upload(api, REMOTE_ADDR="10.0.0.6").json()["id"]
+    returning_job = upload(api, REMOTE_ADDR="10.0.0.5").json()["id"]
+    assert ExtractionJob.objects.get(pk=returning_job).priority == Priority.RETURNING
+    assert ExtractionJob.objects.get(pk=new_job).priority == Priority.NEW
+    assert str(queue.claim_next("w").pk) == returning_job
+
+
+def test_a_registered_users_job_overtakes_anonymous_ones_returning_or_not(
+    api, alice, django_user_model
+):
+    upload(api)
+    runner.run_job(queue.claim_next("w"))  # this address now has a finished extraction
     api.force_authenticate(alice)
     upload(api)
-    runner.run_job(queue.claim_next("w"))  # alice now has a finished extraction
+    runner.run_job(queue.claim_next("w"))  # and so has alice
+    api.force_authenticate(None)
+    anonymous_job = upload(api).json()["id"]
     newcomer = django_user_model.objects.create_user("new", "n@example.com", "pw-new-1234")
     api.force_authenticate(newcomer)
     new_job = upload(api).json()["id"]
     api.force_authenticate(alice)
     returning_job = upload(api).json()["id"]
-    assert ExtractionJob.objects.get(pk=returning_job).priority == Priority.RETURNING
-    assert ExtractionJob.objects.get(pk=new_job).priority == Priority.NEW
-    assert str(queue.claim_next("w").pk) == returning_job
+    assert ExtractionJob.objects.get(pk=anonymous_job).priority == Priority.RETURNING
+    assert ExtractionJob.objects.get(pk=new_job).priority == Priority.REGISTERED
+    assert ExtractionJob.objects.get(pk=returning_job).priority == Priority.REGISTERED
+    claimed = [str(queue.claim_next("w").pk) for _ in range(3)]
+    assert claimed == [new_job, returning_job, anonymous_job]
 
 
 # --- Client identity (SPEC Q-4) ---------------------------------------------------
