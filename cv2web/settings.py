@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -449,12 +450,45 @@ QUOTA_TIERS = {
         "active_portfolios": env.int("QUOTA_PREMIUM_ACTIVE_PORTFOLIOS", default=10),
         "retention_hours": env.int("QUOTA_PREMIUM_RETENTION_HOURS", default=30 * 24),
     },
+    # The bulk plan for API consumers (set by staff; seed 004 "1000 resumes/day"):
+    # a recruiter's day of CVs, sent in batches, followed by webhooks.
+    "bulk": {
+        "extractions_per_day": env.int("QUOTA_BULK_EXTRACTIONS_PER_DAY", default=1000),
+        "active_portfolios": env.int("QUOTA_BULK_ACTIVE_PORTFOLIOS", default=3),
+        "retention_hours": env.int("QUOTA_BULK_RETENTION_HOURS", default=7 * 24),
+    },
 }
+for _tier, _limits in QUOTA_TIERS.items():
+    for _name, _value in _limits.items():
+        if _value < 0:
+            raise ImproperlyConfigured(
+                f"QUOTA_{_tier.upper()}_{_name.upper()} must not be negative (it is {_value})."
+            )
 # Q-2 burst limits (django-ratelimit rates, per client: user or address).
 RATELIMIT_UPLOADS = env.str("RATELIMIT_UPLOADS", default="30/h")
 RATELIMIT_API_HOUR = env.str("RATELIMIT_API_HOUR", default="100/h")
 RATELIMIT_API_DAY = env.str("RATELIMIT_API_DAY", default="1000/d")
 RATELIMIT_BATCH = env.str("RATELIMIT_BATCH", default="30/m")
+# The bulk plan's own rates (seed 004: 100 requests an hour, 1,000 a day, 30
+# batch calls a minute); single uploads may use its whole hourly budget.
+RATELIMIT_BULK_API_HOUR = env.str("RATELIMIT_BULK_API_HOUR", default="100/h")
+RATELIMIT_BULK_API_DAY = env.str("RATELIMIT_BULK_API_DAY", default="1000/d")
+RATELIMIT_BULK_BATCH = env.str("RATELIMIT_BULK_BATCH", default="30/m")
+RATELIMIT_BULK_UPLOADS = env.str("RATELIMIT_BULK_UPLOADS", default="100/h")
+for _name in (
+    "RATELIMIT_UPLOADS",
+    "RATELIMIT_API_HOUR",
+    "RATELIMIT_API_DAY",
+    "RATELIMIT_BATCH",
+    "RATELIMIT_BULK_API_HOUR",
+    "RATELIMIT_BULK_API_DAY",
+    "RATELIMIT_BULK_BATCH",
+    "RATELIMIT_BULK_UPLOADS",
+):
+    if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_name].strip()):
+        raise ImproperlyConfigured(
+            f"{_name} must be a rate such as 100/h or 5/15m (it is {globals()[_name]!r})."
+        )
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # quotas.ratelimits fails open on cache errors (logged and counted), except
 # the log-in, sign-up and password-reset limits, which then count in the

@@ -16,6 +16,7 @@ class Tier(models.TextChoices):
     ANONYMOUS = "anonymous", "Anonymous"
     REGISTERED = "registered", "Registered"
     PREMIUM = "premium", "Premium"
+    BULK = "bulk", "Bulk (API)"
 
 
 class Account(models.Model):
@@ -29,8 +30,14 @@ class Account(models.Model):
     )
     tier = models.CharField(
         max_length=12,
-        choices=[(Tier.REGISTERED, "Registered"), (Tier.PREMIUM, "Premium")],
+        choices=[
+            (Tier.REGISTERED, "Registered"),
+            (Tier.PREMIUM, "Premium"),
+            (Tier.BULK, "Bulk (API)"),
+        ],
         default=Tier.REGISTERED,
+        help_text="Premium: more of everything and the front of the queue. Bulk: an API "
+        "consumer's day of CVs (QUOTA_BULK_*, RATELIMIT_BULK_*), queued as a registered user.",
     )
     extractions_per_day = models.PositiveIntegerField(
         null=True, blank=True, help_text="Overrides the tier's daily extractions."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -67,6 +68,59 @@ def limits_for(user: User) -> Limits:
             if account.retention_days is not None
             else base.retention_hours
         ),
+    )
+
+
+@dataclass(frozen=True)
+class Rates:
+    """A caller's burst limits (SPEC Q-2), as django-ratelimit rates ("100/h")."""
+
+    api_hour: str
+    api_day: str
+    batch: str
+    uploads: str
+
+
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_PERIOD_WORDS = {1: "a second", 60: "a minute", 3600: "an hour", 86400: "a day"}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """'10/m' -> (10, 60); '5/15m' -> (5, 900), as django-ratelimit reads it."""
+    match = _RATE.match(rate.strip())
+    if match is None:
+        raise ValueError(f"not a rate: {rate!r}")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * _PERIODS[unit]
+
+
+def rate_words(rate: str) -> str:
+    """'100/h' -> '100 an hour'; '5/15m' -> '5 every 15 minutes' (pages, messages)."""
+    count, period = parse_rate(rate)
+    if period in _PERIOD_WORDS:
+        return f"{count:,} {_PERIOD_WORDS[period]}"
+    for seconds, unit in ((86400, "days"), (3600, "hours"), (60, "minutes")):
+        if period % seconds == 0:
+            return f"{count:,} every {period // seconds} {unit}"
+    return f"{count:,} every {period} seconds"
+
+
+def rates_for(user: User) -> Rates:
+    """The bulk plan has its own rates (RATELIMIT_BULK_*); every other tier the
+    RATELIMIT_* ones."""
+    if tier_of(user) == Tier.BULK:
+        return Rates(
+            api_hour=settings.RATELIMIT_BULK_API_HOUR,
+            api_day=settings.RATELIMIT_BULK_API_DAY,
+            batch=settings.RATELIMIT_BULK_BATCH,
+            uploads=settings.RATELIMIT_BULK_UPLOADS,
+        )
+    return Rates(
+        api_hour=settings.RATELIMIT_API_HOUR,
+        api_day=settings.RATELIMIT_API_DAY,
+        batch=settings.RATELIMIT_BATCH,
+        uploads=settings.RATELIMIT_UPLOADS,
     )
 
 

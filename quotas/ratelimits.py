@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from rest_framework.throttling import BaseThrottle
 from monitoring import audit
 
 from .models import BurstCounter
-from .policy import subject_of
+from .policy import parse_rate, rates_for, subject_of
 
 log = logging.getLogger("cv2web.quotas")
 
@@ -152,19 +151,6 @@ def _key(group, request) -> str:
     return subject_of(request)
 
 
-_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """'10/m' -> (10, 60); '5/15m' -> (5, 900), as django-ratelimit reads it."""
-    match = _RATE.match(rate.strip())
-    if match is None:
-        raise ValueError(f"not a rate: {rate!r}")
-    count, multiple, unit = match.groups()
-    return int(count), int(multiple or 1) * _PERIODS[unit]
-
-
 def _ask_cache(request, group: str, rate: str) -> dict | None:
     """django-ratelimit's usage, or None when the cache did not count."""
     try:
@@ -253,20 +239,21 @@ class _Throttle(BaseThrottle):
 
 
 class ApiThrottle(_Throttle):
-    """Every API call: RATELIMIT_API_HOUR and RATELIMIT_API_DAY per client."""
+    """Every API call: the caller's hourly and daily rates (policy.rates_for)."""
 
     def limits(self, request, view):
-        return [("api-hour", settings.RATELIMIT_API_HOUR), ("api-day", settings.RATELIMIT_API_DAY)]
+        rates = rates_for(getattr(request, "user", None))
+        return [("api-hour", rates.api_hour), ("api-day", rates.api_day)]
 
 
 class BatchThrottle(_Throttle):
     def limits(self, request, view):
-        return [("api-batch", settings.RATELIMIT_BATCH)]
+        return [("api-batch", rates_for(getattr(request, "user", None)).batch)]
 
 
 class UploadThrottle(_Throttle):
     def limits(self, request, view):
-        return [("uploads", settings.RATELIMIT_UPLOADS)]
+        return [("uploads", rates_for(getattr(request, "user", None)).uploads)]
 
 
 def limit_posts(group: str, rate_setting: str, what: str, *, fail_closed: bool = False):

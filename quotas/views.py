@@ -46,6 +46,15 @@ def _limit_rows(limits: policy.Limits) -> dict:
     }
 
 
+def _rate_rows(rates: policy.Rates) -> dict:
+    return {
+        "api_hour": policy.rate_words(rates.api_hour),
+        "api_day": policy.rate_words(rates.api_day),
+        "batch": policy.rate_words(rates.batch),
+        "uploads": policy.rate_words(rates.uploads),
+    }
+
+
 def _account_context(request, token_form: TokenCreateForm | None = None) -> dict:
     user = request.user
     account = Account.for_user(user)
@@ -67,6 +76,8 @@ def _account_context(request, token_form: TokenCreateForm | None = None) -> dict
             )
         ),
         "premium": _limit_rows(policy.tier_limits(Tier.PREMIUM)),
+        "is_bulk": policy.tier_of(user) == Tier.BULK,
+        "rates": _rate_rows(policy.rates_for(user)),
         "tokens": ApiToken.objects.active().filter(user=user),
         "token_form": token_form or TokenCreateForm(user=user),
     }

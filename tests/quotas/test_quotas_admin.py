@@ -69,6 +69,20 @@ def test_staff_makes_a_user_premium_with_the_account_inline(staff_client, alice)
     assert entry.details["note"] == "conference speaker"
 
 
+def test_staff_put_an_account_on_the_bulk_plan_in_the_admin(staff_client, alice):
+    account = Account.objects.get(user=alice)
+    r = staff_client.post(
+        f"{USERS}{alice.pk}/change/",
+        change_form_data(alice, account, tier="bulk", note="ATS integration"),
+    )
+    assert r.status_code == 302
+    assert policy.tier_of(alice) == Tier.BULK
+    entry = AuditLog.objects.get(action="account.tier_changed")
+    assert entry.details["changes"]["tier"] == ["registered", "bulk"]
+    page = staff_client.get(f"{USERS}?account__tier=bulk").content.decode()
+    assert "Bulk (API)" in page and "alice" in page
+
+
 def test_saving_a_user_without_limit_changes_writes_no_audit_row(staff_client, alice):
     account = Account.objects.get(user=alice)
     r = staff_client.post(f"{USERS}{alice.pk}/change/", change_form_data(alice, account))
