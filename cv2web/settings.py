@@ -349,6 +349,8 @@ ANTHROPIC_MAX_TOKENS = env.int("ANTHROPIC_MAX_TOKENS", default=8192)
 # recorded on every model extraction.
 ANTHROPIC_PRICE_INPUT_PER_MTOK = env.float("ANTHROPIC_PRICE_INPUT_PER_MTOK", default=3.0)
 ANTHROPIC_PRICE_OUTPUT_PER_MTOK = env.float("ANTHROPIC_PRICE_OUTPUT_PER_MTOK", default=15.0)
+# Message Batches API answers cost this share of the interactive price.
+ANTHROPIC_BATCH_PRICE_RATIO = env.float("ANTHROPIC_BATCH_PRICE_RATIO", default=0.5)
 
 EXTRACTION_MAX_PAGES = env.int("EXTRACTION_MAX_PAGES", default=20)
 EXTRACTION_MAX_TEXT_CHARS = env.int("EXTRACTION_MAX_TEXT_CHARS", default=100_000)
@@ -371,6 +373,25 @@ EXTRACTION_BATCH_MAX_FILES = env.int("EXTRACTION_BATCH_MAX_FILES", default=50)
 # A running job whose heartbeat is older than this is taken to have lost its
 # worker and is requeued by the watchdog.
 EXTRACTION_LEASE_S = env.int("EXTRACTION_LEASE_S", default=EXTRACTION_TIMEOUT_S + 30)
+# Background mode (docs/api.md): the last queue class, at most this many worker slots,
+# never taken while a person's job is ready; its own queue depth.
+EXTRACTION_BACKGROUND_MAX_SLOTS = env.int(
+    "EXTRACTION_BACKGROUND_MAX_SLOTS", default=max(1, EXTRACTION_MAX_CONCURRENT // 2)
+)
+EXTRACTION_BACKGROUND_MAX_QUEUE_DEPTH = env.int(
+    "EXTRACTION_BACKGROUND_MAX_QUEUE_DEPTH", default=5000
+)
+# With the claude extractor, background jobs go through the Message Batches
+# API: a batch leaves when it holds EXTRACTION_BATCH_MAX_SIZE jobs or its
+# oldest job has waited EXTRACTION_BATCH_MAX_AGE_S; one that has not ended
+# after EXTRACTION_BATCH_TIMEOUT_S (the API's own limit is 24 h) is cancelled
+# and its jobs fall back. Reading the texts of a batch stops after
+# EXTRACTION_BATCH_PREPARE_S (the rest go in the next one).
+EXTRACTION_BATCH_API = env.bool("EXTRACTION_BATCH_API", default=True)
+EXTRACTION_BATCH_MAX_SIZE = env.int("EXTRACTION_BATCH_MAX_SIZE", default=100)
+EXTRACTION_BATCH_MAX_AGE_S = env.int("EXTRACTION_BATCH_MAX_AGE_S", default=300)
+EXTRACTION_BATCH_TIMEOUT_S = env.int("EXTRACTION_BATCH_TIMEOUT_S", default=24 * 3600)
+EXTRACTION_BATCH_PREPARE_S = env.float("EXTRACTION_BATCH_PREPARE_S", default=30.0)
 
 # SPEC S: uploads and cached results are encrypted at rest (extraction.crypto).
 # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation:
@@ -404,6 +425,24 @@ if EXTRACTION_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("EXTRACTION_MAX_ATTEMPTS must be at least 1.")
 if EXTRACTION_LEASE_S <= EXTRACTION_TIMEOUT_S:
     raise ImproperlyConfigured("EXTRACTION_LEASE_S must be larger than EXTRACTION_TIMEOUT_S.")
+if not 1 <= EXTRACTION_BACKGROUND_MAX_SLOTS <= EXTRACTION_MAX_CONCURRENT:
+    raise ImproperlyConfigured(
+        "EXTRACTION_BACKGROUND_MAX_SLOTS must be 1..EXTRACTION_MAX_CONCURRENT "
+        f"(it is {EXTRACTION_BACKGROUND_MAX_SLOTS})."
+    )
+if not 1 <= EXTRACTION_BATCH_MAX_SIZE <= 10_000:
+    raise ImproperlyConfigured("EXTRACTION_BATCH_MAX_SIZE must be 1..10000.")
+if EXTRACTION_BATCH_MAX_AGE_S < 0 or EXTRACTION_BATCH_TIMEOUT_S < 60:
+    raise ImproperlyConfigured(
+        "EXTRACTION_BATCH_MAX_AGE_S must be >= 0 and EXTRACTION_BATCH_TIMEOUT_S >= 60."
+    )
+if EXTRACTION_BATCH_PREPARE_S <= 0 or EXTRACTION_BATCH_PREPARE_S >= EXTRACTION_TIMEOUT_S + 30:
+    raise ImproperlyConfigured(
+        "EXTRACTION_BATCH_PREPARE_S must be above 0 and below the task timeout "
+        "(EXTRACTION_TIMEOUT_S + 30)."
+    )
+if not 0 < ANTHROPIC_BATCH_PRICE_RATIO <= 1:
+    raise ImproperlyConfigured("ANTHROPIC_BATCH_PRICE_RATIO must be in (0, 1].")
 
 # --- Portfolios (SPEC P) -----------------------------------------------------
 

@@ -11,9 +11,10 @@ from django.utils.html import format_html
 
 from monitoring import audit
 
-from . import queue
+from . import batches, queue
 from .crypto import DecryptionError
-from .models import CacheEntry, Document, ExtractionJob, JobState
+from .extractors import configured_name, get_extractor
+from .models import CacheEntry, Document, ExtractionJob, JobState, ModelBatch
 
 
 @admin.register(ExtractionJob)
@@ -27,18 +28,31 @@ class ExtractionJobAdmin(admin.ModelAdmin):
         "owner",
         "extractor",
         "extractor_used",
+        "mode",
+        "batch_state",
         "attempts",
         "cached",
+        "cost_usd",
         "enqueued_at",
         "duration",
     )
-    list_filter = ("state", "priority", "extractor", "extractor_used", "cached", "via")
+    list_filter = (
+        "state",
+        "priority",
+        "mode",
+        "batch_state",
+        "extractor",
+        "extractor_used",
+        "cached",
+        "via",
+    )
     search_fields = (
         "id",
         "document__original_name",
         "document__sha256",
         "owner__username",
         "client",
+        "batch__provider_id",
     )
     list_select_related = ("document", "owner")
     readonly_fields = [f.name for f in ExtractionJob._meta.fields]
@@ -78,7 +92,7 @@ class ExtractionJobAdmin(admin.ModelAdmin):
     @admin.display(description="Position")
     def position(self, job):
         if job.state == JobState.RUNNING:
-            return "running"
+            return "in a model batch" if job.batch_state == "submitted" else "running"
         return getattr(self, "_positions", {}).get(job.pk, "–")
 
     @admin.display(description="Document")
@@ -117,6 +131,7 @@ class CacheEntryAdmin(admin.ModelAdmin):
         "last_hit_at",
         "expires_at",
         "live",
+        "current",
     )
     list_filter = ("extractor", "model")
     search_fields = ("sha256", "key")
@@ -125,7 +140,7 @@ class CacheEntryAdmin(admin.ModelAdmin):
     ]
     # Shown decrypted by result_document; never a form field.
     exclude = ("result",)
-    actions = ["invalidate"]
+    actions = ["invalidate", "reextract_in_background"]
 
     def has_add_permission(self, request):
         return False
@@ -168,6 +183,14 @@ class CacheEntryAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"{n} cache entr(ies) invalidated.", messages.SUCCESS)
 
+    @admin.action(description="Re-extract selected entries in background mode (current model)")
+    def reextract_in_background(self, request, qs):
+        _report_reextraction(self, request, batches.reextract_entries(qs, actor=request.user))
+
+    @admin.display(description="Current", boolean=True)
+    def current(self, entry):
+        return entry.fingerprint == _current_fingerprint()
+
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
@@ -185,9 +208,14 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ("original_name", "sha256", "owner__username", "client")
     list_select_related = ("owner",)
     readonly_fields = [f.name for f in Document._meta.fields]
+    actions = ["reextract_in_background"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Re-extract selected documents in background mode (current model)")
+    def reextract_in_background(self, request, qs):
+        _report_reextraction(self, request, batches.reextract(list(qs), actor=request.user))
 
     @admin.display(description="Size")
     def size_kb(self, doc):
@@ -196,3 +224,61 @@ class DocumentAdmin(admin.ModelAdmin):
     @admin.display(description="Jobs")
     def jobs_link(self, doc):
         return format_html('<a href="../extractionjob/?q={}">jobs</a>', doc.pk)
+
+
+def _current_fingerprint() -> str:
+    return get_extractor(configured_name()).fingerprint()
+
+
+def _report_reextraction(model_admin, request, out: batches.Reextraction) -> None:
+    skipped = []
+    if out.already_current:
+        skipped.append(f"{out.already_current} already extracted by the current model")
+    if out.expired:
+        skipped.append(f"{out.expired} past retention")
+    if out.file_missing:
+        skipped.append(f"{out.file_missing} whose uploaded file no longer exists")
+    if out.queue_full:
+        skipped.append(f"{out.queue_full} refused: the background queue is full")
+    text = f"{out.queued} document(s) queued for re-extraction in background mode."
+    if skipped:
+        text += " Skipped: " + "; ".join(skipped) + "."
+    level = messages.SUCCESS if out.queued or not skipped else messages.WARNING
+    model_admin.message_user(request, text, level)
+
+
+@admin.register(ModelBatch)
+class ModelBatchAdmin(admin.ModelAdmin):
+    """Message Batches API batches (background mode): read-only."""
+
+    list_display = (
+        "__str__",
+        "state",
+        "size",
+        "counts_summary",
+        "created_at",
+        "submitted_at",
+        "ended_at",
+        "jobs_link",
+    )
+    list_filter = ("state",)
+    search_fields = ("provider_id", "id")
+    readonly_fields = [f.name for f in ModelBatch._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Results")
+    def counts_summary(self, batch):
+        counts = batch.counts or {}
+        return ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "–"
+
+    @admin.display(description="Jobs")
+    def jobs_link(self, batch):
+        return format_html('<a href="../extractionjob/?q={}">jobs</a>', batch.provider_id or "")

@@ -18,7 +18,7 @@ from quotas.ratelimits import ApiThrottle, BatchThrottle, UploadThrottle
 
 from . import access, intake, queue
 from .errors import ExtractionError
-from .models import ExtractionJob, JobState
+from .models import ExtractionJob, JobState, Mode
 from .serializers import BatchUploadSerializer, ExtractionJobSerializer, UploadSerializer
 
 
@@ -26,12 +26,26 @@ def job_payload(job: ExtractionJob, context=None) -> dict:
     return ExtractionJobSerializer(job, context=context or {}).data
 
 
-def accepted_response(job: ExtractionJob, token: str | None) -> Response:
+def accepted_response(request, job: ExtractionJob, token: str | None) -> Response:
     status_code = status.HTTP_201_CREATED if job.state == JobState.SUCCEEDED else 202
     location = reverse("api-extraction-detail", args=[job.pk])
     return Response(
-        _with_token(job_payload(job), token), status=status_code, headers={"Location": location}
+        _with_token(job_payload(job, {"request": request}), token),
+        status=status_code,
+        headers={"Location": location},
     )
+
+
+def mode_of(request) -> str:
+    """The upload's `mode` field: interactive (the default) or background."""
+    mode = request.data.get("mode") or Mode.INTERACTIVE
+    if mode not in Mode.values:
+        raise APIError(
+            "invalid_mode",
+            '`mode` must be "interactive" or "background" (half price, slower: '
+            "see the API documentation).",
+        )
+    return mode
 
 
 def _with_token(payload: dict, token: str | None) -> dict:
@@ -42,12 +56,13 @@ def _with_token(payload: dict, token: str | None) -> dict:
     return payload
 
 
-def _accept(request, uploaded) -> tuple[ExtractionJob, str | None]:
+def _accept(request, uploaded, mode: str = Mode.INTERACTIVE) -> tuple[ExtractionJob, str | None]:
     job = intake.accept_from(
         request,
         uploaded,
         via="api",
         priority=lambda: intake.priority_for(request),
+        mode=mode,
         admit=policy.admission_for(request),
     )
     access.remember(request, job)
@@ -79,7 +94,7 @@ class ExtractionListCreate(APIView):
         paginator = ApiPagination()
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(
-            ExtractionJobSerializer(page, many=True, context={}).data
+            ExtractionJobSerializer(page, many=True, context={"request": request}).data
         )
 
     @extend_schema(
@@ -101,8 +116,9 @@ class ExtractionListCreate(APIView):
                 "too_many_files",
                 "Send one file in the `file` field; use /api/v1/extractions/batch for several.",
             )
-        job, token = _accept(request, files[0] if files else None)
-        return accepted_response(job, token)
+        mode = mode_of(request)
+        job, token = _accept(request, files[0] if files else None, mode)
+        return accepted_response(request, job, token)
 
 
 class ExtractionBatch(APIView):
@@ -128,11 +144,12 @@ class ExtractionBatch(APIView):
             raise APIError(
                 "too_many_files", f"Send at most {limit} files in one batch.", max_files=limit
             )
+        mode = mode_of(request)
         entries = []
         typical = queue.typical_duration()
         for uploaded in files:
             try:
-                job, token = _accept(request, uploaded)
+                job, token = _accept(request, uploaded, mode)
             except ExtractionError as exc:
                 entries.append({"file": uploaded.name, "error": exc.as_dict()})
             except policy.QuotaExceeded as exc:
@@ -158,7 +175,9 @@ class ExtractionBatch(APIView):
                     }
                 )
             else:
-                entries.append(_with_token(job_payload(job, {"typical": typical}), token))
+                entries.append(
+                    _with_token(job_payload(job, {"typical": typical, "request": request}), token)
+                )
         if not any("id" in e for e in entries):
             first = entries[0]["error"]
             status_code = {"queue_full": 503, "quota_exceeded": 429}.get(first["code"], 400)
@@ -172,7 +191,7 @@ class ExtractionDetail(APIView):
         responses=ExtractionJobSerializer,
     )
     def get(self, request, pk):
-        return Response(job_payload(access.job_for(request, pk)))
+        return Response(job_payload(access.job_for(request, pk), {"request": request}))
 
     @extend_schema(
         summary="Cancel a queued job",

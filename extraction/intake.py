@@ -25,7 +25,7 @@ from quotas import policy
 from . import crypto, queue
 from .errors import BadFile
 from .extractors import configured_name, get_extractor
-from .models import CacheEntry, Document, ExtractionJob, Priority
+from .models import CacheEntry, Document, ExtractionJob, Mode, Priority
 from .readers import display_name, probe, sniff
 
 _CHUNK = 1024 * 1024
@@ -82,6 +82,7 @@ def accept(
     client: str = "",
     via: str = "web",
     priority: int | Callable[[], int] = Priority.NEW,
+    mode: str = Mode.INTERACTIVE,
     extractor: str | None = None,
     admit: Callable[[], tuple[str, object]] | None = None,
 ) -> ExtractionJob:
@@ -122,6 +123,7 @@ def accept(
                 extractor=name,
                 fingerprint=fingerprint,
                 priority=priority,
+                mode=mode,
                 owner=owner,
                 client=client,
                 via=via,
@@ -143,10 +145,11 @@ def accept_from(
     *,
     via: str,
     priority: int | Callable[[], int] = Priority.NEW,
+    mode: str = Mode.INTERACTIVE,
     admit: Callable[[], tuple[str, object]] | None = None,
 ) -> ExtractionJob:
     """accept() for a page or API request: its owner and client, and the audit trail."""
-    details = {"file": display_name(getattr(uploaded, "name", "") or ""), "via": via}
+    details = {"file": display_name(getattr(uploaded, "name", "") or ""), "via": via, "mode": mode}
     try:
         job = accept(
             uploaded,
@@ -154,6 +157,7 @@ def accept_from(
             client=getattr(request, "client_bucket", ""),
             via=via,
             priority=priority,
+            mode=mode,
             admit=admit,
         )
     except Exception as exc:

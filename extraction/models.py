@@ -267,6 +267,87 @@ class Priority(models.IntegerChoices):
     BACKGROUND = 6, "Background"
 
 
+class Mode(models.TextChoices):
+    """How the uploader asked for the work to be done (issue 14: background mode)."""
+
+    INTERACTIVE = "interactive", "Interactive"
+    # Last class (Priority.BACKGROUND), never in an interactive slot ahead of a person; with the
+    # claude extractor, through the Message Batches API at the batch price.
+    BACKGROUND = "background", "Background"
+
+
+class BatchState(models.TextChoices):
+    """Where a background job stands with the Message Batches API."""
+
+    NONE = "", "Not batched"
+    SUBMITTED = "submitted", "In a model batch"
+    DONE = "done", "Answered by its batch"
+    # Its batch item failed (errored, expired, canceled, timed out): it runs in a
+    # background slot instead, as an interactive call (local on failure)...
+    RETRY = "retry", "Fell back: interactive call"
+    # ... or with the local extractor straight away (the model's answer was
+    # unusable, or the request itself was refused: asking again cannot help).
+    LOCAL = "local", "Fell back: local extractor"
+
+
+class ModelBatchState(models.TextChoices):
+    SUBMITTING = "submitting", "Submitting"  # jobs claimed, create call under way
+    IN_PROGRESS = "in_progress", "In progress"
+    ENDED = "ended", "Ended, results stored"
+    FAILED = "failed", "Not accepted by the API"
+    TIMED_OUT = "timed_out", "Timed out (cancelled, items fell back)"
+
+
+class ModelBatchQuerySet(models.QuerySet):
+    def open(self):
+        """Batches whose results are still to be stored."""
+        return self.filter(state__in=[ModelBatchState.SUBMITTING, ModelBatchState.IN_PROGRESS])
+
+    def recent_durations(self, limit: int = 20) -> list[float]:
+        """Seconds from submission to the end of processing, newest first."""
+        rows = (
+            self.filter(ended_at__isnull=False, submitted_at__isnull=False)
+            .order_by("-ended_at")
+            .values_list("submitted_at", "ended_at")[:limit]
+        )
+        return [(end - start).total_seconds() for start, end in rows]
+
+
+class ModelBatch(models.Model):
+    """One Message Batches API batch: the jobs it holds answer from its results."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The API's id (msgbatch_...), stored as soon as the create call answers,
+    # before anything waits on it: a restarted worker resumes polling from it.
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    state = models.CharField(
+        max_length=12,
+        choices=ModelBatchState.choices,
+        default=ModelBatchState.SUBMITTING,
+        db_index=True,
+    )
+    fingerprint = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    # The API's request_counts at the last poll (succeeded, errored, ...).
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModelBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "model batch"
+        verbose_name_plural = "model batches"
+
+    def __str__(self) -> str:
+        return self.provider_id or f"batch {str(self.pk)[:8]} ({self.state})"
+
+
 @dataclass(frozen=True)
 class QueueDue:
     expired: int  # running jobs whose lease has run out
@@ -282,8 +363,55 @@ class ExtractionJobQuerySet(models.QuerySet):
     def waiting(self):
         return self.leaders().filter(state=JobState.QUEUED)
 
+    def waiting_interactive(self):
+        """Waiting jobs that will take an interactive slot: the depth people see."""
+        return self.waiting().filter(priority__lt=Priority.BACKGROUND)
+
+    def waiting_background(self):
+        return self.waiting().filter(priority=Priority.BACKGROUND)
+
     def running(self):
         return self.filter(state=JobState.RUNNING)
+
+    def in_model_batch(self):
+        """Running inside a Message Batches API batch: they hold no worker slot."""
+        return self.running().filter(batch_state=BatchState.SUBMITTED)
+
+    def in_slots(self):
+        """Running in a worker slot (counted against EXTRACTION_MAX_CONCURRENT)."""
+        return self.running().exclude(batch_state=BatchState.SUBMITTED)
+
+    def counts(self) -> dict[str, int]:
+        """The queue's four counts in one query over the waiting and running rows."""
+        waiting = Q(state=JobState.QUEUED, joined_to__isnull=True)
+        batched = Q(state=JobState.RUNNING, batch_state=BatchState.SUBMITTED)
+        return self.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).aggregate(
+            waiting=Count("pk", filter=waiting & Q(priority__lt=Priority.BACKGROUND)),
+            background_waiting=Count("pk", filter=waiting & Q(priority=Priority.BACKGROUND)),
+            in_slots=Count("pk", filter=Q(state=JobState.RUNNING) & ~batched),
+            in_model_batches=Count("pk", filter=batched),
+        )
+
+    def for_model_batch(self):
+        """Waiting background jobs the batcher sends through the Message Batches
+        API rather than a worker slot (the claude extractor, batches on)."""
+        if not settings.EXTRACTION_BATCH_API:
+            return self.none()
+        return self.waiting().filter(
+            priority=Priority.BACKGROUND, extractor="claude", batch_state=BatchState.NONE
+        )
+
+    def claimable(self, now=None, *, background_room: bool = True):
+        """Ready jobs a worker slot may take: not those kept for a model batch,
+        and no background job when background work has all its slots."""
+        qs = self.ready(now)
+        if settings.EXTRACTION_BATCH_API:
+            qs = qs.exclude(
+                priority=Priority.BACKGROUND, extractor="claude", batch_state=BatchState.NONE
+            )
+        if not background_room:
+            qs = qs.filter(priority__lt=Priority.BACKGROUND)
+        return qs
 
     def succeeded_for(self, user, client: str = ""):
         """Jobs that gave this visitor a result: an account's own, or the
@@ -385,6 +513,13 @@ class ExtractionJob(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followers"
     )
     extractor = models.CharField(max_length=20, help_text="Extractor asked for.")
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.INTERACTIVE)
+    batch = models.ForeignKey(
+        ModelBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    batch_state = models.CharField(
+        max_length=10, choices=BatchState.choices, default=BatchState.NONE, blank=True
+    )
     fingerprint = models.CharField(max_length=64)
     cache_key = models.CharField(max_length=100, db_index=True)
     cached = models.BooleanField(default=False)
@@ -454,6 +589,17 @@ class ExtractionJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+    @property
+    def is_kept_for_batch(self) -> bool:
+        """Waits for the batcher (ExtractionJobQuerySet.for_model_batch, for one job)."""
+        return (
+            settings.EXTRACTION_BATCH_API
+            and self.state == JobState.QUEUED
+            and self.priority == Priority.BACKGROUND
+            and self.extractor == "claude"
+            and self.batch_state == BatchState.NONE
+        )
 
     @property
     def leader(self) -> ExtractionJob:

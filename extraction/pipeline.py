@@ -44,25 +44,48 @@ def extract_with_fallback(text: str, extractor_name: str, deadline: float) -> tu
         log.warning(
             "extractor %s unavailable (%s); falling back to local", extractor.name, exc.code
         )
-        outcome = get_extractor("local").extract(text, deadline=deadline)
-        outcome.warnings = [FALLBACK_WARNING, *outcome.warnings]
+        outcome = fallback(text, deadline)
         outcome.ratelimit = getattr(extractor, "last_ratelimit", {}) or outcome.ratelimit
         return outcome, False
 
 
 def run(
-    path: Path, kind: str, extractor_name: str, *, deadline: float | None = None
+    path: Path,
+    kind: str,
+    extractor_name: str,
+    *,
+    deadline: float | None = None,
+    fall_back: bool = False,
 ) -> PipelineResult:
-    """Read `path` and extract a JSON Resume document within `deadline`."""
+    """Read `path` and extract a JSON Resume document within `deadline`.
+
+    `fall_back`: the model already gave an unusable answer for this document
+    (a model batch's item): the local extractor answers, as after a failed call.
+    """
     deadline = deadline or time.monotonic() + settings.EXTRACTION_TIMEOUT_S
     read = read_document(path, kind)
+    if fall_back:
+        return finish(fallback(read.text, deadline), read.warnings, cacheable=False)
     outcome, cacheable = extract_with_fallback(read.text, extractor_name, deadline)
+    return finish(outcome, read.warnings, cacheable=cacheable)
+
+
+def finish(outcome: Outcome, read_warnings: list[str], *, cacheable: bool) -> PipelineResult:
+    """An extractor's outcome through the data model's limits (also for answers
+    that come back later, from a model batch)."""
     resume, notes = apply_snapshot_limits(outcome.resume)
-    warnings = list(dict.fromkeys([*read.warnings, *outcome.warnings, *notes]))
+    warnings = list(dict.fromkeys([*read_warnings, *outcome.warnings, *notes]))
     size = len(json.dumps(resume, ensure_ascii=False).encode())
     return PipelineResult(
         resume=resume, outcome=outcome, warnings=warnings, cacheable=cacheable, size_bytes=size
     )
+
+
+def fallback(text: str, deadline: float) -> Outcome:
+    """The local extractor's answer where the model's cannot be had, with its warning."""
+    outcome = get_extractor("local").extract(text, deadline=deadline)
+    outcome.warnings = [FALLBACK_WARNING, *outcome.warnings]
+    return outcome
 
 
 def warm_up() -> None:

@@ -36,12 +36,25 @@ from cv2web import locks
 from cv2web.errors import Refusal
 from monitoring import audit
 
-from .models import PLAINTEXT_SUFFIX, CacheEntry, Document, ExtractionJob, JobState, Priority
+from .models import (
+    PLAINTEXT_SUFFIX,
+    BatchState,
+    CacheEntry,
+    Document,
+    ExtractionJob,
+    JobState,
+    Mode,
+    ModelBatch,
+    Priority,
+)
 from .signals import backoff_pending, job_not_done
 
 log = logging.getLogger("cv2web.extraction.queue")
 
 DEFAULT_ESTIMATE_S = 15.0
+# Until a Message Batches API batch has ended here once: the API's own word is
+# "most batches finish in less than an hour".
+DEFAULT_BATCH_ESTIMATE_S = 3600.0
 
 
 class _NotLooked:
@@ -90,11 +103,27 @@ class Place:
     eta_seconds: int | None
 
 
+def typical_batch_duration() -> float:
+    """Median seconds from submitting a model batch to its end, recently."""
+    durations = ModelBatch.objects.recent_durations()
+    return statistics.median(durations) if durations else DEFAULT_BATCH_ESTIMATE_S
+
+
 def place_of(job: ExtractionJob, *, typical: float | None = None) -> Place:
     """Where `job` stands (its leader's place when it joined another job)."""
     leader = job.leader
     if job.is_finished:
         return Place(None, None)
+    if leader.state == JobState.RUNNING and leader.batch_state == BatchState.SUBMITTED:
+        # In a model batch: the batch's typical time, not a worker's.
+        elapsed = (timezone.now() - leader.started_at).total_seconds() if leader.started_at else 0
+        return Place(0, max(1, math.ceil(typical_batch_duration() - elapsed)))
+    if leader.state == JobState.QUEUED and leader.is_kept_for_batch:
+        # Waiting for its batch to leave (size or age), then the batch's time.
+        waited = (timezone.now() - leader.enqueued_at).total_seconds()
+        gather = max(0.0, settings.EXTRACTION_BATCH_MAX_AGE_S - waited)
+        position = ExtractionJob.objects.ahead_of(leader).count() + 1
+        return Place(position, max(1, math.ceil(gather + 60 + typical_batch_duration())))
     typical = typical if typical is not None else typical_duration()
     if leader.state == JobState.RUNNING:
         elapsed = (timezone.now() - leader.started_at).total_seconds() if leader.started_at else 0
@@ -116,11 +145,13 @@ def place_eta(position: int, *, typical: float | None = None) -> int:
 class QueueStatus:
     """The queue as the upload page, the status page and the dashboard show it."""
 
-    waiting: int
-    running: int
+    waiting: int  # people's jobs (interactive slots); background work is apart
+    running: int  # in worker slots
     max_waiting: int
     max_running: int
     full: bool
+    background_waiting: int = 0
+    in_model_batches: int = 0
 
     @property
     def eta_seconds(self) -> int:
@@ -133,24 +164,32 @@ class QueueStatus:
 
 
 def status() -> QueueStatus:
-    waiting = ExtractionJob.objects.waiting().count()
+    counts = ExtractionJob.objects.counts()
     return QueueStatus(
-        waiting=waiting,
-        running=ExtractionJob.objects.running().count(),
+        waiting=counts["waiting"],
+        running=counts["in_slots"],
         max_waiting=settings.EXTRACTION_MAX_QUEUE_DEPTH,
         max_running=settings.EXTRACTION_MAX_CONCURRENT,
-        full=is_full(waiting=waiting),
+        full=is_full(waiting=counts["waiting"]),
+        background_waiting=counts["background_waiting"],
+        in_model_batches=counts["in_model_batches"],
     )
 
 
 def is_full(*, waiting: int | None = None) -> bool:
     """The one rule of a full queue: EXTRACTION_MAX_QUEUE_DEPTH jobs wait already.
 
-    `waiting` passes on a count the caller has just made, to spare a query.
+    Background work waits apart (`is_background_full`): it never fills the
+    queue people see. `waiting` passes on a count the caller has just made.
     """
     if waiting is None:
-        waiting = ExtractionJob.objects.waiting().count()
+        waiting = ExtractionJob.objects.waiting_interactive().count()
     return waiting >= settings.EXTRACTION_MAX_QUEUE_DEPTH
+
+
+def is_background_full() -> bool:
+    waiting = ExtractionJob.objects.waiting_background().count()
+    return waiting >= settings.EXTRACTION_BACKGROUND_MAX_QUEUE_DEPTH
 
 
 def retry_after_seconds() -> int:
@@ -167,6 +206,7 @@ def enqueue(
     extractor: str,
     fingerprint: str,
     priority: int | Callable[[], int] = Priority.NEW,
+    mode: str = Mode.INTERACTIVE,
     owner=None,
     client: str = "",
     via: str = "web",
@@ -180,12 +220,16 @@ def enqueue(
     many jobs wait already. `cache_entry` passes on a lookup the caller
     already made (None: it missed). `admit` is called only when a new job
     will run, inside the admission lock: it may refuse by raising, or return
-    the (subject, day) of the allowance it used.
+    the (subject, day) of the allowance it used. A `mode` of background puts
+    the job in the background class (docs/api.md, background mode).
     """
     key = CacheEntry.make_key(document.sha256, fingerprint)
+    if mode == Mode.BACKGROUND:
+        priority = Priority.BACKGROUND
     common = {
         "document": document,
         "extractor": extractor,
+        "mode": mode,
         "fingerprint": fingerprint,
         "cache_key": key,
         "owner": owner if owner is not None and owner.is_authenticated else None,
@@ -243,7 +287,7 @@ def enqueue(
                 details={"leader": str(leader.pk)},
             )
             return job
-        if is_full():
+        if is_background_full() if priority == Priority.BACKGROUND else is_full():
             raise QueueFull(retry_after_seconds())
         quota_subject, quota_day = admit() if admit is not None else ("", None)
         job = ExtractionJob.objects.create(
@@ -318,25 +362,37 @@ def dispatch(now=None) -> int:
     return tokens
 
 
+def _background_room() -> bool:
+    """Background work may take one more worker slot."""
+    running = ExtractionJob.objects.in_slots().filter(priority=Priority.BACKGROUND).count()
+    return running < settings.EXTRACTION_BACKGROUND_MAX_SLOTS
+
+
 def _tokens_needed(now=None) -> int:
-    free = settings.EXTRACTION_MAX_CONCURRENT - ExtractionJob.objects.running().count()
+    free = settings.EXTRACTION_MAX_CONCURRENT - ExtractionJob.objects.in_slots().count()
     if free <= 0:
         return 0
-    tokens = min(free, ExtractionJob.objects.ready(now).count())
+    claimable = ExtractionJob.objects.claimable(now, background_room=_background_room())
+    tokens = min(free, claimable.count())
     if tokens:
         tokens -= min(tokens, pending_tokens())
     return tokens
 
 
 def claim_next(worker: str | None = None, now=None) -> ExtractionJob | None:
-    """Take the next ready job if a running slot is free; None otherwise."""
+    """Take the next ready job if a running slot is free; None otherwise.
+
+    Background jobs come last (the background class), take at most
+    EXTRACTION_BACKGROUND_MAX_SLOTS slots, and those kept for a model batch
+    are not taken at all (extraction.batches sends them).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         _lock_queue()
-        if ExtractionJob.objects.running().count() >= settings.EXTRACTION_MAX_CONCURRENT:
+        if ExtractionJob.objects.in_slots().count() >= settings.EXTRACTION_MAX_CONCURRENT:
             return None
         job = (
-            ExtractionJob.objects.ready(now)
+            ExtractionJob.objects.claimable(now, background_room=_background_room())
             .in_queue_order()
             .select_for_update(skip_locked=True)
             .first()
@@ -418,6 +474,7 @@ def succeed(
     cached: bool = False,
     duration_ms: int | None = None,
     confidence: dict | None = None,
+    batch_state: str | None = None,
 ) -> bool:
     # The end state and its audit row commit together: a worker that dies between
     # them must not leave a finished job that the audit log never heard of.
@@ -438,6 +495,7 @@ def succeed(
             duration_ms=duration_ms,
             error_code="",
             error_message="",
+            **({} if batch_state is None else {"batch_state": batch_state}),
         )
         if done:
             audit.record(
@@ -478,20 +536,40 @@ def backoff_seconds(attempts: int) -> int:
     return settings.EXTRACTION_RETRY_BACKOFF_S * 2 ** max(0, attempts - 1)
 
 
-def retry_or_fail(job: ExtractionJob, code: str, message: str) -> str:
-    """After a failure that was not the file's fault: queue again, or give up."""
+def _retry_class(job: ExtractionJob) -> int:
+    # SPEC E-5: retries form their own class, behind first attempts; staff's
+    # "front" stays in front, and background work stays behind people.
+    if job.priority in (Priority.FRONT, Priority.BACKGROUND):
+        return job.priority
+    return Priority.RETRY
+
+
+def retry_or_fail(
+    job: ExtractionJob,
+    code: str,
+    message: str,
+    *,
+    batch_state: str | None = None,
+    backoff: bool = True,
+) -> str:
+    """After a failure that was not the file's fault: queue again, or give up.
+
+    `batch_state` records why a model batch's job now runs in a slot
+    (BatchState.RETRY or LOCAL); its batch answered without backoff.
+    """
     if job.attempts >= settings.EXTRACTION_MAX_ATTEMPTS:
         fail(job, code, message, user_fault=False)
         return "failed"
     now = timezone.now()
+    extra = {} if batch_state is None else {"batch_state": batch_state}
     with transaction.atomic():
         changed = ExtractionJob.objects.filter(
             pk=job.pk, state=JobState.RUNNING, lease_token=job.lease_token
         ).update(
             state=JobState.QUEUED,
-            # SPEC E-5: retries form their own class, behind first attempts.
-            priority=Priority.FRONT if job.priority == Priority.FRONT else Priority.RETRY,
-            not_before=now + timedelta(seconds=backoff_seconds(job.attempts)),
+            priority=_retry_class(job),
+            not_before=now + timedelta(seconds=backoff_seconds(job.attempts)) if backoff else None,
+            **extra,
             lease_token=None,
             lease_expires_at=None,
             worker="",
@@ -503,8 +581,10 @@ def retry_or_fail(job: ExtractionJob, code: str, message: str) -> str:
                 "extraction.retry",
                 category=audit.Category.SYSTEM,
                 obj=job,
-                details={"code": code, "attempt": job.attempts},
+                details={"code": code, "attempt": job.attempts, **extra},
             )
+            if not backoff:
+                transaction.on_commit(dispatch)
     return "requeued"
 
 
@@ -632,3 +712,62 @@ def sweep_plaintext() -> int:
                 path.unlink()
                 removed += 1
     return removed
+
+
+# --- Model batches (background mode; extraction.batches drives them) -------------
+
+
+def claim_for_batch(ids: list, batch: ModelBatch, now=None) -> list[ExtractionJob]:
+    """Move the jobs of `ids` still kept for a model batch into `batch`.
+
+    They run without a worker slot and without a lease deadline (the batch's
+    own timeout stands for it); the batch's id is their lease token, so every
+    end state stays a conditional UPDATE as for a worker's job. Jobs that
+    changed meanwhile (cancelled, lifted by a person who joined them) stay out.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_queue()
+        claimable = ExtractionJob.objects.for_model_batch().filter(pk__in=ids)
+        picked = list(claimable.select_for_update().values_list("pk", flat=True))
+        ExtractionJob.objects.filter(pk__in=picked).update(
+            state=JobState.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            not_before=None,
+            lease_token=batch.pk,
+            lease_expires_at=None,
+            worker=f"batch {str(batch.pk)[:8]}",
+            batch=batch,
+            batch_state=BatchState.SUBMITTED,
+        )
+        jobs = list(ExtractionJob.objects.filter(pk__in=picked).select_related("document"))
+        audit.record_each(
+            "extraction.batched",
+            ExtractionJob.objects.filter(pk__in=picked),
+            category=audit.Category.SYSTEM,
+            details={"batch": str(batch.pk)},
+        )
+    return jobs
+
+
+def release_from_batch(batch: ModelBatch, *, to: str = BatchState.NONE) -> int:
+    """Put a batch's unfinished jobs back in the queue (the batch was never
+    accepted, or was lost before its id was stored): `to` NONE lets the
+    batcher send them again, RETRY sends them to a worker slot."""
+    with transaction.atomic():
+        _lock_queue()
+        changed = ExtractionJob.objects.filter(
+            batch=batch, state=JobState.RUNNING, lease_token=batch.pk
+        ).update(
+            state=JobState.QUEUED,
+            # The attempt never reached the model.
+            attempts=F("attempts") - 1,
+            lease_token=None,
+            worker="",
+            batch_state=to,
+            batch=batch if to != BatchState.NONE else None,
+        )
+        if changed and to != BatchState.NONE:
+            transaction.on_commit(dispatch)
+    return changed

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from . import crypto, pipeline, queue
 from .errors import ExtractionError
-from .models import CacheEntry, ExtractionJob
+from .models import BatchState, CacheEntry, ExtractionJob
 
 log = logging.getLogger("cv2web.extraction")
 
@@ -35,7 +35,13 @@ def run_job(job: ExtractionJob) -> str:
         # The stored file is sealed; the readers get a private plaintext copy,
         # named after this attempt so that it can be found if we are killed.
         with job.document.plaintext_copy(job.plaintext_path()) as path:
-            result = pipeline.run(path, job.document.kind, job.extractor, deadline=deadline)
+            result = pipeline.run(
+                path,
+                job.document.kind,
+                job.extractor,
+                deadline=deadline,
+                fall_back=job.batch_state == BatchState.LOCAL,
+            )
     except ExtractionError as exc:
         if exc.user_fault:
             queue.fail(job, exc.code, exc.message, user_fault=True)
@@ -55,6 +61,15 @@ def run_job(job: ExtractionJob) -> str:
         return queue.retry_or_fail(
             job, "internal_error", "Something went wrong on our side while reading your CV."
         )
+    store_result(job, result, duration_ms=int((time.monotonic() - started) * 1000))
+    return "succeeded"
+
+
+def store_result(
+    job: ExtractionJob, result: pipeline.PipelineResult, *, duration_ms: int | None
+) -> bool:
+    """Fill the cache (when the answer is the asked extractor's) and finish the job:
+    the one way a result is kept, whether a worker or a model batch got it."""
     outcome = result.outcome
     if result.cacheable:
         CacheEntry.store(
@@ -67,8 +82,7 @@ def run_job(job: ExtractionJob) -> str:
             size_bytes=result.size_bytes,
             confidence=outcome.confidence,
         )
-    duration_ms = int((time.monotonic() - started) * 1000)
-    queue.succeed(
+    return queue.succeed(
         job,
         result=result.resume,
         warnings=result.warnings,
@@ -80,5 +94,5 @@ def run_job(job: ExtractionJob) -> str:
         cost_usd=outcome.cost_usd,
         ratelimit=outcome.ratelimit,
         duration_ms=duration_ms,
+        batch_state=BatchState.DONE if job.batch_state == BatchState.SUBMITTED else None,
     )
-    return "succeeded"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import ExtractionJob, JobState
+from .models import ExtractionJob, JobState, Mode
 from .queue import place_of
 from .resume import in_schema_order
 
@@ -29,6 +29,14 @@ class ExtractionJobSerializer(serializers.Serializer):
     eta_seconds = serializers.SerializerMethodField()
     attempts = serializers.SerializerMethodField()
     cached = serializers.BooleanField()
+    mode = serializers.ChoiceField(
+        choices=Mode.values,
+        help_text="interactive, or background: the last queue class and, with the AI "
+        "extractor, the Message Batches API at the batch price (minutes to hours).",
+    )
+    batch_id = serializers.SerializerMethodField(
+        help_text="Staff only: the Message Batches API batch that answered (or holds) the job."
+    )
     extractor = serializers.SerializerMethodField()
     warnings = serializers.ListField(child=serializers.CharField())
     confidence = serializers.DictField(
@@ -42,6 +50,19 @@ class ExtractionJobSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     started_at = serializers.SerializerMethodField()
     finished_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if not (user is not None and user.is_authenticated and user.is_staff):
+            data.pop("batch_id", None)
+        return data
+
+    @extend_schema_field(serializers.CharField(allow_null=True, required=False))
+    def get_batch_id(self, job: ExtractionJob):
+        batch = job.leader.batch
+        return batch.provider_id or str(batch.pk) if batch is not None else None
 
     def _place(self, job: ExtractionJob):
         cache = self.context.setdefault("_places", {})
@@ -87,9 +108,17 @@ class ExtractionJobSerializer(serializers.Serializer):
         )
 
 
+MODE_HELP = (
+    "interactive (default), or background: half the model price, in the last queue class "
+    "(never ahead of a person), done within minutes to hours."
+)
+
+
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The CV: PDF, DOCX or TXT.")
+    mode = serializers.ChoiceField(choices=Mode.values, required=False, help_text=MODE_HELP)
 
 
 class BatchUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), help_text="Up to 50 CVs.")
+    mode = serializers.ChoiceField(choices=Mode.values, required=False, help_text=MODE_HELP)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from cv2web.batches import BatchDeleter
 from monitoring import audit
 
-from . import queue, runner
+from . import batches, queue, runner
 from .models import CacheEntry, ExtractionJob
 
 
@@ -40,3 +40,9 @@ def purge_cache(dry_run: bool = False) -> dict[str, int]:
     stats = {"deleted": deleter.delete(expired), **deleter.stats()}
     audit.record("retention.extraction_cache", category=audit.Category.SYSTEM, details=stats)
     return stats
+
+
+def model_batches(dry_run: bool = False) -> dict:
+    """Background mode: send due Message Batches API batches, poll open ones,
+    keep their results (extraction.batches)."""
+    return batches.run(dry_run=dry_run)

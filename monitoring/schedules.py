@@ -42,6 +42,17 @@ SCHEDULES: tuple[ScheduledJob, ...] = (
         description="Requeue jobs whose worker died; hand waiting jobs to workers.",
     ),
     ScheduledJob(
+        name="extraction model batches",
+        run="extraction.tasks.model_batches",
+        command="extraction_batches",
+        schedule_type=MINUTES,
+        minutes=1,
+        description=(
+            "Background mode: send waiting background jobs to the Message Batches API, "
+            "poll open batches, keep their results, fall back what failed."
+        ),
+    ),
+    ScheduledJob(
         name="portfolio lifecycle scan",
         run="portfolios.tasks.lifecycle_scan",
         command="lifecycle_scan",

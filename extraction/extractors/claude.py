@@ -15,11 +15,14 @@ Design notes
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import os
 import random
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import anthropic
@@ -149,12 +152,27 @@ def backoff_seconds(retry_number: int) -> float:
     return delay * (1 - 0.25 * random.random())
 
 
-def estimate_cost(input_tokens: int, output_tokens: int) -> float:
-    return round(
+def estimate_cost(input_tokens: int, output_tokens: int, *, batch: bool = False) -> float:
+    """USD for one call; a Message Batches answer costs ANTHROPIC_BATCH_PRICE_RATIO of it."""
+    cost = (
         input_tokens * settings.ANTHROPIC_PRICE_INPUT_PER_MTOK / 1_000_000
-        + output_tokens * settings.ANTHROPIC_PRICE_OUTPUT_PER_MTOK / 1_000_000,
-        6,
+        + output_tokens * settings.ANTHROPIC_PRICE_OUTPUT_PER_MTOK / 1_000_000
     )
+    if batch:
+        cost *= settings.ANTHROPIC_BATCH_PRICE_RATIO
+    return round(cost, 6)
+
+
+def request_params(text: str) -> dict[str, Any]:
+    """The Messages API parameters for one CV: the same for a call and a batch item."""
+    return {
+        "model": settings.ANTHROPIC_MODEL,
+        "max_tokens": settings.ANTHROPIC_MAX_TOKENS,
+        "system": SYSTEM_PROMPT,
+        "tools": [TOOL],
+        "tool_choice": {"type": "tool", "name": TOOL["name"]},
+        "messages": [{"role": "user", "content": build_user_message(text)}],
+    }
 
 
 class _Retry(Exception):
@@ -270,15 +288,9 @@ class ClaudeExtractor:
         raise last
 
     def _attempt(self, client: anthropic.Anthropic, text: str, timeout: float) -> Outcome:
-        model = settings.ANTHROPIC_MODEL
         try:
             raw = client.messages.with_raw_response.create(
-                model=model,
-                max_tokens=settings.ANTHROPIC_MAX_TOKENS,
-                system=SYSTEM_PROMPT,
-                tools=[TOOL],
-                tool_choice={"type": "tool", "name": TOOL["name"]},
-                messages=[{"role": "user", "content": build_user_message(text)}],
+                **request_params(text),
                 # Per-request timeout (float or httpx2.Timeout; never an
                 # httpx.Timeout, which the SDK rejects). Passing one also skips
                 # the SDK's "streaming required" check on large max_tokens.
@@ -320,62 +332,77 @@ class ClaudeExtractor:
             raise _Retry(
                 _unavailable("model_bad_response", "The AI service sent an unreadable answer.")
             )
+        return outcome_from_message(message, ratelimit=ratelimit, request_id=request_id)
 
-        usage = getattr(message, "usage", None)
-        input_tokens = int(getattr(usage, "input_tokens", 0) or 0)
-        output_tokens = int(getattr(usage, "output_tokens", 0) or 0)
-        spent = {
-            "input_tokens": input_tokens,
-            "output_tokens": output_tokens,
-            "cost_usd": estimate_cost(input_tokens, output_tokens),
-        }
 
-        def invalid(code: str, why: str) -> ExtractorUnavailable:
-            # The tokens were spent even though the answer is unusable.
-            log.warning("claude: %s: %s (request-id %s)", code, why, request_id)
-            exc = _unavailable(code, "The AI service's answer could not be used.")
-            exc.usage = spent  # type: ignore[attr-defined]
-            exc.ratelimit = ratelimit  # type: ignore[attr-defined]
-            return exc
+def outcome_from_message(
+    message: Any,
+    *,
+    ratelimit: dict[str, str] | None = None,
+    request_id: str | None = None,
+    batch: bool = False,
+) -> Outcome:
+    """Check and clean the model's answer (a Message, from a call or a batch result).
 
-        # Truncated output (stop_reason "max_tokens"): the tool input is
-        # partial, so it is rejected rather than salvaged (sections would be
-        # silently missing). It is not retried here either: the same CV with
-        # the same max_tokens would truncate again, at the same cost and
-        # time; the local fallback answers instead. Not final, though: it is
-        # specific to this input, not a reason to stop using the model.
-        stop_reason = getattr(message, "stop_reason", None)
-        if stop_reason == "max_tokens":
-            raise invalid("model_output_truncated", "stop_reason max_tokens")
-        block = next(
-            (
-                b
-                for b in getattr(message, "content", None) or []
-                if getattr(b, "type", None) == "tool_use"
-                and getattr(b, "name", None) == TOOL["name"]
-            ),
-            None,
-        )
-        if block is None:
-            raise invalid("model_output_invalid", f"no tool_use (stop_reason {stop_reason})")
-        data = getattr(block, "input", None)
-        if not isinstance(data, dict):
-            raise invalid("model_output_invalid", f"tool input is {type(data).__name__}")
-        try:
-            doc, warnings = resume.clean(data)
-        except resume.InvalidResume as e:
-            raise invalid("model_output_invalid", f"schema: {e}") from None
+    Raises ExtractorUnavailable (with the tokens spent in `.usage`) when the
+    answer cannot be used: truncated, no tool call, or not the schema.
+    """
+    ratelimit = ratelimit or {}
+    model = settings.ANTHROPIC_MODEL
+    usage = getattr(message, "usage", None)
+    input_tokens = int(getattr(usage, "input_tokens", 0) or 0)
+    output_tokens = int(getattr(usage, "output_tokens", 0) or 0)
+    spent = {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "cost_usd": estimate_cost(input_tokens, output_tokens, batch=batch),
+    }
 
-        return Outcome(
-            resume=doc,
-            extractor=self.name,
-            model=getattr(message, "model", None) or model,
-            warnings=list(warnings),
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            cost_usd=spent["cost_usd"],
-            ratelimit=ratelimit,
-        )
+    def invalid(code: str, why: str) -> ExtractorUnavailable:
+        # The tokens were spent even though the answer is unusable.
+        log.warning("claude: %s: %s (request-id %s)", code, why, request_id)
+        exc = _unavailable(code, "The AI service's answer could not be used.")
+        exc.usage = spent  # type: ignore[attr-defined]
+        exc.ratelimit = ratelimit  # type: ignore[attr-defined]
+        return exc
+
+    # Truncated output (stop_reason "max_tokens"): the tool input is
+    # partial, so it is rejected rather than salvaged (sections would be
+    # silently missing). It is not retried here either: the same CV with
+    # the same max_tokens would truncate again, at the same cost and
+    # time; the local fallback answers instead. Not final, though: it is
+    # specific to this input, not a reason to stop using the model.
+    stop_reason = getattr(message, "stop_reason", None)
+    if stop_reason == "max_tokens":
+        raise invalid("model_output_truncated", "stop_reason max_tokens")
+    block = next(
+        (
+            b
+            for b in getattr(message, "content", None) or []
+            if getattr(b, "type", None) == "tool_use" and getattr(b, "name", None) == TOOL["name"]
+        ),
+        None,
+    )
+    if block is None:
+        raise invalid("model_output_invalid", f"no tool_use (stop_reason {stop_reason})")
+    data = getattr(block, "input", None)
+    if not isinstance(data, dict):
+        raise invalid("model_output_invalid", f"tool input is {type(data).__name__}")
+    try:
+        doc, warnings = resume.clean(data)
+    except resume.InvalidResume as e:
+        raise invalid("model_output_invalid", f"schema: {e}") from None
+
+    return Outcome(
+        resume=doc,
+        extractor=ClaudeExtractor.name,
+        model=getattr(message, "model", None) or model,
+        warnings=list(warnings),
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost_usd=spent["cost_usd"],
+        ratelimit=ratelimit,
+    )
 
 
 _extractor: ClaudeExtractor | None = None
@@ -387,3 +414,141 @@ def get_claude_extractor() -> ClaudeExtractor:
     if _extractor is None:
         _extractor = ClaudeExtractor()
     return _extractor
+
+
+# --- Message Batches API (background mode) ------------------------------------
+#
+# The SDK calls only; which jobs go in a batch, and what becomes of them, is
+# extraction/batches.py. Errors come out as ExtractorUnavailable, classified as
+# for an interactive call (`final`: asking again cannot help).
+
+
+def _batch_call(what: str, call: Any) -> Any:
+    try:
+        return call()
+    except anthropic.APIStatusError as e:
+        log.warning(
+            "claude batches: %s: HTTP %s (request-id %s)",
+            what,
+            e.status_code,
+            e.response.headers.get("request-id"),
+        )
+        outcome = _classify_status_error(e)
+        raise (outcome.error if isinstance(outcome, _Retry) else outcome) from None
+    except anthropic.APITimeoutError:
+        raise _unavailable("model_timeout", "The AI service did not answer in time.") from None
+    except anthropic.APIConnectionError:
+        raise _unavailable("model_unreachable", "The AI service is unreachable.") from None
+    except ValueError:  # a 200 whose body is not JSON
+        raise _unavailable(
+            "model_bad_response", "The AI service sent an unreadable answer."
+        ) from None
+
+
+def create_batch(requests: list[dict[str, Any]]) -> Any:
+    """Send `requests` ({custom_id, params}) as one batch; the API's MessageBatch."""
+    client = get_client()
+    return _batch_call(
+        "create",
+        lambda: client.messages.batches.create(requests=requests),  # type: ignore[arg-type]
+    )
+
+
+def retrieve_batch(batch_id: str) -> Any:
+    client = get_client()
+    return _batch_call("retrieve", lambda: client.messages.batches.retrieve(batch_id))
+
+
+def cancel_batch(batch_id: str) -> bool:
+    """Ask the API to stop a batch; False when it would not (best effort)."""
+    client = get_client()
+    try:
+        _batch_call("cancel", lambda: client.messages.batches.cancel(batch_id))
+    except ExtractorUnavailable as exc:
+        log.warning("claude batches: could not cancel %s: %s", batch_id, exc.code)
+        return False
+    return True
+
+
+@dataclass
+class BatchItem:
+    """One line of a batch's results."""
+
+    custom_id: str
+    outcome: Outcome | None = None
+    # Why there is no outcome: "errored:<type>", "expired", "canceled",
+    # or the code of an unusable answer ("model_output_truncated", ...).
+    failure: str = ""
+    # What the job does instead: "retry" (an interactive call, local if that
+    # fails) or "local" (asking the model again cannot help).
+    fallback: str = ""
+    # Tokens an unusable answer spent anyway.
+    usage: dict[str, Any] | None = None
+
+
+def _item(line: dict[str, Any]) -> BatchItem | None:
+    custom_id = line.get("custom_id")
+    result = line.get("result")
+    if not isinstance(custom_id, str) or not isinstance(result, dict):
+        return None
+    kind = result.get("type")
+    if kind == "succeeded":
+        try:
+            message = anthropic.types.Message.model_validate(result.get("message"))
+        except Exception:  # noqa: BLE001 - pydantic's ValidationError and kin
+            return BatchItem(custom_id, failure="model_bad_response", fallback="retry")
+        try:
+            return BatchItem(custom_id, outcome=outcome_from_message(message, batch=True))
+        except ExtractorUnavailable as exc:
+            # The interactive path gives this answer to the local extractor
+            # too: the same CV asked again would be cut or refused again.
+            return BatchItem(
+                custom_id,
+                failure=exc.code,
+                fallback="local",
+                usage=getattr(exc, "usage", None),
+            )
+    if kind == "errored":
+        error = (result.get("error") or {}).get("error") or {}
+        error_type = str(error.get("type") or "api_error")[:40]
+        # A refused request would be refused again; overload and server
+        # errors are worth an interactive try.
+        fallback = "local" if error_type == "invalid_request_error" else "retry"
+        return BatchItem(custom_id, failure=f"errored:{error_type}", fallback=fallback)
+    if kind in ("expired", "canceled"):
+        return BatchItem(custom_id, failure=str(kind), fallback="retry")
+    return BatchItem(custom_id, failure=f"unknown:{str(kind)[:20]}", fallback="retry")
+
+
+def batch_results(batch_id: str) -> Iterator[BatchItem]:
+    """The results of an ended batch, line by line. A line that cannot be read
+    is logged and skipped: its job finds no result and falls back."""
+    client = get_client()
+
+    def lines() -> Iterator[BatchItem]:
+        with client.messages.batches.with_streaming_response.results(batch_id) as response:
+            for number, raw in enumerate(response.iter_lines(), 1):
+                if not raw.strip():
+                    continue
+                try:
+                    line = json.loads(raw)
+                except ValueError:
+                    log.warning("claude batches: %s line %d is not JSON", batch_id, number)
+                    continue
+                item = _item(line) if isinstance(line, dict) else None
+                if item is None:
+                    log.warning("claude batches: %s line %d has no result", batch_id, number)
+                    continue
+                yield item
+
+    try:
+        yield from lines()
+    except anthropic.APIStatusError as e:
+        outcome = _classify_status_error(e)
+        raise (outcome.error if isinstance(outcome, _Retry) else outcome) from None
+    except anthropic.APITimeoutError:
+        raise _unavailable("model_timeout", "The AI service did not answer in time.") from None
+    except (anthropic.APIConnectionError, httpx2.HTTPError):
+        raise _unavailable("model_unreachable", "The AI service is unreachable.") from None
+    except anthropic.AnthropicError as e:  # "No results_url": not ended after all
+        raise _unavailable("model_bad_response", str(e)[:200]) from None

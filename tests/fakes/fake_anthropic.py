@@ -24,6 +24,20 @@ delay; GET /_fake/stats returns {"calls": n, "connections": n}.
 
 Each request takes the next scripted reply from the queue (`enqueue`); when
 the queue is empty, `default` answers (an `ok` reply unless told otherwise).
+
+The Message Batches API is there too: POST /v1/messages/batches (create),
+GET /v1/messages/batches/{id} (retrieve), GET .../{id}/results (JSONL) and
+POST .../{id}/cancel. A batch is `in_progress` for `batch_polls_to_end`
+retrieves (None: it never ends), then `ended`. What each item gives is decided
+when the batch is created by `batch_item(custom_id, params)`: a Reply (an
+`ok` one gives a succeeded message) or one of ERRORED, EXPIRED, CANCELED,
+MALFORMED (a result line that is not JSON). Scripted replies for the batch
+endpoints themselves (`enqueue_batch_api(status(529))`) answer before the
+batch logic does::
+
+    fake.batch_item = lambda cid, params: fa.EXPIRED if cid.endswith("7") else fa.ok()
+    fake.batch_polls_to_end = 3
+    fake.batch_items  # every item received: {"custom_id", "params"}
 """
 
 from __future__ import annotations
@@ -190,6 +204,14 @@ def hang() -> Reply:
     return Reply("hang")
 
 
+# What a batch item gives instead of a Reply (see FakeAnthropic.batch_item).
+ERRORED = "errored"  # errored with an overloaded_error
+INVALID = "invalid"  # errored with an invalid_request_error
+EXPIRED = "expired"
+CANCELED = "canceled"
+MALFORMED = "malformed"  # the result line is not JSON
+
+
 # --------------------------------------------------------------------------
 # Server
 
@@ -212,6 +234,10 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        path = self.path.split("?")[0].rstrip("/")
+        if path.startswith("/v1/messages/batches"):
+            self._batches("GET", path, None)
+            return
         if self.path.rstrip("/") == "/_fake/stats":
             fake = self.server.fake
             self._send(
@@ -235,7 +261,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"null")
         except ValueError:
             body = None
-        if self.path.split("?")[0].rstrip("/") != "/v1/messages":
+        path = self.path.split("?")[0].rstrip("/")
+        if path.startswith("/v1/messages/batches"):
+            self._batches("POST", path, body)
+            return
+        if path != "/v1/messages":
             self._send(404, {"type": "error", "error": {"type": "not_found_error"}}, {})
             return
         reply, number = fake._next(body, {k.lower(): v for k, v in self.headers.items()})
@@ -247,6 +277,36 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             with fake._lock:
                 fake.in_flight -= 1
+
+    def _batches(self, method: str, path: str, body: Any) -> None:
+        fake = self.server.fake
+        scripted = fake._next_batch_api(method, path)
+        if scripted is not None:
+            self._answer(fake, scripted, len(fake.batch_api_calls), body)
+            return
+        parts = path.split("/")[4:]  # after /v1/messages/batches
+        if method == "POST" and not parts:
+            self._send(200, fake._create_batch(body), {})
+            return
+        batch = fake._batches.get(parts[0]) if parts else None
+        if batch is None:
+            self._send(404, {"type": "error", "error": {"type": "not_found_error"}}, {})
+        elif method == "GET" and len(parts) == 1:
+            self._send(200, fake._retrieve_batch(parts[0]), {})
+        elif method == "POST" and parts[1:] == ["cancel"]:
+            self._send(200, fake._cancel_batch(parts[0]), {})
+        elif method == "GET" and parts[1:] == ["results"]:
+            data = fake._batch_results(parts[0])
+            if data is None:
+                self._send(
+                    404,
+                    {"type": "error", "error": {"type": "not_found_error", "message": "not ended"}},
+                    {},
+                )
+            else:
+                self._send(200, data, {"content-type": "application/binary"})
+        else:
+            self._send(404, {"type": "error", "error": {"type": "not_found_error"}}, {})
 
     def _answer(self, fake: FakeAnthropic, reply: Reply, number: int, body: Any) -> None:
         if reply.delay and fake._stopping.wait(reply.delay):
@@ -273,7 +333,8 @@ class _Handler(BaseHTTPRequestHandler):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         try:
             self.send_response(code)
-            self.send_header("content-type", "application/json")
+            if "content-type" not in headers:
+                self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -318,12 +379,35 @@ class FakeAnthropic:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._remaining = 1000
+        # Message Batches API (see the module docstring).
+        self.batch_polls_to_end: int | None = 0
+        self.batch_item: Any = lambda custom_id, params: ok()
+        self.batch_items: list[dict] = []  # every item received, in order
+        self.batch_api_calls: list[tuple[str, str]] = []  # (method, path)
+        self._batch_api_queue: deque[Reply] = deque()
+        self._batches: dict[str, dict] = {}
 
     # -- scripting and inspection
     def enqueue(self, *replies: Reply) -> FakeAnthropic:
         with self._lock:
             self._queue.extend(replies)
         return self
+
+    def enqueue_batch_api(self, *replies: Reply) -> FakeAnthropic:
+        """Scripted answers for the next calls to the batch endpoints."""
+        with self._lock:
+            self._batch_api_queue.extend(replies)
+        return self
+
+    @property
+    def batches_created(self) -> list[str]:
+        with self._lock:
+            return list(self._batches)
+
+    def end_batch(self, batch_id: str) -> None:
+        """End a batch now, whatever its poll count."""
+        with self._lock:
+            self._batches[batch_id]["status"] = "ended"
 
     @property
     def calls(self) -> int:
@@ -407,6 +491,110 @@ class FakeAnthropic:
             reply = self._queue.popleft() if self._queue else self.default
             self._remaining = max(0, self._remaining - 1)
             return reply, len(self.requests)
+
+    def _next_batch_api(self, method: str, path: str) -> Reply | None:
+        with self._lock:
+            self.batch_api_calls.append((method, path))
+            return self._batch_api_queue.popleft() if self._batch_api_queue else None
+
+    @staticmethod
+    def _now() -> str:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def _create_batch(self, body: Any) -> dict:
+        requests = (body or {}).get("requests") or []
+        batch_id = f"msgbatch_{uuid.uuid4().hex[:24]}"
+        items = []
+        for request in requests:
+            outcome = self.batch_item(request.get("custom_id"), request.get("params"))
+            items.append((request, outcome))
+        with self._lock:
+            self.batch_items.extend(requests)
+            self._batches[batch_id] = {
+                "items": items,
+                "polls": 0,
+                "status": "in_progress",
+                "created_at": self._now(),
+                "cancelled": False,
+            }
+            return self._batch_object(batch_id)
+
+    def _retrieve_batch(self, batch_id: str) -> dict:
+        with self._lock:
+            batch = self._batches[batch_id]
+            batch["polls"] += 1
+            if batch["status"] == "canceling" or (
+                self.batch_polls_to_end is not None and batch["polls"] > self.batch_polls_to_end
+            ):
+                batch["status"] = "ended"
+            return self._batch_object(batch_id)
+
+    def _cancel_batch(self, batch_id: str) -> dict:
+        with self._lock:
+            batch = self._batches[batch_id]
+            if batch["status"] == "in_progress":
+                batch["status"] = "canceling"
+                batch["cancelled"] = True
+            return self._batch_object(batch_id)
+
+    def _batch_object(self, batch_id: str) -> dict:
+        batch = self._batches[batch_id]
+        ended = batch["status"] == "ended"
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        for _, outcome in batch["items"]:
+            if not ended:
+                counts["processing"] += 1
+            elif batch["cancelled"] or outcome == CANCELED:
+                counts["canceled"] += 1
+            elif outcome in (ERRORED, INVALID):
+                counts["errored"] += 1
+            elif outcome == EXPIRED:
+                counts["expired"] += 1
+            else:
+                counts["succeeded"] += 1
+        return {
+            "id": batch_id,
+            "type": "message_batch",
+            "processing_status": batch["status"],
+            "request_counts": counts,
+            "created_at": batch["created_at"],
+            "expires_at": self._now(),
+            "ended_at": self._now() if ended else None,
+            "cancel_initiated_at": self._now() if batch["cancelled"] else None,
+            "archived_at": None,
+            "results_url": f"{self.url}/v1/messages/batches/{batch_id}/results" if ended else None,
+        }
+
+    def _batch_results(self, batch_id: str) -> bytes | None:
+        with self._lock:
+            batch = self._batches[batch_id]
+            if batch["status"] != "ended":
+                return None
+            items = list(batch["items"])
+            cancelled = batch["cancelled"]
+        lines = []
+        for request, outcome in items:
+            custom_id = request.get("custom_id")
+            if outcome == MALFORMED:
+                lines.append(b'{"custom_id": "' + str(custom_id).encode() + b'", "result": {')
+                continue
+            if cancelled or outcome == CANCELED:
+                result: dict = {"type": "canceled"}
+            elif outcome == EXPIRED:
+                result = {"type": "expired"}
+            elif outcome in (ERRORED, INVALID):
+                kind = "invalid_request_error" if outcome == INVALID else "overloaded_error"
+                result = {
+                    "type": "errored",
+                    "error": {"type": "error", "error": {"type": kind, "message": "Fake"}},
+                }
+            else:
+                result = {
+                    "type": "succeeded",
+                    "message": self._message(outcome, request.get("params")),
+                }
+            lines.append(json.dumps({"custom_id": custom_id, "result": result}).encode())
+        return b"\n".join(lines) + b"\n"
 
     def _ratelimit_headers(self) -> dict[str, str]:
         reset = (datetime.now(UTC) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")

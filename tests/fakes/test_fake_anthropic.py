@@ -102,3 +102,80 @@ def test_command_line_server_for_other_processes():
     finally:
         proc.terminate()
         assert proc.wait(timeout=5) == 0
+
+
+# -- the Message Batches API
+
+
+def batch_requests(n: int) -> list[dict]:
+    return [
+        {
+            "custom_id": f"cv-{i}",
+            "params": {
+                "model": "claude-test",
+                "max_tokens": 100,
+                "messages": [{"role": "user", "content": f"cv {i}"}],
+                "tool_choice": {"type": "tool", "name": "record_resume"},
+            },
+        }
+        for i in range(n)
+    ]
+
+
+def results_of(c: anthropic.Anthropic, batch_id: str) -> list[str]:
+    with c.messages.batches.with_streaming_response.results(batch_id) as response:
+        return [line for line in response.iter_lines() if line]
+
+
+def test_a_batch_is_created_polled_and_gives_jsonl_results(fake_anthropic):  # noqa: F811
+    fake_anthropic.batch_polls_to_end = 2
+    fake_anthropic.batch_item = lambda cid, params: {
+        "cv-1": fa.ERRORED,
+        "cv-2": fa.EXPIRED,
+        "cv-3": fa.INVALID,
+    }.get(cid, fa.ok())
+    c = client(fake_anthropic.url)
+    batch = c.messages.batches.create(requests=batch_requests(5))
+    assert batch.processing_status == "in_progress" and batch.results_url is None
+    assert c.messages.batches.retrieve(batch.id).processing_status == "in_progress"
+    assert c.messages.batches.retrieve(batch.id).processing_status == "in_progress"
+    ended = c.messages.batches.retrieve(batch.id)
+    assert ended.processing_status == "ended"
+    assert ended.request_counts.succeeded == 2 and ended.request_counts.errored == 2
+    assert ended.request_counts.expired == 1
+    # The SDK's own decoder reads the results the fake serves.
+    lines = {r.custom_id: r.result for r in c.messages.batches.results(batch.id)}
+    assert lines["cv-0"].type == "succeeded"
+    assert lines["cv-0"].message.content[0].input == fa.SAMPLE_RESUME
+    assert lines["cv-1"].error.error.type == "overloaded_error"
+    assert lines["cv-2"].type == "expired"
+    assert lines["cv-3"].error.error.type == "invalid_request_error"
+    assert [r["custom_id"] for r in fake_anthropic.batch_items] == [f"cv-{i}" for i in range(5)]
+    assert fake_anthropic.calls == 0  # no /v1/messages call
+
+
+def test_a_malformed_result_line_and_a_cancelled_batch(fake_anthropic):  # noqa: F811
+    fake_anthropic.batch_polls_to_end = None  # never ends by itself
+    fake_anthropic.batch_item = lambda cid, params: fa.MALFORMED if cid == "cv-0" else fa.ok()
+    c = client(fake_anthropic.url)
+    batch = c.messages.batches.create(requests=batch_requests(2))
+    for _ in range(5):
+        assert c.messages.batches.retrieve(batch.id).processing_status == "in_progress"
+    assert c.messages.batches.cancel(batch.id).processing_status == "canceling"
+    ended = c.messages.batches.retrieve(batch.id)
+    assert ended.processing_status == "ended" and ended.request_counts.canceled == 2
+    lines = results_of(c, batch.id)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(lines[0])
+    assert json.loads(lines[1])["result"]["type"] == "canceled"
+
+
+def test_the_batch_endpoints_can_answer_with_errors(fake_anthropic):  # noqa: F811
+    fake_anthropic.enqueue_batch_api(fa.status(529), fa.status(429))
+    c = client(fake_anthropic.url)
+    with pytest.raises(anthropic.OverloadedError):
+        c.messages.batches.create(requests=batch_requests(1))
+    with pytest.raises(anthropic.RateLimitError):
+        c.messages.batches.retrieve("msgbatch_unknown")
+    with pytest.raises(anthropic.NotFoundError):
+        c.messages.batches.retrieve("msgbatch_unknown")
