@@ -32,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from monitoring import audit
@@ -61,6 +62,7 @@ class Stats:
     polled: int = 0
     batches_ended: int = 0
     stored: int = 0
+    cached: int = 0
     fell_back: int = 0
     failed: int = 0
     batches_sent: int = 0
@@ -86,9 +88,14 @@ def run(dry_run: bool = False) -> dict:
         }
     stats = Stats()
     stats.recovered = recover(now)
-    for batch in ModelBatch.objects.filter(state=ModelBatchState.IN_PROGRESS).order_by(
-        "created_at"
-    ):
+    # One run stays well inside a django-q2 task's timeout: polling and
+    # reading texts each get EXTRACTION_BATCH_PREPARE_S; what is left waits
+    # for the next minute's run.
+    budget_end = time.monotonic() + settings.EXTRACTION_BATCH_PREPARE_S
+    open_batches = ModelBatch.objects.filter(state=ModelBatchState.IN_PROGRESS)
+    for batch in open_batches.order_by(F("last_polled_at").asc(nulls_first=True), "created_at"):
+        if time.monotonic() > budget_end:
+            break
         poll(batch, stats, now=now)
     budget_end = time.monotonic() + settings.EXTRACTION_BATCH_PREPARE_S
     while time.monotonic() < budget_end and submit(stats, now=now, budget_end=budget_end):
@@ -201,6 +208,12 @@ def submit(stats: Stats, *, now=None, budget_end: float | None = None) -> bool:
         job = claimed.get(read.job.pk)
         if job is None:
             continue  # cancelled, or lifted by a person who joined it, meanwhile
+        if runner.answer_from_cache(job):
+            # The same bytes were extracted meanwhile (re-extraction of a
+            # document a person has just uploaded again): no model call.
+            ExtractionJob.objects.filter(pk=job.pk).update(batch=None)
+            stats.cached += 1
+            continue
         if read.problem is not None:
             what, code, message = read.problem
             if what == "fail":

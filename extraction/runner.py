@@ -18,18 +18,7 @@ def run_job(job: ExtractionJob) -> str:
     """Execute a job this worker holds the lease of; returns its outcome."""
     started = time.monotonic()
     deadline = started + settings.EXTRACTION_TIMEOUT_S
-    entry = CacheEntry.lookup(job.cache_key)
-    if entry is not None:
-        # Another job finished the same file meanwhile.
-        queue.succeed(
-            job,
-            result=entry.result,
-            warnings=entry.warnings,
-            confidence=entry.confidence,
-            extractor_used=entry.extractor,
-            model=entry.model,
-            cached=True,
-        )
+    if answer_from_cache(job):
         return "cached"
     try:
         # The stored file is sealed; the readers get a private plaintext copy,
@@ -63,6 +52,24 @@ def run_job(job: ExtractionJob) -> str:
         )
     store_result(job, result, duration_ms=int((time.monotonic() - started) * 1000))
     return "succeeded"
+
+
+def answer_from_cache(job: ExtractionJob) -> bool:
+    """Finish a claimed job from the cache if another job filled it meanwhile."""
+    entry = CacheEntry.lookup(job.cache_key)
+    if entry is None:
+        return False
+    queue.succeed(
+        job,
+        result=entry.result,
+        warnings=entry.warnings,
+        confidence=entry.confidence,
+        extractor_used=entry.extractor,
+        model=entry.model,
+        cached=True,
+        batch_state=BatchState.NONE if job.batch_state == BatchState.SUBMITTED else None,
+    )
+    return True
 
 
 def store_result(

@@ -638,3 +638,26 @@ def test_the_batches_admin_lists_batches_read_only(settings, staff_client):
     assert r.status_code == 200
     assert "succeeded 1" in r.content.decode()
     assert staff_client.get("/admin/extraction/modelbatch/add/").status_code == 403
+
+
+def test_a_job_the_cache_can_answer_is_not_sent(settings):
+    with claude(settings) as model:
+        job = upload(1)
+        CacheEntry.store(
+            sha256=job.document.sha256,
+            fingerprint=job.fingerprint,
+            extractor="claude",
+            model="claude-test",
+            result={"basics": {"name": "Cached"}},
+            warnings=[],
+            size_bytes=10,
+        )
+        stats = run_batches()
+        assert stats["cached"] == 1 and model.batch_items == []
+    job.refresh_from_db()
+    assert (job.state, job.cached, job.result["basics"]["name"]) == (
+        JobState.SUCCEEDED,
+        True,
+        "Cached",
+    )
+    assert (job.batch_id, job.batch_state) == (None, "")
