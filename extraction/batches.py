@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F
@@ -115,7 +116,7 @@ def recover(now=None) -> int:
     now = now or timezone.now()
     stale = ModelBatch.objects.filter(
         state=ModelBatchState.SUBMITTING,
-        created_at__lt=now - timezone.timedelta(seconds=settings.Q_TASK_TIMEOUT),
+        created_at__lt=now - timedelta(seconds=settings.Q_TASK_TIMEOUT),
     )
     released = 0
     for batch in stale:
@@ -205,9 +206,10 @@ def submit(stats: Stats, *, now=None, budget_end: float | None = None) -> bool:
     claimed = {job.pk: job for job in queue.claim_for_batch([r.job.pk for r in reads], batch)}
     requests = []
     for read in reads:
-        job = claimed.get(read.job.pk)
-        if job is None:
+        taken = claimed.get(read.job.pk)
+        if taken is None:
             continue  # cancelled, or lifted by a person who joined it, meanwhile
+        job = taken
         if runner.answer_from_cache(job):
             # The same bytes were extracted meanwhile (re-extraction of a
             # document a person has just uploaded again): no model call.
@@ -406,7 +408,7 @@ def reextract(
     now = timezone.now()
     name = configured_name()
     fingerprint = get_extractor(name).fingerprint()
-    retention = timezone.timedelta(days=settings.EXTRACTION_CACHE_DAYS)
+    retention = timedelta(days=settings.EXTRACTION_CACHE_DAYS)
     out = Reextraction(expired=expired, file_missing=file_missing)
     seen: set[str] = set()
     for document in documents:
