@@ -296,6 +296,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif method == "POST" and parts[1:] == ["cancel"]:
             self._send(200, fake._cancel_batch(parts[0]), {})
         elif method == "GET" and parts[1:] == ["results"]:
+            with fake._lock:
+                hang_now = fake.hang_results > 0
+                fake.hang_results -= 1 if hang_now else 0
+                fake.results_requests += 1
+            if hang_now:  # a reader killed mid-download (tests of crashes)
+                fake._stopping.wait()
+                self.close_connection = True
+                return
             data = fake._batch_results(parts[0])
             if data is None:
                 self._send(
@@ -385,6 +393,8 @@ class FakeAnthropic:
         self.batch_items: list[dict] = []  # every item received, in order
         self.batch_api_calls: list[tuple[str, str]] = []  # (method, path)
         self._batch_api_queue: deque[Reply] = deque()
+        self.hang_results = 0  # the next n results downloads never answer
+        self.results_requests = 0
         self._batches: dict[str, dict] = {}
 
     # -- scripting and inspection
