@@ -131,6 +131,14 @@ def place_of(job: ExtractionJob, *, typical: float | None = None) -> Place:
     if leader.state != JobState.QUEUED:
         return Place(None, None)
     position = ExtractionJob.objects.ahead_of(leader).count() + 1
+    if leader.priority == Priority.BACKGROUND:
+        # People ahead take every slot; background jobs then share their own.
+        people = ExtractionJob.objects.ahead_of(leader).filter(priority__lt=leader.priority)
+        before = people.count()
+        own = position - before
+        eta = place_eta(before, typical=typical) if before else 0
+        waves = math.ceil(own / settings.EXTRACTION_BACKGROUND_MAX_SLOTS)
+        return Place(position, max(1, eta + math.ceil(waves * typical)))
     return Place(position, place_eta(position, typical=typical))
 
 

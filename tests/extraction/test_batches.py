@@ -661,3 +661,14 @@ def test_a_job_the_cache_can_answer_is_not_sent(settings):
         "Cached",
     )
     assert (job.batch_id, job.batch_state) == (None, "")
+
+
+def test_a_background_job_s_wait_counts_its_own_slots(settings):
+    settings.EXTRACTION_MAX_CONCURRENT = 4
+    settings.EXTRACTION_BACKGROUND_MAX_SLOTS = 1
+    background = [enqueue(mode=Mode.BACKGROUND) for _ in range(3)]
+    enqueue()  # a person, ahead of them all
+    places = [queue.place_of(j, typical=10) for j in background]
+    assert [p.position for p in places] == [2, 3, 4]
+    # The person's wave (10 s), then one background job at a time.
+    assert [p.eta_seconds for p in places] == [20, 30, 40]
