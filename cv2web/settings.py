@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "extraction",
     "portfolios",
     "quotas",
+    "webhooks",
     "monitoring",
 ]
 
@@ -601,6 +602,54 @@ for _entry in METRICS_ALLOWED_IPS:
     except ValueError:
         raise ImproperlyConfigured(
             f"METRICS_ALLOWED_IPS: {_entry!r} is not an address or a network."
+        ) from None
+
+# --- Webhooks (issue 14 point 4; docs/api.md "Webhooks") ---------------------
+
+# Each attempt: connect within WEBHOOK_CONNECT_TIMEOUT_S, done within
+# WEBHOOK_TIMEOUT_S (headers and body), at most WEBHOOK_MAX_RESPONSE_BYTES read.
+WEBHOOK_TIMEOUT_S = env.float("WEBHOOK_TIMEOUT_S", default=10.0)
+WEBHOOK_CONNECT_TIMEOUT_S = env.float("WEBHOOK_CONNECT_TIMEOUT_S", default=3.0)
+WEBHOOK_MAX_RESPONSE_BYTES = env.int("WEBHOOK_MAX_RESPONSE_BYTES", default=64 * 1024)
+WEBHOOK_URL_MAX_LENGTH = env.int("WEBHOOK_URL_MAX_LENGTH", default=2000)
+# Seconds between attempts after a 5xx, 408, 429 or no answer; no attempt later
+# than WEBHOOK_RETRY_WINDOW_S after the event (a day).
+WEBHOOK_RETRY_DELAYS_S = [
+    int(v) for v in env.list("WEBHOOK_RETRY_DELAYS_S", default=[]) if str(v).strip()
+] or [30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800]
+WEBHOOK_RETRY_WINDOW_S = env.int("WEBHOOK_RETRY_WINDOW_S", default=24 * 3600)
+WEBHOOK_MAX_ENDPOINTS = env.int("WEBHOOK_MAX_ENDPOINTS", default=5)
+WEBHOOK_SECRET_BYTES = env.int("WEBHOOK_SECRET_BYTES", default=32)
+WEBHOOK_SWEEP_LIMIT = env.int("WEBHOOK_SWEEP_LIMIT", default=500)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+# Development only: plain http, and loopback receivers (nothing else private).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
+# Networks refused besides the built-in ones (loopback, private, link-local,
+# CGNAT, multicast, reserved), e.g. a public range that is really yours.
+WEBHOOK_BLOCKED_NETWORKS = env.list("WEBHOOK_BLOCKED_NETWORKS", default=[])
+# Extra CA bundle for receivers' certificates (a private CA); empty: the system's.
+WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
+if not (0 < WEBHOOK_CONNECT_TIMEOUT_S <= WEBHOOK_TIMEOUT_S <= 60):
+    raise ImproperlyConfigured(
+        "Need 0 < WEBHOOK_CONNECT_TIMEOUT_S <= WEBHOOK_TIMEOUT_S <= 60 seconds."
+    )
+if not 1024 <= WEBHOOK_MAX_RESPONSE_BYTES <= 10 * 1024 * 1024:
+    raise ImproperlyConfigured("WEBHOOK_MAX_RESPONSE_BYTES must be 1 KiB..10 MiB.")
+if not 20 <= WEBHOOK_URL_MAX_LENGTH <= 2048:
+    raise ImproperlyConfigured("WEBHOOK_URL_MAX_LENGTH must be 20..2048 characters.")
+if any(d <= 0 for d in WEBHOOK_RETRY_DELAYS_S) or not 60 <= WEBHOOK_RETRY_WINDOW_S <= 7 * 86400:
+    raise ImproperlyConfigured(
+        "WEBHOOK_RETRY_DELAYS_S must be positive seconds, WEBHOOK_RETRY_WINDOW_S 60..604800."
+    )
+if not 16 <= WEBHOOK_SECRET_BYTES <= 64 or WEBHOOK_MAX_ENDPOINTS < 1:
+    raise ImproperlyConfigured("WEBHOOK_SECRET_BYTES must be 16..64, WEBHOOK_MAX_ENDPOINTS >= 1.")
+for _entry in WEBHOOK_BLOCKED_NETWORKS:
+    try:
+        ipaddress.ip_network(_entry.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_BLOCKED_NETWORKS: {_entry!r} is not an address or a network."
         ) from None
 
 # --- Workers (django-q2) ----------------------------------------------------

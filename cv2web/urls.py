@@ -31,6 +31,8 @@ urlpatterns = [
     # the rest of portfolios below, so one namespace holds all of its URLs.)
     path("api/v1/", include("extraction.api_urls")),
     path("api/v1/", include("monitoring.api_urls")),
+    # API consumers: webhook endpoints, signing secret, upload batches.
+    path("api/v1/", include("webhooks.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Operations: /healthz, /readyz and /metrics for load balancers and scrapers.

@@ -16,7 +16,7 @@ from cv2web.pagination import ApiPagination
 from quotas import policy
 from quotas.ratelimits import ApiThrottle, BatchThrottle, UploadThrottle
 
-from . import access, intake, queue
+from . import access, callbacks, intake, queue
 from .errors import ExtractionError
 from .models import ExtractionJob, JobState, Mode
 from .serializers import BatchUploadSerializer, ExtractionJobSerializer, UploadSerializer
@@ -117,8 +117,11 @@ class ExtractionListCreate(APIView):
                 "Send one file in the `file` field; use /api/v1/extractions/batch for several.",
             )
         mode = mode_of(request)
+        follow = callbacks.check(request, request.data.get("callback_url"))
         job, token = _accept(request, files[0] if files else None, mode)
-        return accepted_response(request, job, token)
+        response = accepted_response(request, job, token)
+        response.data.update(callbacks.attach(request, follow, [job], batch=False))
+        return response
 
 
 class ExtractionBatch(APIView):
@@ -145,7 +148,10 @@ class ExtractionBatch(APIView):
                 "too_many_files", f"Send at most {limit} files in one batch.", max_files=limit
             )
         mode = mode_of(request)
+        # A bad callback_url is refused before any file is read or stored.
+        follow = callbacks.check(request, request.data.get("callback_url"))
         entries = []
+        accepted = []
         typical = queue.typical_duration()
         for uploaded in files:
             try:
@@ -175,6 +181,7 @@ class ExtractionBatch(APIView):
                     }
                 )
             else:
+                accepted.append(job)
                 entries.append(
                     _with_token(job_payload(job, {"typical": typical, "request": request}), token)
                 )
@@ -182,7 +189,8 @@ class ExtractionBatch(APIView):
             first = entries[0]["error"]
             status_code = {"queue_full": 503, "quota_exceeded": 429}.get(first["code"], 400)
             raise APIError(first["code"], first["message"], status_code=status_code, jobs=entries)
-        return Response({"jobs": entries}, status=status.HTTP_202_ACCEPTED)
+        extra = callbacks.attach(request, follow, accepted, batch=True)
+        return Response({"jobs": entries, **extra}, status=status.HTTP_202_ACCEPTED)
 
 
 class ExtractionDetail(APIView):

@@ -47,7 +47,7 @@ from .models import (
     ModelBatch,
     Priority,
 )
-from .signals import backoff_pending, job_not_done
+from .signals import backoff_pending, job_finished, job_not_done
 
 log = logging.getLogger("cv2web.extraction.queue")
 
@@ -267,6 +267,7 @@ def enqueue(
             actor=common["owner"],
             details={"sha256": document.sha256},
         )
+        announce_finished([job.pk])
         return job
 
     # Only work that waits in the queue needs its class (it may cost a query).
@@ -462,10 +463,37 @@ def _finish(job: ExtractionJob, **fields) -> bool:
     job.followers.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).update(
         started_at=job.started_at, **follower_fields
     )
+    # The followers that ended with it: the same end state at the same instant.
+    followers = list(
+        job.followers.filter(state=fields["state"], finished_at=fields["finished_at"]).values_list(
+            "pk", flat=True
+        )
+    )
     for k, v in fields.items():
         setattr(job, k, v)
     job.lease_token = None
+    announce_finished([job.pk, *followers])
     return True
+
+
+def announce_finished(job_ids: list) -> None:
+    """`job_finished` for these jobs once the end state is committed.
+
+    A listener's failure is logged, never raised: the job has ended whatever
+    those who follow it do about it.
+    """
+
+    def send() -> None:
+        for receiver, outcome in job_finished.send_robust(sender=ExtractionJob, job_ids=job_ids):
+            if isinstance(outcome, Exception):
+                log.error(
+                    "job_finished listener %s failed for %d job(s)",
+                    getattr(receiver, "__qualname__", receiver),
+                    len(job_ids),
+                    exc_info=outcome,
+                )
+
+    transaction.on_commit(send)
 
 
 def succeed(
@@ -625,6 +653,7 @@ def cancel(job: ExtractionJob, *, actor=None) -> bool:
                 )
         audit.record("extraction.cancelled", obj=job, actor=actor)
         job_not_done.send(sender=ExtractionJob, job=job)
+        announce_finished([job.pk])
     return True
 
 

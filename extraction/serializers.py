@@ -114,11 +114,20 @@ MODE_HELP = (
 )
 
 
+CALLBACK_HELP = (
+    "Optional, API tokens only: an https URL that receives a signed `extraction.finished` "
+    "event (single upload) or `batch.finished` event (batch) when the work ends "
+    "(docs/api.md, Webhooks)."
+)
+
+
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The CV: PDF, DOCX or TXT.")
     mode = serializers.ChoiceField(choices=Mode.values, required=False, help_text=MODE_HELP)
+    callback_url = serializers.URLField(required=False, help_text=CALLBACK_HELP)
 
 
 class BatchUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), help_text="Up to 50 CVs.")
     mode = serializers.ChoiceField(choices=Mode.values, required=False, help_text=MODE_HELP)
+    callback_url = serializers.URLField(required=False, help_text=CALLBACK_HELP)

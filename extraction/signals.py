@@ -1,7 +1,7 @@
 """Signals of extraction. Quotas' handling is connected to them by extraction
 itself (extraction.receivers), so that quotas imports nothing of extraction;
 the queue clock listens too, so that the queue does not import the clock that
-calls it."""
+calls it; webhooks (an app above extraction) listens to `job_finished`."""
 
 from django.dispatch import Signal
 
@@ -13,3 +13,10 @@ job_not_done = Signal()
 # Sent by dispatch() when a waiting job is still in its backoff: kwargs `when`,
 # its end. This process's queue clock (if it runs one) looks again then.
 backoff_pending = Signal()
+
+# Sent after the transaction that moved jobs to an end state (succeeded,
+# failed, cancelled) commits, whatever the mode or the path (a run, a cache
+# hit at upload, a joined job following its leader, a cancel): kwargs
+# `job_ids`, the primary keys of every job that ended in that step. A job that
+# staff run again may end, and be announced, a second time.
+job_finished = Signal()

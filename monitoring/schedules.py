@@ -53,6 +53,14 @@ SCHEDULES: tuple[ScheduledJob, ...] = (
         ),
     ),
     ScheduledJob(
+        name="webhook deliveries",
+        run="webhooks.tasks.deliver_due",
+        command="deliver_webhooks",
+        schedule_type=MINUTES,
+        minutes=1,
+        description="Hand due webhook retries to workers; delete old finished deliveries.",
+    ),
+    ScheduledJob(
         name="portfolio lifecycle scan",
         run="portfolios.tasks.lifecycle_scan",
         command="lifecycle_scan",

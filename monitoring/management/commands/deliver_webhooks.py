@@ -1,0 +1,5 @@
+from monitoring.management.jobcommand import JobCommand
+
+
+class Command(JobCommand):
+    job = "webhook deliveries"
