@@ -239,3 +239,53 @@ def test_every_entry_of_a_section_takes_its_title_lines_where_the_first_one_did(
     )
     got = [(e.get("institution"), e.get("studyType")) for e in doc.get("education", [])]
     assert got == [("Eastvale College", "Bachelor"), ("Northfield Academy", "Master")]
+
+
+def test_a_school_name_ending_like_a_since_word_is_not_a_since_date():
+    # "...da 01/2001" inside "Lowda" must not read as Italian "da" (since)
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\n"
+        "University of Lowda                    01/2001 - 01/2005\n"
+        "Bachelor of Science Information Technology\n"
+    )
+    (entry,) = doc["education"]
+    assert entry["institution"] == "University of Lowda"
+    assert (entry["startDate"], entry["endDate"]) == ("2001-01", "2005-01")
+
+
+def test_two_pieces_without_a_degree_word_are_degree_then_field():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\nUniversidad de Villanueva\n2000 - 2006\n"
+        "Universitario\nIngeniería Electrónica\n"
+    )
+    (entry,) = doc["education"]
+    assert (entry["studyType"], entry["area"]) == ("Universitario", "Ingeniería Electrónica")
+
+
+def test_degree_words_of_other_languages_split_the_degree_line():
+    assert education.split_degree("Bachillerato in Técnico en Informática") == (
+        "Bachillerato",
+        "Técnico en Informática",
+    )
+    assert education.split_degree("Bachelor's degree - Computer Science") == (
+        "Bachelor's degree",
+        "Computer Science",
+    )
+
+
+def test_a_field_and_a_school_joined_by_a_dash_are_two_pieces_with_the_model():
+    from extraction.extractors.learned import context
+    from extraction.extractors.learned.model import default_model
+
+    with context.using(default_model()):
+        got = education._education(["Pregrado, Ingeniería de sistemas - Universidad Villanueva"])
+        kept = education._field_and_school("Diplôme d'Ingénieur - Grande École de Villanueva")
+        named = education._field_and_school("Villanueva Institute - School of Arts")
+    assert got == {
+        "institution": "Universidad Villanueva",
+        "studyType": "Pregrado",
+        "area": "Ingeniería de sistemas",
+    }
+    # a degree beside a school, and a school's own name with a dash, stay whole
+    assert kept == ["Diplôme d'Ingénieur - Grande École de Villanueva"]
+    assert named == ["Villanueva Institute - School of Arts"]

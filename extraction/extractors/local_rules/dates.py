@@ -33,7 +33,8 @@ PRESENT = (
     + r")"
 )
 SEP = r"\s*(?:-{1,2}|–|—|−|~|〜|～|to|bis|until|till|au|à|al|a|hasta|até|ate|do|до|по|至|到)\s*"
-SINCE = r"(?:since|seit|ab|depuis|desde|dal|da|sinds|od|с|从|自)\s+"
+# A word of its own: "Florida 01/2001 - 01/2005" does not start with "da".
+SINCE = r"(?:(?<!\w)(?:since|seit|ab|depuis|desde|dal|da|sinds|od|с)|从|自)\s+"
 
 # A range: DATE SEP (DATE | PRESENT)?, or SINCE DATE.
 RANGE_RE = re.compile(

@@ -318,6 +318,28 @@ DEGREE_WORDS = (
     "mphil",
     "dea",
     "dess",
+    # school-leaving, technical and postgraduate degrees in other languages
+    "bachillerato",
+    "bacharel",
+    "tecnólogo",
+    "tecnologo",
+    "diplomado",
+    "posgrado",
+    "postgrado",
+    "pós-graduação",
+    "postgraduate",
+    "undergraduate",
+    "pregrado",
+    "especialización",
+    "especialização",
+    "b.tech",
+    "m.tech",
+    "btech",
+    "mtech",
+    "hnd",
+    "matura",
+    "maturità",
+    "lisans",
 )
 DEGREE_SUBSTRINGS = ("本科", "学士", "硕士", "博士", "专科", "研究生", "修士", "大専")
 LEVEL_WORDS = set(

@@ -28,6 +28,7 @@ _DEGREE = (
     r"|high school(?: diploma)?|diplom(?:a)?(?:-\w+)?|licence|licenciatura|grado|máster|master"
     r"|maestría|doctorado|laurea(?: magistrale| triennale)?|mestrado|bacharelado|dut|bts"
     r"|magister|licencjat|бакалавр|магистр|学士|硕士|博士|本科|修士)"
+    r"(?:\s+degree)?"
 )
 # A degree written first: "BS", "B.S.", "M.Sc.", "PhD", "High School", "Bachelor
 # of Science", "Master of Arts", "Diplom-Ingenieur", "Bachelor & Master" ... the
@@ -159,6 +160,7 @@ def _education_by_rules(parts: list[str]) -> dict:
             pieces.extend(subs)
         else:
             pieces.append(p)
+    pieces = [x for piece in pieces for x in _field_and_school(piece)]
     degree_part = next((p for p in pieces if degree_score(p) > 0), None)
     inst = [p for p in pieces if institution_score(p) > 0 and p != degree_part]
     if inst:
@@ -172,9 +174,45 @@ def _education_by_rules(parts: list[str]) -> dict:
     if "institution" not in out and rest:
         out["institution"] = rest[-1] if degree_part and pieces.index(degree_part) == 0 else rest[0]
         rest = [p for p in rest if p != out["institution"]]
-    if "area" not in out and rest:
+    if "area" not in out and "studyType" not in out and len(rest) >= 2:
+        # "Universitario" / "Ingeniería Electrónica": two pieces and no degree
+        # word: the degree is printed before the field, unless the model
+        # finds the second far more degree-like.
+        out["studyType"], out["area"] = _degree_then_field(rest[0], rest[1])
+    elif "area" not in out and rest:
         out["area"] = rest[0]
     return out
+
+
+def _degree_then_field(a: str, b: str) -> tuple[str, str]:
+    pa, pb = learned.phrase(a), learned.phrase(b)
+    if pa is not None and pb is not None:
+        lean_a = pa.get("studyType", 0) - pa.get("area", 0)
+        lean_b = pb.get("studyType", 0) - pb.get("area", 0)
+        if lean_b - lean_a > learned.PAIR_MARGIN:
+            return b, a
+    return a, b
+
+
+_DASH = re.compile(r"\s+[-–—|]\s+")
+
+
+def _field_and_school(piece: str) -> list[str]:
+    """ "Computer Science - Springfield University": a field and a school
+    joined by a dash are two pieces; a school's own name with a dash in it
+    ("Springfield Institute - School of Arts") and a degree beside a school
+    ("Diplôme d'Ingénieur - Grande École") stay whole."""
+    halves = _DASH.split(piece)
+    if len(halves) != 2:
+        return [piece]
+    schools = [institution_score(h) > 0 for h in halves]
+    if schools.count(True) != 1:
+        return [piece]
+    other = halves[schools.index(False)]
+    p = learned.phrase(other)
+    if degree_score(other) == 0 and p is not None and p.get("area", 0) >= 0.5:
+        return halves
+    return [piece]
 
 
 def _degree_line_by_model(ln: Line) -> bool:
@@ -210,6 +248,7 @@ def undated_education(lines: list[Line]) -> list[dict]:
                         and not lines[far].used
                         and not lines[far].range
                         and _degree_line_by_model(lines[far])
+                        and institution_score(lines[far].text) == 0
                     ):
                         parts.append(_clean_part(lines[far].text))
                         lines[far].used = True
