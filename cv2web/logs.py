@@ -97,6 +97,42 @@ _SECRET_ATOMS = frozenset(
 _KEPT_ATOMS = frozenset({"{x-request-id}i", "{x-request-id}o"})
 
 
+class RedactedAtoms(Mapping):
+    """gunicorn's access atoms, each redacted the first time it is read.
+
+    gunicorn hands over an atom for every request and response header; a
+    format reads a dozen of them. Redacting on read costs only the atoms a
+    format uses (the access line is written on every request), while any
+    atom a format names, a header included, still comes out redacted.
+    """
+
+    __slots__ = ("_atoms", "_read")
+
+    def __init__(self, atoms: Mapping) -> None:
+        self._atoms = atoms
+        self._read: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._read[key]
+        except KeyError:
+            pass
+        value = self._atoms[key]  # gunicorn's SafeAtoms: "-" for a header not sent
+        name = key.lower() if key.startswith("{") else key
+        if name in _SECRET_ATOMS and value not in (None, "-"):
+            value = REDACTED
+        elif isinstance(value, str) and name not in _KEPT_ATOMS:
+            value = redact(value)
+        self._read[key] = value
+        return value
+
+    def __iter__(self):
+        return iter(self._atoms)
+
+    def __len__(self) -> int:
+        return len(self._atoms)
+
+
 class RedactFilter(logging.Filter):
     """Take secrets out of a record: its message (formatted), its extra fields,
     its exception and stack text, and gunicorn's access atoms.
@@ -118,14 +154,9 @@ class RedactFilter(logging.Filter):
     def _redact(record: logging.LogRecord) -> None:
         if isinstance(record.args, Mapping):
             # gunicorn's access line: keep the atoms (the formatters read
-            # them), each one redacted.
-            atoms = copy.copy(record.args)
-            for key, value in atoms.items():
-                if key in _SECRET_ATOMS and value not in (None, "-"):
-                    atoms[key] = REDACTED
-                elif isinstance(value, str) and key not in _KEPT_ATOMS:
-                    atoms[key] = redact(value)
-            record.args = atoms
+            # them), each one redacted as it is read.
+            if not isinstance(record.args, RedactedAtoms):
+                record.args = RedactedAtoms(record.args)
         else:
             try:
                 message = record.getMessage()
@@ -254,28 +285,30 @@ class AccessJsonFormatter(JsonFormatter):
         atoms = record.args if isinstance(record.args, Mapping) else None
         if atoms is None:
             return super().fields(record)
-        get = dict(atoms).get
+        # Redacted here too: this formatter must not depend on a filter
+        # having run first (atoms the filter wrapped come out redacted).
+        clean = atoms if isinstance(atoms, RedactedAtoms) else RedactedAtoms(atoms)
+        get = clean.get
+        status = get("s")
         # A copy: the record may go on to other handlers.
         record = copy.copy(record)
-        record.msg, record.args = f"{get('m')} {get('U')} {get('s')}", None
+        record.msg, record.args = f"{get('m')} {get('U')} {status}", None
         out = super().fields(record)
+        # gunicorn's atoms say "-" for a header the answer did not carry.
         request_id = sane_request_id(get("{x-request-id}o"))
-        if request_id:
+        if request_id and request_id != "-":
             out["request_id"] = request_id
-        # Redacted here too: this formatter must not depend on a filter
-        # having run first.
-        out["message"] = redact(out["message"])
         out.update(
             {
                 "method": get("m"),
-                "path": redact(get("U") or ""),
-                "query": redact(get("q") or ""),
-                "status": int(get("s")) if str(get("s", "")).isdigit() else get("s"),
+                "path": get("U") or "",
+                "query": get("q") or "",
+                "status": int(status) if str(status).isdigit() else status,
                 "bytes": get("B"),
                 "duration_ms": get("M"),
                 "remote_addr": get("h"),
                 "user_agent": get("a"),
-                "referer": redact(get("f") or ""),
+                "referer": get("f") or "",
             }
         )
         return out
