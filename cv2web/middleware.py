@@ -1,9 +1,14 @@
-"""Project-wide response headers, and the API's guard against forged writes."""
+"""Project-wide response headers, the API's guard against forged writes, and
+the Content-Security-Policy built once."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as _CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import JsonResponse
@@ -113,3 +118,55 @@ class CrossOriginWriteMiddleware:
                     status=403,
                 )
         return self.get_response(request)
+
+
+class CSPMiddleware(_CSPMiddleware):
+    """django-csp's middleware, with the site-wide policy built once.
+
+    django-csp builds the header text from the settings on every answer (its
+    policy and its report-only policy, twice a dataclass copy each). Answers
+    that change nothing (no nonce used, no per-view decorator) get the text
+    built the first time for the settings in force; the others are built as
+    django-csp always does.
+    """
+
+    # report_only -> (the settings' policy object, its header text); holding
+    # the object keeps its id from being reused by another.
+    _built: dict[bool, tuple[object, str]] = {}
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            getattr(response, name, None) is not None for name in _CSP_RESPONSE_PARTS
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        for report_only, header, setting, exempt in _CSP_KINDS:
+            policy = getattr(settings, setting, None) or {}
+            built = self._built.get(report_only)
+            if built is not None and built[0] is policy:
+                text = built[1]
+            else:
+                text = build_policy(report_only=report_only)
+                self._built[report_only] = (policy, text)
+            if (
+                text
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(
+                    tuple(policy.get("EXCLUDE_URL_PREFIXES") or ())
+                )
+            ):
+                response[header] = text
+        # As django-csp: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+_CSP_RESPONSE_PARTS = tuple(
+    f"_csp_{part}{suffix}" for part in ("config", "update", "replace") for suffix in ("", "_ro")
+)
+_CSP_KINDS = (
+    (False, HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt"),
+    (True, HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro"),
+)

@@ -115,19 +115,26 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every log line of a request carries its id (SPEC M-6).
+    # Security headers on every answer, static files and portfolio pages included.
+    "django.middleware.security.SecurityMiddleware",
+    # Static files leave here, before any other middleware runs (docs/deploy.md,
+    # Performance).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every log line of a request carries its id (SPEC M-6).
     "cv2web.logs.RequestIdMiddleware",
+    # Published sites this process has served before leave here, like static
+    # files (no session, CSRF, auth or messages: they read none).
+    "portfolios.views.public.PublicSiteMiddleware",
     # Refuses oversized bodies before anything reads them (SPEC Q-3).
     "quotas.middleware.RequestSizeLimitMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, the site-wide header text built once (cv2web.middleware).
+    "cv2web.middleware.CSPMiddleware",
     # Outside ConditionalGet, which gives no ETag to a no-store response.
     "cv2web.middleware.ApiNoStoreMiddleware",
     "quotas.middleware.QuotaHeadersMiddleware",
@@ -323,6 +330,53 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# --- Serving under load (SPEC H; docs/deploy.md, Performance) ----------------
+
+# Published sites are answered from memory once this process has served them
+# (portfolios.views.public): at most this many sites are remembered.
+PORTFOLIO_SERVE_CACHE_SITES = env.int("PORTFOLIO_SERVE_CACHE_SITES", default=1000)
+# With a front server (nginx) that can read DATA_DIR/sandboxes, e.g.
+# "/_sandboxes/": portfolio files are handed to it with X-Accel-Redirect to
+# <prefix><portfolio id>/<file> (an `internal` location), headers set here.
+PORTFOLIO_ACCEL_REDIRECT_PREFIX = env.str("PORTFOLIO_ACCEL_REDIRECT_PREFIX", default="")
+if not 1 <= PORTFOLIO_SERVE_CACHE_SITES <= 1_000_000:
+    raise ImproperlyConfigured(
+        f"PORTFOLIO_SERVE_CACHE_SITES must be 1..1000000 (it is {PORTFOLIO_SERVE_CACHE_SITES})."
+    )
+# Cheap public reads (/api/v1/status, GET /api/v1/extractions/{id}) count
+# against this limit per client instead of the API's RATELIMIT_API_HOUR/DAY.
+RATELIMIT_CHEAP_READS = env.str("RATELIMIT_CHEAP_READS", default="1200/m")
+# The public status (/status, /api/v1/status) is computed at most this often
+# (seconds) and shared through the cache; 0 computes it on every request.
+STATUS_CACHE_SECONDS = env.float("STATUS_CACHE_SECONDS", default=2.0)
+if not 0 <= STATUS_CACHE_SECONDS <= 60:
+    raise ImproperlyConfigured(
+        f"STATUS_CACHE_SECONDS must be 0..60 (it is {STATUS_CACHE_SECONDS})."
+    )
+# The upload-time probe of a PDF or DOCX runs in one of this many children
+# kept warm per web process (extraction.isolation.WarmPool), each replaced
+# after EXTRACTION_PROBE_POOL_MAX_USES probes or any failure; 0 forks a child
+# per upload. Same time and memory limits either way.
+EXTRACTION_PROBE_POOL_SIZE = env.int("EXTRACTION_PROBE_POOL_SIZE", default=2)
+EXTRACTION_PROBE_POOL_MAX_USES = env.int("EXTRACTION_PROBE_POOL_MAX_USES", default=500)
+if not 0 <= EXTRACTION_PROBE_POOL_SIZE <= 64:
+    raise ImproperlyConfigured(
+        f"EXTRACTION_PROBE_POOL_SIZE must be 0..64 (it is {EXTRACTION_PROBE_POOL_SIZE})."
+    )
+if EXTRACTION_PROBE_POOL_MAX_USES < 1:
+    raise ImproperlyConfigured(
+        "EXTRACTION_PROBE_POOL_MAX_USES must be at least 1 "
+        f"(it is {EXTRACTION_PROBE_POOL_MAX_USES})."
+    )
+if PORTFOLIO_ACCEL_REDIRECT_PREFIX and not (
+    PORTFOLIO_ACCEL_REDIRECT_PREFIX.startswith("/")
+    and PORTFOLIO_ACCEL_REDIRECT_PREFIX.endswith("/")
+):
+    raise ImproperlyConfigured(
+        "PORTFOLIO_ACCEL_REDIRECT_PREFIX must start and end with / "
+        f"(it is {PORTFOLIO_ACCEL_REDIRECT_PREFIX!r}), e.g. /_sandboxes/."
+    )
 
 # --- Upload handling and request size (SPEC Q-3, E-1) -----------------------
 
