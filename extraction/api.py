@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from cv2web.api import APIError
 from cv2web.pagination import ApiPagination
 from quotas import policy
-from quotas.ratelimits import ApiThrottle, BatchThrottle, UploadThrottle
+from quotas.ratelimits import ApiThrottle, BatchThrottle, CheapReadThrottle, UploadThrottle
 
 from . import access, callbacks, intake, queue
 from .errors import ExtractionError
@@ -194,6 +194,12 @@ class ExtractionBatch(APIView):
 
 
 class ExtractionDetail(APIView):
+    def get_throttles(self):
+        if self.request.method in ("GET", "HEAD"):
+            # Polling a job is a cheap read: its own generous limit (SPEC Q-2).
+            return [CheapReadThrottle()]
+        return super().get_throttles()
+
     @extend_schema(
         summary="An extraction job and, when done, its JSON Resume",
         responses=ExtractionJobSerializer,

@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from quotas import policy, ratelimits
@@ -26,7 +27,14 @@ def _limits() -> dict:
 
 @require_http_methods(["GET", "POST"])
 def upload(request):
-    context = {"limits": _limits(), "queue": queue.status(), "usage": policy.usage_of(request)}
+    context = {
+        "limits": _limits(),
+        # Read only when the page's cached fragments are rendered again
+        # (every STATUS_CACHE_SECONDS), not on every view of the page.
+        "queue": SimpleLazyObject(queue.status),
+        "status_cache_seconds": settings.STATUS_CACHE_SECONDS,
+        "usage": policy.usage_of(request),
+    }
     if request.method == "GET":
         return render(request, "extraction/upload.html", context)
     burst = ratelimits.check(request, "uploads", settings.RATELIMIT_UPLOADS)

@@ -246,6 +246,16 @@ class ApiThrottle(_Throttle):
         return [("api-hour", rates.api_hour), ("api-day", rates.api_day)]
 
 
+class CheapReadThrottle(_Throttle):
+    """Cheap public reads (the service status, a job polled by its owner): a
+    generous limit of their own, RATELIMIT_CHEAP_READS, instead of the API's
+    hourly and daily budget, which a client polling every two seconds would
+    spend in minutes."""
+
+    def limits(self, request, view):
+        return [("cheap-reads", settings.RATELIMIT_CHEAP_READS)]
+
+
 class BatchThrottle(_Throttle):
     def limits(self, request, view):
         return [("api-batch", rates_for(getattr(request, "user", None)).batch)]

@@ -1,0 +1,132 @@
+"""Cheap reads at the web tier's ceiling (issue 13): their own rate limit, the
+public status computed once for many readers, the upload page's few queries,
+and the site-wide Content-Security-Policy built once yet always current."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from extraction import intake
+
+pytestmark = pytest.mark.django_db
+
+STATUS = "/api/v1/status"
+
+
+def count_queries(call) -> tuple[object, int]:
+    with CaptureQueriesContext(connection) as queries:
+        out = call()
+    return out, len(queries)
+
+
+def test_polling_the_status_does_not_spend_the_api_budget(settings):
+    settings.RATELIMIT_API_HOUR = "2/h"
+    api = APIClient()
+    assert [api.get(STATUS).status_code for _ in range(6)] == [200] * 6
+
+
+def test_polling_the_status_has_a_limit_of_its_own(settings):
+    settings.RATELIMIT_CHEAP_READS = "3/m"
+    api = APIClient()
+    codes = [api.get(STATUS).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = api.get(STATUS)
+    assert r.json()["error"] == "rate_limited" and int(r["Retry-After"]) > 0
+
+
+def test_a_job_polled_by_its_owner_does_not_spend_the_api_budget_but_cancelling_does(settings):
+    settings.RATELIMIT_API_HOUR = "2/h"
+    job = intake.accept(SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"))
+    api = APIClient()
+    url = f"/api/v1/extractions/{job.pk}"
+    assert [api.get(url).status_code for _ in range(5)] == [200] * 5
+    codes = [api.delete(url).status_code for _ in range(3)]
+    assert codes[-1] == 429
+
+
+def test_the_status_is_computed_once_for_many_readers_then_again(settings):
+    settings.STATUS_CACHE_SECONDS = 2
+    api = APIClient()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        first, computed = count_queries(lambda: api.get(STATUS))
+        again, cached = count_queries(lambda: api.get(STATUS))
+    assert first.json() == again.json()
+    # The quota headers' own query stays; the status' seven go.
+    assert cached <= computed - 6
+    intake.accept(SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"))
+    with time_machine.travel(start + timedelta(seconds=3), tick=False):
+        later = api.get(STATUS).json()
+    assert later["extraction_queue"]["depth"] == first.json()["extraction_queue"]["depth"] + 1
+
+
+def test_with_no_status_cache_every_read_is_current(settings):
+    settings.STATUS_CACHE_SECONDS = 0
+    api = APIClient()
+    before = api.get(STATUS).json()["extraction_queue"]["depth"]
+    intake.accept(SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"))
+    assert api.get(STATUS).json()["extraction_queue"]["depth"] == before + 1
+
+
+def test_the_upload_page_asks_the_database_once_when_its_fragments_are_cached():
+    visitor = Client()
+    first = visitor.get("/")
+    page, queries = count_queries(lambda: Client().get("/"))
+    assert page.status_code == 200 and b"Read my CV" in page.content
+    assert queries == 1  # the visitor's allowance
+    assert page.content.count(b"queue-note") == first.content.count(b"queue-note") == 1
+
+
+def test_the_upload_page_survives_a_cache_that_does_not_answer():
+    unreachable = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+    with override_settings(CACHES={"default": unreachable, "ratelimit": unreachable}):
+        page = Client().get("/")
+        status = APIClient().get(STATUS)
+    assert page.status_code == 200 and b"queue-note" in page.content
+    assert status.status_code == 200 and "capacity" in status.json()
+
+
+def test_pages_carry_the_site_policy_and_a_changed_policy_at_once(settings):
+    r = Client().get("/healthz")
+    assert "default-src 'self'" in r["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in r["Content-Security-Policy"]
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert Client().get("/healthz")["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_the_header_is_what_django_csp_would_write_with_or_without_a_nonce(settings):
+    from csp.constants import NONCE
+    from csp.middleware import CSPMiddleware as Upstream
+    from django.http import HttpRequest, HttpResponse
+
+    from cv2web.middleware import CSPMiddleware
+
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {"default-src": ["'self'"], "script-src": ["'self'", NONCE]}
+    }
+
+    def header(middleware_class, nonce: str | None) -> str:
+        request = HttpRequest()
+        middleware = middleware_class(lambda r: HttpResponse())
+        middleware.process_request(request)
+        if nonce:
+            request._csp_nonce = nonce  # a template asked for one
+        return middleware.process_response(request, HttpResponse())["Content-Security-Policy"]
+
+    assert header(CSPMiddleware, None) == header(Upstream, None)
+    assert header(CSPMiddleware, "n0nce") == header(Upstream, "n0nce")
+    assert "'nonce-n0nce'" in header(CSPMiddleware, "n0nce")
+    assert "nonce" not in header(CSPMiddleware, None)
