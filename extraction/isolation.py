@@ -170,7 +170,7 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(_EXIT_SEND_FAILED)  # the parent died before the request took
 
 
-def _prepare_child(timeout: float, memory_mb: int) -> None:
+def _prepare_child(timeout: float, memory_mb: int, *, cpu_limit: bool = True) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM, signal.SIGUSR1):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -178,11 +178,12 @@ def _prepare_child(timeout: float, memory_mb: int) -> None:
     warnings.simplefilter("ignore")
     faulthandler.disable()  # a crash is reported by the parent, not dumped on stderr
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # Soft limit: SIGXCPU; one second later the hard limit: SIGKILL.
-    cpu = int(math.ceil(timeout)) + CPU_LIMIT_MARGIN_S
-    _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if cpu_hard == resource.RLIM_INFINITY or cpu_hard > cpu + 1:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    if cpu_limit:  # (a warm pool's child sets one per call)
+        # Soft limit: SIGXCPU; one second later the hard limit: SIGKILL.
+        cpu = int(math.ceil(timeout)) + CPU_LIMIT_MARGIN_S
+        _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+        if cpu_hard == resource.RLIM_INFINITY or cpu_hard > cpu + 1:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     # RLIMIT_AS counts the whole address space, including what was inherited
     # from the parent (a Django process may already map hundreds of MB), so
     # the allowance is on top of the current size.
@@ -427,3 +428,326 @@ def _error_from_status(status: int, cpu: float, timeout: float, memory_mb: int) 
         return IsolatedMemoryError(memory_mb)
     signum = os.WTERMSIG(status) if status != -1 and os.WIFSIGNALED(status) else None
     return IsolatedCrash(_describe(status), signum)
+
+
+# ------------------------------------------------------------------ warm pool
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a running child has used, from /proc; 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    """`size` bytes from a blocking pipe, or None at end of file."""
+    chunks, got = [], 0
+    while got < size:
+        chunk = os.read(fd, min(size - got, 1024 * 1024))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _close_inherited(keep: set[int]) -> None:
+    """Close every descriptor the fork copied but `keep` and the standard
+    streams: a long-lived child must not hold the web worker's client sockets
+    open (a closed keep-alive connection would stay open for the client)."""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        return
+    for fd in fds:
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+# What `_encode_outcome` sends for a MemoryError.
+_MEMORY_OUTCOME = pickle.dumps(("memory", None))
+
+
+def _pool_child_main(req_fd: int, resp_fd: int, memory_mb: int, parent_pid: int, max_uses: int):
+    code = _EXIT_SEND_FAILED
+    try:
+        _die_with_parent(parent_pid)
+        _close_inherited({req_fd, resp_fd})
+        gc.freeze()
+        _prepare_child(0, memory_mb, cpu_limit=False)
+        _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+        for _ in range(max_uses):
+            header = _read_exact(req_fd, 8)
+            if header is None:
+                break  # the pool closed this child
+            payload = _read_exact(req_fd, int.from_bytes(header, "big"))
+            if payload is None:
+                break
+            func, args, kwargs, timeout = pickle.loads(payload)  # noqa: S301 - from our parent
+            # A CPU backstop for this call only: SIGXCPU past what it has
+            # used so far plus the timeout (the hard limit stays where it is).
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            soft = int(used.ru_utime + used.ru_stime + math.ceil(timeout)) + CPU_LIMIT_MARGIN_S
+            if cpu_hard != resource.RLIM_INFINITY:
+                soft = min(soft, cpu_hard)
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+            try:
+                outcome = _encode_outcome(True, func(*args, **kwargs))
+            except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+                outcome = _encode_outcome(False, exc)
+            _write_all(resp_fd, len(outcome).to_bytes(8, "big") + outcome)
+            if outcome == _MEMORY_OUTCOME:
+                break  # after a MemoryError this process's heap is not to be trusted
+        code = 0
+    except MemoryError:
+        code = _EXIT_OUT_OF_MEMORY
+    except BaseException:  # noqa: BLE001, S110 - nothing to report it to
+        pass
+    finally:
+        os._exit(code)
+
+
+class _PoolChild:
+    def __init__(self, pid: int, req_w: int, resp_r: int) -> None:
+        self.pid, self.req_w, self.resp_r = pid, req_w, resp_r
+        self.uses = 0
+        self.alive = True
+
+    def close(self, *, kill: bool, wait: bool = False) -> None:
+        """Close our ends; the child sees end of file and leaves (or is killed).
+        Reaped at once when killed or `wait`ed for, else by a later call."""
+        for fd in (self.req_w, self.resp_r):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _pool_fds.difference_update((self.req_w, self.resp_r))
+        self.alive = False
+        if kill:
+            _kill(self.pid)
+            _reap(self.pid, block=True)
+        elif wait:
+            _reap_soon(self.pid, grace=1.0)
+        elif _reap(self.pid, block=False)[0] is None:
+            _exiting.add(self.pid)
+
+
+# Parent ends of every pool child's pipes (closed in each new child), and
+# children told to leave that have not been reaped yet.
+_pool_fds: set[int] = set()
+_exiting: set[int] = set()
+
+
+def _reap_exited() -> None:
+    for pid in list(_exiting):
+        status, _ = _reap(pid, block=False)
+        if status is not None:
+            _exiting.discard(pid)
+
+
+class WarmPool:
+    """Children forked ahead of need that each run many calls, one at a time.
+
+    The same limits and outcomes as `run_isolated` (the address space on top
+    of what the child inherited, a wall-clock deadline with SIGKILL, a CPU
+    backstop per call, logging off, dies with its parent), without a fork of
+    the whole calling process per call: for frequent, short work such as the
+    upload-time probe. A child that timed out, crashed, ran out of memory or
+    served `max_uses` calls is replaced by a fresh one; when all `size`
+    children are busy the call forks a child of its own (`run_isolated`), so
+    no caller waits for another's file.
+    """
+
+    def __init__(self, size: int, memory_mb: int, max_uses: int) -> None:
+        if size < 1 or memory_mb <= 0 or max_uses < 1:
+            raise ValueError("size, memory_mb and max_uses must be positive")
+        self.size, self.memory_mb, self.max_uses = size, memory_mb, max_uses
+        self._idle: list[_PoolChild] = []
+        self._count = 0
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+
+    def run(
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        timeout: float,
+        max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+        **kwargs: Any,
+    ) -> T:
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        payload = pickle.dumps((func, args, kwargs, timeout), protocol=pickle.HIGHEST_PROTOCOL)
+        child = self._take()
+        if child is None:
+            return run_isolated(
+                func,
+                *args,
+                timeout=timeout,
+                memory_mb=self.memory_mb,
+                max_result_bytes=max_result_bytes,
+                **kwargs,
+            )
+        try:
+            return self._call(child, payload, timeout, max_result_bytes)
+        finally:
+            self._give_back(child)
+
+    def close(self) -> None:
+        """Let every idle child go (tests; a process's pool lives as long as it)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+        for child in idle:
+            child.close(kill=False, wait=True)
+        _reap_exited()
+
+    # -- children
+
+    def _take(self) -> _PoolChild | None:
+        with self._lock:
+            if self._pid != os.getpid():
+                # Inherited through a fork (gunicorn's preloading master):
+                # those children belong to the other process.
+                self._idle, self._count, self._pid = [], 0, os.getpid()
+            _reap_exited()
+            while self._idle:
+                child = self._idle.pop()
+                if _reap(child.pid, block=False)[0] is None:
+                    return child
+                child.close(kill=False)  # died idle (its forking thread ended...)
+                self._count -= 1
+            if self._count >= self.size:
+                return None
+            self._count += 1
+        try:
+            return self._spawn()
+        except BaseException:
+            with self._lock:
+                self._count -= 1
+            raise
+
+    def _give_back(self, child: _PoolChild) -> None:
+        keep = child.alive and child.uses < self.max_uses
+        if not keep and child.alive:
+            child.close(kill=False)
+        with self._lock:
+            if keep and self._pid == os.getpid():
+                self._idle.append(child)
+            else:
+                self._count -= 1
+
+    def _spawn(self) -> _PoolChild:
+        parent_pid = os.getpid()
+        with _fork_lock:
+            req_r, req_w = os.pipe()
+            resp_r, resp_w = os.pipe()
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                for fd in (req_r, req_w, resp_r, resp_w):
+                    os.close(fd)
+                raise IsolationError(
+                    "parser_unavailable",
+                    "The server is too busy to read this file right now. Please try again shortly.",
+                    status=503,
+                    user_fault=False,
+                ) from exc
+            if pid == 0:  # pragma: no cover - the child never returns
+                _pool_child_main(req_r, resp_w, self.memory_mb, parent_pid, self.max_uses)
+            os.close(req_r)
+            os.close(resp_w)
+            _pool_fds.update((req_w, resp_r))
+        return _PoolChild(pid, req_w, resp_r)
+
+    # -- one call
+
+    def _call(self, child: _PoolChild, payload: bytes, timeout: float, max_bytes: int):
+        deadline = time.monotonic() + timeout
+        cpu_before = _cpu_seconds(child.pid)
+        child.uses += 1
+        try:
+            _write_all(child.req_w, len(payload).to_bytes(8, "big") + payload)
+        except OSError as exc:  # it died while idle
+            child.close(kill=True)
+            raise IsolatedCrash(f"pool child gone ({exc})") from exc
+        buffer = bytearray()
+        expected: int | None = None
+        timed_out = too_big = False
+        poller = select.poll()
+        poller.register(child.resp_r, select.POLLIN | select.POLLHUP | select.POLLERR)
+        try:
+            while expected is None or len(buffer) < expected:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                if not poller.poll(max(1, math.ceil(remaining * 1000))):
+                    continue
+                chunk = os.read(child.resp_r, 1024 * 1024)
+                if not chunk:
+                    break  # it died without a complete outcome
+                buffer += chunk
+                if expected is None and len(buffer) >= 8:
+                    expected = 8 + int.from_bytes(buffer[:8], "big")
+                    if expected - 8 > max_bytes:
+                        too_big = True
+                        break
+        except BaseException:
+            child.close(kill=True)
+            raise
+        if timed_out or too_big:
+            cpu = _cpu_seconds(child.pid) - cpu_before
+            child.close(kill=True)
+            if timed_out:
+                raise IsolatedTimeout(timeout, max(cpu, 0.0))
+            raise IsolatedCrash(f"outcome larger than {max_bytes} bytes")
+        if expected is None or len(buffer) < expected:
+            # Died mid-call: the exit status says how.
+            _kill(child.pid)
+            status, cpu = _reap(child.pid, block=True)
+            child.alive = False
+            for fd in (child.req_w, child.resp_r):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            _pool_fds.difference_update((child.req_w, child.resp_r))
+            status = -1 if status is None else status
+            raise _error_from_status(status, max(cpu - cpu_before, 0.0), timeout, self.memory_mb)
+        kind, value = _decode_outcome(bytes(buffer[8:expected]))
+        if kind == "ok":
+            return value
+        if kind == "raise":
+            raise value
+        if kind == "memory":
+            child.close(kill=False)  # it leaves after a MemoryError
+            raise IsolatedMemoryError(self.memory_mb)
+        raise IsolatedCrash(f"child raised {value}")
+
+
+_pools: dict[tuple[int, int, int], WarmPool] = {}
+_pools_lock = threading.Lock()
+
+
+def run_warm(
+    func: Callable[..., T],
+    *args: Any,
+    timeout: float,
+    memory_mb: int,
+    pool_size: int,
+    max_uses: int,
+    **kwargs: Any,
+) -> T:
+    """`run_isolated`, in this process's warm pool for these limits (`pool_size`
+    children, each replaced after `max_uses` calls); `pool_size` 0 forks a
+    child per call."""
+    if pool_size <= 0:
+        return run_isolated(func, *args, timeout=timeout, memory_mb=memory_mb, **kwargs)
+    key = (memory_mb, pool_size, max_uses)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            pool = _pools[key] = WarmPool(pool_size, memory_mb, max_uses)
+    return pool.run(func, *args, timeout=timeout, **kwargs)

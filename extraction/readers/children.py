@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ..errors import BadFile
-from ..isolation import IsolatedCrash, IsolatedMemoryError, run_isolated
+from ..isolation import IsolatedCrash, IsolatedMemoryError, run_isolated, run_warm
 from .kinds import _SUPPORTED, KINDS, PROBE_TIMEOUT_S, Probe, ReadResult, _invalid, _Limits
 from .pdf import _probe_pdf_child, _read_pdf_child
 from .sniff import _check_size
@@ -24,7 +24,7 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"unknown document kind {kind!r}; expected one of {KINDS}")
 
 
-def _isolated(func, path: Path, kind: str, limits: _Limits, timeout: float):
+def _isolated(func, path: Path, kind: str, limits: _Limits, timeout: float, *, warm=False):
     """Run a parser step in the isolated child; a crash is the file's problem.
 
     PDF children get at most EXTRACTION_PDF_MEMORY_MB. pdfium cannot report a failed
@@ -36,6 +36,18 @@ def _isolated(func, path: Path, kind: str, limits: _Limits, timeout: float):
     if kind == "pdf":
         memory_mb = min(memory_mb, settings.EXTRACTION_PDF_MEMORY_MB)
     try:
+        if warm:
+            # The upload-time probe, on a web request: a warm child of this
+            # process's pool, not a fork of the whole process per upload.
+            return run_warm(
+                func,
+                str(path),
+                limits,
+                timeout=timeout,
+                memory_mb=memory_mb,
+                pool_size=settings.EXTRACTION_PROBE_POOL_SIZE,
+                max_uses=settings.EXTRACTION_PROBE_POOL_MAX_USES,
+            )
         return run_isolated(func, str(path), limits, timeout=timeout, memory_mb=memory_mb)
     except IsolatedCrash as exc:
         if kind == "pdf" and exc.signum == signal.SIGABRT:
@@ -65,7 +77,7 @@ def probe(path: Path, kind: str) -> Probe:
     limits = _Limits.from_settings()
     timeout = min(PROBE_TIMEOUT_S, limits.timeout)
     func = _probe_pdf_child if kind == "pdf" else _probe_docx_child
-    return _isolated(func, path, kind, limits, timeout)
+    return _isolated(func, path, kind, limits, timeout, warm=True)
 
 
 def read_document(path: Path, kind: str) -> ReadResult:
