@@ -3,6 +3,7 @@ the Content-Security-Policy built once."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
@@ -170,3 +171,61 @@ _CSP_KINDS = (
     (False, HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt"),
     (True, HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro"),
 )
+
+
+class LeanPathMiddleware:
+    """Cheap public reads skip the middleware they never need.
+
+    A GET or HEAD whose path matches settings.LEAN_PATHS (health, the service
+    status, a job polled by its owner) and that carries no session cookie has
+    no session to load, no CSRF cookie to set, no user to look up in a session
+    and no messages: it goes straight to its view (resolved as Django does),
+    then through every middleware listed after this one except those
+    (settings.LEAN_SKIPPED_MIDDLEWARE): the security headers, the CSP,
+    X-Frame-Options, no-store, the quota headers and ETags stay. A request with
+    a session cookie takes the whole chain, so a signed-in browser is still
+    known by its session.
+    """
+
+    def __init__(self, get_response):
+        from django.core.handlers.exception import convert_exception_to_response
+        from django.utils.module_loading import import_string
+
+        self.get_response = get_response
+        paths = settings.LEAN_PATHS
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None
+        after = settings.MIDDLEWARE[settings.MIDDLEWARE.index(_LEAN) + 1 :]
+        handler = convert_exception_to_response(self._view)
+        for path in reversed(after):
+            if path not in settings.LEAN_SKIPPED_MIDDLEWARE:
+                handler = convert_exception_to_response(import_string(path)(handler))
+        self.lean = handler
+
+    def __call__(self, request):
+        if (
+            self.pattern is not None
+            and request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and self.pattern.fullmatch(request.path_info)
+        ):
+            return self.lean(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _view(request):
+        from django.contrib.auth.models import AnonymousUser
+        from django.urls import get_resolver, get_urlconf
+
+        match = get_resolver(get_urlconf()).resolve(request.path_info)
+        request.resolver_match = match
+        # No session cookie: nobody is signed in (an API token signs in inside DRF).
+        request.user = AnonymousUser()
+        response = match.func(request, *match.args, **match.kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()
+        if not response.streaming and "Content-Length" not in response:
+            response["Content-Length"] = str(len(response.content))
+        return response
+
+
+_LEAN = f"{LeanPathMiddleware.__module__}.{LeanPathMiddleware.__qualname__}"

@@ -127,6 +127,8 @@ MIDDLEWARE = [
     "portfolios.views.public.PublicSiteMiddleware",
     # Refuses oversized bodies before anything reads them (SPEC Q-3).
     "quotas.middleware.RequestSizeLimitMiddleware",
+    # Cheap public reads (LEAN_PATHS) skip sessions, CSRF, auth and messages.
+    "cv2web.middleware.LeanPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -344,6 +346,24 @@ if not 1 <= PORTFOLIO_SERVE_CACHE_SITES <= 1_000_000:
     raise ImproperlyConfigured(
         f"PORTFOLIO_SERVE_CACHE_SITES must be 1..1000000 (it is {PORTFOLIO_SERVE_CACHE_SITES})."
     )
+# GETs of these paths without a session cookie skip the middleware they
+# never need (cv2web.middleware.LeanPathMiddleware); every other middleware,
+# security headers and CSP included, still runs.
+LEAN_PATHS = [
+    r"/healthz",
+    r"/api/v1/status",
+    r"/api/v1/extractions/[0-9a-fA-F-]{32,36}",
+    r"/jobs/[0-9a-fA-F-]{32,36}/status",
+]
+LEAN_SKIPPED_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Refuses unsafe methods only.
+    "cv2web.middleware.CrossOriginWriteMiddleware",
+]
 # Cheap public reads (/api/v1/status, GET /api/v1/extractions/{id}) count
 # against this limit per client instead of the API's RATELIMIT_API_HOUR/DAY.
 RATELIMIT_CHEAP_READS = env.str("RATELIMIT_CHEAP_READS", default="1200/m")

@@ -130,3 +130,62 @@ def test_the_header_is_what_django_csp_would_write_with_or_without_a_nonce(setti
     assert header(CSPMiddleware, "n0nce") == header(Upstream, "n0nce")
     assert "'nonce-n0nce'" in header(CSPMiddleware, "n0nce")
     assert "nonce" not in header(CSPMiddleware, None)
+
+
+# --- The lean path (cv2web.middleware.LeanPathMiddleware) ---------------------------
+
+SECURITY = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+@pytest.mark.parametrize("url", ["/healthz", STATUS])
+def test_the_lean_path_keeps_every_security_header_and_the_csp(url, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    lean = Client().get(url, secure=True)
+    full_client = Client()
+    full_client.cookies[settings.SESSION_COOKIE_NAME] = "not-a-session"
+    full = full_client.get(url, secure=True)
+    assert lean.status_code == full.status_code == 200
+    for name in (*SECURITY, "Strict-Transport-Security", "Cache-Control", "Content-Type"):
+        assert lean.get(name) == full.get(name), name
+    assert lean["Strict-Transport-Security"].startswith("max-age=3600")
+    if url.startswith("/api/"):
+        for name in ("X-Quota-Limit", "X-Quota-Remaining", "ETag"):
+            assert lean.get(name) == full.get(name), name
+    # The lean answer passed no session, CSRF or messages middleware.
+    assert not hasattr(lean.wsgi_request, "session") and hasattr(full.wsgi_request, "session")
+    assert not hasattr(lean.wsgi_request, "_messages")
+    assert not lean.cookies and "Cookie" not in lean.get("Vary", "")
+
+
+def test_the_lean_path_takes_no_session_and_sets_no_cookie_on_a_job_poll():
+    job = intake.accept(SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"))
+    r = Client().get(f"/jobs/{job.pk}/status")
+    assert r.status_code == 200 and r.json()["status"] == "queued"
+    assert not hasattr(r.wsgi_request, "session")
+    assert not r.cookies and r["X-Frame-Options"] == "DENY"
+    assert Client().get("/jobs/00000000-0000-0000-0000-000000000000/status").status_code == 404
+
+
+def test_the_lean_path_answers_bad_requests_as_the_full_one_does():
+    api = APIClient()
+    missing = api.get("/api/v1/extractions/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    assert api.post(STATUS).status_code == 405  # not a GET: the whole chain
+    r = APIClient().get(STATUS, HTTP_AUTHORIZATION="Token nope")
+    assert r.status_code == 401 and r.json()["error"]
+
+
+def test_an_owner_signed_in_by_session_polls_their_job_through_the_whole_chain(alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile as Upload
+
+    job = intake.accept(Upload("cv.txt", b"Ada Example\nada@example.com\n"), owner=alice)
+    browser = Client()
+    browser.force_login(alice)
+    assert browser.get(f"/api/v1/extractions/{job.pk}").status_code == 200
+    assert Client().get(f"/api/v1/extractions/{job.pk}").status_code == 404
