@@ -98,6 +98,19 @@ class _File:
     content: bytes
     headers: dict[str, str]
     etag: str
+    # The headers as Django's ResponseHeaders stores them (lower-cased name ->
+    # (name, value)), checked and encoded once instead of on every answer.
+    stored: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        probe = HttpResponse()
+        for header, value in self.headers.items():
+            probe[header] = value
+        self.stored = {
+            key: item
+            for key, item in probe.headers._store.items()
+            if key.lower() in {h.lower() for h in self.headers}
+        }
 
 
 @dataclass
@@ -143,7 +156,7 @@ class _Served:
 _served = _Served()
 
 
-def _folder_key(folder: Path) -> tuple[int, int, int] | None:
+def _folder_key(folder: str) -> tuple[int, int, int] | None:
     try:
         st = os.stat(folder)
     except OSError:
@@ -152,9 +165,9 @@ def _folder_key(folder: Path) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_ctime_ns, st.st_mtime_ns
 
 
-def _load_site(folder: Path, key: tuple[int, int, int]) -> _Site | None:
+def _load_site(folder: str, key: tuple[int, int, int]) -> _Site | None:
     try:
-        manifest = json.loads((folder / sandbox.MANIFEST).read_text())
+        manifest = json.loads(Path(folder, sandbox.MANIFEST).read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(manifest, dict) or manifest.get("format") != sandbox.FORMAT:
@@ -163,12 +176,12 @@ def _load_site(folder: Path, key: tuple[int, int, int]) -> _Site | None:
     return _Site(key, etags if isinstance(etags, dict) else {})
 
 
-def _load_file(site: _Site, folder: Path, slug: str, name: str) -> _File | None:
+def _load_file(site: _Site, folder: str, slug: str, name: str) -> _File | None:
     etag = site.etags.get(name)
     if not isinstance(etag, str):
         return None
     try:
-        content = (folder / name).read_bytes()
+        content = Path(folder, name).read_bytes()
     except OSError:
         return None
     headers = {
@@ -184,8 +197,9 @@ def _load_file(site: _Site, folder: Path, slug: str, name: str) -> _File | None:
     return _File(content, headers, etag)
 
 
-def _site_file(slug: str, pk: str, name: str) -> tuple[_File, Path] | None:
-    folder = Path(settings.SANDBOX_DIR) / pk
+def _site_file(slug: str, pk: str, name: str) -> _File | None:
+    # Strings, not Paths: this runs on every request for a site.
+    folder = os.path.join(settings.SANDBOX_DIR, pk)
     key = _folder_key(folder)
     if key is None:
         return None
@@ -201,7 +215,7 @@ def _site_file(slug: str, pk: str, name: str) -> tuple[_File, Path] | None:
         if found is None:
             return None
         site.files[name] = found
-    return found, folder
+    return found
 
 
 def _count_visit(pk: str) -> None:
@@ -241,26 +255,24 @@ class PublicSiteMiddleware:
         name = name or PAGE
         if name not in sandbox.FILES:
             return None
-        found = _site_file(slug, pk, name)
-        if found is None:
+        file = _site_file(slug, pk, name)
+        if file is None:
             # Gone, outdated or half-built: the view decides (410, rebuild, 503).
             _served.forget(slug)
             return None
-        file, folder = found
         if name == PAGE:
             _count_visit(pk)
         accel = settings.PORTFOLIO_ACCEL_REDIRECT_PREFIX
-        if file.etag in request.headers.get("If-None-Match", ""):
+        if file.etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
             response = HttpResponse(status=304)
         elif accel:
             # The front server sends the file (nginx's internal location over
             # SANDBOX_DIR); the headers set here go with it.
             response = HttpResponse(content_type=file.headers["Content-Type"])
-            response["X-Accel-Redirect"] = f"{accel}{folder.name}/{name}"
+            response["X-Accel-Redirect"] = f"{accel}{pk}/{name}"
         else:
             response = HttpResponse(file.content)
-        for header, value in file.headers.items():
-            response[header] = value
+        response.headers._store.update(file.stored)
         if response.status_code == 200 and not accel:
             response["Content-Length"] = str(len(file.content))
         return response
