@@ -216,6 +216,9 @@ class LeanPathMiddleware:
         from django.contrib.auth.models import AnonymousUser
         from django.urls import get_resolver, get_urlconf
 
+        # CommonMiddleware's check, skipped here: a Host outside ALLOWED_HOSTS
+        # is a 400 (DisallowedHost), on the lean path too.
+        request.get_host()
         match = get_resolver(get_urlconf()).resolve(request.path_info)
         request.resolver_match = match
         # No session cookie: nobody is signed in (an API token signs in inside DRF).

@@ -173,6 +173,8 @@ def test_the_lean_path_takes_no_session_and_sets_no_cookie_on_a_job_poll():
 
 
 def test_the_lean_path_answers_bad_requests_as_the_full_one_does():
+    for url in ("/healthz", STATUS):
+        assert Client().get(url, HTTP_HOST="evil.example.com").status_code == 400
     api = APIClient()
     missing = api.get("/api/v1/extractions/00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
