@@ -29,7 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cv2web import locks
@@ -284,11 +284,17 @@ def enqueue(
         )
         if leader is not None:
             job = ExtractionJob.objects.create(**common, joined_to=leader, priority=priority)
-            if priority < leader.priority and leader.state == JobState.QUEUED:
-                # The follower's class carries the job it waits for.
-                ExtractionJob.objects.filter(pk=leader.pk, state=JobState.QUEUED).update(
-                    priority=priority
-                )
+            in_batch = leader.batch_state == BatchState.SUBMITTED
+            if priority < leader.priority and (leader.state == JobState.QUEUED or in_batch):
+                # The follower's class carries the job it waits for: a waiting
+                # one runs sooner (a background one leaves the batcher for a
+                # slot); one inside a model batch, should its item fall back,
+                # is retried in the person's class, not the background one.
+                ExtractionJob.objects.filter(
+                    Q(state=JobState.QUEUED) | Q(batch_state=BatchState.SUBMITTED),
+                    pk=leader.pk,
+                    state__in=[JobState.QUEUED, JobState.RUNNING],
+                ).update(priority=priority)
             audit.record(
                 "extraction.joined",
                 obj=job,

@@ -672,3 +672,20 @@ def test_a_background_job_s_wait_counts_its_own_slots(settings):
     assert [p.position for p in places] == [2, 3, 4]
     # The person's wave (10 s), then one background job at a time.
     assert [p.eta_seconds for p in places] == [20, 30, 40]
+
+
+def test_a_person_waiting_on_a_batch_item_that_falls_back_keeps_their_class(settings):
+    settings.EXTRACTION_BACKGROUND_MAX_SLOTS = 1
+    with claude(settings) as model:
+        model.batch_item = lambda cid, params: fa.EXPIRED
+        busy = enqueue(mode=Mode.BACKGROUND)  # background work holds its one slot
+        assert queue.claim_next("w").pk == busy.pk
+        background = upload(7)
+        run_batches()
+        person = upload(7, mode=Mode.INTERACTIVE)
+        assert person.joined_to_id == background.pk
+        run_batches()  # the item expired: the job falls back
+        background.refresh_from_db()
+        assert background.state == JobState.QUEUED
+        assert background.priority == Priority.RETRY  # a person's retry, not background work
+        assert queue.claim_next("w").pk == background.pk  # not held back by background slots
