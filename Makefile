@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck format bench fuzz corpus train-extractor accuracy install install-dev clean
+.PHONY: run test lint typecheck format bench load fuzz corpus train-extractor accuracy install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ bench: install-dev
 	$(BIN)/python bench/lifecycle_scan.py
 	$(BIN)/python bench/portfolio_page.py
 	$(BIN)/python bench/retention.py   # needs PostgreSQL (a scratch database on 127.0.0.1)
+
+## load: the seeds' load scenarios (Locust, bench/load/) against the served site in
+## multi-machine mode: PostgreSQL and Redis on 127.0.0.1, two gunicorn web nodes and two
+## qcluster worker nodes. About 10 minutes; the last line is the report as JSON.
+## LOAD_ARGS="--cv-minutes 60" runs the full hour of 1,000 CVs; --help lists the rest.
+load: install-dev
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 ## fuzz: schemathesis over /api/schema/ against a real gunicorn, anonymous and with
 ## a token (a few minutes; not part of `make test`; FUZZ_ARGS="--examples 300")
