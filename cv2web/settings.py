@@ -748,10 +748,17 @@ Q_CLUSTER = {
     "poll": 0.2,
     "sync": env.bool("Q_SYNC", default=False),
 }
+# The broker only carries "run the queue" tokens: the queue of record is the
+# ExtractionJob table, so a token lost with a dead worker (Redis has no
+# acknowledgement) loses no job (docs/deploy.md, "The tested topology").
 if Q_BROKER == "orm":
     Q_CLUSTER["orm"] = "default"
-else:
+elif Q_BROKER.startswith(("redis://", "rediss://", "unix://")):
     Q_CLUSTER["redis"] = Q_BROKER
+else:
+    raise ImproperlyConfigured(
+        f"Q_BROKER must be `orm` or a Redis URL (redis://host:6379/2); it is {Q_BROKER!r}."
+    )
 
 # --- REST API ---------------------------------------------------------------
 
