@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cv2web.api import APIError
+from cv2web.pagination import ApiPagination
 from monitoring import audit
 
 from . import addresses
@@ -46,7 +47,9 @@ class EndpointListCreate(APIView):
     )
     def get(self, request):
         endpoints = Endpoint.objects.filter(token=_token(request)).active()
-        return Response({"results": EndpointSerializer(endpoints, many=True).data})
+        paginator = ApiPagination()
+        page = paginator.paginate_queryset(endpoints, request, view=self)
+        return paginator.get_paginated_response(EndpointSerializer(page, many=True).data)
 
     @extend_schema(
         summary="Register a webhook endpoint for your token",
