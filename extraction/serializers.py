@@ -35,7 +35,8 @@ class ExtractionJobSerializer(serializers.Serializer):
         "extractor, the Message Batches API at the batch price (minutes to hours).",
     )
     batch_id = serializers.SerializerMethodField(
-        help_text="Staff only: the Message Batches API batch that answered (or holds) the job."
+        help_text="The Message Batches API batch that answered (or holds) the job: shown to "
+        "staff only, null for everyone else."
     )
     extractor = serializers.SerializerMethodField()
     warnings = serializers.ListField(child=serializers.CharField())
@@ -51,18 +52,15 @@ class ExtractionJobSerializer(serializers.Serializer):
     started_at = serializers.SerializerMethodField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_batch_id(self, job: ExtractionJob):
+        """The batch's id for staff; null for everyone else (and for unbatched jobs)."""
         request = self.context.get("request")
         user = getattr(request, "user", None)
         if not (user is not None and user.is_authenticated and user.is_staff):
-            data.pop("batch_id", None)
-        return data
-
-    @extend_schema_field(serializers.CharField(allow_null=True, required=False))
-    def get_batch_id(self, job: ExtractionJob):
+            return None
         batch = job.leader.batch
-        return batch.provider_id or str(batch.pk) if batch is not None else None
+        return (batch.provider_id or str(batch.pk)) if batch is not None else None
 
     def _place(self, job: ExtractionJob):
         cache = self.context.setdefault("_places", {})
