@@ -59,6 +59,7 @@ bench: install-dev
 	$(BIN)/python bench/lifecycle_scan.py
 	$(BIN)/python bench/portfolio_page.py
 	$(BIN)/python bench/retention.py   # needs PostgreSQL (a scratch database on 127.0.0.1)
+	$(BIN)/python bench/bulk.py        # a 1,000-CV day beside people; needs PostgreSQL (a scratch database)
 
 ## load: the seeds' load scenarios (Locust, bench/load/) against the served site in
 ## multi-machine mode: PostgreSQL and Redis on 127.0.0.1, two gunicorn web nodes and two
