@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from rest_framework import serializers
 
 from extraction.serializers import ExtractionJobSerializer
@@ -24,10 +23,7 @@ class EndpointSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
     def validate_url(self, value: str) -> str:
-        # The full check (addresses.check) answers its own codes; this only
-        # keeps an absurd body from reaching it.
-        if len(value) > settings.WEBHOOK_URL_MAX_LENGTH:
-            return value  # refused with `url_too_long` by the check
+        # Only trimmed here: addresses.check answers every refusal with its own code.
         return value.strip()
 
     def validate_events(self, value: list[str]) -> list[str]:
