@@ -94,6 +94,13 @@ def redis_up() -> bool:
     return False
 
 
+def flush_redis(first_db: int) -> None:
+    import redis
+
+    for db in (first_db, first_db + 1):
+        redis.Redis(*REDIS, db=db).flushdb()
+
+
 @pytest.fixture
 def cluster(tmp_path):
     """Two web hosts and two worker hosts on a test network; removed afterwards."""
@@ -110,6 +117,7 @@ def cluster(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     try:
+        flush_redis(redis_db)  # what an interrupted run may have left
         net.open()
         gw = net.gateway
         pg_port, redis_port = free_port(), free_port()
@@ -194,10 +202,7 @@ def cluster(tmp_path):
         with pg_admin_conn() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         with contextlib.suppress(Exception):
-            import redis
-
-            for db in (redis_db, redis_db + 1):
-                redis.Redis(*REDIS, db=db).flushdb()
+            flush_redis(redis_db)
 
 
 def query(c, sql: str, *params):
