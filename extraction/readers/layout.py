@@ -196,7 +196,7 @@ def _order_blocks(lines: list[tuple], block_gap: float, same_top: float) -> list
             new_block = y > py + 0.5 * h or py - y > block_gap * h or (same_row and x < px)
         if new_block:
             blocks.append({"top": y, "x": x, "h": height, "lines": []})
-        blocks[-1]["lines"].append(text.strip())
+        blocks[-1]["lines"].append((text.strip(), y, x, height))
         previous = (x, y, height)
     blocks.sort(key=lambda block: -block["top"])
     ordered: list[str] = []
@@ -205,10 +205,50 @@ def _order_blocks(lines: list[tuple], block_gap: float, same_top: float) -> list
         j = i + 1
         while j < len(blocks) and blocks[i]["top"] - blocks[j]["top"] <= same_top * blocks[i]["h"]:
             j += 1
-        for block in sorted(blocks[i:j], key=lambda block: block["x"]):
-            ordered.extend(block["lines"])
+        row = sorted(blocks[i:j], key=lambda block: block["x"])
+        for block in _beside_first_rows(row):
+            ordered.extend(line[0] for line in block["lines"])
         i = j
     return ordered
+
+
+# A block of at most this many lines to the right of an entry, painted after
+# it (a date floated right of a title), is read beside the rows it sits on.
+_BESIDE_LINES = 1
+
+
+def _wraps(line: tuple, nxt: tuple) -> bool:
+    """`nxt` goes on with `line`: the next row, at the same left edge, in the
+    same font size (a title wrapped over two rows)."""
+    _, y, x, h = line
+    text, ny, nx, nh = nxt
+    if "://" in text or "@" in text:
+        return False  # the entry's link or address under its title
+    return abs(nx - x) <= _ALIGN_PT and abs(nh - h) <= 0.05 * h and 0 < y - ny <= 1.5 * h
+
+
+def _beside_first_rows(row: list[dict]) -> list[dict]:
+    """Blocks starting on one row, left to right; a small block right of a
+    longer one whose rows it shares ("Title ... 2014 - 2015" painted after the
+    title's bullets) is merged into it, its lines kept together after the
+    rows of the longer block beside them (a wrapped title stays whole)."""
+    out: list[dict] = []
+    for block in row:
+        host = out[-1] if out else None
+        if (
+            host is not None
+            and len(block["lines"]) <= _BESIDE_LINES
+            and len(host["lines"]) > len(block["lines"])
+            and abs(block["lines"][0][1] - host["lines"][0][1]) <= 0.5 * block["h"]
+        ):
+            lines = host["lines"]
+            k = 1  # after the title's lines: the first and those that wrap it
+            while k < len(lines) and _wraps(lines[k - 1], lines[k]):
+                k += 1
+            out[-1] = {**host, "lines": lines[:k] + block["lines"] + lines[k:]}
+            continue
+        out.append(block)
+    return out
 
 
 # Two columns are read apart only when each holds at least this many lines,

@@ -289,3 +289,41 @@ def test_a_field_and_a_school_joined_by_a_dash_are_two_pieces_with_the_model():
     # a degree beside a school, and a school's own name with a dash, stay whole
     assert kept == ["Diplôme d'Ingénieur - Grande École de Villanueva"]
     assert named == ["Villanueva Institute - School of Arts"]
+
+
+def test_dates_on_the_headings_row_set_no_template_for_the_next_entries():
+    # the first entry's dates share the heading's row: where its title lines
+    # stand says nothing about the others, which print the school above
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEDUCATION  2010 — 2013\n"
+        "Northfield School of Engineering (Lowtown University)\nBSc - Computer Science\n"
+        "University of Westbrook\n2007 — 2010\nBSc - Electrical Engineering\n"
+    )
+    assert [e["institution"] for e in doc["education"]] == [
+        "Northfield School of Engineering (Lowtown University)",
+        "University of Westbrook",
+    ]
+
+
+def test_a_title_wrapped_around_the_dates_beside_its_first_row_is_one():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nEducation\nEcole Nationale Superieure des\n"
+        "2019 - 2022\nMines de Lowtown\nProbability\n"
+    )
+    assert doc["education"][0]["institution"] == "Ecole Nationale Superieure des Mines de Lowtown"
+
+
+def test_a_line_with_an_open_parenthesis_goes_on_on_the_next():
+    from extraction.extractors.local_rules.dates import find_range
+    from extraction.extractors.local_rules.line import Line
+    from extraction.extractors.local_sections import headers
+
+    assert headers._continues("Shri Lowtown Polytechnic (Westbrook")
+    assert not headers._continues("Shri Lowtown Polytechnic (Westbrook University)")
+    lines = [
+        Line(t, "education")
+        for t in ("Lowtown Polytechnic (Westbrook", "University)", "2000 - 2004")
+    ]
+    lines[2].range = find_range(lines[2].text)
+    # the wrapped school heads the dates below it: no entry above may take it
+    assert headers._heads_next_dates(lines, 0)

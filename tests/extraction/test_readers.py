@@ -363,6 +363,57 @@ def test_reading_order_keeps_a_block_in_stream_order_and_puts_side_by_side_block
     assert readers.order_lines_by_position(lines) == ["SKILLS", "Python, Django", "PostgreSQL"]
 
 
+def test_a_date_floated_right_of_a_title_and_painted_after_its_bullets_follows_the_title():
+    lines = [
+        ("Acme, Senior Engineer", 100, 700, 10, 220),
+        ("Built the billing service", 110, 686, 10, 300),
+        ("Led a team of four", 110, 672, 10, 280),
+        ("2014-03 — 2015-11", 420, 700, 10, 500),  # painted last, on the title's row
+        ("Widgetry, Engineer", 100, 650, 10, 200),
+        ("Wrote the widgets", 110, 636, 10, 260),
+        ("2013-11 — 2014-03", 420, 650, 10, 500),
+    ]
+    assert readers.order_lines_by_position(lines) == [
+        "Acme, Senior Engineer",
+        "2014-03 — 2015-11",
+        "Built the billing service",
+        "Led a team of four",
+        "Widgetry, Engineer",
+        "2013-11 — 2014-03",
+        "Wrote the widgets",
+    ]
+
+
+def test_a_title_wrapped_over_two_rows_stays_whole_before_the_date_beside_it():
+    lines = [
+        ("Senior Site Reliability & DevOps", 100, 700, 10, 300),
+        ("Engineer", 100, 688, 10, 150),
+        ("https://acme.example", 100, 676, 10, 200),  # the entry's link: not the title
+        ("Ran the platform team", 110, 662, 10, 300),
+        ("2022-09 — 2024-09", 420, 700, 10, 500),
+    ]
+    assert readers.order_lines_by_position(lines) == [
+        "Senior Site Reliability & DevOps",
+        "Engineer",
+        "2022-09 — 2024-09",
+        "https://acme.example",
+        "Ran the platform team",
+    ]
+
+
+def test_a_label_column_beside_an_entry_is_still_read_first():
+    lines = [
+        ("Acme, Senior Engineer", 200, 700, 10, 320),
+        ("Built the billing service", 210, 686, 10, 400),
+        ("EXPERIENCE", 50, 700, 10, 120),  # two blocks on one row: left first
+    ]
+    assert readers.order_lines_by_position(lines) == [
+        "EXPERIENCE",
+        "Acme, Senior Engineer",
+        "Built the billing service",
+    ]
+
+
 def _column(texts, x, top, pitch=14, width=120, height=10):
     return [(t, x, top - i * pitch, height, x + width) for i, t in enumerate(texts)]
 

@@ -8,7 +8,7 @@ from .dates import DateRange
 
 
 class Line:
-    __slots__ = ("text", "section", "range", "used", "cells", "indented", "probs")
+    __slots__ = ("text", "section", "range", "used", "cells", "indented", "probs", "headed")
 
     def __init__(
         self,
@@ -28,3 +28,5 @@ class Line:
         self.indented = indented
         # the separate runs the line is made of (kept apart by a wide gap), or ()
         self.cells = cells if len(cells) > 1 and " ".join(cells) == text else ()
+        # the rest of a heading's row ("EDUCATION  2010 - 2013"): set by segment
+        self.headed = False

@@ -34,8 +34,8 @@ def _section_templates(
     reading takes below them). One layout prints every entry of a section the
     same way, so every entry takes its title lines at the same places instead
     of the next entry's (or the previous one's) by what they look like. A
-    first entry dated on its title line, or with no heading right above it,
-    sets nothing."""
+    first entry dated on its title line or on its heading's row, or with no
+    heading right above it, sets nothing."""
     out: dict[str, tuple[int, int]] = {}
     seen: set[str | None] = set()
     for prev, i, nxt in bounds:
@@ -43,8 +43,8 @@ def _section_templates(
         if ln.section in seen:
             continue
         seen.add(ln.section)
-        if ln.section is None or _clean_part(remove_range(ln.text, ln.range)):
-            continue
+        if ln.section is None or ln.headed or _clean_part(remove_range(ln.text, ln.range)):
+            continue  # dated on its title line, or on its heading's row: rows unknown
         k = i - 1
         while k >= 0 and lines[k].section == ln.section and not lines[k].range:
             k -= 1
@@ -157,6 +157,18 @@ def _header_parts(
         if len(parts) == 1 and ln.section != "education" and _whole_header(text):
             return [text], consumed  # "Engineer, Acme" says all: the line above is not ours
     j = i + 1
+    if (
+        j < nxt
+        and parts
+        and parts[-1][0] == i - 1
+        and _unclosed_markup(parts[-1][1])
+        and not lines[j].range
+    ):
+        # "<a href='...'>Acme</a> / <a" / dates / "href='...'>Widgetry</a>":
+        # printed HTML wrapped around the dates beside its first row
+        parts[-1] = (i - 1, _clean_part(parts[-1][1] + " " + lines[j].text))
+        consumed.append(j)
+        j += 1
     while j < nxt and len(parts) < _most_parts(ln, parts) and not lines[j].range:
         if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
             j += 1  # the employer's web address or the place printed under the dates
@@ -189,7 +201,20 @@ def _header_parts(
         # "B.Arch" / "Architecture" / "University of Oregon" under the dates
         parts.append((j, _clean_part(lines[j].text)))
         consumed.append(j)
-    return [p for _, p in sorted(parts) if p], consumed
+    return [p for _, p in _across_dates(sorted(parts), i) if p], consumed
+
+
+def _across_dates(parts: list[tuple[int, str]], i: int) -> list[tuple[int, str]]:
+    """ "Ecole Nationale Supérieure des" / dates / "Mines de Lowtown": a title
+    wrapped around the dates printed beside its first row is one part."""
+    above = next((n for n, (k, _) in enumerate(parts) if k == i - 1), None)
+    below = next((n for n, (k, _) in enumerate(parts) if k == i + 1), None)
+    if above is None or below is None:
+        return parts
+    if not (_continues(parts[above][1]) or _unclosed_markup(parts[above][1])):
+        return parts
+    joined = (i - 1, _join_wrapped(parts[above][1], parts[below][1]))
+    return [joined if n == above else p for n, p in enumerate(parts) if n != below]
 
 
 def _template_parts(
@@ -235,7 +260,7 @@ def _template_parts(
             break  # "Engineer at Acme" says all
     if not taken:
         return _header_parts(lines, prev, i, nxt, attributes)
-    return [t for _, t in taken], [k for k, _ in taken]
+    return [t for _, t in _across_dates(taken, i)], [k for k, _ in taken]
 
 
 def _model_title_line(ln: Line) -> bool:
@@ -405,12 +430,20 @@ _OPEN_WORDS = (
 def _continues(text: str) -> bool:
     """A line cut short, its phrase going on on the next line."""
     t = text.rstrip()
-    return t.endswith((",", "&", "/", " -")) or t.casefold().endswith(_OPEN_WORDS)
+    return (
+        t.endswith((",", "&", "/", " -"))
+        or t.casefold().endswith(_OPEN_WORDS)
+        or t.count("(") > t.count(")")  # "Polytechnic (Lowtown" / "University)"
+    )
 
 
 def _heads_next_dates(lines: list[Line], j: int) -> bool:
     """Line j stands right before a line of bare dates: it is that entry's title."""
-    if j + 2 < len(lines) and _CONTINUATION.match(lines[j + 1].text) and lines[j + 2].range:
+    if (
+        j + 2 < len(lines)
+        and (_CONTINUATION.match(lines[j + 1].text) or _continues(lines[j].text))
+        and lines[j + 2].range
+    ):
         j += 1  # "Eastvale Academy of Mathematics" / "and Science" / dates
     if j + 1 >= len(lines) or not lines[j + 1].range:
         return False

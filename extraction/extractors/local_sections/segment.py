@@ -79,6 +79,7 @@ def segment(
             bool(indented and k < len(indented) and indented[k]),
             probs[k] if probs else None,
         )
+        line.headed = bool(h)
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
