@@ -440,7 +440,13 @@ def claim_next(worker: str | None = None, now=None) -> ExtractionJob | None:
 
 
 def _finish(job: ExtractionJob, **fields) -> bool:
-    """Move a running job to its end state, only if it still holds its lease."""
+    """Move a running job to its end state, only if it still holds its lease.
+    Call inside transaction.atomic()."""
+    # Under the queue lock, as `enqueue` joins a running job under it: a
+    # follower that joins while this job ends is either seen here and ended
+    # with it, or it sees this job ended and does not join. Without it, a
+    # follower committed just after this update waited forever.
+    _lock_queue()
     now = timezone.now()
     fields.setdefault("finished_at", now)
     changed = ExtractionJob.objects.filter(

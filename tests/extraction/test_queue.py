@@ -407,3 +407,42 @@ def test_a_worker_start_up_removes_stale_copies_and_starts_the_queue_clock(setti
         clock.running().stop()
         clock.running().join(timeout=10)
         clock._clock = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_follower_joining_while_its_leader_ends_is_ended_with_it():
+    """enqueue joins a running job under the queue lock; the leader's end
+    takes the same lock, so a follower made in that window cannot be left
+    queued behind a finished job (found by `make load`)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    leader = enqueue(sha="e" * 64)
+    job = queue.claim_next("w")
+    joiner_has_lock, follower = threading.Event(), {}
+
+    def join_while_holding_the_lock():
+        try:
+            with transaction.atomic():
+                queue._lock_queue()
+                joiner_has_lock.set()
+                time.sleep(0.5)  # the leader's end starts meanwhile
+                follower["job"] = ExtractionJob.objects.create(
+                    document=leader.document,
+                    cache_key=leader.cache_key,
+                    joined_to=leader,
+                    priority=Priority.NEW,
+                )
+        finally:
+            connection.close()
+
+    joiner = threading.Thread(target=join_while_holding_the_lock)
+    joiner.start()
+    assert joiner_has_lock.wait(10)
+    queue.succeed(job, result={"basics": {"name": "Bo"}}, warnings=[], extractor_used="local")
+    joiner.join(10)
+    late = ExtractionJob.objects.get(pk=follower["job"].pk)
+    assert late.state == JobState.SUCCEEDED
+    assert late.result == {"basics": {"name": "Bo"}}
