@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -20,6 +22,22 @@ def use_local_keys(environ: dict[str, str] | os._Environ = os.environ) -> None:
     from scripts.local_secrets import ensure
 
     environ.update(ensure(environ))
+
+
+def manage_runner(env: dict[str, str]) -> Callable[..., str]:
+    """`manage(*args)`: manage.py run with `env` from the repository, its output."""
+
+    def manage(*cmd: str) -> str:
+        return subprocess.run(
+            [sys.executable, "manage.py", *cmd],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    return manage
 
 
 def setup_django() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import use_local_keys  # noqa: E402
+from bench._common import manage_runner, use_local_keys  # noqa: E402
 from tests.net import free_port, wait_for_http  # noqa: E402
 
 PUBLISH = """
@@ -78,15 +78,7 @@ def main() -> int:
     env.pop("DATABASE_URL", None)
     use_local_keys(env)
 
-    def manage(*cmd: str) -> str:
-        return subprocess.run(
-            [sys.executable, "manage.py", *cmd],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+    manage = manage_runner(env)
 
     manage("migrate", "-v", "0")
     slug, sandbox = manage("shell", "-c", PUBLISH).split()[-2:]
