@@ -413,6 +413,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 60
 # --- Extraction (SPEC E) ----------------------------------------------------
 
 EXTRACTOR = env.str("EXTRACTOR", default="auto")
+# A JSON Resume brought as it is (SPEC E-1): a real one is 5-50 KB. A larger file
+# is refused before it is parsed; nesting deeper than this is refused too
+# (a JSON Resume is 4 levels deep; the parser would recurse on a deep one).
+EXTRACTION_MAX_JSON_BYTES = env.int("EXTRACTION_MAX_JSON_BYTES", default=1024 * 1024)
+EXTRACTION_MAX_JSON_DEPTH = env.int("EXTRACTION_MAX_JSON_DEPTH", default=32)
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="")
 ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-6")

@@ -22,11 +22,13 @@ from django.db import transaction
 from monitoring import audit
 from quotas import policy
 
-from . import crypto, queue
+from . import crypto, pipeline, queue
 from .errors import BadFile
-from .extractors import configured_name, get_extractor
+from .extractors import Outcome, configured_name, get_extractor
 from .models import CacheEntry, Document, ExtractionJob, Mode, Priority
 from .readers import display_name, probe, sniff
+from .readers.jsonresume import read_json_resume
+from .resume import SCHEMA_VERSION
 
 _CHUNK = 1024 * 1024
 
@@ -67,7 +69,7 @@ def _temporary_path(uploaded: UploadedFile) -> tuple[Path, bool]:
 
 def check_upload(uploaded: UploadedFile | None) -> None:
     if uploaded is None:
-        raise BadFile("no_file", "Choose a CV file (PDF, DOCX or TXT) to upload.")
+        raise BadFile("no_file", "Choose a CV file (PDF, DOCX or TXT) or a resume.json to upload.")
     if uploaded.size == 0:
         raise BadFile("empty_file", "The file is empty.")
     if uploaded.size > settings.MAX_UPLOAD_BYTES:
@@ -93,6 +95,10 @@ def accept(
     stored: Path | None = None
     try:
         kind = sniff(path, uploaded.name or "")
+        if kind == "json":
+            return _import_json_resume(
+                uploaded, path, owner=owner, client=client, via=via, mode=mode
+            )
         sha = sha256_of(path)
         name = extractor or configured_name()
         fingerprint = get_extractor(name).fingerprint()
@@ -137,6 +143,61 @@ def accept(
     finally:
         if own_copy:
             path.unlink(missing_ok=True)
+
+
+# The "extractor" of a JSON Resume brought as it is: nothing reads it but the
+# schema check and `resume.clean`.
+IMPORT_EXTRACTOR = "jsonresume"
+
+
+def _store(path: Path, kind: str) -> Path:
+    """The upload sealed under a server name in UPLOAD_DIR."""
+    stored = Path(settings.UPLOAD_DIR) / f"{uuid.uuid4().hex}.{kind}"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    # Fernet has no streaming mode: the whole file (at most MAX_UPLOAD_BYTES)
+    # is sealed in memory.
+    crypto.seal_file(stored, path.read_bytes())
+    return stored
+
+
+def _import_json_resume(
+    uploaded: UploadedFile, path: Path, *, owner, client: str, via: str, mode: str
+) -> ExtractionJob:
+    """A JSON Resume (SPEC E-1): checked against the schema and cleaned by the
+    code every extractor's answer goes through (`resume.clean`, then the
+    snapshot limits of `pipeline.finish`), then a job that has succeeded
+    already, as a cache hit has: no queue, no model call, no allowance used.
+    Raises BadFile before anything is stored."""
+    doc, warnings = read_json_resume(path)
+    result = pipeline.finish(
+        Outcome(resume=doc, extractor=IMPORT_EXTRACTOR, warnings=warnings), [], cacheable=False
+    )
+    stored = _store(path, "json")
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                sha256=sha256_of(path),
+                kind="json",
+                size=uploaded.size,
+                original_name=display_name(uploaded.name or ""),
+                storage_name=stored.name,
+                owner=owner if owner is not None and owner.is_authenticated else None,
+                client=client,
+            )
+            return queue.imported(
+                document,
+                result=result.resume,
+                warnings=result.warnings,
+                extractor=IMPORT_EXTRACTOR,
+                fingerprint=f"{IMPORT_EXTRACTOR}-{SCHEMA_VERSION}",
+                mode=mode,
+                owner=owner,
+                client=client,
+                via=via,
+            )
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
 
 
 def accept_from(

@@ -34,6 +34,7 @@ class Document(models.Model):
         PDF = "pdf", "PDF"
         DOCX = "docx", "Word (DOCX)"
         TXT = "txt", "Plain text"
+        JSON = "json", "JSON Resume"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sha256 = models.CharField(max_length=64, db_index=True)

@@ -249,26 +249,16 @@ def enqueue(
         cache_entry = CacheEntry.lookup(key) if use_cache else None
     entry = cache_entry
     if entry is not None:
-        job = ExtractionJob.objects.create(
-            **common,
-            state=JobState.SUCCEEDED,
+        return _succeeded_at_once(
+            common,
+            "extraction.cache_hit",
             cached=True,
             result=entry.result,
             warnings=entry.warnings,
             confidence=entry.confidence,
             extractor_used=entry.extractor,
             model=entry.model,
-            started_at=now,
-            finished_at=now,
         )
-        audit.record(
-            "extraction.cache_hit",
-            obj=job,
-            actor=common["owner"],
-            details={"sha256": document.sha256},
-        )
-        announce_finished([job.pk])
-        return job
 
     # Only work that waits in the queue needs its class (it may cost a query).
     priority = priority() if callable(priority) else priority
@@ -320,6 +310,54 @@ def enqueue(
         )
         transaction.on_commit(dispatch)
     return job
+
+
+def _succeeded_at_once(common: dict, action: str, **fields) -> ExtractionJob:
+    """A job that ends as it is made: no queue, no worker, no allowance used."""
+    now = timezone.now()
+    job = ExtractionJob.objects.create(
+        **common, state=JobState.SUCCEEDED, started_at=now, finished_at=now, **fields
+    )
+    audit.record(
+        action, obj=job, actor=common["owner"], details={"sha256": common["document"].sha256}
+    )
+    announce_finished([job.pk])
+    return job
+
+
+def imported(
+    document: Document,
+    *,
+    result: dict,
+    warnings: list[str],
+    extractor: str,
+    fingerprint: str,
+    mode: str = Mode.INTERACTIVE,
+    owner=None,
+    client: str = "",
+    via: str = "web",
+) -> ExtractionJob:
+    """The job of a document that needs no extraction (a JSON Resume brought
+    as it is, already cleaned): succeeded at once, as a cache hit is. It waits
+    in no queue, calls no model and counts against no allowance (no `admit`);
+    it is reviewed and published as any other job."""
+    common = {
+        "document": document,
+        "extractor": extractor,
+        "mode": mode,
+        "fingerprint": fingerprint,
+        "cache_key": CacheEntry.make_key(document.sha256, fingerprint),
+        "owner": owner if owner is not None and owner.is_authenticated else None,
+        "client": client,
+        "via": via,
+    }
+    return _succeeded_at_once(
+        common,
+        "extraction.imported",
+        result=result,
+        warnings=warnings,
+        extractor_used=extractor,
+    )
 
 
 # --- Dispatch and claims ---------------------------------------------------------

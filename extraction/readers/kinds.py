@@ -10,8 +10,15 @@ from django.conf import settings
 
 from ..errors import BadFile
 
-KINDS = ("pdf", "docx", "txt")
-ALLOWED_EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".text": "txt", ".md": "txt"}
+KINDS = ("pdf", "docx", "txt", "json")
+ALLOWED_EXTENSIONS = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "txt",
+    ".json": "json",
+}
 
 # Upload-time checks must be quick; a file that needs longer is refused there.
 PROBE_TIMEOUT_S = 5.0
@@ -26,9 +33,17 @@ PDF_MAGIC_WINDOW = 1024
 HEAD_BYTES = 8192
 DISPLAY_NAME_MAX = 120
 
-_KIND_LABELS = {"pdf": "a PDF document", "docx": "a Word document (.docx)", "txt": "a text file"}
-_KIND_EXTENSION = {"pdf": ".pdf", "docx": ".docx", "txt": ".txt"}
-_SUPPORTED = "We can read PDF files (with selectable text), Word documents (.docx) and text files."
+_KIND_LABELS = {
+    "pdf": "a PDF document",
+    "docx": "a Word document (.docx)",
+    "txt": "a text file",
+    "json": "a JSON Resume (.json)",
+}
+_KIND_EXTENSION = {"pdf": ".pdf", "docx": ".docx", "txt": ".txt", "json": ".json"}
+_SUPPORTED = (
+    "We can read PDF files (with selectable text), Word documents (.docx) and text files, "
+    "or start from a JSON Resume (.json)."
+)
 
 
 @dataclass

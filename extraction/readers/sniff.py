@@ -195,18 +195,31 @@ def _human_size(size: int) -> str:
     return f"{math.ceil(size / 1024)} KB"
 
 
+def _opens_an_object(path: Path) -> bool:
+    """Whether the text at `path` starts (after a BOM and blanks) with `{`."""
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.lstrip(b" \t\r\n").startswith(b"{")
+
+
 def sniff(path: Path, original_name: str = "") -> str:
-    """The kind ("pdf", "docx" or "txt") of the file at `path`, from its bytes.
+    """The kind ("pdf", "docx", "txt" or "json") of the file at `path`, from its bytes.
 
     `original_name` is the client's file name: only its extension is used, to
     refuse a mismatch (a PDF named cv.docx); an unknown or missing extension is
-    fine when the bytes are a supported type.
+    fine when the bytes are a supported type. Text is a JSON Resume ("json")
+    when its name ends in .json, or when it has no known extension and opens
+    with `{`; whether it really is JSON is for `readers.jsonresume` to say.
     """
     path = Path(path)
     size = _check_size(path)
     ext = _extension(original_name)
     claimed = ALLOWED_EXTENSIONS.get(ext)
     kind, what = _kind_from_bytes(path, size)
+    if kind == "txt" and (claimed == "json" or (claimed is None and _opens_an_object(path))):
+        kind = "json"
     if kind is None:
         if claimed == "docx" and what in (_DAMAGED_ZIP, _UNKNOWN_BINARY):
             raise BadFile(

@@ -54,7 +54,7 @@ from .schema import (
 from .snapshot import FREE_TEXT_FIELDS, NESTED_LISTS, SECTION_WORDS, apply_snapshot_limits
 from .text import clean_text
 from .urls import clean_email, clean_url, is_email
-from .validation import InvalidResume, clean, in_schema_order, validate
+from .validation import InvalidResume, clean, in_schema_order, schema_errors, validate
 from .validation import _get_validator as _get_validator  # private: for pipeline.warm_up()
 
 __all__ = [
@@ -100,5 +100,6 @@ __all__ = [
     "is_present_word",
     "normalise",
     "parse_date",
+    "schema_errors",
     "validate",
 ]

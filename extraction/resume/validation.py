@@ -57,11 +57,26 @@ def _path(parts) -> str:
     return out or "(document)"
 
 
+def _message(error) -> str:
+    """jsonschema's message, except for a date: its pattern says nothing to a person."""
+    iso8601 = _get_validator().schema.get("definitions", {}).get("iso8601", {})
+    if error.validator == "pattern" and error.validator_value == iso8601.get("pattern"):
+        return f"{error.instance!r:.80} is not a date written YYYY-MM-DD, YYYY-MM or YYYY"
+    return error.message[:200]
+
+
+def schema_errors(doc: object) -> list[tuple[str, str]]:
+    """(path, message) of each place where `doc` breaks the shipped schema, in
+    path order; the path as `work[0].startDate`, "(document)" for the whole."""
+    errors = sorted(_get_validator().iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    return [(_path(e.absolute_path), _message(e)) for e in errors]
+
+
 def validate(doc: dict) -> None:
     """Raise InvalidResume unless `doc` validates against the shipped schema."""
-    errors = sorted(_get_validator().iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    errors = schema_errors(doc)
     if errors:
-        raise InvalidResume([f"{_path(e.absolute_path)}: {e.message[:200]}" for e in errors])
+        raise InvalidResume([f"{path}: {message}" for path, message in errors])
 
 
 def clean(doc: object) -> tuple[dict, list[str]]:

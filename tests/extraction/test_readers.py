@@ -54,13 +54,14 @@ def bad(func, *args) -> BadFile:
 
 
 def test_the_public_constants_are_as_documented():
-    assert KINDS == ("pdf", "docx", "txt")
+    assert KINDS == ("pdf", "docx", "txt", "json")
     assert ALLOWED_EXTENSIONS == {
         ".pdf": "pdf",
         ".docx": "docx",
         ".txt": "txt",
         ".text": "txt",
         ".md": "txt",
+        ".json": "json",
     }
 
 
