@@ -415,6 +415,11 @@ def reextract(
         if document.sha256 in seen:
             continue  # the same bytes twice: once is enough
         seen.add(document.sha256)
+        if document.kind == Document.Kind.JSON:
+            # A JSON Resume brought as it is: no extractor read it, so a new
+            # model has nothing to read again.
+            out.already_current += 1
+            continue
         if (
             CacheEntry.objects.live(now)
             .filter(key=CacheEntry.make_key(document.sha256, fingerprint))

@@ -293,3 +293,23 @@ def test_the_depth_count_skips_brackets_inside_strings():
     assert not too_deep('{"a": "[[[[[[[[[[", "b": "\\"[[[[[[[["}', 2)
     assert too_deep('{"a": [[{"b": 1}]]}', 3)
     assert not too_deep('{"a": [[{"b": 1}]]}', 4)
+
+
+def test_staff_re_extraction_leaves_a_json_resume_alone(api):
+    from extraction import batches
+
+    assert post(api, V1).status_code == 201
+    out = batches.reextract([Document.objects.get()])
+    assert out.queued == 0 and out.already_current == 1
+    assert ExtractionJob.objects.count() == 1
+
+
+def test_the_batch_call_takes_a_json_resume_beside_a_cv(api):
+    files = [as_file(V1), SimpleUploadedFile("cv.txt", b"Jane Example\njane@example.com\n")]
+    r = api.post(f"{URL}/batch", {"files": files}, format="multipart")
+    assert r.status_code == 202, r.json()
+    first, second = r.json()["jobs"]
+    assert first["status"] == "succeeded" and first["result"]["basics"]["name"]
+    assert second["status"] == "queued"
+    bad = api.post(f"{URL}/batch", {"files": [as_file(b"{oops")]}, format="multipart")
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_json"
