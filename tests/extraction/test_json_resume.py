@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from extraction import readers
 from extraction.models import Document, ExtractionJob, JobState
@@ -141,6 +142,9 @@ def test_the_v0_keys_are_mapped_to_v1_and_publish(client):
     # The job page shows the result for review at once, then it publishes.
     text = client.get(r["Location"]).content.decode()
     assert "Pied Piper" in text
+    assert "Taken from your JSON Resume as it is" in text
+    review = client.get(reverse("portfolios:review", args=[job.pk]))
+    assert review.status_code == 200 and "Pied Piper" in review.content.decode()
     assert publish_form(client, job).status_code == 303
     portfolio = Portfolio.objects.get()
     assert portfolio.source_job_id == job.pk
