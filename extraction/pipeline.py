@@ -15,7 +15,7 @@ from . import readers, resume
 from .errors import ExtractorUnavailable
 from .extractors import Outcome, configured_name, get_extractor
 from .readers import read_document
-from .resume import apply_snapshot_limits
+from .resume import apply_snapshot_limits, with_language
 
 log = logging.getLogger("cv2web.extraction")
 
@@ -65,8 +65,11 @@ def run(
     deadline = deadline or time.monotonic() + settings.EXTRACTION_TIMEOUT_S
     read = read_document(path, kind)
     if fall_back:
-        return finish(fallback(read.text, deadline), read.warnings, cacheable=False)
-    outcome, cacheable = extract_with_fallback(read.text, extractor_name, deadline)
+        outcome, cacheable = fallback(read.text, deadline), False
+    else:
+        outcome, cacheable = extract_with_fallback(read.text, extractor_name, deadline)
+    # The CV's language, told from its whole text (the site speaks it: issue 15 point 2).
+    outcome.resume = with_language(outcome.resume, read.text)
     return finish(outcome, read.warnings, cacheable=cacheable)
 
 

@@ -14,13 +14,17 @@ Text is stored as given (HTML is escaped when shown, not here).
 
 Modules: `limits` (length caps), `dates`, `text`, `urls` (links and email
 addresses), `schema` (version, schema file, the map of sections and keys),
-`normalise`, `validation` and `snapshot`. The names below are what the rest
+`normalise`, `validation`, `snapshot` and `language` (the CV's language,
+`meta.language`). The names below are what the rest
 of the project imports from `extraction.resume`.
 """
 
 from __future__ import annotations
 
 from .dates import MONTHS, PRESENT_PHRASES, PRESENT_WORDS, is_present_word, parse_date
+from .language import SUPPORTED as LANGUAGES
+from .language import detect as detect_language
+from .language import document_language, with_language
 from .limits import (
     DATE_INPUT_MAX,
     EMAIL_MAX,
@@ -58,6 +62,10 @@ from .validation import InvalidResume, clean, in_schema_order, schema_errors, va
 from .validation import _get_validator as _get_validator  # private: for pipeline.warm_up()
 
 __all__ = [
+    "LANGUAGES",
+    "detect_language",
+    "document_language",
+    "with_language",
     "BASICS",
     "DATE",
     "DATE_INPUT_MAX",

@@ -7,6 +7,7 @@ import re
 
 from .dates import is_present_word, parse_date
 from .limits import LIST_MAX
+from .language import stored_language
 from .schema import (
     BASICS,
     DATE,
@@ -183,6 +184,9 @@ class _Normaliser:
             items = self.section(name, doc.get(name, value))
             if items:
                 out[name] = items
+        # The site's language (language.py): kept when it names one the site speaks.
+        if lang := stored_language(doc):
+            out["meta"] = {**(out.get("meta") or {}), "language": lang}
         return out
 
 
