@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck format bench load fuzz corpus train-extractor accuracy install install-dev clean
+.PHONY: run test lint typecheck format bench load fuzz corpus train-extractor accuracy messages install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,14 @@ train-extractor: install-dev
 
 accuracy: install-dev
 	$(BIN)/python bench/accuracy.py --corpus $(CORPUS)
+
+# The translation catalogues (locale/): gather the marked strings (needs GNU
+# gettext's xgettext, for translators only), then compile the .mo files with
+# polib (pure Python). The .mo files are committed: make run needs neither.
+messages: install-dev
+	DEBUG=1 $(BIN)/python manage.py makemessages --no-location --no-obsolete \
+		$(foreach l,en de fr es pt it nl,-l $(l)) -i 'tools/*' -i 'tests/*' -i 'bench/*'
+	$(BIN)/python scripts/compilemessages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

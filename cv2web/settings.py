@@ -273,6 +273,19 @@ ADMINS = [("Staff", a) for a in env.list("ADMINS", default=[])]
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The languages a portfolio site speaks (its labels, months, "present"; issue 15
+# point 2), the one its document is written in (extraction.resume.LANGUAGES).
+# The app's own pages are English; their strings are in the same catalogues.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("pt", "Português"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

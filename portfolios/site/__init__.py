@@ -10,7 +10,7 @@ Pure functions, no models and no database, one module per idea:
   the whole document and a full vCard; it is never written to a sandbox.
   `render_preview(resume, theme)` returns the same `index.html` alone.
 - `context`: the view model a theme template renders (`build_context`);
-  `labels`: its words per language and its dates; `values`: text and safe URLs
+  `labels`: its words in the document's language (Django's catalogues) and its dates; `values`: text and safe URLs
   read out of a document.
 - `public`: `public_document`, what every public file is made from;
   `jsonld`: the schema.org `Person`; `vcard`: `contact.vcf`; `files`: the
@@ -30,7 +30,7 @@ from __future__ import annotations
 from .context import SIDE_SECTIONS, build_context
 from .files import CONTENT_TYPES, SiteFile, resume_json
 from .jsonld import person_jsonld, script_json
-from .labels import LABELS, date_range, format_date
+from .labels import date_range, format_date, labels, site_language
 from .public import public_document
 from .quality import (
     DEFAULT_WEIGHT_BUDGET_BYTES,
@@ -51,13 +51,14 @@ __all__ = [
     "DEFAULT_WEIGHT_BUDGET_BYTES",
     "DESCRIPTION_MAX",
     "FORBIDDEN_TAGS",
-    "LABELS",
     "NON_FETCHING_RELS",
     "SIDE_SECTIONS",
     "URL_ATTRS",
     "QualityError",
     "SiteFile",
     "build_context",
+    "labels",
+    "site_language",
     "check_quality",
     "date_range",
     "format_date",

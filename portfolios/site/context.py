@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from .jsonld import person_jsonld, script_json
-from .labels import _labels, date_range, format_date
+from .labels import date_range, format_date, labels, site_language
 from .public import public_document
 from .values import _items, _paragraphs, _text, _texts, _truncate, safe_url
 
@@ -42,7 +42,7 @@ def _entry(
 
 
 def _sections(resume: dict, lang: str) -> list[dict]:
-    L = _labels(lang)
+    L = labels(lang)
     out: list[dict] = []
 
     def add(key: str, kind: str, items: list[dict]) -> None:
@@ -197,7 +197,7 @@ def _initials(name: str) -> str:
 def build_context(resume: dict, *, base_url: str = "", lang: str = "en") -> dict:
     """Everything a theme template needs, already cleaned; URLs pass `safe_url`."""
     resume = resume if isinstance(resume, dict) else {}
-    L = _labels(lang)
+    L = labels(lang)
     basics = resume.get("basics") if isinstance(resume.get("basics"), dict) else {}
     loc = basics.get("location") if isinstance(basics.get("location"), dict) else {}
     name = _text(basics.get("name")) or "Portfolio"
@@ -222,7 +222,7 @@ def build_context(resume: dict, *, base_url: str = "", lang: str = "en") -> dict
     sections = _sections(resume, lang)
     description = _truncate(" — ".join(t for t in (label, summary) if t) or name)
     return {
-        "lang": lang or "en",
+        "lang": site_language(lang),
         "L": L,
         "base_url": safe_url(base_url) if base_url else "",
         "name": name,

@@ -1,4 +1,12 @@
-"""The words of a page in its language (LABELS) and dates as a person reads them."""
+"""The words of a page in its language and dates as that language writes them
+(issue 15 point 2).
+
+The words live in Django's translation catalogues (`locale/<lang>/LC_MESSAGES/
+django.po`, context "portfolio site"); `labels(lang)` looks each one up in the
+page's language, which `extraction.resume.document_language` tells from the
+document (`meta.language`, else its text, else English). Month names come from
+Django's own locale catalogues and formats.
+"""
 
 from __future__ import annotations
 
@@ -6,142 +14,70 @@ import datetime as dt
 import re
 
 from django.utils import formats, translation
+from django.utils.translation import pgettext
+
+from extraction.resume import LANGUAGES
 
 from .values import _text
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "about": "About",
-        "work": "Experience",
-        "volunteer": "Volunteering",
-        "education": "Education",
-        "projects": "Projects",
-        "skills": "Skills",
-        "languages": "Languages",
-        "certificates": "Certificates",
-        "awards": "Awards",
-        "publications": "Publications",
-        "interests": "Interests",
-        "location": "Location",
-        "contact": "Contact",
-        "present": "Present",
-        "skip": "Skip to content",
-        "sections": "Sections",
-        "photo": "Photo of",
-        "email": "Email",
-        "phone": "Phone",
-        "website": "Website",
-        "download": "Download",
-        "vcard": "Contact card (vCard)",
-        "json": "Résumé data (JSON)",
-        "made": "Made with cv2web",
-        "grade": "Grade",
-        "courses": "Courses",
-        "at": "at",
-        "ongoing": "ongoing",
-    },
-    "de": {
-        "about": "Über mich",
-        "work": "Berufserfahrung",
-        "volunteer": "Ehrenamt",
-        "education": "Ausbildung",
-        "projects": "Projekte",
-        "skills": "Kenntnisse",
-        "languages": "Sprachen",
-        "certificates": "Zertifikate",
-        "awards": "Auszeichnungen",
-        "publications": "Veröffentlichungen",
-        "interests": "Interessen",
-        "location": "Ort",
-        "contact": "Kontakt",
-        "present": "heute",
-        "skip": "Zum Inhalt springen",
-        "sections": "Abschnitte",
-        "photo": "Foto von",
-        "email": "E-Mail",
-        "phone": "Telefon",
-        "website": "Website",
-        "download": "Herunterladen",
-        "vcard": "Kontaktkarte (vCard)",
-        "json": "Lebenslaufdaten (JSON)",
-        "made": "Erstellt mit cv2web",
-        "grade": "Note",
-        "courses": "Kurse",
-        "at": "bei",
-        "ongoing": "laufend",
-    },
-    "fr": {
-        "about": "À propos",
-        "work": "Expérience",
-        "volunteer": "Bénévolat",
-        "education": "Formation",
-        "projects": "Projets",
-        "skills": "Compétences",
-        "languages": "Langues",
-        "certificates": "Certifications",
-        "awards": "Distinctions",
-        "publications": "Publications",
-        "interests": "Centres d’intérêt",
-        "location": "Lieu",
-        "contact": "Contact",
-        "present": "aujourd’hui",
-        "skip": "Aller au contenu",
-        "sections": "Sections",
-        "photo": "Photo de",
-        "email": "E-mail",
-        "phone": "Téléphone",
-        "website": "Site web",
-        "download": "Télécharger",
-        "vcard": "Carte de contact (vCard)",
-        "json": "Données du CV (JSON)",
-        "made": "Créé avec cv2web",
-        "grade": "Note",
-        "courses": "Cours",
-        "at": "chez",
-        "ongoing": "en cours",
-    },
-    "es": {
-        "about": "Sobre mí",
-        "work": "Experiencia",
-        "volunteer": "Voluntariado",
-        "education": "Formación",
-        "projects": "Proyectos",
-        "skills": "Habilidades",
-        "languages": "Idiomas",
-        "certificates": "Certificados",
-        "awards": "Premios",
-        "publications": "Publicaciones",
-        "interests": "Intereses",
-        "location": "Ubicación",
-        "contact": "Contacto",
-        "present": "actualidad",
-        "skip": "Ir al contenido",
-        "sections": "Secciones",
-        "photo": "Foto de",
-        "email": "Correo",
-        "phone": "Teléfono",
-        "website": "Sitio web",
-        "download": "Descargar",
-        "vcard": "Tarjeta de contacto (vCard)",
-        "json": "Datos del CV (JSON)",
-        "made": "Hecho con cv2web",
-        "grade": "Nota",
-        "courses": "Cursos",
-        "at": "en",
-        "ongoing": "en curso",
-    },
-}
+CONTEXT = "portfolio site"
 
 
-def _labels(lang: str) -> dict[str, str]:
-    return LABELS.get((lang or "en").split("-")[0].lower(), LABELS["en"])
+def _words() -> dict[str, str]:
+    """Every word a theme shows, in the active language."""
+    return {
+        "about": pgettext("portfolio site", "About"),
+        "work": pgettext("portfolio site", "Experience"),
+        "volunteer": pgettext("portfolio site", "Volunteering"),
+        "education": pgettext("portfolio site", "Education"),
+        "projects": pgettext("portfolio site", "Projects"),
+        "skills": pgettext("portfolio site", "Skills"),
+        "languages": pgettext("portfolio site", "Languages"),
+        "certificates": pgettext("portfolio site", "Certificates"),
+        "awards": pgettext("portfolio site", "Awards"),
+        "publications": pgettext("portfolio site", "Publications"),
+        "interests": pgettext("portfolio site", "Interests"),
+        "location": pgettext("portfolio site", "Location"),
+        "contact": pgettext("portfolio site", "Contact"),
+        "present": pgettext("portfolio site", "Present"),
+        "skip": pgettext("portfolio site", "Skip to content"),
+        "sections": pgettext("portfolio site", "Sections"),
+        "photo": pgettext("portfolio site", "Photo of"),
+        "email": pgettext("portfolio site", "Email"),
+        "phone": pgettext("portfolio site", "Phone"),
+        "website": pgettext("portfolio site", "Website"),
+        "download": pgettext("portfolio site", "Download"),
+        "vcard": pgettext("portfolio site", "Contact card (vCard)"),
+        "json": pgettext("portfolio site", "Résumé data (JSON)"),
+        "made": pgettext("portfolio site", "Made with cv2web"),
+        "grade": pgettext("portfolio site", "Grade"),
+        "courses": pgettext("portfolio site", "Courses"),
+        "at": pgettext("portfolio site", "at"),
+        "ongoing": pgettext("portfolio site", "ongoing"),
+    }
 
+
+def site_language(lang: str | None) -> str:
+    """ "de-AT" -> "de"; a language the site does not speak -> "en"."""
+    code = (lang or "en").replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+def labels(lang: str | None) -> dict[str, str]:
+    """The page's words in `lang` (English where the site does not speak it)."""
+    with translation.override(site_language(lang)):
+        return _words()
+
+
+_labels = labels  # the name context.py has always used
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
 
 def format_date(value: object, lang: str = "en") -> str:
-    """ "2020-01-15" or "2020-01" -> "Jan 2020"; "2020" -> "2020"; other text as given."""
+    """ "2020-01-15" or "2020-01" -> "Jan 2020" (English's short form), "Januar
+    2020", "enero de 2020" (each other language's own YEAR_MONTH_FORMAT, from
+    Django's locale formats); "2020" -> "2020"; other text as given."""
     s = _text(value)
     m = _DATE.match(s)
     if not m:
@@ -149,8 +85,10 @@ def format_date(value: object, lang: str = "en") -> str:
     year, month = int(m.group(1)), int(m.group(2) or 0)
     if not 1 <= month <= 12:
         return str(year)
-    with translation.override(lang or "en"):
-        return formats.date_format(dt.date(year, month, 1), "M Y")
+    lang = site_language(lang)
+    with translation.override(lang):
+        pattern = "M Y" if lang == "en" else "YEAR_MONTH_FORMAT"
+        return formats.date_format(dt.date(year, month, 1), pattern)
 
 
 def date_range(start: object, end: object, lang: str = "en", *, ongoing: bool = True) -> str:
@@ -159,5 +97,5 @@ def date_range(start: object, end: object, lang: str = "en", *, ongoing: bool = 
     if a and b:
         return a if a == b else f"{a} – {b}"
     if a:
-        return f"{a} – {_labels(lang)['present']}" if ongoing else a
+        return f"{a} – {labels(lang)['present']}" if ongoing else a
     return b

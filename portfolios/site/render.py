@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from extraction.resume import document_language
+
 from ..themes import get_theme, theme_stylesheet
 from .context import build_context
 from .files import CONTENT_TYPES, SiteFile, _zip, resume_json
@@ -17,35 +19,38 @@ def render_index(
     theme: str,
     *,
     base_url: str = "",
-    lang: str = "en",
+    lang: str | None = None,
     stylesheet_href: str = "style.css",
 ) -> str:
+    # The page speaks the document's language unless told otherwise (issue 15 point 2).
+    lang = lang or document_language(resume)
     context = build_context(resume, base_url=base_url, lang=lang)
     context["stylesheet_href"] = stylesheet_href
     return render_to_string(get_theme(theme).template, context)
 
 
 def render_preview(
-    resume: dict, theme: str, *, lang: str = "en", stylesheet_href: str = "style.css"
+    resume: dict, theme: str, *, lang: str | None = None, stylesheet_href: str = "style.css"
 ) -> str:
     """`index.html` alone (as in the site; its stylesheet is `theme_stylesheet(theme)`)."""
     return render_index(resume, theme, lang=lang, stylesheet_href=stylesheet_href)
 
 
 def render_site(
-    resume: dict, theme: str, *, base_url: str, slug: str, lang: str = "en"
+    resume: dict, theme: str, *, base_url: str, slug: str, lang: str | None = None
 ) -> list[SiteFile]:
     """The files of the site, `site.zip` (a ZIP of all the others) last."""
     get_theme(theme)  # KeyError before any work for an unknown theme
     # Everything here is public: made from the public document only.
     public = public_document(resume)
+    lang = lang or document_language(resume)
     files = _site_files(public, public, theme, base_url=base_url, lang=lang)
     files.append(SiteFile("site.zip", _zip(files), CONTENT_TYPES["site.zip"]))
     return files
 
 
 def _site_files(
-    shown: dict, document: dict, theme: str, *, base_url: str, lang: str
+    shown: dict, document: dict, theme: str, *, base_url: str, lang: str | None
 ) -> list[SiteFile]:
     """index.html and style.css of `shown`; resume.json and contact.vcf of `document`."""
     html = render_index(shown, theme, base_url=base_url, lang=lang)
@@ -60,10 +65,11 @@ def _site_files(
 
 
 def render_owner_archive(
-    resume: dict, theme: str, *, base_url: str, slug: str, lang: str = "en"
+    resume: dict, theme: str, *, base_url: str, slug: str, lang: str | None = None
 ) -> bytes:
     """The owner's ZIP of the site (SPEC P-7): the same page, with the whole
     document as resume.json and a vCard with every contact field."""
     get_theme(theme)
+    lang = lang or document_language(resume)
     files = _site_files(public_document(resume), resume, theme, base_url=base_url, lang=lang)
     return _zip(files)
