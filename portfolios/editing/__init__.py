@@ -12,7 +12,7 @@ mention (`notes_by_section`). A per-field confidence from the extractor would
 plug in at `field_notes()`.
 
 Modules: `fields` (dates, links, lists), `forms` (the basics form and eleven
-entry forms with their formsets), `notes` (warnings and confidence beside
+entry forms with their formsets), `language` (the page's language, `meta.language`), `notes` (warnings and confidence beside
 sections and fields), `editor` (the `Editor`). The names below are what the
 rest of the project imports from `portfolios.editing`.
 """
@@ -39,6 +39,7 @@ from .forms import (
     VolunteerForm,
     WorkForm,
 )
+from .language import SiteLanguageForm
 from .notes import (
     KEYWORDS,
     UNSURE,
@@ -71,6 +72,7 @@ __all__ = [
     "ProjectForm",
     "PublicationForm",
     "Section",
+    "SiteLanguageForm",
     "SkillForm",
     "VolunteerForm",
     "WorkForm",

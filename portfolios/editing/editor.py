@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from extraction.resume import LIST_MAX
 
 from .forms import FORMSETS, SECTION_KEYS, SECTIONS, BasicsForm
+from .language import SiteLanguageForm
 from .notes import field_notes, notes_by_field
 
 
@@ -46,6 +47,10 @@ class Editor:
         self.basics = BasicsForm(data, prefix="basics", initial=BasicsForm.initial_from(basics))
         self.basics_notes = notes["basics"]
         _attach(self.basics, per_field, "basics", None)
+        self.language = SiteLanguageForm(
+            data, prefix="site", initial=SiteLanguageForm.initial_from(self.doc)
+        )
+        _attach(self.language, {}, "site", None)
         self.sections = []
         for key, heading, form, add_label in SECTIONS:
             items = self._items(key)
@@ -73,6 +78,7 @@ class Editor:
 
     def is_valid(self) -> bool:
         ok = self.basics.is_valid()
+        ok = self.language.is_valid() and ok
         for s in self.sections:
             ok = s.formset.is_valid() and ok
         return ok
@@ -92,6 +98,7 @@ class Editor:
             target = basics if s.key == "profiles" else doc
             _put(target, s.key, self._entries(s))
         _put(doc, "basics", basics)
+        self.language.apply(doc)
         return doc
 
     def _entries(self, section: Section) -> list[dict]:
