@@ -237,7 +237,7 @@ def test_dates_in_words():
     assert date_range("2019-03", "2019-03") == "Mar 2019"
     assert date_range("2019-03", None, ongoing=False) == "Mar 2019"
     assert date_range(None, "2019-11") == "Nov 2019"
-    assert date_range("2020-01", None, "de") == "Jan 2020 – heute"
+    assert date_range("2020-01", None, "de") == "Januar 2020 – heute"  # its own months (test_i18n)
 
 
 def test_preview_is_the_sites_index_without_the_public_url():
