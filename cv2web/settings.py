@@ -891,6 +891,31 @@ AUTH_PASSWORD_VALIDATORS = [
 # Guessing passwords and flooding reset emails (per client).
 RATELIMIT_LOGIN = env.str("RATELIMIT_LOGIN", default="10/m")
 RATELIMIT_PASSWORD_RESET = env.str("RATELIMIT_PASSWORD_RESET", default="5/h")
+# Guessing a portfolio's passphrase (issue 15 point 5): per client address,
+# and per portfolio whoever guesses (many addresses cannot share the work).
+RATELIMIT_PASSPHRASE = env.str("RATELIMIT_PASSPHRASE", default="10/15m")
+RATELIMIT_PASSPHRASE_PORTFOLIO = env.str("RATELIMIT_PASSPHRASE_PORTFOLIO", default="60/h")
+for _name in ("RATELIMIT_PASSPHRASE", "RATELIMIT_PASSPHRASE_PORTFOLIO"):
+    if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_name].strip()):
+        raise ImproperlyConfigured(
+            f"{_name} must be a rate such as 10/15m (it is {globals()[_name]!r})."
+        )
+# A portfolio's passphrase: its length, and how long a visitor who gave it
+# stays let in (the signed cookie's age, in seconds).
+PORTFOLIO_PASSPHRASE_MIN_LENGTH = env.int("PORTFOLIO_PASSPHRASE_MIN_LENGTH", default=6)
+PORTFOLIO_PASSPHRASE_MAX_LENGTH = env.int("PORTFOLIO_PASSPHRASE_MAX_LENGTH", default=128)
+PORTFOLIO_PASSPHRASE_COOKIE_AGE = env.int("PORTFOLIO_PASSPHRASE_COOKIE_AGE", default=7 * 24 * 3600)
+if not 1 <= PORTFOLIO_PASSPHRASE_MIN_LENGTH <= PORTFOLIO_PASSPHRASE_MAX_LENGTH <= 1024:
+    raise ImproperlyConfigured(
+        "PORTFOLIO_PASSPHRASE_MIN_LENGTH and PORTFOLIO_PASSPHRASE_MAX_LENGTH must satisfy "
+        f"1 <= min <= max <= 1024 (they are {PORTFOLIO_PASSPHRASE_MIN_LENGTH} and "
+        f"{PORTFOLIO_PASSPHRASE_MAX_LENGTH})."
+    )
+if not 60 <= PORTFOLIO_PASSPHRASE_COOKIE_AGE <= 366 * 24 * 3600:
+    raise ImproperlyConfigured(
+        "PORTFOLIO_PASSPHRASE_COOKIE_AGE must be 60 s to a year "
+        f"(it is {PORTFOLIO_PASSPHRASE_COOKIE_AGE})."
+    )
 # SPEC S-5: an address gets mail only once it has confirmed it. The link is
 # valid EMAIL_CONFIRMATION_DAYS; the confirmation mail (and the "someone tried
 # to sign up with your address" notice) goes at most once per

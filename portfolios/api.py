@@ -155,6 +155,7 @@ class PortfolioListCreate(APIView):
             resume = job.result
         theme = data.validated_data.get("theme") or DEFAULT_THEME
         email = data.validated_data.get("email", "")
+        privacy = dict(data.validated_data.get("privacy") or {})
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > MAX_IDEMPOTENCY_KEY:
             raise APIError(
@@ -174,7 +175,9 @@ class PortfolioListCreate(APIView):
                     None if job else data.validated_data.get("resume"),
                     theme,
                     email,
+                    privacy,
                 ),
+                privacy=privacy,
             )
         except publishing.PublishError as exc:
             raise _error(exc, request)
@@ -191,7 +194,7 @@ class PortfolioDetail(APIView):
         return Response(PortfolioSerializer(_controlled(request, pk)).data)
 
     @extend_schema(
-        summary="Edit the document or change the theme",
+        summary="Edit the document, change the theme or the privacy choices",
         parameters=[MANAGE_TOKEN],
         request=PatchSerializer,
         responses=PortfolioSerializer,
@@ -207,6 +210,7 @@ class PortfolioDetail(APIView):
                 portfolio,
                 resume=data.validated_data.get("resume"),
                 theme=data.validated_data.get("theme"),
+                privacy=data.validated_data.get("privacy"),
                 actor=request.user,
                 request=request,
             )

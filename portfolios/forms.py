@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from . import gate
 from .themes import DEFAULT_THEME, THEMES
 
 
@@ -11,7 +12,99 @@ def theme_choices() -> list[tuple[str, str]]:
     return [(t.name, t.label) for t in THEMES.values()]
 
 
-class PublishForm(forms.Form):
+class _PrivacyFields(forms.Form):
+    """What the person shows, and whether search engines may index the site
+    (issue 15 point 5); `choices()` is what publishing.privacy_fields takes."""
+
+    show_email = forms.BooleanField(required=False, initial=True, label="Show my e-mail address")
+    show_phone = forms.BooleanField(required=False, initial=True, label="Show my phone number")
+    show_city = forms.BooleanField(required=False, initial=True, label="Show my city and region")
+    show_address = forms.BooleanField(
+        required=False, initial=False, label="Show my street address and postal code"
+    )
+    allow_indexing = forms.BooleanField(
+        required=False,
+        label="Let search engines list my portfolio",
+        help_text="Off: the site asks search engines not to index it (noindex).",
+    )
+    passphrase = forms.CharField(
+        required=False,
+        strip=False,
+        label="Passphrase",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Visitors must enter it before they see anything of the site.",
+    )
+
+    def _check_passphrase(self, value: str) -> None:
+        try:
+            gate.validate(value)
+        except gate.PassphraseError as exc:
+            self.add_error("passphrase", str(exc))
+
+    def flags(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("show_email", "show_phone", "show_city", "show_address", "allow_indexing")
+        }
+
+
+class PublishPrivacyForm(_PrivacyFields):
+    """At publish time: an empty passphrase field means no passphrase.
+
+    `privacy_shown` says the page showed the choices: a form posted without it
+    (a tab opened before they existed) publishes with the defaults rather than
+    read its missing checkboxes as "hide everything"."""
+
+    privacy_shown = forms.CharField(required=False, initial="1", widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passphrase"):
+            self._check_passphrase(data["passphrase"])
+        return data
+
+    def choices(self) -> dict:
+        if not self.cleaned_data.get("privacy_shown"):
+            return {}
+        out = self.flags()
+        if self.cleaned_data.get("passphrase"):
+            out["passphrase"] = self.cleaned_data["passphrase"]
+        return out
+
+
+class PrivacyForm(_PrivacyFields):
+    """On the manage page: keep, set or remove the passphrase, said explicitly."""
+
+    passphrase_action = forms.ChoiceField(
+        choices=[
+            ("keep", "Keep the current setting"),
+            ("set", "Set a new passphrase"),
+            ("remove", "No passphrase"),
+        ],
+        initial="keep",
+        widget=forms.RadioSelect,
+        label="Passphrase",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("passphrase_action") == "set":
+            self._check_passphrase(data.get("passphrase", ""))
+        return data
+
+    def choices(self) -> dict:
+        out = self.flags()
+        action = self.cleaned_data["passphrase_action"]
+        if action == "set":
+            out["passphrase"] = self.cleaned_data["passphrase"]
+        elif action == "remove":
+            out["passphrase"] = None
+        return out
+
+
+class PublishForm(PublishPrivacyForm):
+    """Publishing: the theme, where the manage link goes, and the privacy choices."""
+
     theme = forms.ChoiceField(
         choices=theme_choices, initial=DEFAULT_THEME, widget=forms.RadioSelect
     )

@@ -117,6 +117,18 @@ class Portfolio(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     visits = models.PositiveIntegerField(default=0)
 
+    # What the person chose to show (issue 15 point 5); portfolios.site's
+    # public_document leaves the rest out of every public file.
+    show_email = models.BooleanField(default=True)
+    show_phone = models.BooleanField(default=True)
+    show_city = models.BooleanField(default=True)
+    show_address = models.BooleanField(default=False, help_text="Street and postal code.")
+    allow_indexing = models.BooleanField(
+        default=False, help_text="Search engines may index the site (else noindex)."
+    )
+    # Django's password hash of the passphrase that gates the site; "" for none.
+    passphrase_hash = models.CharField(max_length=256, blank=True)
+
     objects = PortfolioQuerySet.as_manager()
 
     class Meta:
@@ -211,6 +223,9 @@ class PortfolioRequest(models.Model):
         help_text="The portfolio made, or the archived one to restore.",
     )
     restore = models.BooleanField(default=False, help_text="Restores `portfolio`.")
+    # The privacy choices made at publish time, as Portfolio field -> value
+    # (show_email, ..., passphrase_hash), given to the portfolio when it is made.
+    privacy = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
 

@@ -25,7 +25,7 @@ from monitoring import audit
 from quotas.models import Tier
 from quotas.policy import limits_for, tier_limits, tier_of
 
-from . import access, capacity, emails, lifecycle, sandbox
+from . import access, capacity, emails, gate, lifecycle, sandbox
 from .models import Portfolio, PortfolioRequest, RequestState, State, new_token
 from .site import QualityError, check_quality, render_site
 from .themes import THEMES
@@ -75,6 +75,49 @@ def make_slug(resume: dict) -> str:
     return f"{base}-{secrets.token_hex(3)}"
 
 
+# The privacy choices a caller may make (issue 15 point 5), as Portfolio fields.
+PRIVACY_FLAGS = ("show_email", "show_phone", "show_city", "show_address", "allow_indexing")
+
+
+def privacy_fields(choices: dict | None, *, owned: bool, current: dict | None = None) -> dict:
+    """The Portfolio field values for `choices` ({show_email: bool, ...,
+    passphrase: str | None}), over `current` (a portfolio's values) or the
+    defaults: everything shown but the street, and search engines allowed only
+    for a portfolio published from an account. `passphrase` absent keeps the
+    current one, None (or "" from a form that says so) removes it; a passphrase
+    is validated and hashed here (PublishError `invalid_passphrase`)."""
+    choices = choices or {}
+    out = (
+        dict(current)
+        if current is not None
+        else {
+            "show_email": True,
+            "show_phone": True,
+            "show_city": True,
+            "show_address": False,
+            "allow_indexing": owned,
+            "passphrase_hash": "",
+        }
+    )
+    for flag in PRIVACY_FLAGS:
+        if flag in choices and choices[flag] is not None:
+            out[flag] = bool(choices[flag])
+    if "passphrase" in choices:
+        passphrase = choices["passphrase"]
+        try:
+            out["passphrase_hash"] = gate.make_hash(passphrase) if passphrase is not None else ""
+        except gate.PassphraseError as exc:
+            raise PublishError("invalid_passphrase", str(exc)) from None
+    return out
+
+
+def current_privacy(portfolio: Portfolio) -> dict:
+    return {
+        **{flag: getattr(portfolio, flag) for flag in PRIVACY_FLAGS},
+        "passphrase_hash": portfolio.passphrase_hash,
+    }
+
+
 def prepare(resume: object, theme: str) -> tuple[dict, list[str]]:
     """Validate the document and the theme; render once through the quality gate."""
     if theme not in THEMES:
@@ -106,6 +149,7 @@ def publish_for(
     source_job=None,
     key: str = "",
     digest: str = "",
+    privacy: dict | None = None,
 ) -> Publication:
     """`publish` for the caller of `request` (a page or the API): their account
     or address, their tier and its limits, their idempotency `key` (none when
@@ -125,6 +169,7 @@ def publish_for(
         publish_key=idempotency_key(access.caller_scope(request), key) if key else None,
         publish_digest=digest,
         request=request,
+        privacy=privacy,
     )
 
 
@@ -142,6 +187,7 @@ def publish(
     publish_key: str | None = None,
     publish_digest: str = "",
     request=None,
+    privacy: dict | None = None,
 ) -> Publication:
     """Publish, or join the waiting list; the same `publish_key` twice gives
     the first answer again (a double-clicked Publish makes one portfolio).
@@ -169,6 +215,7 @@ def publish(
             oldest=str(oldest.pk) if oldest else None,
         )
     doc, notes = prepare(resume, theme)
+    chosen = privacy_fields(privacy, owned=owned_by_user)
     token, token_hash = new_token()
     email = email or (owner.email if owned_by_user else "")
     common = dict(
@@ -191,6 +238,7 @@ def publish(
                 with transaction.atomic():
                     return Portfolio.objects.create(
                         **common,
+                        **chosen,
                         slug=make_slug(doc),
                         retention_hours=retention_hours,
                         overflow=overflow,
@@ -203,7 +251,7 @@ def publish(
         raise PublishError("slug_collision", "Please try again.")
 
     def create_request() -> PortfolioRequest:
-        return PortfolioRequest.objects.create(**common)
+        return PortfolioRequest.objects.create(**common, privacy=chosen)
 
     try:
         made = capacity.admit(create_portfolio, create_request, tier)
@@ -261,7 +309,9 @@ def publish_waiting(req: PortfolioRequest, *, overflow: bool) -> Portfolio | Non
             return None
         return portfolio
     retention = _retention_hours_for(req)
+    chosen = req.privacy if isinstance(req.privacy, dict) else {}
     portfolio = Portfolio.objects.create(
+        **{k: v for k, v in chosen.items() if k in (*PRIVACY_FLAGS, "passphrase_hash")},
         slug=make_slug(req.resume),
         owner=req.owner,
         client=req.client,
@@ -388,11 +438,13 @@ def update(
     *,
     resume: object = None,
     theme: str | None = None,
+    privacy: dict | None = None,
     actor=None,
     request=None,
 ) -> Portfolio:
-    """Change the document and/or the theme: validate, save, rebuild the live
-    site, count as owner activity. Raises PublishError, or `Gone` when the
+    """Change the document, the theme and/or the privacy choices
+    (`privacy_fields`): validate, save, rebuild the live site, count as owner
+    activity. Raises PublishError, or `Gone` when the
     portfolio was erased meanwhile.
 
     Serialised with `erase` on the row: the sandbox is rebuilt while the row is
@@ -405,8 +457,17 @@ def update(
         locked = Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
         if locked is None:
             raise Gone
-        Portfolio.objects.filter(pk=locked.pk).update(resume=doc, theme=theme)
+        chosen = (
+            privacy_fields(
+                privacy, owned=locked.owner_id is not None, current=current_privacy(locked)
+            )
+            if privacy is not None
+            else {}
+        )
+        Portfolio.objects.filter(pk=locked.pk).update(resume=doc, theme=theme, **chosen)
         locked.resume, locked.theme = doc, theme
+        for field, value in chosen.items():
+            setattr(locked, field, value)
         if locked.holds_sandbox and locked.state != State.CREATING:
             sandbox.build(locked)
     lifecycle.touch(locked, actor=actor, request=request)

@@ -16,9 +16,10 @@ from django.conf import settings
 
 from extraction.resume import in_schema_order
 
-from . import links
+from . import gate, links
 from .models import Portfolio
 from .site import (
+    Privacy,
     SiteFile,
     check_quality,
     render_owner_archive,
@@ -42,16 +43,45 @@ MANIFEST = ".etags.json"
 # an older format is rebuilt on its next request, never served. Format 2: the
 # public files carry only what the page shows (issue 10 item 12); format 1
 # sandboxes hold the whole document, street address and references included.
-FORMAT = 2
+# Format 3: the person's privacy choices (hidden fields, noindex, passphrase)
+# are applied, and the manifest says whether to send noindex and the gate.
+FORMAT = 3
+
+
+def privacy_of(portfolio: Portfolio) -> Privacy:
+    """The person's choices, as `portfolios.site` applies them."""
+    return Privacy(
+        email=portfolio.show_email,
+        phone=portfolio.show_phone,
+        city=portfolio.show_city,
+        address=portfolio.show_address,
+        index=portfolio.allow_indexing,
+    )
 
 
 def render(portfolio: Portfolio) -> list[SiteFile]:
     """The site's files, checked by the quality gate (QualityError otherwise)."""
     files = render_site(
-        portfolio.resume, portfolio.theme, base_url=links.public_url(portfolio), slug=portfolio.slug
+        portfolio.resume,
+        portfolio.theme,
+        base_url=links.public_url(portfolio),
+        slug=portfolio.slug,
+        privacy=privacy_of(portfolio),
     )
     check_quality(files)
     return files
+
+
+def manifest_of(portfolio: Portfolio, etags: dict[str, str]) -> dict:
+    """What a sandbox says of itself besides its files: their ETags, whether
+    search engines are asked not to index it, and its gate token (a passphrase
+    gates it; see portfolios.gate). Read by PublicSiteMiddleware."""
+    return {
+        "format": FORMAT,
+        "etags": etags,
+        "noindex": not portfolio.allow_indexing,
+        "gate": gate.token_of(portfolio.pk, portfolio.passphrase_hash),
+    }
 
 
 def build(portfolio: Portfolio, files: list[SiteFile] | None = None) -> Path:
@@ -66,7 +96,7 @@ def build(portfolio: Portfolio, files: list[SiteFile] | None = None) -> Path:
             continue
         (staging / f.name).write_bytes(f.content)
         etags[f.name] = '"' + hashlib.sha256(f.content).hexdigest()[:32] + '"'
-    (staging / MANIFEST).write_text(json.dumps({"format": FORMAT, "etags": etags}))
+    (staging / MANIFEST).write_text(json.dumps(manifest_of(portfolio, etags)))
     target = portfolio.sandbox_path
     # Two requests may rebuild the same sandbox at once (the first visits of an
     # outdated one, or a visit and an edit): each moves the current folder to a
@@ -190,6 +220,7 @@ def owner_archive(portfolio: Portfolio) -> bytes:
         portfolio.theme,
         base_url=links.public_url(portfolio),
         slug=portfolio.slug,
+        privacy=privacy_of(portfolio),
     )
 
 

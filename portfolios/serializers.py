@@ -9,9 +9,40 @@ from .links import public_url
 from .models import Portfolio
 
 
+class PrivacySerializer(serializers.Serializer):
+    """The person's privacy choices (issue 15 point 5). On a write, a field
+    left out keeps its current value (or the default when publishing)."""
+
+    show_email = serializers.BooleanField(required=False, help_text="Default true.")
+    show_phone = serializers.BooleanField(required=False, help_text="Default true.")
+    show_city = serializers.BooleanField(required=False, help_text="City and region. Default true.")
+    show_address = serializers.BooleanField(
+        required=False, help_text="Street and postal code. Default false."
+    )
+    allow_indexing = serializers.BooleanField(
+        required=False,
+        help_text="Search engines may index the site; false sends noindex (meta tag and "
+        "X-Robots-Tag). Default true for an account's portfolio, false for an anonymous one.",
+    )
+    passphrase = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        write_only=True,
+        help_text="Visitors must enter it to see the site; kept only as a hash. null "
+        "removes it; left out keeps the current one.",
+    )
+    has_passphrase = serializers.BooleanField(read_only=True)
+
+    # The passphrase is checked by publishing.privacy_fields, which answers
+    # 400 `invalid_passphrase` with a sentence saying what is wrong.
+
+
 class PortfolioSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     cleanup_at = serializers.SerializerMethodField()
+    privacy = serializers.SerializerMethodField()
 
     class Meta:
         model = Portfolio
@@ -29,8 +60,20 @@ class PortfolioSerializer(serializers.ModelSerializer):
             "cleanup_at",
             "archived_at",
             "visits",
+            "privacy",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PrivacySerializer)
+    def get_privacy(self, p: Portfolio) -> dict:
+        return {
+            "show_email": p.show_email,
+            "show_phone": p.show_phone,
+            "show_city": p.show_city,
+            "show_address": p.show_address,
+            "allow_indexing": p.allow_indexing,
+            "has_passphrase": bool(p.passphrase_hash),
+        }
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, p: Portfolio) -> str:
@@ -47,6 +90,7 @@ class PublishSerializer(serializers.Serializer):
     resume = serializers.JSONField(required=False, help_text="A JSON Resume document.")
     theme = serializers.CharField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
+    privacy = PrivacySerializer(required=False)
 
     def validate(self, data):
         if bool(data.get("extraction")) == bool(data.get("resume")):
@@ -57,3 +101,4 @@ class PublishSerializer(serializers.Serializer):
 class PatchSerializer(serializers.Serializer):
     resume = serializers.JSONField(required=False)
     theme = serializers.CharField(required=False)
+    privacy = PrivacySerializer(required=False)

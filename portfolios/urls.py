@@ -33,7 +33,7 @@ class ManageToken(_Word):
 
 
 class ManageAction(_Word):
-    regex = "keep-alive|theme|archive|restore"
+    regex = "keep-alive|theme|privacy|archive|restore"
 
 
 class SiteFile(_Word):
@@ -52,6 +52,7 @@ app_name = "portfolios"
 public_patterns = [
     path("p/<slug:slug>/", public.public, name="public"),
     path("p/<slug:slug>/<site-file:name>", public.public, name="public-file"),
+    path("p/<slug:slug>/unlock", public.unlock, name="unlock"),
 ]
 
 # People: publishing from an extraction, the waiting list, managing, the dashboard.

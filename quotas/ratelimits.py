@@ -151,10 +151,11 @@ def _key(group, request) -> str:
     return subject_of(request)
 
 
-def _ask_cache(request, group: str, rate: str) -> dict | None:
+def _ask_cache(request, group: str, rate: str, subject: str | None = None) -> dict | None:
     """django-ratelimit's usage, or None when the cache did not count."""
+    key = _key if subject is None else (lambda group, request: subject)
     try:
-        usage = get_usage(request, group=group, key=_key, rate=rate, increment=True)
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
     except Exception as exc:  # noqa: BLE001 - any cache failure: decided by the caller
         return {"error": f"{type(exc).__name__}: {exc}"}
     if usage is None or (usage["limit"] == 0 and usage["time_left"] == -1):
@@ -163,13 +164,13 @@ def _ask_cache(request, group: str, rate: str) -> dict | None:
     return usage
 
 
-def _count_in_database(request, group: str, rate: str) -> Decision:
+def _count_in_database(request, group: str, rate: str, subject: str | None = None) -> Decision:
     limit, period = parse_rate(rate)
     now = timezone.now()
     stamp = now.timestamp()
     start = stamp - stamp % period
     try:
-        hits = _hit_database(group, subject_of(request), start, now, period)
+        hits = _hit_database(group, subject or subject_of(request), start, now, period)
     except DatabaseError:
         log.exception("rate limit %s: neither the cache nor the database counted; refused", group)
         return Decision(True, period)
@@ -188,8 +189,11 @@ def _hit_database(group: str, subject: str, start: float, now: dt.datetime, peri
     )
 
 
-def check(request, group: str, rate: str, *, fail_closed: bool = False) -> Decision:
-    """Count this request against `rate` for its client; never raises.
+def check(
+    request, group: str, rate: str, *, fail_closed: bool = False, subject: str | None = None
+) -> Decision:
+    """Count this request against `rate` for its client (or for `subject`, a
+    key of the caller's choosing such as one portfolio); never raises.
 
     When the cache fails, a `fail_closed` limit counts in the database; any
     other limit lets the request through.
@@ -198,7 +202,7 @@ def check(request, group: str, rate: str, *, fail_closed: bool = False) -> Decis
         return Decision(False)
     breaker = breaker_for()
     if breaker.allow():
-        usage = _ask_cache(request, group, rate)
+        usage = _ask_cache(request, group, rate, subject)
         if usage is not None and "error" not in usage:
             breaker.succeeded()
             if usage["should_limit"]:
@@ -210,7 +214,7 @@ def check(request, group: str, rate: str, *, fail_closed: bool = False) -> Decis
             return Decision(False)
         breaker.failed(usage["error"] if usage else "no answer")
     if fail_closed:
-        return _count_in_database(request, group, rate)
+        return _count_in_database(request, group, rate, subject)
     _count_error()
     return Decision(False)
 

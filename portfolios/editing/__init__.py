@@ -12,8 +12,9 @@ mention (`notes_by_section`). A per-field confidence from the extractor would
 plug in at `field_notes()`.
 
 Modules: `fields` (dates, links, lists), `forms` (the basics form and eleven
-entry forms with their formsets), `language` (the page's language, `meta.language`), `notes` (warnings and confidence beside
-sections and fields), `editor` (the `Editor`). The names below are what the
+entry forms with their formsets), `language` (the page's language,
+`meta.language`), `notes` (warnings and confidence beside sections and
+fields), `editor` (the `Editor`). The names below are what the
 rest of the project imports from `portfolios.editing`.
 """
 

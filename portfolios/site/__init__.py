@@ -10,9 +10,10 @@ Pure functions, no models and no database, one module per idea:
   the whole document and a full vCard; it is never written to a sandbox.
   `render_preview(resume, theme)` returns the same `index.html` alone.
 - `context`: the view model a theme template renders (`build_context`);
-  `labels`: its words in the document's language (Django's catalogues) and its dates; `values`: text and safe URLs
-  read out of a document.
-- `public`: `public_document`, what every public file is made from;
+  `labels`: its words in the document's language (Django's catalogues) and its
+  dates; `values`: text and safe URLs read out of a document.
+- `public`: `public_document(resume, privacy)`, what every public file is
+  made from, under the person's `Privacy` choices (what to hide, noindex);
   `jsonld`: the schema.org `Person`; `vcard`: `contact.vcf`; `files`: the
   `SiteFile`s, `resume.json` and the ZIP.
 - `quality`: `check_quality(files)` is the gate before a site goes live; it
@@ -31,7 +32,7 @@ from .context import SIDE_SECTIONS, build_context
 from .files import CONTENT_TYPES, SiteFile, resume_json
 from .jsonld import person_jsonld, script_json
 from .labels import date_range, format_date, labels, site_language
-from .public import public_document
+from .public import SHOW_ALL, Privacy, public_document
 from .quality import (
     DEFAULT_WEIGHT_BUDGET_BYTES,
     FORBIDDEN_TAGS,
@@ -54,6 +55,8 @@ __all__ = [
     "NON_FETCHING_RELS",
     "SIDE_SECTIONS",
     "URL_ATTRS",
+    "SHOW_ALL",
+    "Privacy",
     "QualityError",
     "SiteFile",
     "build_context",

@@ -7,7 +7,7 @@ import re
 
 from .jsonld import person_jsonld, script_json
 from .labels import date_range, format_date, labels, site_language
-from .public import public_document
+from .public import SHOW_ALL, Privacy, public_document, shown_location
 from .values import _items, _paragraphs, _text, _texts, _truncate, safe_url
 
 
@@ -194,8 +194,11 @@ def _initials(name: str) -> str:
     return letters.upper()
 
 
-def build_context(resume: dict, *, base_url: str = "", lang: str = "en") -> dict:
-    """Everything a theme template needs, already cleaned; URLs pass `safe_url`."""
+def build_context(
+    resume: dict, *, base_url: str = "", lang: str = "en", privacy: Privacy = SHOW_ALL
+) -> dict:
+    """Everything a theme template needs, already cleaned; URLs pass `safe_url`.
+    What the person chose to hide (`privacy`) is not in it."""
     resume = resume if isinstance(resume, dict) else {}
     L = labels(lang)
     basics = resume.get("basics") if isinstance(resume.get("basics"), dict) else {}
@@ -203,13 +206,19 @@ def build_context(resume: dict, *, base_url: str = "", lang: str = "en") -> dict
     name = _text(basics.get("name")) or "Portfolio"
     label = _text(basics.get("label"))
     summary = _text(basics.get("summary"))
-    email = _text(basics.get("email"))
+    email = _text(basics.get("email")) if privacy.email else ""
     email_url = safe_url("mailto:" + email) if email and "@" in email else ""
-    phone = _text(basics.get("phone"))
+    phone = _text(basics.get("phone")) if privacy.phone else ""
     website = safe_url(basics.get("url") or basics.get("website"))
+    shown_loc = shown_location(loc, privacy)
     place = ", ".join(
         t
-        for t in (_text(loc.get("city")), _text(loc.get("region")), _text(loc.get("countryCode")))
+        for t in (
+            _text(shown_loc.get("address")),
+            " ".join(t for t in (shown_loc.get("postalCode"), shown_loc.get("city")) if t),
+            _text(shown_loc.get("region")),
+            _text(shown_loc.get("countryCode")),
+        )
         if t
     )
     profiles = []
@@ -242,6 +251,8 @@ def build_context(resume: dict, *, base_url: str = "", lang: str = "en") -> dict
         "main_sections": [s for s in sections if s["id"] not in SIDE_SECTIONS],
         "side_sections": [s for s in sections if s["id"] in SIDE_SECTIONS],
         # The JSON-LD is read by machines, not shown: it may say only what the page says.
-        "jsonld": script_json(person_jsonld(public_document(resume), base_url)),
+        "jsonld": script_json(person_jsonld(public_document(resume, privacy), base_url, privacy)),
+        # The person's choice: search engines are asked not to index the page.
+        "noindex": not privacy.index,
         "year": dt.date.today().year,
     }

@@ -6,6 +6,7 @@ import json
 
 from django.utils.safestring import mark_safe
 
+from .public import SHOW_ALL, Privacy
 from .values import _items, _text, _truncate, safe_url
 
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -26,8 +27,8 @@ def _current_job(resume: dict) -> dict | None:
     return max(current, key=lambda w: _text(w.get("startDate")))
 
 
-def person_jsonld(resume: dict, base_url: str = "") -> dict:
-    """The schema.org `Person` of the document."""
+def person_jsonld(resume: dict, base_url: str = "", privacy: Privacy = SHOW_ALL) -> dict:
+    """The schema.org `Person` of the document (give it the public document)."""
     basics = resume.get("basics") if isinstance(resume.get("basics"), dict) else {}
     loc = basics.get("location") if isinstance(basics.get("location"), dict) else {}
     person: dict = {"@context": "https://schema.org", "@type": "Person"}
@@ -43,14 +44,14 @@ def person_jsonld(resume: dict, base_url: str = "") -> dict:
         person["telephone"] = phone
     if url := safe_url(basics.get("url") or basics.get("website")) or safe_url(base_url):
         person["url"] = url
-    # Locality, region and country only: the page never shows a street or postal code.
+    # A street or postal code only when the person chose to show it (and then
+    # the page shows it too), whatever document this is given.
+    parts = [("addressLocality", "city"), ("addressRegion", "region")] if privacy.city else []
+    if privacy.address:
+        parts[:0] = [("streetAddress", "address"), ("postalCode", "postalCode")]
     address = {
         key: _text(loc.get(src))
-        for key, src in (
-            ("addressLocality", "city"),
-            ("addressRegion", "region"),
-            ("addressCountry", "countryCode"),
-        )
+        for key, src in (*parts, ("addressCountry", "countryCode"))
         if _text(loc.get(src))
     }
     if address:

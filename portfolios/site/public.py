@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .labels import _DATE
 from .values import _items, _paragraphs, _text, _texts, safe_url
 
@@ -12,6 +14,23 @@ from .values import _items, _paragraphs, _text, _texts, safe_url
 # its summary, ...), no day of a date the page shows as "Mar 2020". Each
 # helper mirrors what `build_context` and `_sections` put on the page; the
 # tests render the page from both documents and compare them byte for byte.
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """What the person chose to show (issue 15 point 5). The defaults are what
+    a site showed before the choice existed: e-mail, phone and city shown, the
+    street address never, search engines allowed."""
+
+    email: bool = True
+    phone: bool = True
+    city: bool = True
+    # The street and postal code (basics.location.address, postalCode).
+    address: bool = False
+    index: bool = True
+
+
+SHOW_ALL = Privacy()
 
 
 def _compact(item: dict) -> dict:
@@ -33,9 +52,19 @@ def _shown_date(value: object) -> str:
     return f"{year:04d}-{month:02d}" if 1 <= month <= 12 else f"{year:04d}"
 
 
-def _public_basics(basics: dict) -> dict:
+def shown_location(loc: dict, privacy: Privacy) -> dict:
+    """The parts of basics.location the page shows, under their JSON Resume keys."""
+    keys = ["countryCode"]
+    if privacy.city:
+        keys[:0] = ["city", "region"]
+    if privacy.address:
+        keys[:0] = ["address", "postalCode"]
+    return _compact({k: _text(loc.get(k)) for k in keys})
+
+
+def _public_basics(basics: dict, privacy: Privacy) -> dict:
     loc = basics.get("location") if isinstance(basics.get("location"), dict) else {}
-    email = _text(basics.get("email"))
+    email = _text(basics.get("email")) if privacy.email else ""
     shows_email = bool(email and "@" in email and safe_url("mailto:" + email))
     profiles = []
     for p in _items(basics, "profiles"):
@@ -49,12 +78,12 @@ def _public_basics(basics: dict) -> dict:
             "name": _text(basics.get("name")),
             "label": _text(basics.get("label")),
             "email": email if shows_email else "",
-            "phone": _text(basics.get("phone")),
+            "phone": _text(basics.get("phone")) if privacy.phone else "",
             "url": safe_url(basics.get("url") or basics.get("website")),
             "summary": _shown_text(basics.get("summary")),
-            # The page shows the place (city, region, country), never where
-            # the person lives: address and postalCode are not public.
-            "location": _compact({k: _text(loc.get(k)) for k in ("city", "countryCode", "region")}),
+            # The page shows the place (city, region, country); where the
+            # person lives (address, postalCode) only when they chose so.
+            "location": shown_location(loc, privacy),
             "profiles": profiles,
         }
     )
@@ -169,12 +198,15 @@ _PUBLIC_SECTIONS = {
 }
 
 
-def public_document(resume: dict) -> dict:
-    """The JSON Resume document reduced to exactly what the theme pages show."""
+def public_document(resume: dict, privacy: Privacy = SHOW_ALL) -> dict:
+    """The JSON Resume document reduced to exactly what the theme pages show,
+    under the person's `privacy` choices. The one place that decides what is
+    public: the page, the JSON-LD, the vCard, resume.json and the ZIP are all
+    made from what this returns."""
     resume = resume if isinstance(resume, dict) else {}
     basics = resume.get("basics") if isinstance(resume.get("basics"), dict) else {}
     out: dict = {}
-    if public_basics := _public_basics(basics):
+    if public_basics := _public_basics(basics, privacy):
         out["basics"] = public_basics
     for section, (make, shown_if) in _PUBLIC_SECTIONS.items():
         entries = [_compact(make(item)) for item in _items(resume, section)]

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import access, capacity, lifecycle, links, publishing, sandbox
-from ..forms import ThemeForm
+from ..forms import PrivacyForm, ThemeForm
 from ..models import Portfolio, PortfolioRequest, hash_token
 from ..themes import THEMES
 from .common import edit_document, private, review_page, see_other
@@ -61,7 +61,15 @@ def manage(request, slug):
     if portfolio is None:
         return _locked(request, slug)
     lifecycle.touch(portfolio, request=request)
+    return _manage_page(request, portfolio)
+
+
+def _manage_page(request, portfolio, *, privacy_form=None, status=200) -> HttpResponse:
     waiting_req = PortfolioRequest.objects.restoring(portfolio).first()
+    if privacy_form is None:
+        privacy_form = PrivacyForm(
+            initial={flag: getattr(portfolio, flag) for flag in publishing.PRIVACY_FLAGS}
+        )
     return private(
         render(
             request,
@@ -72,10 +80,12 @@ def manage(request, slug):
                 "public_url": links.public_url(portfolio),
                 "cleanup_at": portfolio.cleanup_at(),
                 "theme_form": ThemeForm(initial={"theme": portfolio.theme}),
+                "privacy_form": privacy_form,
                 "themes": THEMES,
                 "waiting_req": waiting_req,
                 "position": capacity.position_of(waiting_req) if waiting_req else None,
             },
+            status=status,
         )
     )
 
@@ -107,6 +117,21 @@ def manage_action(request, slug, action):
             messages.error(request, exc.message)
         else:
             messages.success(request, f"The theme is now {THEMES[portfolio.theme].label}.")
+    elif action == "privacy":
+        form = PrivacyForm(request.POST)
+        if not form.is_valid():
+            # The page again with the form as sent and its errors beside the fields.
+            return _manage_page(request, portfolio, privacy_form=form, status=400)
+        try:
+            portfolio = publishing.update(
+                portfolio, privacy=form.choices(), actor=actor, request=request
+            )
+        except publishing.Gone:
+            raise Http404 from None
+        except publishing.PublishError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Saved: the site now shows what you chose.")
     elif action == "archive":
         if publishing.archive(portfolio, actor=actor, request=request):
             messages.success(request, "Archived: the site is offline, your data is kept.")

@@ -17,6 +17,13 @@ Two ways in, one answer:
   sandbox that is gone (archived, erased) or outdated falls through to the
   view, which answers as it always did.
 
+A passphrase (portfolios.gate) gates every file of a site in both: the
+middleware serves a gated file only to a request carrying the site's signed
+cookie (before any X-Accel-Redirect), and leaves the others to the view, which
+answers with the passphrase form; `unlock` checks a passphrase, its guesses
+limited per address and per portfolio. A site whose person chose noindex gets
+`X-Robots-Tag` on every file.
+
 Both give the same headers: the sandbox's own Content-Security-Policy,
 X-Frame-Options, caching and ETag here, the security headers of
 SecurityMiddleware (before both in MIDDLEWARE) and the request id.
@@ -33,12 +40,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_POST, require_safe
 
-from .. import lifecycle, sandbox
+from monitoring import audit
+from quotas import ratelimits
+
+from .. import gate, lifecycle, sandbox
 from ..models import Portfolio, State
 
 log = logging.getLogger("cv2web.portfolios")
@@ -50,6 +60,39 @@ SANDBOX_CSP = (
 )
 DOWNLOADS = ("site.zip", "contact.vcf", "resume.json")
 PAGE = "index.html"
+# Sent with every file of a site whose person asked search engines to stay away
+# (the page also carries <meta name="robots">; the downloads only have this).
+NOINDEX = "noindex, nofollow"
+# A gated site's files may be kept by the browser that passed, never by a
+# shared cache, which would hand them to people who did not.
+GATED_CACHE_CONTROL = "private, max-age=300"
+
+
+def _privacy_headers(response: HttpResponse, *, noindex: bool, gated: bool) -> None:
+    if noindex:
+        response["X-Robots-Tag"] = NOINDEX
+    if gated:
+        response["Cache-Control"] = GATED_CACHE_CONTROL
+        patch_vary_headers(response, ("Cookie",))
+
+
+def _gate_page(request, slug: str, name: str, *, status: int, error: str = "") -> HttpResponse:
+    """The passphrase form instead of the file: it names nobody (the URL is all
+    a stranger learns) and is never cached."""
+    response = render(
+        request,
+        "portfolios/passphrase.html",
+        {
+            "unlock_url": f"/p/{slug}/unlock",
+            "next": "" if name == PAGE else name,
+            "error": error,
+            "max_length": settings.PORTFOLIO_PASSPHRASE_MAX_LENGTH,
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = NOINDEX
+    return response
 
 
 @require_safe
@@ -64,6 +107,10 @@ def public(request, slug: str, name: str = PAGE):
         response = render(request, "portfolios/building.html", status=503)
         response["Retry-After"] = "5"
         return response
+    gate_token = gate.token_of(portfolio.pk, portfolio.passphrase_hash)
+    if not gate.passed(request.COOKIES, gate_token):
+        # Every file, the downloads included: nothing of a gated site without it.
+        return _gate_page(request, portfolio.slug, name, status=403)
     try:
         found = sandbox.read_or_rebuild(portfolio, name)
     except sandbox.Unavailable:
@@ -87,6 +134,77 @@ def public(request, slug: str, name: str = PAGE):
     if name in DOWNLOADS:
         response["Content-Disposition"] = f'attachment; filename="{portfolio.slug}-{name}"'
     response["Content-Security-Policy"] = SANDBOX_CSP
+    _privacy_headers(response, noindex=not portfolio.allow_indexing, gated=bool(gate_token))
+    return response
+
+
+@require_POST
+def unlock(request, slug: str):
+    """Check a passphrase; the right one sets the site's cookie and goes back.
+
+    Guesses are limited per address and per portfolio before the passphrase is
+    even compared, so once a limit is reached the right one is refused too,
+    until the window passes. An unknown slug is a 404, as the page's own URL
+    says; a site without a passphrase just sends the visitor to it.
+    """
+    portfolio = Portfolio.objects.defer("resume").filter(slug=slug).first()
+    if portfolio is None:
+        raise Http404
+    name = request.POST.get("next", "")
+    name = name if name in sandbox.FILES else PAGE
+    target = f"/p/{portfolio.slug}/" + ("" if name == PAGE else name)
+    if not portfolio.passphrase_hash:
+        return HttpResponseRedirect(target, status=303)
+    for group, rate, subject in (
+        (
+            "passphrase",
+            settings.RATELIMIT_PASSPHRASE,
+            f"ip:{getattr(request, 'client_bucket', '') or 'unknown'}",
+        ),
+        ("passphrase-portfolio", settings.RATELIMIT_PASSPHRASE_PORTFOLIO, f"p:{portfolio.pk}"),
+    ):
+        decision = ratelimits.check(request, group, rate, fail_closed=True, subject=subject)
+        if decision.limited:
+            if decision.first_refusal:
+                audit.record(
+                    "ratelimit.refused",
+                    category=audit.Category.SECURITY,
+                    request=request,
+                    details={"group": group, "rate": rate, "path": request.path[:200]},
+                )
+            response = render(
+                request,
+                "quotas/rate_limited.html",
+                {"retry_after": decision.retry_after, "what": "passphrase attempts"},
+                status=429,
+            )
+            response["Retry-After"] = str(decision.retry_after)
+            response["Cache-Control"] = "no-store"
+            return response
+    passphrase = request.POST.get("passphrase", "")
+    if not passphrase.strip():
+        return _gate_page(request, portfolio.slug, name, status=400, error="Enter the passphrase.")
+    if len(passphrase) > settings.PORTFOLIO_PASSPHRASE_MAX_LENGTH or not gate.matches(
+        portfolio.passphrase_hash, passphrase
+    ):
+        return _gate_page(
+            request,
+            portfolio.slug,
+            name,
+            status=403,
+            error="That passphrase is not right. Check it with the person who gave it to you.",
+        )
+    response = HttpResponseRedirect(target, status=303)
+    response.set_cookie(
+        gate.COOKIE_NAME,
+        gate.cookie_value(gate.token_of(portfolio.pk, portfolio.passphrase_hash)),
+        max_age=settings.PORTFOLIO_PASSPHRASE_COOKIE_AGE,
+        path=gate.cookie_path(portfolio.slug),
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -98,6 +216,8 @@ class _File:
     content: bytes
     headers: dict[str, str]
     etag: str
+    # The site's gate token: its cookie must be shown first ("" for none).
+    gate: str = ""
     # The headers as Django's ResponseHeaders stores them (lower-cased name ->
     # (name, value)), checked and encoded once instead of on every answer.
     stored: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -117,6 +237,8 @@ class _File:
 class _Site:
     folder_key: tuple[int, int, int]
     etags: dict[str, str]
+    noindex: bool = True
+    gate: str = ""
     files: dict[str, _File] = field(default_factory=dict)
 
 
@@ -173,7 +295,13 @@ def _load_site(folder: str, key: tuple[int, int, int]) -> _Site | None:
     if not isinstance(manifest, dict) or manifest.get("format") != sandbox.FORMAT:
         return None  # an older release's sandbox: the view rebuilds it
     etags = manifest.get("etags")
-    return _Site(key, etags if isinstance(etags, dict) else {})
+    gate_token = manifest.get("gate")
+    return _Site(
+        key,
+        etags if isinstance(etags, dict) else {},
+        noindex=manifest.get("noindex") is not False,
+        gate=gate_token if isinstance(gate_token, str) else "",
+    )
 
 
 def _load_file(site: _Site, folder: str, slug: str, name: str) -> _File | None:
@@ -194,7 +322,13 @@ def _load_file(site: _Site, folder: str, slug: str, name: str) -> _File | None:
     }
     if name in DOWNLOADS:
         headers["Content-Disposition"] = f'attachment; filename="{slug}-{name}"'
-    return _File(content, headers, etag)
+    # As the view's _privacy_headers.
+    if site.noindex:
+        headers["X-Robots-Tag"] = NOINDEX
+    if site.gate:
+        headers["Cache-Control"] = GATED_CACHE_CONTROL
+        headers["Vary"] = "Cookie"
+    return _File(content, headers, etag, gate=site.gate)
 
 
 def _site_file(slug: str, pk: str, name: str) -> _File | None:
@@ -259,6 +393,9 @@ class PublicSiteMiddleware:
         if file is None:
             # Gone, outdated or half-built: the view decides (410, rebuild, 503).
             _served.forget(slug)
+            return None
+        if file.gate and not gate.passed(request.COOKIES, file.gate):
+            # Gated, and this visitor has not passed: the view shows the form.
             return None
         if name == PAGE:
             _count_visit(pk)

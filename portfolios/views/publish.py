@@ -64,7 +64,12 @@ def publish(request, pk):
         status = 400
     elif request.method in ("GET", "HEAD"):
         form = PublishForm(
-            initial={"theme": DEFAULT_THEME, "publish_key": secrets.token_urlsafe(24)}
+            initial={
+                "theme": DEFAULT_THEME,
+                "publish_key": secrets.token_urlsafe(24),
+                # Search engines: allowed for an account's portfolio, not an anonymous one.
+                "allow_indexing": request.user.is_authenticated,
+            }
         )
         status = 200
     else:
@@ -90,6 +95,7 @@ def _publish_page(request, job, form, *, status=200, error=None, oldest=None):
 
 def _do_publish(request, job, form):
     theme, email = form.cleaned_data["theme"], form.cleaned_data["email"]
+    privacy = form.choices()
     try:
         out = publishing.publish_for(
             request,
@@ -98,7 +104,8 @@ def _do_publish(request, job, form):
             email=email,
             source_job=job,
             key=form.cleaned_data["publish_key"],
-            digest=publishing.request_digest(str(job.pk), theme, email),
+            digest=publishing.request_digest(str(job.pk), theme, email, privacy),
+            privacy=privacy,
         )
     except publishing.PublishError as exc:
         oldest = None
