@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from .dates import is_present_word, parse_date
-from .limits import LIST_MAX
 from .language import stored_language
+from .limits import LIST_MAX
 from .schema import (
     BASICS,
     DATE,

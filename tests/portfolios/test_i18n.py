@@ -24,7 +24,8 @@ BASE_URL = "https://example.invalid/p/x/"
 
 # One paragraph a CV could hold, per language.
 TEXTS = {
-    "en": "Led the team that built the billing service and moved it to the cloud with our partners.",
+    "en": "Led the team that built the billing service and moved it to the cloud "
+    "with our partners.",
     "de": "Leitung des Teams für die Entwicklung der Abrechnung und die Migration in die Cloud "
     "sowie Betreuung der Kunden bei einem Partner.",
     "fr": "Responsable de l'équipe pour le développement de la facturation et la migration "
