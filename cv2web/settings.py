@@ -456,6 +456,12 @@ EXTRACTION_PARSE_MEMORY_MB = env.int("EXTRACTION_PARSE_MEMORY_MB", default=1024)
 # pdfium has no inflation limit of its own; its child gets this at most.
 EXTRACTION_PDF_MEMORY_MB = env.int("EXTRACTION_PDF_MEMORY_MB", default=256)
 
+# When the model answers, the local extractor reads the same text too and the
+# fields where the two differ are flagged for review ("disagree"); a second
+# reading that takes longer than this is dropped (the answer is kept unflagged).
+EXTRACTION_CROSS_CHECK = env.bool("EXTRACTION_CROSS_CHECK", default=True)
+EXTRACTION_CROSS_CHECK_TIMEOUT_S = env.float("EXTRACTION_CROSS_CHECK_TIMEOUT_S", default=5.0)
+
 EXTRACTION_CACHE_DAYS = env.int("EXTRACTION_CACHE_DAYS", default=30)
 EXTRACTION_MAX_CONCURRENT = env.int("EXTRACTION_MAX_CONCURRENT", default=5)
 EXTRACTION_MAX_QUEUE_DEPTH = env.int("EXTRACTION_MAX_QUEUE_DEPTH", default=50)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from . import readers, resume
 from .errors import ExtractorUnavailable
 from .extractors import Outcome, configured_name, get_extractor
 from .readers import read_document
-from .resume import apply_snapshot_limits, with_language
+from .resume import apply_snapshot_limits, disagreement, with_language
 
 log = logging.getLogger("cv2web.extraction")
 
@@ -70,7 +71,10 @@ def run(
         outcome, cacheable = extract_with_fallback(read.text, extractor_name, deadline)
     # The CV's language, told from its whole text (the site speaks it: issue 15 point 2).
     outcome.resume = with_language(outcome.resume, read.text)
-    return finish(outcome, read.warnings, cacheable=cacheable)
+    result = finish(outcome, read.warnings, cacheable=cacheable)
+    # When the model answered, a second reading flags where it differs (issue 15 point 3).
+    cross_check(result, read.text, deadline)
+    return result
 
 
 def finish(outcome: Outcome, read_warnings: list[str], *, cacheable: bool) -> PipelineResult:
@@ -81,6 +85,66 @@ def finish(outcome: Outcome, read_warnings: list[str], *, cacheable: bool) -> Pi
     size = len(json.dumps(resume, ensure_ascii=False).encode())
     return PipelineResult(
         resume=resume, outcome=outcome, warnings=warnings, cacheable=cacheable, size_bytes=size
+    )
+
+
+def cross_check(result: PipelineResult, text: str, deadline: float) -> None:
+    """When the model answered, the local extractor reads the same text too, and
+    every field where the two readings differ is marked "disagree" in the
+    outcome's confidence, for the review page (issue 15, point 3). The answer
+    itself is never changed.
+
+    A second opinion, not a step the job needs: should the local extractor
+    crash or take longer than `EXTRACTION_CROSS_CHECK_TIMEOUT_S` (or the time
+    the job has left), the model's answer is kept without flags and the
+    reason is logged. The reading runs in a thread so that a slow one can be
+    left behind; it ends by itself (the local rules are linear in the text,
+    which is capped at EXTRACTION_MAX_TEXT_CHARS).
+    """
+    outcome = result.outcome
+    if not settings.EXTRACTION_CROSS_CHECK or outcome.extractor == "local":
+        return
+    budget = min(settings.EXTRACTION_CROSS_CHECK_TIMEOUT_S, deadline - time.monotonic())
+    if budget <= 0:
+        log.warning("cross-check skipped: no time left before the job's deadline")
+        return
+    box: dict = {}
+
+    def second_reading() -> None:
+        try:
+            second = get_extractor("local").extract(text, deadline=time.monotonic() + budget)
+            second_doc, _notes = apply_snapshot_limits(second.resume)
+            box["flags"] = disagreement.compare(result.resume, second_doc)
+        except BaseException as exc:  # noqa: BLE001 - reported below, never raised
+            box["error"] = exc
+
+    started = time.monotonic()
+    reader = threading.Thread(target=second_reading, name="cross-check", daemon=True)
+    reader.start()
+    reader.join(budget)
+    if reader.is_alive():
+        log.warning(
+            "cross-check: the local extractor took more than %.1f s; the %s answer is kept "
+            "without flags",
+            budget,
+            outcome.extractor,
+        )
+        return
+    if "error" in box:
+        err = box["error"]
+        log.warning(
+            "cross-check: the local extractor failed (%s); the %s answer is kept without flags",
+            type(err).__name__,
+            outcome.extractor,
+            exc_info=(type(err), err, err.__traceback__),
+        )
+        return
+    flags = box.get("flags") or {}
+    outcome.confidence = {**outcome.confidence, **flags}
+    log.info(
+        "cross-check: %d field(s) where the local extractor reads otherwise (%d ms)",
+        len(flags),
+        int((time.monotonic() - started) * 1000),
     )
 
 

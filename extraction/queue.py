@@ -170,6 +170,24 @@ class QueueStatus:
     def typical_seconds(self) -> int:
         return round(typical_duration())
 
+    @property
+    def typical_words(self) -> str:
+        """How long a CV usually takes, in words that stay true ("a few seconds")."""
+        return duration_words(typical_duration())
+
+
+def duration_words(seconds: float) -> str:
+    """A duration as a person would say it: never "about 0 seconds"."""
+    if seconds < 10:
+        return "a few seconds"
+    if seconds < 50:
+        return "under a minute"
+    if seconds < 90:
+        return "about a minute"
+    if seconds < 55 * 60:
+        return f"about {round(seconds / 60)} minutes"
+    return "about an hour" if seconds < 90 * 60 else "more than an hour"
+
 
 def status() -> QueueStatus:
     counts = ExtractionJob.objects.counts()

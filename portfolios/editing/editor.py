@@ -116,9 +116,11 @@ class Editor:
 
 
 def _attach(form, notes: Mapping, section: str, index: int | None) -> None:
-    """Give each field of `form` its notes (read by _edit_field.html)."""
+    """Give each field of `form` its notes (read by _edit_field.html), and the
+    form the notes about its entry as a whole (read by _edit_section.html)."""
     for name, field in form.fields.items():
         field.notes = notes.get((section, index, name), [])
+    form.entry_notes = notes.get((section, index, None), []) if index is not None else []
 
 
 def _int_or_none(value) -> int | None:

@@ -1,5 +1,7 @@
-"""Notes beside the form: the extraction's warnings and the extractor's
-low-confidence fields, tied to the section and the field they are about."""
+"""Notes beside the form: the extraction's warnings, the extractor's
+low-confidence fields and the fields a second reading disagreed on
+("disagree": the model and the local extractor read them differently), tied
+to the section, the entry and the field they are about."""
 
 from __future__ import annotations
 
@@ -82,11 +84,22 @@ _BASICS_WORDS = {
 _KEY = re.compile(r"(?P<section>[A-Za-z]+)\[(?P<index>\d+)\]\.(?P<field>[A-Za-z]+)")
 
 
+_ENTRY = re.compile(r"(?P<section>[A-Za-z]+)\[(?P<index>\d+)\]")
+DISAGREE = "disagree"
+SECOND_READING = "a second reading of your CV"
+
+
 def confidence_notes(confidence: Mapping | None) -> list[str]:
-    """One plain sentence per field the extractor was unsure of ("low"),
-    naming its section so that it shows beside it."""
+    """One plain sentence per field the extractor was unsure of ("low") or
+    that a second reading saw otherwise ("disagree"), naming its section so
+    that it shows beside it."""
     notes = []
     for key, level in (confidence or {}).items():
+        if level == DISAGREE:
+            note = _disagree_note(key)
+            if note:
+                notes.append(note)
+            continue
         if level != "low":
             continue
         if key in _BASICS_WORDS:
@@ -104,17 +117,46 @@ def confidence_notes(confidence: Mapping | None) -> list[str]:
     return notes
 
 
+def _disagree_note(key: str) -> str | None:
+    if key in _BASICS_WORDS:
+        return f"{_BASICS_WORDS[key]}: check this, {SECOND_READING} found something else."
+    m = _KEY.fullmatch(key)
+    if m and m["section"] in _SECTION_WORDS:
+        what = "employer" if key.startswith("work[") and m["field"] == "name" else None
+        what = what or _FIELD_WORDS.get(m["field"], m["field"])
+        return (
+            f"{_SECTION_WORDS[m['section']]} entry {int(m['index']) + 1}: check the {what}, "
+            f"{SECOND_READING} found something else."
+        )
+    m = _ENTRY.fullmatch(key)
+    if m and m["section"] in _SECTION_WORDS:
+        return (
+            f"{_SECTION_WORDS[m['section']]} entry {int(m['index']) + 1}: check this entry, "
+            f"{SECOND_READING} did not find it."
+        )
+    if key in _SECTION_WORDS:
+        return (
+            f"{_SECTION_WORDS[key]}: check that nothing is missing, {SECOND_READING} "
+            "found an entry that is not here."
+        )
+    return None
+
+
 _PATH = re.compile(r"^(?P<section>[A-Za-z]+)(?:\[(?P<index>\d+)\])?\.(?P<path>[A-Za-z.]+)")
 UNSURE = "We were not sure we read this right; please check it."
+CHECK = "Check this: a second reading of your CV found something else here."
+CHECK_ENTRY = "Check this entry: a second reading of your CV did not find it."
 
 
 def notes_by_field(
     warnings: Iterable[str], confidence: Mapping | None = None
-) -> dict[tuple[str, int | None, str], list[str]]:
+) -> dict[tuple[str, int | None, str | None], list[str]]:
     """Notes for single fields: warnings that start with a document path
     ("work[1].startDate: ...") and the fields the extractor was unsure of.
-    Keys: (section, entry index or None for basics, form field name)."""
-    notes: dict[tuple[str, int | None, str], list[str]] = {}
+    Keys: (section, entry index or None for basics, form field name); notes
+    about a whole entry ("work[2]": a second reading did not find it) have the
+    field name None."""
+    notes: dict[tuple[str, int | None, str | None], list[str]] = {}
 
     def add(path: str, note: str) -> None:
         m = _PATH.match(path)
@@ -134,6 +176,14 @@ def notes_by_field(
     for key, level in (confidence or {}).items():
         if level == "low":
             add(key, UNSURE)
+        elif level == DISAGREE:
+            entry = _ENTRY.fullmatch(key)
+            if entry:
+                notes.setdefault((entry["section"], int(entry["index"]), None), []).append(
+                    CHECK_ENTRY
+                )
+            else:
+                add(key, CHECK)
     return notes
 
 
