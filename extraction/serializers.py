@@ -41,9 +41,13 @@ class ExtractionJobSerializer(serializers.Serializer):
     extractor = serializers.SerializerMethodField()
     warnings = serializers.ListField(child=serializers.CharField())
     confidence = serializers.DictField(
-        child=serializers.ChoiceField(choices=["high", "low"]),
+        child=serializers.ChoiceField(choices=["high", "low", "disagree"]),
         help_text='Per field ("basics.name", "work[0].startDate", ...): how sure the local '
-        "extractor was. Empty for the model extractor.",
+        'extractor was ("high" or "low") when it answered. When the model answered, '
+        '"disagree" marks each field where the local extractor, reading the same text, '
+        'found something else ("work[2]": an entry it did not find; "work": it found an '
+        "entry the answer lacks); the answer itself is never changed. Empty when both "
+        "agree.",
     )
     result = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
