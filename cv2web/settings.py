@@ -824,6 +824,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No validator badge: it would call validator.swagger.io from the browser.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Separate request and response components, so an upload's file field is
+    # `format: binary` (a generated client sends a file, not a URL string).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set, whichever serializer shows it first.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "extraction.models.JobState",
+        "PortfolioStateEnum": "portfolios.models.State",
+        "CapacityStateEnum": ["normal", "high_demand", "full", "emergency"],
+    },
+    # The errors every operation can answer, their `Error` body, and the
+    # headers of every answer (cv2web.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cv2web.schema.postprocess",
+    ],
 }
 
 # --- Logging ----------------------------------------------------------------

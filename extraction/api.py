@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -19,7 +19,21 @@ from quotas.ratelimits import ApiThrottle, BatchThrottle, CheapReadThrottle, Upl
 from . import access, callbacks, intake, queue
 from .errors import ExtractionError
 from .models import ExtractionJob, JobState, Mode
-from .serializers import BatchUploadSerializer, ExtractionJobSerializer, UploadSerializer
+from .serializers import (
+    BatchUploadSerializer,
+    ExtractionJobSerializer,
+    UploadedSerializer,
+    UploadSerializer,
+)
+
+# Where an accepted upload's job is followed (SPEC A).
+LOCATION = OpenApiParameter(
+    "Location",
+    location=OpenApiParameter.HEADER,
+    response=[201, 202],
+    required=True,
+    description="The job's URL: poll it until `status` is `succeeded` or `failed`.",
+)
 
 
 def job_payload(job: ExtractionJob, context=None) -> dict:
@@ -100,9 +114,14 @@ class ExtractionListCreate(APIView):
     @extend_schema(
         summary="Upload a CV for extraction",
         request={"multipart/form-data": UploadSerializer},
+        parameters=[LOCATION],
         responses={
-            201: OpenApiResponse(ExtractionJobSerializer, "Answered from the cache."),
-            202: OpenApiResponse(ExtractionJobSerializer, "Queued; follow `Location`."),
+            201: OpenApiResponse(UploadedSerializer, "Answered from the cache."),
+            202: OpenApiResponse(UploadedSerializer, "Queued; follow `Location`."),
+            429: OpenApiResponse(
+                description="`quota_exceeded` (the day's extractions are used up: `limit`, "
+                "`reset_at`) or `rate_limited`, with `Retry-After`."
+            ),
             400: OpenApiResponse(description="A bad file (`empty_file`, `too_many_pages`...)."),
             413: OpenApiResponse(description="`request_too_large` / `file_too_large`."),
             415: OpenApiResponse(description="`unsupported_type` / `type_mismatch`."),
@@ -135,7 +154,8 @@ class ExtractionBatch(APIView):
             202: OpenApiResponse(
                 description="`jobs`: one entry per file, in order: "
                 "a job, or `{file, error}` for a refused file."
-            )
+            ),
+            503: OpenApiResponse(description="`queue_full`: no file was accepted."),
         },
     )
     def post(self, request):

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import functools
+import json
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from cv2web.schema import json_schema_to_openapi
 
 from .models import ExtractionJob, JobState, Mode
 from .queue import place_of
 from .resume import in_schema_order
+from .resume.schema import SCHEMA_PATH, SCHEMA_VERSION
 
 
-class ErrorSerializer(serializers.Serializer):
+class JobErrorSerializer(serializers.Serializer):
+    """Why a job failed (not an error answer of the API: that is `Error`)."""
+
     code = serializers.CharField()
     message = serializers.CharField()
+
+
+class JsonResumeField(serializers.JSONField):
+    """A JSON Resume document: typed in the OpenAPI schema by the `JsonResume`
+    component, built from the vendored official schema (extraction.openapi)."""
 
 
 class DocumentInfoSerializer(serializers.Serializer):
@@ -92,12 +107,12 @@ class ExtractionJobSerializer(serializers.Serializer):
     def get_extractor(self, job: ExtractionJob) -> str:
         return job.extractor_used or job.extractor
 
-    @extend_schema_field(serializers.JSONField(allow_null=True))
+    @extend_schema_field(JsonResumeField(allow_null=True))
     def get_result(self, job: ExtractionJob):
         """The JSON Resume document, keys in the schema's order."""
         return in_schema_order(job.result) if job.result is not None else None
 
-    @extend_schema_field(ErrorSerializer(allow_null=True))
+    @extend_schema_field(JobErrorSerializer(allow_null=True))
     def get_error(self, job: ExtractionJob):
         return job.error()
 
@@ -108,6 +123,16 @@ class ExtractionJobSerializer(serializers.Serializer):
             if job.leader.started_at
             else None
         )
+
+
+class UploadedSerializer(ExtractionJobSerializer):
+    """What an upload answers: the job, and once its manage token."""
+
+    manage_token = serializers.CharField(
+        required=False,
+        help_text="Anonymous callers only, shown once: send it as X-Manage-Token to cancel "
+        "the job or publish from it.",
+    )
 
 
 MODE_HELP = (
@@ -133,3 +158,33 @@ class BatchUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), help_text="Up to 50 CVs.")
     mode = serializers.ChoiceField(choices=Mode.values, required=False, help_text=MODE_HELP)
     callback_url = serializers.URLField(required=False, help_text=CALLBACK_HELP)
+
+
+@functools.cache
+def json_resume_component() -> dict:
+    """The `JsonResume` component: the vendored official schema file, read
+    each time the process starts, so a newer vendored schema is what the API
+    documents without any change here."""
+    document = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json_schema_to_openapi(document)
+    schema["description"] = (
+        "A JSON Resume document (https://jsonresume.org/schema), as the official schema "
+        f"{SCHEMA_VERSION} says."
+    )
+    return schema
+
+
+class JsonResumeFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = JsonResumeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = ResolvedComponent(
+            name="JsonResume",
+            type=ResolvedComponent.SCHEMA,
+            object="JsonResume",
+            schema=json_resume_component(),
+        )
+        auto_schema.registry.register_on_missing(component)
+        if self.target.allow_null:
+            return {"allOf": [component.ref], "nullable": True}
+        return component.ref

@@ -19,7 +19,9 @@ from .models import Portfolio
 from .serializers import (
     PatchSerializer,
     PortfolioSerializer,
+    PublishedSerializer,
     PublishSerializer,
+    WaitingSerializer,
 )
 from .themes import DEFAULT_THEME
 
@@ -124,9 +126,14 @@ class PortfolioListCreate(APIView):
         parameters=[IDEMPOTENCY_KEY],
         request=PublishSerializer,
         responses={
-            201: PortfolioSerializer,
+            201: PublishedSerializer,
             202: OpenApiResponse(
-                description="At capacity: `status: waiting`, `position`, `eta_seconds`."
+                WaitingSerializer,
+                description="At capacity: `status: waiting`, `position`, `eta_seconds`.",
+            ),
+            404: OpenApiResponse(description="`not_found`: no such extraction is yours."),
+            409: OpenApiResponse(
+                description="`extraction_not_finished`, `portfolio_limit`, `idempotency_conflict`."
             ),
         },
     )
@@ -197,7 +204,10 @@ class PortfolioDetail(APIView):
         summary="Edit the document, change the theme or the privacy choices",
         parameters=[MANAGE_TOKEN],
         request=PatchSerializer,
-        responses=PortfolioSerializer,
+        responses={
+            200: PortfolioSerializer,
+            409: OpenApiResponse(description="A conflict with the portfolio's state."),
+        },
     )
     def patch(self, request, pk):
         # Who asks, then how much they send, then what it says (SPEC S-4).
@@ -257,7 +267,17 @@ def _gone() -> APIError:
 class PortfolioAction(APIView):
     action = ""
 
-    @extend_schema(request=None, parameters=[MANAGE_TOKEN], responses=PortfolioSerializer)
+    @extend_schema(
+        request=None,
+        parameters=[MANAGE_TOKEN],
+        responses={
+            200: PortfolioSerializer,
+            202: OpenApiResponse(
+                WaitingSerializer, description="restore at capacity: a place in the waiting list."
+            ),
+            409: OpenApiResponse(description="`not_live`, `not_archived`, `portfolio_limit`."),
+        },
+    )
     def post(self, request, pk):
         portfolio = _controlled(request, pk)
         if self.action == "keep-alive":

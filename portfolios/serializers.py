@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from extraction.serializers import JsonResumeField
+
 from .links import public_url
 from .models import Portfolio
 
@@ -43,6 +45,7 @@ class PortfolioSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     cleanup_at = serializers.SerializerMethodField()
     privacy = serializers.SerializerMethodField()
+    resume = JsonResumeField(read_only=True)
 
     class Meta:
         model = Portfolio
@@ -87,7 +90,7 @@ class PortfolioSerializer(serializers.ModelSerializer):
 
 class PublishSerializer(serializers.Serializer):
     extraction = serializers.UUIDField(required=False, help_text="A finished extraction job.")
-    resume = serializers.JSONField(required=False, help_text="A JSON Resume document.")
+    resume = JsonResumeField(required=False, help_text="A JSON Resume document.")
     theme = serializers.CharField(required=False)
     email = serializers.EmailField(required=False, allow_blank=True)
     privacy = PrivacySerializer(required=False)
@@ -99,6 +102,35 @@ class PublishSerializer(serializers.Serializer):
 
 
 class PatchSerializer(serializers.Serializer):
-    resume = serializers.JSONField(required=False)
+    resume = JsonResumeField(required=False)
     theme = serializers.CharField(required=False)
     privacy = PrivacySerializer(required=False)
+
+
+class PublishedSerializer(PortfolioSerializer):
+    """What publishing answers (201): the portfolio, and once its manage token."""
+
+    manage_token = serializers.CharField(
+        allow_null=True,
+        help_text="Shown once (null when this answer repeats an earlier publication): "
+        "send it as X-Manage-Token to manage the portfolio without an account.",
+    )
+    manage_url = serializers.URLField(allow_null=True)
+    notices = serializers.ListField(
+        child=serializers.CharField(), help_text="What was cut to fit the size limits."
+    )
+
+    class Meta(PortfolioSerializer.Meta):
+        fields = [*PortfolioSerializer.Meta.fields, "manage_token", "manage_url", "notices"]
+        read_only_fields = fields
+
+
+class WaitingSerializer(serializers.Serializer):
+    """What publishing answers at capacity (202): a place in the waiting list."""
+
+    status = serializers.CharField(help_text="`waiting`.")
+    request = serializers.UUIDField()
+    position = serializers.IntegerField(allow_null=True)
+    eta_seconds = serializers.IntegerField(allow_null=True)
+    manage_token = serializers.CharField(allow_null=True)
+    notices = serializers.ListField(child=serializers.CharField())
