@@ -41,9 +41,7 @@ ERROR_SCHEMA: dict[str, Any] = {
             "description": "`rate_limited`, `queue_full`: seconds to wait (as `Retry-After`).",
         },
         "fields": {
-            "type": "object",
-            "additionalProperties": {},
-            "description": "`invalid_request`: the problems by field.",
+            "description": "`invalid_request`: the problems, by field where there are fields.",
         },
         "max_size_bytes": {
             "type": "integer",
