@@ -1,6 +1,7 @@
 """gunicorn settings for cv2web (values from the environment)."""
 
 import os
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -65,3 +66,30 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
         },
     }
 wsgi_app = "cv2web.wsgi:application"
+
+# /metrics under several workers (docs/deploy.md, Monitoring): prometheus_client's
+# multiprocess mode, where each process writes its counters to files in this
+# directory and a scrape adds them up. It must be set before the application
+# (and prometheus_client) is imported. Share it with the qcluster on the same
+# machine so that the worker's events reach the same scrape; without one, this
+# server makes its own, so a scrape never counts only the worker it reached.
+_own_metrics_dir = ""
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = tempfile.mkdtemp(prefix="cv2web-prometheus-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _own_metrics_dir
+
+
+def on_exit(server):
+    """The directory this server made for itself goes with it (one given in
+    the environment is the operator's, shared with a worker: left alone)."""
+    if _own_metrics_dir:
+        import shutil
+
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    """A worker gone: its live gauges leave the sum (its counters stay in it)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -115,6 +115,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Counts and times every answer for /metrics, static files and refusals
+    # included (cv2web.instruments; docs/deploy.md, Monitoring).
+    "cv2web.instruments.MetricsMiddleware",
     # Security headers on every answer, static files and portfolio pages included.
     "django.middleware.security.SecurityMiddleware",
     # Static files leave here, before any other middleware runs (docs/deploy.md,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from cv2web import instruments
 from monitoring import audit
 from quotas import policy
 
@@ -224,6 +225,7 @@ def accept_from(
     except Exception as exc:
         code = getattr(exc, "code", "")
         if code:
+            instruments.upload_refused(code)
             # A refusal the caller will explain (bad file, full queue, quota).
             category = (
                 audit.Category.SECURITY if code == "quota_exceeded" else audit.Category.ACTIVITY

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cv2web import locks
+from cv2web import instruments, locks
 from cv2web.errors import Refusal
 from monitoring import audit
 
@@ -339,6 +339,12 @@ def _succeeded_at_once(common: dict, action: str, **fields) -> ExtractionJob:
     audit.record(
         action, obj=job, actor=common["owner"], details={"sha256": common["document"].sha256}
     )
+    cached = bool(fields.get("cached"))
+    instruments.extraction_finished(
+        fields.get("extractor_used") or common["extractor"],
+        "cached" if cached else "imported",
+        cached_where="upload" if cached else "",
+    )
     announce_finished([job.pk])
     return job
 
@@ -612,6 +618,12 @@ def succeed(
                     "cached": cached,
                 },
             )
+            instruments.extraction_finished(
+                extractor_used,
+                "cached" if cached else "succeeded",
+                duration_ms=None if cached else duration_ms,
+                cached_where="worker" if cached else "",
+            )
     return done
 
 
@@ -631,6 +643,7 @@ def fail(job: ExtractionJob, code: str, message: str, *, user_fault: bool) -> bo
                 obj=job,
                 details={"code": code, "user_fault": user_fault},
             )
+            instruments.extraction_finished(job.extractor, "failed")
     if done and not user_fault:
         job_not_done.send(sender=ExtractionJob, job=job)
     return done

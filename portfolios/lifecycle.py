@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from cv2web import instruments
 from monitoring import audit
 
 from .models import Portfolio, State
@@ -66,6 +67,8 @@ def transition(
             obj=portfolio,
             details={"from": frm, "to": to, "reason": reason or TRANSITIONS[(frm, to)]},
         )
+        if to == State.ARCHIVED:
+            instruments.portfolios_cleaned()
     return bool(changed)
 
 
@@ -79,8 +82,11 @@ def bulk_transition(qs, frm: str, to: str, at, reason: str, **fields) -> QuerySe
     """
     assert allowed(frm, to)
     moved = Portfolio.objects.filter(state=to, state_changed_at=at)
-    if not qs.filter(state=frm).update(state=to, state_changed_at=at, **fields):
+    changed = qs.filter(state=frm).update(state=to, state_changed_at=at, **fields)
+    if not changed:
         return moved.none()
+    if to == State.ARCHIVED:
+        instruments.portfolios_cleaned(changed)
     audit.record_each(
         "portfolio.transition",
         moved,

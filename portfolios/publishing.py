@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cv2web import instruments
 from extraction.erasure import erase_documents_of
 from extraction.resume import apply_snapshot_limits, clean
 from monitoring import audit
@@ -236,7 +237,7 @@ def publish(
         for _ in range(5):
             try:
                 with transaction.atomic():
-                    return Portfolio.objects.create(
+                    created = Portfolio.objects.create(
                         **common,
                         **chosen,
                         slug=make_slug(doc),
@@ -245,6 +246,8 @@ def publish(
                         last_activity_at=now,
                         warn_at=now + timedelta(hours=retention_hours),
                     )
+                    instruments.portfolio_created()
+                    return created
             except IntegrityError:
                 if publish_key and _existing(publish_key, publish_digest):
                     raise
@@ -326,6 +329,7 @@ def publish_waiting(req: PortfolioRequest, *, overflow: bool) -> Portfolio | Non
         last_activity_at=now,
         warn_at=now + timedelta(hours=retention),
     )
+    instruments.portfolio_created()
     PortfolioRequest.objects.filter(pk=req.pk, state=RequestState.WAITING).update(
         state=RequestState.PUBLISHED, portfolio=portfolio, published_at=now
     )

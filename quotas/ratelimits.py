@@ -34,6 +34,7 @@ from django.utils import timezone
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
+from cv2web import instruments
 from monitoring import audit
 
 from .models import BurstCounter
@@ -198,6 +199,15 @@ def check(
     When the cache fails, a `fail_closed` limit counts in the database; any
     other limit lets the request through.
     """
+    decision = _check(request, group, rate, fail_closed=fail_closed, subject=subject)
+    if decision.limited:
+        instruments.ratelimit_refused(group)
+    return decision
+
+
+def _check(
+    request, group: str, rate: str, *, fail_closed: bool, subject: str | None
+) -> Decision:
     if not settings.RATELIMIT_ENABLE:
         return Decision(False)
     breaker = breaker_for()

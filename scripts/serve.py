@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +27,12 @@ def main() -> int:
     port = os.environ.get("PORT", "8000")
     python = sys.executable
     env = {**os.environ, **local_secrets.ensure(), "PYTHONUNBUFFERED": "1"}
+    # /metrics adds up the web workers' and the worker cluster's counters when
+    # both write to one directory (docs/deploy.md, Monitoring).
+    own_metrics_dir = ""
+    if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_metrics_dir = tempfile.mkdtemp(prefix="cv2web-prometheus-")
+        env["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
     # Each child leads its own process group: stopping it reaches everything
     # it started (qcluster forks a sentinel, workers, a pusher and a monitor).
     procs = [
@@ -65,6 +73,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     stop()
+    if own_metrics_dir:
+        shutil.rmtree(own_metrics_dir, ignore_errors=True)
     return max((p.returncode or 0) for p in procs)
 
 

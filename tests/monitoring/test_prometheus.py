@@ -24,8 +24,8 @@ FOREIGN = "203.0.113.9"
 # Every M-2 metric and the name it is scraped under.
 M2 = {
     "active_portfolios": "cv2web_active_portfolios",
-    "total_created": "cv2web_portfolios_created",
-    "total_cleaned": "cv2web_portfolios_cleaned",
+    "total_created": "cv2web_portfolios_on_record",
+    "total_cleaned": "cv2web_portfolios_cleaned_on_record",
     "average_lifetime_hours": "cv2web_portfolio_average_lifetime_seconds",
     "extraction_success_rate": "cv2web_extraction_success_ratio",
     "average_processing_seconds": "cv2web_extraction_average_duration_seconds",
@@ -92,8 +92,8 @@ def test_the_scrape_parses_and_carries_every_m2_metric(client, some_activity):
         assert fams[name].type == "gauge" and fams[name].documentation, name
 
     assert value(fams, "cv2web_active_portfolios") == 1
-    assert value(fams, "cv2web_portfolios_created") == 2
-    assert value(fams, "cv2web_portfolios_cleaned") == 1
+    assert value(fams, "cv2web_portfolios_on_record") == 2
+    assert value(fams, "cv2web_portfolios_cleaned_on_record") == 1
     assert value(fams, "cv2web_portfolio_average_lifetime_seconds") == 6 * 3600
     assert value(fams, "cv2web_extraction_success_ratio") == 0.5
     assert value(fams, "cv2web_extraction_average_duration_seconds") == 2.5
@@ -118,7 +118,7 @@ def test_open_alerts_are_counted_by_key(client):
     Alert.objects.create(key="capacity", message="old", resolved_at=timezone.now())
     fams = families(client.get("/metrics"))
     assert value(fams, "cv2web_alerts_open") == 2
-    by_key = {s.labels["key"]: s.value for s in fams["cv2web_alert_open"].samples}
+    by_key = {s.labels["key"]: s.value for s in fams["cv2web_alerts_open_by_key"].samples}
     assert by_key == {"capacity": 1, "memory": 1}
 
 
