@@ -205,9 +205,7 @@ def check(
     return decision
 
 
-def _check(
-    request, group: str, rate: str, *, fail_closed: bool, subject: str | None
-) -> Decision:
+def _check(request, group: str, rate: str, *, fail_closed: bool, subject: str | None) -> Decision:
     if not settings.RATELIMIT_ENABLE:
         return Decision(False)
     breaker = breaker_for()
