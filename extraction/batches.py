@@ -97,7 +97,7 @@ def run(dry_run: bool = False) -> dict:
     for batch in open_batches.order_by(F("last_polled_at").asc(nulls_first=True), "created_at"):
         if time.monotonic() > budget_end:
             break
-        poll(batch, stats, now=now)
+        poll(batch, stats, now=now, budget_end=budget_end)
     budget_end = time.monotonic() + settings.EXTRACTION_BATCH_PREPARE_S
     while time.monotonic() < budget_end and submit(stats, now=now, budget_end=budget_end):
         pass
@@ -281,8 +281,9 @@ def submit(stats: Stats, *, now=None, budget_end: float | None = None) -> bool:
 # --- Polling and results ---------------------------------------------------------
 
 
-def poll(batch: ModelBatch, stats: Stats, *, now=None) -> None:
-    """Look at one open batch: store its results once it has ended."""
+def poll(batch: ModelBatch, stats: Stats, *, now=None, budget_end: float | None = None) -> None:
+    """Look at one open batch: store its results once it has ended (the second
+    readings of its answers only until `budget_end`: see `_second_reading`)."""
     now = now or timezone.now()
     stats.polled += 1
     submitted = batch.submitted_at or batch.created_at
@@ -307,10 +308,10 @@ def poll(batch: ModelBatch, stats: Stats, *, now=None) -> None:
     if batch.ended_at is None:
         batch.ended_at = answer.ended_at or now
         ModelBatch.objects.filter(pk=batch.pk).update(ended_at=batch.ended_at)
-    store_results(batch, stats)
+    store_results(batch, stats, budget_end=budget_end)
 
 
-def store_results(batch: ModelBatch, stats: Stats) -> None:
+def store_results(batch: ModelBatch, stats: Stats, *, budget_end: float | None = None) -> None:
     """Keep every answer of an ended batch; what has none falls back."""
     jobs = {
         str(job.pk): job
@@ -323,7 +324,7 @@ def store_results(batch: ModelBatch, stats: Stats) -> None:
             job = jobs.pop(item.custom_id, None)
             if job is None:
                 continue  # not ours, or kept by an earlier run already
-            _keep(job, item, stats)
+            _keep(job, item, stats, check_until=budget_end)
     except ExtractorUnavailable as exc:
         stats.errors.append(f"results {batch.provider_id}: {exc.code}")
         if not exc.final:
@@ -341,9 +342,12 @@ def store_results(batch: ModelBatch, stats: Stats) -> None:
     )
 
 
-def _keep(job: ExtractionJob, item: claude.BatchItem, stats: Stats) -> None:
+def _keep(
+    job: ExtractionJob, item: claude.BatchItem, stats: Stats, *, check_until: float | None = None
+) -> None:
     if item.outcome is not None:
         result = pipeline.finish(item.outcome, list(job.warnings or []), cacheable=True)
+        _second_reading(job, result, until=check_until)
         # No duration: a batch's hours would skew the workers' wait estimate.
         if runner.store_result(job, result, duration_ms=None):
             stats.stored += 1
@@ -358,6 +362,29 @@ def _keep(job: ExtractionJob, item: claude.BatchItem, stats: Stats) -> None:
         backoff=False,
     )
     stats.fell_back += 1
+
+
+def _second_reading(job: ExtractionJob, result: pipeline.PipelineResult, *, until) -> None:
+    """The fields a person should check, for a batch's answer as for a call's
+    (`pipeline.cross_check`, issue 15 point 3). The batch kept no text, so it is
+    read again; only while the run's polling time lasts (`until`), so that a
+    large batch never pushes the run past its task's timeout: answers kept
+    after that have no flags, and the log says so."""
+    if not settings.EXTRACTION_CROSS_CHECK or result.outcome.extractor == "local":
+        return
+    if until is not None and time.monotonic() >= until:
+        log.info(
+            "model batch: job %s kept without a second reading (the run's time is spent)", job.pk
+        )
+        return
+    read = _read(job)
+    if read.problem is not None:
+        log.warning(
+            "model batch: job %s kept without a second reading (%s)", job.pk, read.problem[1]
+        )
+        return
+    deadline = time.monotonic() + settings.EXTRACTION_CROSS_CHECK_TIMEOUT_S
+    pipeline.cross_check(result, read.text, deadline)
 
 
 def _fall_back_rest(batch: ModelBatch, code: str, message: str) -> int:

@@ -380,3 +380,55 @@ def test_the_upload_page_never_says_about_0_seconds(client, monkeypatch):
     page = client.get("/").content.decode()
     assert "A CV usually takes a few seconds." in page
     assert "0 seconds" not in page
+
+
+# --------------------------------------------------------------------------- model batches
+@contextlib.contextmanager
+def batch_claude(settings, answer: dict):
+    from extraction.extractors import claude as claude_mod
+
+    with fa.FakeAnthropic() as model:
+        settings.EXTRACTOR = "claude"
+        settings.ANTHROPIC_API_KEY = "test-key"
+        settings.ANTHROPIC_BASE_URL = model.url
+        settings.EXTRACTION_BATCH_MAX_AGE_S = 0
+        claude_mod.reset_client()
+        model.batch_item = lambda cid, params: fa.ok(answer)
+        yield model
+        claude_mod.reset_client()
+
+
+def background_upload() -> ExtractionJob:
+    from extraction import intake
+    from extraction.models import Mode
+
+    return intake.accept(SimpleUploadedFile("cv.txt", CV), via="api", mode=Mode.BACKGROUND)
+
+
+def test_an_answer_from_a_model_batch_is_flagged_too(settings):
+    from extraction import batches
+
+    with batch_claude(settings, two_wrong()):
+        job = background_upload()
+        batches.run()
+        batches.run()
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED and job.extractor_used == "claude"
+    assert job.batch_id is not None
+    assert job.confidence == TWO_FLAGS
+    assert job.result["basics"]["email"] == "marta.k@example.org"
+
+
+def test_a_batch_run_out_of_time_keeps_its_answers_without_flags(settings, caplog):
+    from extraction import batches
+    from extraction.models import ModelBatch
+
+    with batch_claude(settings, two_wrong()):
+        job = background_upload()
+        batches.run()  # sent
+        with caplog.at_level(logging.INFO, "cv2web.extraction"):
+            # A poll whose run has no time left for second readings.
+            batches.poll(ModelBatch.objects.get(), batches.Stats(), budget_end=time.monotonic() - 1)
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED and job.confidence == {}
+    assert any("without a second reading" in r.getMessage() for r in caplog.records)
