@@ -62,6 +62,22 @@ def mode_of(request) -> str:
     return mode
 
 
+_TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no", "")
+
+
+def keep_file_of(request) -> bool:
+    """The upload's `keep_file` field: false (the default) deletes the stored
+    file once the extraction succeeds."""
+    value = str(request.data.get("keep_file", "")).strip().lower()
+    if value not in (*_TRUE, *_FALSE):
+        raise APIError(
+            "invalid_keep_file",
+            "`keep_file` must be true or false (false, the default, deletes your file "
+            "once it has been read).",
+        )
+    return value in _TRUE
+
+
 def _with_token(payload: dict, token: str | None) -> dict:
     if token:
         # Shown once: an anonymous caller presents it to cancel the job or
@@ -70,7 +86,9 @@ def _with_token(payload: dict, token: str | None) -> dict:
     return payload
 
 
-def _accept(request, uploaded, mode: str = Mode.INTERACTIVE) -> tuple[ExtractionJob, str | None]:
+def _accept(
+    request, uploaded, mode: str = Mode.INTERACTIVE, *, keep_file: bool = False
+) -> tuple[ExtractionJob, str | None]:
     job = intake.accept_from(
         request,
         uploaded,
@@ -78,6 +96,7 @@ def _accept(request, uploaded, mode: str = Mode.INTERACTIVE) -> tuple[Extraction
         priority=lambda: intake.priority_for(request),
         mode=mode,
         admit=policy.admission_for(request),
+        delete_after=not keep_file,
     )
     access.remember(request, job)
     token = None if request.user.is_authenticated else access.issue_token(job)
@@ -136,8 +155,9 @@ class ExtractionListCreate(APIView):
                 "Send one file in the `file` field; use /api/v1/extractions/batch for several.",
             )
         mode = mode_of(request)
+        keep_file = keep_file_of(request)
         follow = callbacks.check(request, request.data.get("callback_url"))
-        job, token = _accept(request, files[0] if files else None, mode)
+        job, token = _accept(request, files[0] if files else None, mode, keep_file=keep_file)
         response = accepted_response(request, job, token)
         response.data.update(callbacks.attach(request, follow, [job], batch=False))
         return response
@@ -168,6 +188,7 @@ class ExtractionBatch(APIView):
                 "too_many_files", f"Send at most {limit} files in one batch.", max_files=limit
             )
         mode = mode_of(request)
+        keep_file = keep_file_of(request)
         # A bad callback_url is refused before any file is read or stored.
         follow = callbacks.check(request, request.data.get("callback_url"))
         entries = []
@@ -175,7 +196,7 @@ class ExtractionBatch(APIView):
         typical = queue.typical_duration()
         for uploaded in files:
             try:
-                job, token = _accept(request, uploaded, mode)
+                job, token = _accept(request, uploaded, mode, keep_file=keep_file)
             except ExtractionError as exc:
                 entries.append({"file": uploaded.name, "error": exc.as_dict()})
             except policy.QuotaExceeded as exc:

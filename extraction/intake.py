@@ -88,9 +88,11 @@ def accept(
     mode: str = Mode.INTERACTIVE,
     extractor: str | None = None,
     admit: Callable[[], tuple[str, object]] | None = None,
+    delete_after: bool = True,
 ) -> ExtractionJob:
     """Validate, store and queue one upload. Raises BadFile or QueueFull, or
-    whatever `admit` raises to refuse new work (see queue.enqueue)."""
+    whatever `admit` raises to refuse new work (see queue.enqueue).
+    `delete_after`: the stored file is deleted once the extraction succeeds."""
     check_upload(uploaded)
     path, own_copy = _temporary_path(uploaded)
     stored: Path | None = None
@@ -98,7 +100,13 @@ def accept(
         kind = sniff(path, uploaded.name or "")
         if kind == "json":
             return _import_json_resume(
-                uploaded, path, owner=owner, client=client, via=via, mode=mode
+                uploaded,
+                path,
+                owner=owner,
+                client=client,
+                via=via,
+                mode=mode,
+                delete_after=delete_after,
             )
         sha = sha256_of(path)
         name = extractor or configured_name()
@@ -124,6 +132,7 @@ def accept(
                 storage_name=storage_name,
                 owner=owner if owner is not None and owner.is_authenticated else None,
                 client=client,
+                delete_after_extraction=delete_after,
             )
             return queue.enqueue(
                 document,
@@ -162,7 +171,14 @@ def _store(path: Path, kind: str) -> Path:
 
 
 def _import_json_resume(
-    uploaded: UploadedFile, path: Path, *, owner, client: str, via: str, mode: str
+    uploaded: UploadedFile,
+    path: Path,
+    *,
+    owner,
+    client: str,
+    via: str,
+    mode: str,
+    delete_after: bool = True,
 ) -> ExtractionJob:
     """A JSON Resume (SPEC E-1): checked against the schema and cleaned by the
     code every extractor's answer goes through (`resume.clean`, then the
@@ -184,6 +200,7 @@ def _import_json_resume(
                 storage_name=stored.name,
                 owner=owner if owner is not None and owner.is_authenticated else None,
                 client=client,
+                delete_after_extraction=delete_after,
             )
             return queue.imported(
                 document,
@@ -209,6 +226,7 @@ def accept_from(
     priority: int | Callable[[], int] = Priority.NEW,
     mode: str = Mode.INTERACTIVE,
     admit: Callable[[], tuple[str, object]] | None = None,
+    delete_after: bool = True,
 ) -> ExtractionJob:
     """accept() for a page or API request: its owner and client, and the audit trail."""
     details = {"file": display_name(getattr(uploaded, "name", "") or ""), "via": via, "mode": mode}
@@ -221,6 +239,7 @@ def accept_from(
             priority=priority,
             mode=mode,
             admit=admit,
+            delete_after=delete_after,
         )
     except Exception as exc:
         code = getattr(exc, "code", "")

@@ -50,6 +50,10 @@ class Document(models.Model):
     )
     client = models.CharField(max_length=64, blank=True, help_text="Client IP bucket.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The person's choice at upload (issue 15 point 5): the file is deleted
+    # once an extraction of it succeeds (the extracted document is kept).
+    delete_after_extraction = models.BooleanField(default=True)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -63,6 +67,27 @@ class Document(models.Model):
 
     def delete_file(self) -> None:
         self.path.unlink(missing_ok=True)
+
+    @classmethod
+    def drop_extracted_files(cls, job_ids: list) -> int:
+        """Delete the stored files of these jobs' documents whose extraction
+        succeeded and whose person chose so; returns how many. A file that
+        cannot be removed stays named (file_deleted_at unset) for the next try."""
+        documents = cls.objects.filter(
+            jobs__pk__in=job_ids,
+            jobs__state=JobState.SUCCEEDED,
+            delete_after_extraction=True,
+            file_deleted_at__isnull=True,
+        ).distinct()
+        dropped = 0
+        for document in documents:
+            try:
+                document.delete_file()
+            except OSError:
+                log.exception("could not delete the upload of document %s", document.pk)
+                continue
+            dropped += cls.objects.filter(pk=document.pk).update(file_deleted_at=timezone.now())
+        return dropped
 
     def read_bytes(self) -> bytes:
         """The uploaded bytes, decrypted."""

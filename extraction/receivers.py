@@ -1,13 +1,15 @@
 """What extraction tells the apps below it (connected in ExtractionConfig.ready):
 quotas learn who is a returning visitor, and get an allowance back when the
-system, not the file, kept a job from finishing (or the person cancelled it)."""
+system, not the file, kept a job from finishing (or the person cancelled it).
+Extraction listens to itself too: an uploaded file is deleted once its
+extraction succeeded, when the person chose so (the default)."""
 
 from __future__ import annotations
 
 from quotas import policy
 
-from .models import ExtractionJob
-from .signals import job_not_done
+from .models import Document, ExtractionJob
+from .signals import job_finished, job_not_done
 
 
 def has_had_a_result(user, client: str) -> bool:
@@ -26,6 +28,15 @@ def give_back_allowance(sender, job: ExtractionJob, **kwargs) -> None:
         policy.give_back(job.quota_subject, job.quota_day)
 
 
+def drop_extracted_uploads(sender, job_ids: list, **kwargs) -> None:
+    """`job_finished` receiver (after the commit): every path to a result (a
+    run, a cache hit at upload, a joined job, a model batch, a JSON Resume
+    import) ends here, so the file goes whichever way the result came. A
+    failed job's file is kept whole, for a retry."""
+    Document.drop_extracted_files(job_ids)
+
+
 def connect() -> None:
     policy.register_returning_check(has_had_a_result)
     job_not_done.connect(give_back_allowance, dispatch_uid="quotas-give-back")
+    job_finished.connect(drop_extracted_uploads, dispatch_uid="extraction-drop-uploads")

@@ -152,12 +152,24 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The CV: PDF, DOCX or TXT.")
     mode = serializers.ChoiceField(choices=Mode.values, required=False, help_text=MODE_HELP)
     callback_url = serializers.URLField(required=False, help_text=CALLBACK_HELP)
+    keep_file = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep the uploaded file after a successful extraction. False (the "
+        "default): the file is deleted as soon as it has been read; the extracted "
+        "document is kept.",
+    )
 
 
 class BatchUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), help_text="Up to 50 CVs.")
     mode = serializers.ChoiceField(choices=Mode.values, required=False, help_text=MODE_HELP)
     callback_url = serializers.URLField(required=False, help_text=CALLBACK_HELP)
+    keep_file = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Keep the uploaded files after a successful extraction (default false).",
+    )
 
 
 @functools.cache

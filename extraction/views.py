@@ -51,6 +51,8 @@ def upload(request):
             via="web",
             priority=lambda: intake.priority_for(request),
             admit=policy.admission_for(request),
+            # The person's choice; unchecked (the default) deletes the file once read.
+            delete_after=request.POST.get("keep_file") != "on",
         )
     except policy.QuotaExceeded as exc:
         response = render(
