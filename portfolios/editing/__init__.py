@@ -8,8 +8,10 @@ JSON Resume dict. Keys and sections the form does not cover are kept from
 edited, moved or kept entry keeps its other keys (work.location, education.score…).
 
 Warnings from the extraction are shown at the top and beside the section they
-mention (`notes_by_section`). A per-field confidence from the extractor would
-plug in at `field_notes()`.
+mention (`notes_by_section`). The extraction's per-field
+confidence ("low", and "disagree" where a second reading differed) becomes a
+note beside its field (`notes_by_field`), followed onto the entries of an
+edited document (`confidence_for`).
 
 Modules: `fields` (dates, links, lists), `forms` (the basics form and eleven
 entry forms with their formsets), `language` (the page's language,
@@ -44,6 +46,7 @@ from .language import SiteLanguageForm
 from .notes import (
     KEYWORDS,
     UNSURE,
+    confidence_for,
     confidence_notes,
     field_notes,
     notes_by_field,
@@ -77,6 +80,7 @@ __all__ = [
     "SkillForm",
     "VolunteerForm",
     "WorkForm",
+    "confidence_for",
     "confidence_notes",
     "field_notes",
     "notes_by_field",

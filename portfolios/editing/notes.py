@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from extraction.resume.disagreement import SECTIONS as PAIRED_SECTIONS
+from extraction.resume.disagreement import pair_entries
+
 # Words that tie a free-form warning to a section (casefolded substrings).
 KEYWORDS = {
     "basics": ("basics", "your name", "email", "phone", "summary", "location", "contact"),
@@ -185,6 +188,61 @@ def notes_by_field(
             else:
                 add(key, CHECK)
     return notes
+
+
+_ANY_ENTRY_KEY = re.compile(r"(?P<section>[A-Za-z]+)\[(?P<index>\d+)\](?P<rest>(?:\.[A-Za-z.]+)?)")
+
+
+def confidence_for(
+    original: Mapping | None, shown: Mapping | None, confidence: Mapping | None
+) -> dict[str, str]:
+    """The extraction's per-field confidence, keyed on `original` (the job's
+    result), moved onto `shown`: the document as the person last saved it.
+
+    Entries are followed to where they went (paired by what they say, as the
+    second reading pairs them), so a reordered list keeps each note on its
+    entry; a field the person changed, and an entry they removed, lose their
+    notes: they have looked at them. Notes on sections no pairing can follow
+    are dropped once the document was edited."""
+    confidence = dict(confidence or {})
+    if not confidence or not isinstance(shown, Mapping) or shown == original:
+        return confidence
+    original = original if isinstance(original, Mapping) else {}
+    moves = {
+        section: pair_entries(_items(original, section), _items(shown, section), fields)
+        for section, fields in PAIRED_SECTIONS.items()
+    }
+    out: dict[str, str] = {}
+    for key, level in confidence.items():
+        m = _ANY_ENTRY_KEY.fullmatch(key)
+        if m is None:
+            if key.startswith("basics.") and _at(original, key) != _at(shown, key):
+                continue
+            out[key] = level
+            continue
+        section, index, rest = m["section"], int(m["index"]), m["rest"]
+        j = moves.get(section, {}).get(index)
+        if j is None:
+            continue
+        field = rest.lstrip(".")
+        if field and _at(_items(original, section)[index], field) != _at(
+            _items(shown, section)[j], field
+        ):
+            continue
+        out[f"{section}[{j}]{rest}"] = level
+    return out
+
+
+def _items(doc: Mapping, section: str) -> list:
+    items = doc.get(section)
+    return [e for e in items if isinstance(e, dict)] if isinstance(items, list) else []
+
+
+def _at(doc: Mapping, path: str):
+    value: object = doc
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 def field_notes(doc: Mapping, warnings: Iterable[str]) -> dict[str, list[str]]:

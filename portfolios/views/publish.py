@@ -228,7 +228,8 @@ def review(request, pk):
             **kw,
         )
 
-    warnings = [*(job.warnings or []), *editing.confidence_notes(job.confidence)]
-    return edit_document(
-        request, job_resume(request, job), warnings, save, page, confidence=job.confidence
-    )
+    doc = job_resume(request, job)
+    # The notes follow the entries of the document as the person last saved it.
+    confidence = editing.confidence_for(job.result, doc, job.confidence)
+    warnings = [*(job.warnings or []), *editing.confidence_notes(confidence)]
+    return edit_document(request, doc, warnings, save, page, confidence=confidence)

@@ -432,3 +432,76 @@ def test_a_batch_run_out_of_time_keeps_its_answers_without_flags(settings, caplo
     job.refresh_from_db()
     assert job.state == JobState.SUCCEEDED and job.confidence == {}
     assert any("without a second reading" in r.getMessage() for r in caplog.records)
+
+
+def test_the_flags_follow_the_entries_of_the_document_the_person_saved(settings, client):
+    with claude(settings, fa.ok(two_wrong())):
+        client.post("/", {"file": SimpleUploadedFile("cv.txt", CV)})
+        runner.run_job(queue.claim_next("test-worker"))
+    job = ExtractionJob.objects.get()
+    # The person swaps the two jobs and corrects the e-mail, then saves.
+    form = {
+        "basics-name": "Marta Kowalski",
+        "basics-email": "marta.kowalski@example.com",
+        "basics-phone": "+44 20 7946 0958",
+    }
+    for section, entries in (("work", [1, 0]), ("education", [0])):
+        form[f"{section}-TOTAL_FORMS"] = str(len(entries))
+        form[f"{section}-INITIAL_FORMS"] = str(len(entries))
+        for pos, src in enumerate(entries):
+            item = job.result[section][src]
+            form[f"{section}-{pos}-src"] = str(src)
+            form[f"{section}-{pos}-ORDER"] = str(pos + 1)
+            for key in ("name", "position", "institution", "area", "studyType"):
+                if key in item:
+                    form[f"{section}-{pos}-{key}"] = item[key]
+            for key in ("startDate", "endDate"):
+                if key in item:
+                    form[f"{section}-{pos}-{key}"] = item[key]
+    for section in (
+        "profiles",
+        "projects",
+        "skills",
+        "languages",
+        "certificates",
+        "volunteer",
+        "awards",
+        "publications",
+        "interests",
+    ):
+        form.setdefault(f"{section}-TOTAL_FORMS", "0")
+        form.setdefault(f"{section}-INITIAL_FORMS", "0")
+    r = client.post(f"/jobs/{job.pk}/review", form)
+    assert r.status_code == 303, r.content.decode()[:2000]
+    page = client.get(f"/jobs/{job.pk}/review").content.decode()
+    # Globex is now the first job: its flag went with it; the e-mail was corrected.
+    assert page.count("Check this: a second reading of your CV found something else here.") == 1
+    first = page.split('name="work-0-name"')[1].split("</div>")[0]
+    assert 'value="Globex Corporation"' in first and "Check this" in first
+    assert "Work entry 1: check the employer" in page
+    assert "Your email: check this" not in page
+
+
+def test_notes_on_a_removed_entry_or_a_changed_field_go_and_the_rest_move():
+    from portfolios.editing import confidence_for
+
+    edited = copy.deepcopy(FAITHFUL)
+    del edited["work"][0]  # removed: its notes go
+    edited["basics"]["phone"] = "+44 117 496 0000"  # changed by the person: its note goes
+    confidence = {
+        "basics.name": "high",
+        "basics.phone": DISAGREE,
+        "work[0].startDate": "low",
+        "work[1].position": "low",
+        "work[1].endDate": DISAGREE,
+        "education[0]": DISAGREE,
+        "skills": "low",
+    }
+    assert confidence_for(FAITHFUL, edited, confidence) == {
+        "basics.name": "high",
+        "work[0].position": "low",
+        "work[0].endDate": DISAGREE,
+        "education[0]": DISAGREE,
+        "skills": "low",
+    }
+    assert confidence_for(FAITHFUL, copy.deepcopy(FAITHFUL), confidence) == confidence
