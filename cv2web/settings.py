@@ -289,6 +289,10 @@ LANGUAGES = [
     ("nl", "Nederlands"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# A text is said to be in a language when at least this many of its words are
+# that language's, and this many more than the runner-up's (else: English).
+LANGUAGE_DETECT_MIN_WORDS = env.int("LANGUAGE_DETECT_MIN_WORDS", default=3)
+LANGUAGE_DETECT_MIN_LEAD = env.int("LANGUAGE_DETECT_MIN_LEAD", default=2)
 USE_TZ = True
 
 STATIC_URL = "/static/"

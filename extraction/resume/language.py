@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
+
 # The languages the site speaks (its labels, months and "present"), English first.
 SUPPORTED: tuple[str, ...] = ("en", "de", "fr", "es", "pt", "it", "nl")
 DEFAULT = "en"
@@ -61,11 +63,6 @@ _LANG_WORDS: dict[str, frozenset[str]] = {
 }
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
-# At least this many counted words, and the winner this many more than the
-# runner-up, before a text is said to be in a language.
-MIN_WORDS = 3
-MIN_LEAD = 2
-
 
 def scores(text: str) -> dict[str, int]:
     """How many of `text`'s words belong to each supported language's list."""
@@ -82,7 +79,9 @@ def detect(text: str) -> str | None:
     (too few words it knows, two languages too close, or another script)."""
     ranked = sorted(scores(text or "").items(), key=lambda kv: kv[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
-    if top < MIN_WORDS or top - second < MIN_LEAD:
+    # At least this many counted words, and this many more than the runner-up.
+    enough, lead = settings.LANGUAGE_DETECT_MIN_WORDS, settings.LANGUAGE_DETECT_MIN_LEAD
+    if top < enough or top - second < lead:
         return None
     return best
 
