@@ -206,3 +206,19 @@ def test_an_unsupported_language_is_a_form_error_and_nothing_is_saved(client, va
     assert "<script>" not in text
     assert f"pages:edited:{job.pk}" not in client.session
     assert Portfolio.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_api_sets_and_changes_the_language_through_meta(api, alice):
+    api.force_authenticate(alice)
+    doc = {"basics": {"name": "Kim Doe", "summary": TEXTS["nl"]}, "meta": {"language": "it"}}
+    r = api.post("/api/v1/portfolios", {"resume": doc}, format="json")
+    assert r.status_code == 201, r.json()
+    pid = r.json()["id"]
+    portfolio = Portfolio.objects.get(pk=pid)
+    assert '<html lang="it">' in (portfolio.sandbox_path / "index.html").read_text()
+    # Without meta.language, the document's words decide: Dutch.
+    r = api.patch(f"/api/v1/portfolios/{pid}", {"resume": {**doc, "meta": {}}}, format="json")
+    assert r.status_code == 200, r.json()
+    page = (portfolio.sandbox_path / "index.html").read_text()
+    assert '<html lang="nl">' in page and "Over mij" in page
