@@ -565,6 +565,22 @@ PORTFOLIO_EMERGENCY_INACTIVITY_HOURS = env.int("PORTFOLIO_EMERGENCY_INACTIVITY_H
 PORTFOLIO_VISIT_ACTIVITY_S = env.int("PORTFOLIO_VISIT_ACTIVITY_S", default=60)
 PORTFOLIO_WEIGHT_BUDGET_BYTES = env.int("PORTFOLIO_WEIGHT_BUDGET_BYTES", default=50 * 1024)
 PORTFOLIO_SANDBOX_BACKEND = env.str("PORTFOLIO_SANDBOX_BACKEND", default="files")
+# PDF export (issue 15): the paper when the caller names none (a4 or letter),
+# how many PDFs one process lays out at once, how long a request waits for a
+# turn before it is told to retry, how long a made PDF is kept in the cache
+# (keyed by the document, theme and paper), and each client's rate.
+PORTFOLIO_PDF_PAPER = env.str("PORTFOLIO_PDF_PAPER", default="a4").lower()
+PORTFOLIO_PDF_MAX_CONCURRENT = env.int("PORTFOLIO_PDF_MAX_CONCURRENT", default=2)
+PORTFOLIO_PDF_WAIT_S = env.float("PORTFOLIO_PDF_WAIT_S", default=10.0)
+PORTFOLIO_PDF_CACHE_S = env.int("PORTFOLIO_PDF_CACHE_S", default=3600)
+RATELIMIT_PDF = env.str("RATELIMIT_PDF", default="30/h")
+if PORTFOLIO_PDF_PAPER not in ("a4", "letter"):
+    raise ImproperlyConfigured("PORTFOLIO_PDF_PAPER must be a4 or letter.")
+if PORTFOLIO_PDF_MAX_CONCURRENT < 1 or PORTFOLIO_PDF_WAIT_S < 0 or PORTFOLIO_PDF_CACHE_S < 0:
+    raise ImproperlyConfigured(
+        "PORTFOLIO_PDF_MAX_CONCURRENT must be at least 1; PORTFOLIO_PDF_WAIT_S and "
+        "PORTFOLIO_PDF_CACHE_S must not be negative."
+    )
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default=f"http://127.0.0.1:{PORT}")
 if not (
     CAPACITY_WARN_AT <= CAPACITY_HIGH_DEMAND_AT <= PORTFOLIO_CAPACITY <= PORTFOLIO_OVERFLOW_CAPACITY
@@ -900,6 +916,10 @@ LOGGING = {
         # finds none (django_q/conf.py); this removes any such handler and
         # lets its lines reach the root's.
         "django-q": {"handlers": [], "level": "WARNING", "propagate": True},
+        # The PDF layout engine logs every CSS rule it skips (screen-only media
+        # queries among them) and its progress; its errors still show.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
     },
 }
 # SPEC S-2: no secret reaches a log or an error mail. Every handler, these and

@@ -13,6 +13,7 @@ from cv2web.api import APIError
 from cv2web.pagination import ApiPagination
 from extraction import access as job_access
 from extraction.models import JobState
+from quotas import ratelimits
 
 from . import access, capacity, lifecycle, links, publishing, sandbox
 from .models import Portfolio
@@ -23,6 +24,7 @@ from .serializers import (
     PublishSerializer,
     WaitingSerializer,
 )
+from .site import pdf as site_pdf
 from .themes import DEFAULT_THEME
 
 # How an anonymous caller proves control of a portfolio (docs/security.md).
@@ -257,6 +259,72 @@ class PortfolioDownload(APIView):
         content, content_type = found
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+PAPER = OpenApiParameter(
+    "paper",
+    location=OpenApiParameter.QUERY,
+    required=False,
+    enum=sorted(site_pdf.PAPER_SIZES),
+    description="Paper size; the server's default (PORTFOLIO_PDF_PAPER, a4 unless set) "
+    "when absent.",
+)
+
+
+class PortfolioPdf(APIView):
+    @extend_schema(
+        summary="The portfolio page as a PDF in its theme (A4 or Letter)",
+        description="A text layer in reading order, fonts embedded, links kept. Made on "
+        "request and cached per document, theme and paper; rate-limited per client "
+        "(RATELIMIT_PDF). An archived portfolio has none (409 `portfolio_archived`).",
+        parameters=[MANAGE_TOKEN, PAPER],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                response={"type": "string", "format": "binary"}, description="The PDF."
+            ),
+            400: OpenApiResponse(description="`invalid_paper`: an unknown paper size."),
+            404: OpenApiResponse(description="`not_found`: no portfolio with this id is yours."),
+            409: OpenApiResponse(description="`portfolio_archived`: restore it first."),
+            422: OpenApiResponse(description="`pdf_failed`: the page could not be laid out."),
+            429: OpenApiResponse(description="`rate_limited`, with Retry-After."),
+            503: OpenApiResponse(description="`pdf_busy` (with Retry-After) or `pdf_unavailable`."),
+        },
+    )
+    def get(self, request, pk):
+        portfolio = _controlled(request, pk)
+        paper = sandbox.parse_paper(request.query_params.get("paper"))
+        if paper is None:
+            raise APIError(
+                "invalid_paper",
+                "Paper is a4 or letter.",
+                choices=sorted(site_pdf.PAPER_SIZES),
+            )
+        decision = ratelimits.check(request, "pdf", settings.RATELIMIT_PDF)
+        if decision.limited:
+            raise APIError(
+                "rate_limited",
+                f"Too many PDFs asked for; try again in {decision.retry_after} seconds.",
+                status_code=429,
+                headers={"Retry-After": str(decision.retry_after)},
+            )
+        try:
+            content = sandbox.owner_pdf(portfolio, paper)
+        except sandbox.PdfRefused as exc:
+            raise APIError(exc.code, exc.message, status_code=409) from None
+        except sandbox.PdfBusy as exc:
+            raise APIError(
+                exc.code, exc.message, status_code=503, headers={"Retry-After": "5"}
+            ) from None
+        except site_pdf.PdfUnavailable as exc:
+            raise APIError(exc.code, exc.message, status_code=503) from None
+        except site_pdf.PdfError as exc:
+            raise APIError(exc.code, exc.message, status_code=422) from None
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{sandbox.pdf_filename(portfolio, paper)}"'
+        )
+        response["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -119,3 +119,9 @@ class PublishForm(PublishPrivacyForm):
 
 class ThemeForm(forms.Form):
     theme = forms.ChoiceField(choices=theme_choices, label="Theme")
+
+
+class PdfForm(forms.Form):
+    """The paper of the manage page's PDF download (a GET form)."""
+
+    paper = forms.ChoiceField(choices=[("a4", "A4"), ("letter", "Letter")], label="Paper")

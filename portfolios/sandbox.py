@@ -8,16 +8,18 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 
 from extraction.resume import in_schema_order
 
 from . import gate, links
-from .models import Portfolio
+from .models import Portfolio, State
 from .site import (
     Privacy,
     SiteFile,
@@ -27,6 +29,8 @@ from .site import (
     render_vcard,
     resume_json,
 )
+from .site import pdf as site_pdf
+from .themes import theme_stylesheet
 
 log = logging.getLogger("cv2web.portfolios")
 
@@ -234,3 +238,112 @@ def owner_file(portfolio: Portfolio, name: str) -> tuple[bytes, str] | None:
         card = render_vcard(portfolio.resume if isinstance(portfolio.resume, dict) else {})
         return card.encode("utf-8"), FILES[name]
     return None
+
+
+# --- The owner's PDF (issue 15) ----------------------------------------------------------
+# Made on request, never written to the sandbox or to disk. Laying a page out
+# takes a second or more of CPU, so a made PDF is kept in the cache under its
+# inputs (the document, theme, paper, stylesheet), and a process lays out at
+# most PORTFOLIO_PDF_MAX_CONCURRENT at once; a request that waits longer than
+# PORTFOLIO_PDF_WAIT_S for a turn is told to retry (PdfBusy).
+
+
+class PdfRefused(site_pdf.PdfError):
+    """This portfolio has no PDF right now (archived, or being taken offline)."""
+
+    code = "portfolio_archived"
+
+
+class PdfBusy(site_pdf.PdfError):
+    code = "pdf_busy"
+
+
+_pdf_turns: threading.BoundedSemaphore | None = None
+_pdf_turns_lock = threading.Lock()
+
+
+def _turns() -> threading.BoundedSemaphore:
+    global _pdf_turns
+    with _pdf_turns_lock:
+        if _pdf_turns is None:
+            _pdf_turns = threading.BoundedSemaphore(settings.PORTFOLIO_PDF_MAX_CONCURRENT)
+        return _pdf_turns
+
+
+def parse_paper(value: str | None) -> str | None:
+    """The paper asked for (the default when none is), or None for an unknown one."""
+    if value is None or value == "":
+        return settings.PORTFOLIO_PDF_PAPER
+    value = value.strip().lower()
+    return value if value in site_pdf.PAPER_SIZES else None
+
+
+def pdf_filename(portfolio: Portfolio, paper: str) -> str:
+    return f"{portfolio.slug}-{paper}.pdf"
+
+
+def pdf_cache_key(portfolio: Portfolio, paper: str) -> str:
+    doc = json.dumps(portfolio.resume, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256()
+    for part in (
+        doc,
+        portfolio.theme,
+        paper,
+        site_pdf.RENDER_VERSION,
+        hashlib.sha256(theme_stylesheet(portfolio.theme)).hexdigest(),
+        links.public_url(portfolio),
+        repr(privacy_of(portfolio)),
+    ):
+        digest.update(part.encode("utf-8") + b"\0")
+    return f"portfolio-pdf:{digest.hexdigest()}"
+
+
+def owner_pdf(portfolio: Portfolio, paper: str) -> bytes:
+    """The portfolio page as a PDF on `paper` (a key of `site.pdf.PAPER_SIZES`).
+
+    Raises KeyError for an unknown paper, PdfRefused when the portfolio is not
+    online, PdfBusy when no turn freed in time, and `site.pdf.PdfError` (or
+    PdfUnavailable) when the page could not be laid out; nothing is kept then.
+    """
+    site_pdf.paper_css(paper)
+    if portfolio.state in (State.ARCHIVED, State.CLEANUP):
+        raise PdfRefused(
+            "This portfolio is archived: restore it to download its PDF. Its JSON Resume "
+            "stays downloadable."
+        )
+    key = pdf_cache_key(portfolio, paper)
+    found = cache.get(key)
+    if isinstance(found, bytes):
+        return found
+    why = site_pdf.available()
+    if why is not None:
+        log.error("portfolio PDF unavailable: %s", why)
+        raise site_pdf.PdfUnavailable("PDF export is not available on this server right now.")
+    turns = _turns()
+    if not turns.acquire(timeout=settings.PORTFOLIO_PDF_WAIT_S):
+        raise PdfBusy("Many PDFs are being made right now; try again in a few seconds.")
+    try:
+        found = cache.get(key)  # made by another request while this one waited
+        if isinstance(found, bytes):
+            return found
+        try:
+            content = site_pdf.render_pdf(
+                in_schema_order(portfolio.resume),
+                portfolio.theme,
+                paper=paper,
+                base_url=links.public_url(portfolio),
+                privacy=privacy_of(portfolio),
+            )
+        except site_pdf.PdfError:
+            raise
+        except Exception as exc:  # the layout engine's own failure: words, never a 500
+            log.exception("laying out the PDF of %s failed", portfolio.pk)
+            raise site_pdf.PdfError(
+                "We could not lay this portfolio out as a PDF. Your portfolio is unchanged; "
+                "try another theme, or download the JSON Resume or the website instead."
+            ) from exc
+    finally:
+        turns.release()
+    if settings.PORTFOLIO_PDF_CACHE_S:
+        cache.set(key, content, settings.PORTFOLIO_PDF_CACHE_S)
+    return content

@@ -68,6 +68,7 @@ page_patterns = [
     path("p/<slug:slug>/manage/", manage.manage, name="manage"),
     path("p/<slug:slug>/manage/edit", manage.manage_edit, name="edit"),
     path("p/<slug:slug>/manage/delete", manage.manage_delete, name="delete"),
+    path("p/<slug:slug>/manage/pdf", manage.manage_pdf, name="pdf"),
     path("p/<slug:slug>/manage/download/<str:name>", manage.manage_download, name="download"),
     path("p/<slug:slug>/manage/<manage-action:action>", manage.manage_action, name="action"),
     # The private link: trades its token for the session, then redirects. Old
@@ -104,6 +105,7 @@ api_patterns = [
         api.PortfolioAction.as_view(action="restore"),
         name="api-portfolio-restore",
     ),
+    path("portfolios/<uuid:pk>/pdf", api.PortfolioPdf.as_view(), name="api-portfolio-pdf"),
     path(
         "portfolios/<uuid:pk>/download/<str:name>",
         api.PortfolioDownload.as_view(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -13,9 +14,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from quotas import ratelimits
+
 from .. import access, capacity, lifecycle, links, publishing, sandbox
-from ..forms import PrivacyForm, ThemeForm
+from ..forms import PdfForm, PrivacyForm, ThemeForm
 from ..models import Portfolio, PortfolioRequest, hash_token
+from ..site import pdf as site_pdf
 from ..themes import THEMES
 from .common import edit_document, private, review_page, see_other
 
@@ -81,6 +85,7 @@ def _manage_page(request, portfolio, *, privacy_form=None, status=200) -> HttpRe
                 "cleanup_at": portfolio.cleanup_at(),
                 "theme_form": ThemeForm(initial={"theme": portfolio.theme}),
                 "privacy_form": privacy_form,
+                "pdf_form": PdfForm(initial={"paper": settings.PORTFOLIO_PDF_PAPER}),
                 "themes": THEMES,
                 "waiting_req": waiting_req,
                 "position": capacity.position_of(waiting_req) if waiting_req else None,
@@ -169,6 +174,58 @@ def manage_download(request, slug, name):
     content, content_type = found
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{portfolio.slug}-{name}"'
+    return private(response)
+
+
+def _pdf_error(request, portfolio, status: int, heading: str, message: str) -> HttpResponse:
+    return private(
+        render(
+            request,
+            "portfolios/pages/pdf_error.html",
+            {"portfolio": portfolio, "heading": heading, "message": message},
+            status=status,
+        )
+    )
+
+
+@require_safe
+def manage_pdf(request, slug):
+    """The portfolio page as a PDF in its theme, on the paper the form asked for."""
+    portfolio = _controlled(request, slug)
+    if portfolio is None:
+        return _locked(request, slug)
+    paper = sandbox.parse_paper(request.GET.get("paper"))
+    if paper is None:
+        return _pdf_error(
+            request, portfolio, 400, "Unknown paper size", "Choose A4 or Letter for the PDF."
+        )
+    decision = ratelimits.check(request, "pdf", settings.RATELIMIT_PDF)
+    if decision.limited:
+        response = _pdf_error(
+            request,
+            portfolio,
+            429,
+            "Too many PDFs in a short time",
+            f"Please try again in {decision.retry_after} seconds.",
+        )
+        response["Retry-After"] = str(decision.retry_after)
+        return response
+    try:
+        content = sandbox.owner_pdf(portfolio, paper)
+    except sandbox.PdfRefused as exc:
+        return _pdf_error(request, portfolio, 409, "This portfolio is archived", exc.message)
+    except sandbox.PdfBusy as exc:
+        response = _pdf_error(request, portfolio, 503, "Busy making PDFs", exc.message)
+        response["Retry-After"] = "5"
+        return response
+    except site_pdf.PdfUnavailable as exc:
+        return _pdf_error(request, portfolio, 503, "PDF export is unavailable", exc.message)
+    except site_pdf.PdfError as exc:
+        return _pdf_error(request, portfolio, 422, "We could not make the PDF", exc.message)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{sandbox.pdf_filename(portfolio, paper)}"'
+    )
     return private(response)
 
 
