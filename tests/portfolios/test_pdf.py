@@ -253,3 +253,12 @@ def test_the_manage_page_pdf_is_the_owners_only_and_not_for_archived(client):
     assert r.status_code == 409 and "archived" in r.content.decode()
     client.cookies.clear()
     assert client.get(url).status_code == 403
+
+
+def test_what_the_person_hides_is_not_in_the_pdf_either(api, owned):
+    needs_pdf()
+    assert "+44 20 7946 0958" in text_of(api.get(f"{URL}/{owned}/pdf").content)
+    Portfolio.objects.filter(pk=owned).update(show_phone=False, show_email=False)
+    text = text_of(api.get(f"{URL}/{owned}/pdf").content)
+    assert "Pdf Person" in text
+    assert "+44 20 7946 0958" not in text and "pdf.person@example.com" not in text
