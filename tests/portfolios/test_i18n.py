@@ -222,3 +222,37 @@ def test_the_api_sets_and_changes_the_language_through_meta(api, alice):
     assert r.status_code == 200, r.json()
     page = (portfolio.sandbox_path / "index.html").read_text()
     assert '<html lang="nl">' in page and "Over mij" in page
+
+
+def _one_file_per_person() -> list[tuple[str, str]]:
+    import csv
+
+    from tests.conftest import SAMPLES
+
+    manifest = SAMPLES / "manifest.csv"
+    if not manifest.exists():
+        return [("manifest.csv", "")]  # sample() below skips, or fails in CI
+    seen: dict[str, tuple[str, str]] = {}
+    with manifest.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["format"] == "pdf":
+                seen.setdefault(row["person_id"], (row["file"], row["lang"]))
+    return sorted(seen.values())
+
+
+@pytest.mark.parametrize(("name", "lang"), _one_file_per_person())
+def test_each_sample_cv_gets_the_language_its_manifest_names(name, lang):
+    """shared/cv-samples: en, de, es, fr are found; zh is not a language the site
+    speaks, so the page is English (its PDFs carry their theme's English headings,
+    which may be read as English, or nothing is told at all)."""
+    import time
+
+    from extraction import pipeline
+
+    path = sample(name)
+    result = pipeline.run(path, "pdf", "local", deadline=time.monotonic() + 60)
+    stored = (result.resume.get("meta") or {}).get("language")
+    if lang in LANGUAGES:
+        assert stored == lang
+    else:
+        assert stored in (None, "en") and document_language(result.resume) == "en"
