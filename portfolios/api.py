@@ -324,7 +324,6 @@ class PortfolioPdf(APIView):
         response["Content-Disposition"] = (
             f'attachment; filename="{sandbox.pdf_filename(portfolio, paper)}"'
         )
-        response["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -24,7 +24,12 @@ from tests.conftest import sample
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PACKAGE = "cv2web_client"
-CONFIG = f"post_hooks: []\nproject_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n"
+# The generator knows binary bodies as application/octet-stream; a PDF is one
+# (its documented content_type_overrides option), so the PDF export gets a call too.
+CONFIG = (
+    f"post_hooks: []\nproject_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\n"
+    "content_type_overrides:\n  application/pdf: application/octet-stream\n"
+)
 
 
 def generate_client(schema_url: str, where: Path):
