@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import multiprocessing
+import os
 import re
 import shutil
 import subprocess
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -78,28 +81,43 @@ def scorer():
     return module
 
 
+def _round_trip_one(job: tuple[str, str, str]) -> tuple[str, str, dict]:
+    """Publish one document in one theme as a PDF, read it back: (theme, name, read)."""
+    theme, name, folder = job
+    truth = json.loads((SAMPLES / name).read_text("utf-8-sig"))
+    path = Path(folder) / f"{Path(name).stem}-{theme}.pdf"
+    path.write_bytes(site_pdf.render_pdf(normalise(truth)[0], theme, base_url=BASE_URL))
+    text = read_document(path, "pdf").text
+    read = LocalExtractor().extract(text, deadline=time.monotonic() + 60).resume
+    return theme, name, read
+
+
 @pytest.fixture(scope="session")
-def round_trip(tmp_path_factory, django_db_blocker):
+def round_trip(tmp_path_factory):
     """Each (theme, document): its truth, the PDF's path and what the local
-    extractor read back. Rendered once per session."""
+    extractor read back. Made once per session, on every core (two forked
+    workers: rendering is CPU work, and the documents are independent)."""
     needs_pdf()
     if not GROUND_TRUTH:
         sample("dev-01.json")  # skips (fails in CI) saying where the samples are
     folder = tmp_path_factory.mktemp("pdf-round-trip")
-    extractor = LocalExtractor()
-    out = {}
+    jobs = [(theme, name, str(folder)) for theme in THEMES for name in GROUND_TRUTH]
     started = time.perf_counter()
-    with django_db_blocker.unblock():
-        for theme in THEMES:
-            for name in GROUND_TRUTH:
-                truth = json.loads((SAMPLES / name).read_text("utf-8-sig"))
-                doc = normalise(truth)[0]
-                path = folder / f"{Path(name).stem}-{theme}.pdf"
-                path.write_bytes(site_pdf.render_pdf(doc, theme, base_url=BASE_URL))
-                text = read_document(path, "pdf").text
-                read = extractor.extract(text, deadline=time.monotonic() + 60).resume
-                out[(theme, name)] = (truth, path, read)
-    print(f"\nPDF round trip: {len(out)} PDFs in {time.perf_counter() - started:.1f} s")
+    workers = max(1, min(len(os.sched_getaffinity(0)), 4))
+    if workers > 1:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_round_trip_one, jobs))
+    else:
+        results = [_round_trip_one(job) for job in jobs]
+    out = {}
+    for theme, name, read in results:
+        truth = json.loads((SAMPLES / name).read_text("utf-8-sig"))
+        out[(theme, name)] = (truth, folder / f"{Path(name).stem}-{theme}.pdf", read)
+    print(
+        f"\nPDF round trip: {len(out)} PDFs made and read back in "
+        f"{time.perf_counter() - started:.1f} s ({workers} workers)"
+    )
     return out
 
 
