@@ -28,7 +28,7 @@ from quotas.policy import limits_for, tier_limits, tier_of
 
 from . import access, capacity, emails, gate, lifecycle, sandbox
 from .models import Portfolio, PortfolioRequest, RequestState, State, new_token
-from .site import QualityError, check_quality, render_site
+from .site import QualityError, check_quality, extension_fields, render_site
 from .themes import THEMES
 
 log = logging.getLogger("cv2web.portfolios")
@@ -126,10 +126,15 @@ def prepare(resume: object, theme: str) -> tuple[dict, list[str]]:
             "unknown_theme", f"There is no theme called {theme!r}.", themes=sorted(THEMES)
         )
     try:
-        doc, warnings = clean(resume)
+        doc, warnings = clean(resume, keep_unknown=True)
     except ValueError as exc:
         raise PublishError("invalid_resume", f"The document is not valid JSON Resume: {exc}")
     doc, notes = apply_snapshot_limits(doc)
+    if extras := extension_fields(doc):
+        shown = ", ".join(extras[:5]) + (f" and {len(extras) - 5} more" if len(extras) > 5 else "")
+        notes.append(
+            f"Kept in your resume.json but not shown on the page nor in its public copy: {shown}."
+        )
     if not ((doc.get("basics") or {}).get("name")):
         raise PublishError("name_required", "A portfolio needs at least your name.")
     try:

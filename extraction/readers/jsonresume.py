@@ -126,7 +126,7 @@ def read_json_resume(path: Path) -> tuple[dict, list[str]]:
             f"This file does not follow the JSON Resume schema at {where}: {what}{more}.",
         )
     try:
-        doc, warnings = resume.clean(data)
+        doc, warnings = resume.clean(data, keep_unknown=True)
     except resume.InvalidResume as exc:  # normalised, yet still outside the schema
         raise BadFile(
             "invalid_resume", f"This file does not follow the JSON Resume schema: {exc.errors[0]}."

@@ -6,7 +6,7 @@
   `YYYY-MM` or `YYYY`, URLs only `http`, `https` or `mailto`, empty values
   pruned. It never raises; what it drops or fixes is said in its warnings.
 - `validate(doc)` checks a document against the shipped official schema
-  (`schema/jsonresume.schema.json`, JSON Schema draft-04).
+  (`schema/jsonresume.schema.json`, `@jsonresume/schema` 1.3.1, JSON Schema draft-07).
 - `clean(doc)` is both: what every extractor's output goes through.
 - `apply_snapshot_limits(doc)` cuts a document to `SNAPSHOT_MAX_BYTES`.
 

@@ -1,5 +1,14 @@
 """`normalise(doc)`: anything in, a document of the JSON Resume schema out, with
-warnings for what was dropped or fixed. It never raises."""
+warnings for what was dropped or fixed. It never raises.
+
+With `keep_unknown=True` (a document the person brought or edited: their data)
+the keys the schema does not name are kept as they were sent: `$schema`,
+`meta`, extension fields such as `basics.x-pronouns`, sections of other tools,
+and a v0 key whose v1 twin is present too. Their text only loses control
+characters (PostgreSQL cannot store NUL) and is capped like long text; lists
+keep their first LIST_MAX items; nesting past EXTRA_MAX_DEPTH is dropped with a
+warning. Without it (an extractor's answer) unknown keys are dropped.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import re
 
 from .dates import is_present_word, parse_date
 from .language import stored_language
-from .limits import LIST_MAX
+from .limits import LIST_MAX, LONG_TEXT_MAX
 from .schema import (
     BASICS,
     DATE,
@@ -23,13 +32,45 @@ from .schema import (
     TEXT,
     URL,
 )
-from .text import clean_text
+from .text import _CONTROL, clean_text
 from .urls import clean_email, clean_url
+
+# How deep a kept unknown value may nest below its key.
+EXTRA_MAX_DEPTH = 8
 
 
 class _Normaliser:
-    def __init__(self) -> None:
+    def __init__(self, keep_unknown: bool = False) -> None:
         self.warnings: list[str] = []
+        self.keep_unknown = keep_unknown
+
+    def kept_value(self, value: object, where: str, depth: int = 0) -> object:
+        """An unknown key's value, kept as sent but for control characters and caps."""
+        if depth > EXTRA_MAX_DEPTH:
+            self.warn(f"{where}: nested too deeply; dropped.")
+            return None
+        if isinstance(value, str):
+            return _CONTROL.sub("", value[:LONG_TEXT_MAX].replace("\r\n", "\n"))
+        if isinstance(value, list):
+            if len(value) > LIST_MAX:
+                self.warn(f"{where}: only the first {LIST_MAX} entries were kept.")
+            return [
+                self.kept_value(v, f"{where}[{i}]", depth + 1)
+                for i, v in enumerate(value[:LIST_MAX])
+            ]
+        if isinstance(value, dict):
+            return {
+                _CONTROL.sub("", k)[:LONG_TEXT_MAX]: self.kept_value(v, f"{where}.{k}", depth + 1)
+                for k, v in list(value.items())[: 4 * LIST_MAX]
+                if isinstance(k, str)
+            }
+        return value  # numbers, true/false, null
+
+    def keep(self, out: dict, key: str, value: object, where: str) -> None:
+        if self.keep_unknown and key not in out:
+            kept = self.kept_value(value, where)
+            if kept is not None or value is None:
+                out[key] = kept
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -97,7 +138,9 @@ class _Normaliser:
                 continue
             target = legacy.get(key, key)
             if target not in spec or (target != key and target in item):
-                continue  # unknown, or a legacy key whose v1 twin is present
+                # unknown, or a legacy key whose v1 twin is present
+                self.keep(out, key, value, f"{where}.{key}")
+                continue
             v = self.value(spec[target], value, f"{where}.{target}")
             if v not in (None, "", [], {}):
                 out[target] = v
@@ -110,6 +153,8 @@ class _Normaliser:
             self.warn("basics: expected an object; dropped.")
             return {}
         out = self.obj(value, BASICS, LEGACY["basics"], "basics")
+        out.pop("location", None)  # handled below, not as unknown keys
+        out.pop("profiles", None)
         loc = value.get("location")
         if isinstance(loc, str):
             loc = {"address": loc}
@@ -176,8 +221,13 @@ class _Normaliser:
             if name == "basics":
                 continue
             if name not in SECTIONS:
-                if key not in ("$schema", "meta"):
+                if self.keep_unknown:
+                    self.keep(out, str(key), value, str(key)[:40])
+                elif key not in ("$schema", "meta"):
                     self.warn(f"Unknown section {str(key)[:40]!r} dropped.")
+                continue
+            if key != name and name in doc:  # a v0 section beside its v1 twin
+                self.keep(out, key, value, key)
                 continue
             if name in out:
                 continue
@@ -190,9 +240,10 @@ class _Normaliser:
         return out
 
 
-def normalise(doc: object) -> tuple[dict, list[str]]:
-    """Return a cleaned copy of `doc` and warnings for what was dropped or fixed."""
-    n = _Normaliser()
+def normalise(doc: object, *, keep_unknown: bool = False) -> tuple[dict, list[str]]:
+    """Return a cleaned copy of `doc` and warnings for what was dropped or fixed;
+    with `keep_unknown`, keys the schema does not name are kept (see above)."""
+    n = _Normaliser(keep_unknown)
     try:
         out = n.run(doc)
     except RecursionError:  # absurdly nested input

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.3.1"
 SCHEMA_PATH = Path(__file__).parent.parent / "schema" / "jsonresume.schema.json"
 
 

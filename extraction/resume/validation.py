@@ -1,4 +1,4 @@
-"""Validation against the shipped official schema (JSON Schema draft-04), key
+"""Validation against the shipped official schema (draft-07), key
 order as the schema lists it, and `clean()`: normalise, then validate."""
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ def validate(doc: dict) -> None:
         raise InvalidResume([f"{path}: {message}" for path, message in errors])
 
 
-def clean(doc: object) -> tuple[dict, list[str]]:
-    """normalise() then validate(): what every extractor's output goes through."""
-    doc, warnings = normalise(doc)
+def clean(doc: object, *, keep_unknown: bool = False) -> tuple[dict, list[str]]:
+    """normalise() then validate(): what every extractor's output goes through;
+    `keep_unknown` for a document that is the person's own (brought or edited)."""
+    doc, warnings = normalise(doc, keep_unknown=keep_unknown)
     validate(doc)
     return doc, warnings

@@ -32,7 +32,7 @@ from .context import SIDE_SECTIONS, build_context
 from .files import CONTENT_TYPES, SiteFile, resume_json
 from .jsonld import person_jsonld, script_json
 from .labels import date_range, format_date, labels, site_language
-from .public import SHOW_ALL, Privacy, public_document
+from .public import SHOW_ALL, Privacy, extension_fields, public_document
 from .quality import (
     DEFAULT_WEIGHT_BUDGET_BYTES,
     FORBIDDEN_TAGS,
@@ -64,6 +64,7 @@ __all__ = [
     "site_language",
     "check_quality",
     "date_range",
+    "extension_fields",
     "format_date",
     "person_jsonld",
     "public_document",

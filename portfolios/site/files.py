@@ -23,9 +23,23 @@ class SiteFile:
     content_type: str
 
 
+def for_themes(resume: dict) -> dict:
+    """`resume` with `basics.location` and `basics.profiles` always there ({} and []
+    when empty): popular third-party themes read them without checking
+    (docs/json-resume.md, Third-party themes)."""
+    basics = resume.get("basics")
+    if not isinstance(basics, dict):
+        return resume
+    basics = dict(basics)
+    basics.setdefault("location", {})
+    basics.setdefault("profiles", [])
+    return {**resume, "basics": basics}
+
+
 def resume_json(resume: dict) -> bytes:
     """A document as the `resume.json` file: UTF-8, indented, newline-terminated."""
-    return (json.dumps(resume, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    doc = for_themes(resume)
+    return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _zip(files: list[SiteFile]) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extraction.resume import BASICS, LOCATION, PROFILE, SECTIONS
+
 from .labels import _DATE
 from .values import _items, _paragraphs, _text, _texts, safe_url
 
@@ -196,6 +198,35 @@ _PUBLIC_SECTIONS = {
     # "references" is shown by no theme, so it is never public.
     "projects": (_public_project, ("name", "entity", "roles")),
 }
+
+
+def extension_fields(resume: dict) -> list[str]:
+    """Paths of the keys the JSON Resume schema does not name (`basics.x-pronouns`,
+    `work[0].x-team`, a section of another tool): kept in the owner's copy, never
+    shown nor public, since no page knows what they hold. `$schema` and `meta`
+    are the schema's own: kept in the owner's copy too, not named here."""
+    out: list[str] = []
+    resume = resume if isinstance(resume, dict) else {}
+    for key, value in resume.items():
+        if key in ("$schema", "meta"):
+            continue
+        if key == "basics" and isinstance(value, dict):
+            for k, v in value.items():
+                if k == "location" and isinstance(v, dict):
+                    out += [f"basics.location.{x}" for x in v if x not in LOCATION]
+                elif k == "profiles" and isinstance(v, list):
+                    for i, p in enumerate(v):
+                        if isinstance(p, dict):
+                            out += [f"basics.profiles[{i}].{x}" for x in p if x not in PROFILE]
+                elif k not in BASICS and k not in ("location", "profiles"):
+                    out.append(f"basics.{k}")
+        elif key in SECTIONS and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    out += [f"{key}[{i}].{x}" for x in item if x not in SECTIONS[key]]
+        elif key != "basics":
+            out.append(str(key))
+    return out
 
 
 def public_document(resume: dict, privacy: Privacy = SHOW_ALL) -> dict:

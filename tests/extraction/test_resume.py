@@ -216,11 +216,11 @@ def test_deep_nesting_does_not_raise():
 
 def test_validate_reports_readable_paths():
     with pytest.raises(InvalidResume) as exc:
-        validate({"work": [{"startDate": "soon"}], "basics": {"email": "nope"}, "other": 1})
+        validate({"work": [{"startDate": "soon"}], "basics": {"email": "nope"}, "meta": 1})
     errors = exc.value.errors
     assert any(e.startswith("work[0].startDate:") for e in errors)
     assert any(e.startswith("basics.email:") for e in errors)
-    assert any("other" in e for e in errors)
+    assert any(e.startswith("meta:") for e in errors)
 
 
 def test_clean_returns_a_valid_document():
@@ -323,3 +323,51 @@ def test_documents_are_handed_out_in_the_schemas_key_order():
     assert list(ordered["basics"]) == ["name", "email", "profiles"]
     assert list(ordered["basics"]["profiles"][0]) == ["network", "url"]
     assert list(ordered["work"][0]) == ["name", "startDate"]
+
+
+# Extension fields (schema 1.3.x: every object takes more keys) are the
+# person's data: kept when the document is theirs, dropped from an extractor's.
+MINE = {
+    "$schema": "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json",
+    "meta": {"canonical": "https://example.com/resume.json", "version": "v1.0.0", "x-tool": 1},
+    "basics": {
+        "name": "Jane",
+        "x-pronouns": "she/her",
+        "location": {"city": "Lyon", "x-district": "3e"},
+        "profiles": [{"network": "GitHub", "url": "https://github.com/j", "x-main": True}],
+    },
+    "work": [{"name": "Acme", "x-team": {"size": 4, "tags": ["a", "b"]}, "x-none": None}],
+    "hobbies": [{"name": "chess"}],
+    "interests": [{"name": "go"}],
+    "x-custom": [{"anything": ["goes", 1, 2.5, False]}],
+}
+
+
+def test_keep_unknown_keeps_extension_fields_meta_and_schema_as_sent():
+    out, warnings = normalise(MINE, keep_unknown=True)
+    assert out == MINE  # a v0 section beside its v1 twin stays as it is
+    assert warnings == []
+    validate(out)
+
+
+def test_without_keep_unknown_an_extractors_extra_keys_are_dropped():
+    out, _ = normalise(MINE)
+    assert "x-custom" not in out and "meta" not in out and "$schema" not in out
+    assert out["basics"] == {
+        "name": "Jane",
+        "location": {"city": "Lyon"},
+        "profiles": [{"network": "GitHub", "url": "https://github.com/j"}],
+    }
+    assert out["work"] == [{"name": "Acme"}]
+
+
+def test_kept_unknown_values_lose_control_characters_and_deep_nesting():
+    deep: object = "x"
+    for _ in range(50):
+        deep = [deep]
+    out, warnings = normalise(
+        {"basics": {"name": "J", "x-a": "a\x00b\x07c\nd", "x-deep": deep}}, keep_unknown=True
+    )
+    assert out["basics"]["x-a"] == "abc\nd"
+    assert "x-deep" in out["basics"] and any("nested too deeply" in w for w in warnings)
+    validate(out)
