@@ -13,7 +13,7 @@ confidence ("low", and "disagree" where a second reading differed) becomes a
 note beside its field (`notes_by_field`), followed onto the entries of an
 edited document (`confidence_for`).
 
-Modules: `fields` (dates, links, lists), `forms` (the basics form and eleven
+Modules: `fields` (dates, links, lists), `forms` (the basics form and twelve
 entry forms with their formsets), `language` (the page's language,
 `meta.language`), `notes` (warnings and confidence beside sections and
 fields), `editor` (the `Editor`). The names below are what the
@@ -38,6 +38,7 @@ from .forms import (
     ProfileForm,
     ProjectForm,
     PublicationForm,
+    ReferenceForm,
     SkillForm,
     VolunteerForm,
     WorkForm,
@@ -75,6 +76,7 @@ __all__ = [
     "ProfileForm",
     "ProjectForm",
     "PublicationForm",
+    "ReferenceForm",
     "Section",
     "SiteLanguageForm",
     "SkillForm",

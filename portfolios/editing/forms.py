@@ -196,6 +196,15 @@ class InterestForm(EntryForm):
     TITLE = "Interest"
 
 
+class ReferenceForm(EntryForm):
+    name = _text("Referee")
+    reference = _long("Reference")
+    FIELDS = ("name", "reference")
+    REQUIRED_ANY = ("name", "reference")
+    REQUIRED_MESSAGE = "Name the referee or write the reference."
+    TITLE = "Reference"
+
+
 # (key in the document / formset prefix, heading, form, label of the add button)
 SECTIONS: tuple[tuple[str, str, type[EntryForm], str], ...] = (
     ("profiles", "Profiles", ProfileForm, "Add a profile"),
@@ -209,6 +218,8 @@ SECTIONS: tuple[tuple[str, str, type[EntryForm], str], ...] = (
     ("awards", "Awards", AwardForm, "Add an award"),
     ("publications", "Publications", PublicationForm, "Add a publication"),
     ("interests", "Interests", InterestForm, "Add an interest"),
+    # Third-party data: kept in the owner's resume.json, never on the public page.
+    ("references", "References (never published)", ReferenceForm, "Add a reference"),
 )
 SECTION_KEYS = tuple(s[0] for s in SECTIONS)
 

@@ -25,6 +25,7 @@ KEYWORDS = {
     "awards": ("award",),
     "publications": ("publication",),
     "interests": ("interest",),
+    "references": ("reference", "referee"),
 }
 _LEADING_PATH = re.compile(r"([A-Za-z]+)(?:\[\d+\])?(?:\.([A-Za-z]+))?")
 

@@ -289,3 +289,31 @@ def test_notes_stand_beside_the_field_they_concern(client, job):
     # And not beside other fields.
     first_start = html.index('name="work-0-startDate"')
     assert "not a date" not in html[first_start : html.index("</div>", first_start)]
+
+
+def test_references_and_extension_fields_are_edited_and_kept(client, job):
+    """References are edited on the review form (and kept out of the public page);
+    extension fields, `$schema` and `meta` pass through an edit untouched."""
+    extra = {
+        "$schema": "https://example.com/schema.json",
+        "meta": {"version": "v1.0.0", "x-tool": {"a": 1}},
+        "references": [{"name": "Dr Referee", "reference": "Reliable."}],
+        "x-other": [{"k": "v"}],
+    }
+    job.result = {**job.result, **extra, "basics": {**job.result["basics"], "x-pronouns": "they"}}
+    job.save(update_fields=["result"])
+    page = client.get(f"/jobs/{job.pk}/review")
+    assert "Add a reference" in page.content.decode()
+    values = form_values(page)
+    assert values["references-0-name"] == "Dr Referee"
+    values["references-0-reference"] = "Reliable and kind."
+    values["references-TOTAL_FORMS"] = "2"
+    values["references-1-name"] = ""
+    values["references-1-reference"] = ""
+    assert client.post(f"/jobs/{job.pk}/review", values).status_code == 303
+    doc = edited(client, job)
+    assert doc["references"] == [{"name": "Dr Referee", "reference": "Reliable and kind."}]
+    assert doc["basics"]["x-pronouns"] == "they"
+    for key in ("$schema", "x-other"):
+        assert doc[key] == extra[key]
+    assert doc["meta"]["x-tool"] == {"a": 1} and doc["meta"]["version"] == "v1.0.0"
