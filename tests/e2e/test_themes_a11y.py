@@ -143,9 +143,16 @@ def test_print_stylesheet(page, site_root, theme):
         ".every(e => getComputedStyle(e).display === 'none')"
     )
     assert nav_hidden
-    shown = page.evaluate(
-        "getComputedStyle(document.querySelector('main a[href^=\"http\"]'), '::after').content"
+    # A link in the text spells its address out on paper; the link on an
+    # entry's title or employer is a name and stays a (PDF) link only.
+    after = (
+        "[...document.querySelectorAll('a[href^=\"http\"]')]"
+        ".filter(a => a.offsetParent !== null && %s a.closest('.entry__head'))"
+        ".map(a => getComputedStyle(a, '::after').content)"
     )
-    assert "http" in shown or "attr(href)" in shown
+    spelled = page.evaluate(after % "!")
+    assert spelled and all("http" in c or "attr(href)" in c for c in spelled), spelled
+    names = page.evaluate(after % "")
+    assert all(c in ("none", "normal", '""') for c in names), names
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5000

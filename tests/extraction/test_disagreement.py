@@ -468,6 +468,7 @@ def test_the_flags_follow_the_entries_of_the_document_the_person_saved(settings,
         "awards",
         "publications",
         "interests",
+        "references",
     ):
         form.setdefault(f"{section}-TOTAL_FORMS", "0")
         form.setdefault(f"{section}-INITIAL_FORMS", "0")
