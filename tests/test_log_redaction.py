@@ -152,6 +152,128 @@ def test_gunicorns_own_access_format_is_redacted_with_headers():
     assert f"GET /p/ada-lovelace/manage/{REDACTED}/edit?token={REDACTED}" in out
 
 
+class _Req:
+    headers = [("COOKIE", "sessionid=s3ss10n"), ("X-MANAGE-TOKEN", TOKEN)]
+
+
+class _Resp:
+    def __init__(self, headers):
+        self.status = "200 OK"
+        self.sent = 512
+        self.headers = headers
+
+
+@pytest.fixture
+def logging_state():
+    """The loggers gunicorn's configuration changes, put back as they were."""
+    names = ("", "gunicorn.error", "gunicorn.access")
+    saved = {}
+    for name in names:
+        log = logging.getLogger(name)
+        saved[name] = (list(log.handlers), list(log.filters), log.level, log.propagate)
+    yield
+    for name, (handlers, filters, level, propagate) in saved.items():
+        log = logging.getLogger(name)
+        log.handlers[:], log.filters[:] = handlers, filters
+        log.setLevel(level)
+        log.propagate = propagate
+
+
+def _gunicorn_logger(monkeypatch, log_format: str, stream: io.StringIO):
+    """The project's gunicorn logger as gunicorn.conf.py configures it, its
+    access lines written to `stream`."""
+    from gunicorn.config import Config
+
+    from cv2web.logs import GunicornLogger
+
+    monkeypatch.setenv("LOG_FORMAT", log_format)
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "1")
+    conf = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    cfg = Config()
+    for key in ("accesslog", "logger_class", "logconfig_dict"):
+        if key in conf:
+            cfg.set(key, conf[key])
+    logger = GunicornLogger(cfg)
+    for handler in logging.getLogger("gunicorn.access").handlers:
+        handler.setStream(stream)
+    return logger
+
+
+ACCESS_ENVIRON = {
+    "REQUEST_METHOD": "GET",
+    "RAW_URI": f"{MANAGE}/edit?token=abc",
+    "PATH_INFO": f"{MANAGE}/edit",
+    "QUERY_STRING": "token=abc",
+    "SERVER_PROTOCOL": "HTTP/1.1",
+    "REMOTE_ADDR": "203.0.113.9",
+    "HTTP_REFERER": f"https://cv2web.example{MANAGE}",
+    "HTTP_USER_AGENT": 'Mozilla/5.0 "quoted"',
+    "HTTP_COOKIE": "sessionid=s3ss10n",
+}
+
+
+@pytest.mark.parametrize(
+    "headers, environ",
+    [
+        ([("Content-Type", "text/html"), ("X-Request-ID", JOB)], ACCESS_ENVIRON),
+        ([("Content-Type", "text/html")], ACCESS_ENVIRON),  # no request id answered
+        (  # no Referer, no user agent, no query
+            [("x-request-id", "not sane!")],
+            {
+                k: v
+                for k, v in ACCESS_ENVIRON.items()
+                if k not in ("HTTP_REFERER", "HTTP_USER_AGENT")
+            }
+            | {"QUERY_STRING": ""},
+        ),
+    ],
+)
+def test_the_direct_access_line_is_the_formatters_line(
+    monkeypatch, logging_state, headers, environ
+):
+    """gunicorn's JSON access line is written straight from the request
+    (cheaper than a log record with an atom per header): it must be the very
+    line the formatter makes of gunicorn's own atoms, redacted alike."""
+    from datetime import timedelta
+
+    stream = io.StringIO()
+    logger = _gunicorn_logger(monkeypatch, "json", stream)
+    assert logger._direct_access is not None
+    took = timedelta(milliseconds=3, microseconds=700)
+    logger.access(_Resp(headers), _Req(), environ, took)
+    direct = json.loads(stream.getvalue())
+    # The way it went before: gunicorn's atoms, a record, the filter, the formatter.
+    atoms = SafeAtoms(logger.atoms(_Resp(headers), _Req(), environ, took))
+    record = logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, GUNICORN_ACCESS_FORMAT, (atoms,), None
+    )
+    RedactFilter().filter(record)
+    formatted = json.loads(AccessJsonFormatter().format(record))
+    direct.pop("time"), formatted.pop("time")
+    assert direct == formatted
+    assert list(direct) == list(formatted)  # the same field order
+    assert TOKEN not in stream.getvalue() and "abc" not in stream.getvalue()
+    assert direct["path"] == f"/p/ada-lovelace/manage/{REDACTED}/edit"
+
+
+def test_a_plain_access_log_goes_gunicorns_way(monkeypatch, logging_state):
+    from datetime import timedelta
+
+    stream = io.StringIO()
+    logger = _gunicorn_logger(monkeypatch, "plain", stream)
+    assert logger._direct_access is None
+    out = logging.getLogger("gunicorn.access")
+    handler = logging.StreamHandler(stream)
+    out.addHandler(handler)
+    try:
+        logger.access(_Resp([("X-Request-ID", JOB)]), _Req(), ACCESS_ENVIRON, timedelta(0))
+    finally:
+        out.removeHandler(handler)
+    line = stream.getvalue()
+    assert "GET /p/ada-lovelace/manage/" in line and TOKEN not in line
+    assert not line.startswith("{")
+
+
 # --- The configuration: every handler redacts --------------------------------------
 
 
