@@ -394,6 +394,14 @@ if not 0 <= STATUS_CACHE_SECONDS <= 60:
     raise ImproperlyConfigured(
         f"STATUS_CACHE_SECONDS must be 0..60 (it is {STATUS_CACHE_SECONDS})."
     )
+# The day's extraction count that the X-Quota-* headers of every API answer
+# report is read from the cache for at most this many seconds (then from the
+# database); counting, giving back or editing it clears it at once in this
+# process, and everywhere when the cache is shared (Redis). Limits are always
+# enforced against the database. 0 reads the database every time.
+QUOTA_USAGE_CACHE_S = env.float("QUOTA_USAGE_CACHE_S", default=5.0)
+if not 0 <= QUOTA_USAGE_CACHE_S <= 60:
+    raise ImproperlyConfigured(f"QUOTA_USAGE_CACHE_S must be 0..60 (it is {QUOTA_USAGE_CACHE_S}).")
 # The upload-time probe of a PDF or DOCX runs in one of this many children
 # kept warm per web process (extraction.isolation.WarmPool), each replaced
 # after EXTRACTION_PROBE_POOL_MAX_USES probes or any failure; 0 forks a child

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -71,6 +72,26 @@ class Account(models.Model):
         return account
 
 
+def _usage_key(subject: str, day) -> str:
+    return f"quota-used:{subject}:{day.isoformat()}"
+
+
+def forget_usage(subject: str, day) -> None:
+    """Drop the cached count of (subject, day), now and when the transaction
+    that changed it commits (a read in between may have cached the old one)."""
+    from django.core.cache import cache
+
+    key = _usage_key(subject, day)
+
+    def forget() -> None:
+        # The cache down: its entries expire on their own.
+        with contextlib.suppress(Exception):
+            cache.delete(key)
+
+    forget()
+    transaction.on_commit(forget)
+
+
 class DailyUsageQuerySet(models.QuerySet):
     def consume(self, subject: str, day, limit: int) -> int | None:
         """Count one extraction for `subject` on `day` unless `limit` is reached.
@@ -94,6 +115,7 @@ class DailyUsageQuerySet(models.QuerySet):
                 cursor.execute(sql, [subject, day, limit])
                 row = cursor.fetchone()
             if row is not None:
+                forget_usage(subject, day)
                 return row[0]
             # Nothing counted: the limit is reached, or today's row is missing.
             if not self._ensure(subject, day):
@@ -101,15 +123,38 @@ class DailyUsageQuerySet(models.QuerySet):
         return None
 
     def give_back(self, subject: str, day) -> bool:
-        return bool(
+        given = bool(
             self.filter(subject=subject, day=day, extractions__gt=0).update(
                 extractions=F("extractions") - 1
             )
         )
+        forget_usage(subject, day)
+        return given
 
     def used(self, subject: str, day) -> int:
         row = self.filter(subject=subject, day=day).values_list("extractions", flat=True).first()
         return row or 0
+
+    def used_cached(self, subject: str, day) -> int:
+        """`used`, read from the cache for QUOTA_USAGE_CACHE_S: what the
+        X-Quota-* headers of every API answer report (issue 13: a query on
+        every API request, the cheap public reads included)."""
+        seconds = settings.QUOTA_USAGE_CACHE_S
+        if not seconds:
+            return self.used(subject, day)
+        from django.core.cache import cache
+
+        key = _usage_key(subject, day)
+        try:
+            cached = cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache down: read the database
+            return self.used(subject, day)
+        if cached is not None:
+            return cached
+        value = self.used(subject, day)
+        with contextlib.suppress(Exception):
+            cache.set(key, value, seconds)
+        return value
 
     def _ensure(self, subject: str, day) -> bool:
         """Create today's row; False when it was there already."""

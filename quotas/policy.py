@@ -176,7 +176,7 @@ def usage_of(request: Caller, now: dt.datetime | None = None) -> Usage:
     return Usage(
         tier=tier_of(user),
         limit=limits_for(user).extractions_per_day,
-        used=DailyUsage.objects.used(subject_of(request), today(now)),
+        used=DailyUsage.objects.used_cached(subject_of(request), today(now)),
         reset_at=reset_at(now),
     )
 

@@ -1,15 +1,16 @@
-"""Every user gets an Account; log-ins and failed log-ins go to the audit log."""
+"""Every user gets an Account; log-ins and failed log-ins go to the audit log;
+a day's count saved or deleted leaves the cache."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from monitoring import audit
 
-from .models import Account
+from .models import Account, DailyUsage, forget_usage
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="quotas.account_for_user")
@@ -17,6 +18,13 @@ def create_account(sender, instance, created, raw=False, **kwargs):
     # Not for fixtures being loaded (raw): they bring their own accounts.
     if created and not raw:
         Account.objects.get_or_create(user=instance)
+
+
+@receiver(post_save, sender=DailyUsage, dispatch_uid="quotas.usage_saved")
+@receiver(post_delete, sender=DailyUsage, dispatch_uid="quotas.usage_deleted")
+def usage_changed(sender, instance, **kwargs):
+    # A count edited in the admin (or made): the headers read it again.
+    forget_usage(instance.subject, instance.day)
 
 
 @receiver(user_logged_in, dispatch_uid="quotas.audit_login")

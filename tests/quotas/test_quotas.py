@@ -262,3 +262,37 @@ def test_someone_with_a_portfolio_counts_as_returning(api):
     )
     r = upload(api)
     assert ExtractionJob.objects.get(pk=r.json()["id"]).priority == Priority.RETURNING
+
+
+def _usage_reads(api, path="/api/v1/status"):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        r = api.get(path)
+    reads = [q for q in queries.captured_queries if "quotas_dailyusage" in q["sql"]]
+    return r["X-Quota-Remaining"], len(reads)
+
+
+def test_the_headers_read_the_days_count_from_the_cache_and_see_every_change(api, settings):
+    settings.QUOTA_USAGE_CACHE_S = 30
+    assert _usage_reads(api) == ("3", 1)
+    assert _usage_reads(api) == ("3", 0)  # cached: no query on a cheap read
+    assert upload(api).status_code == 202  # counted: the cache forgets it
+    assert _usage_reads(api) == ("2", 1)
+    assert _usage_reads(api) == ("2", 0)
+    job = ExtractionJob.objects.get()
+    DailyUsage.objects.give_back(job.quota_subject, job.quota_day)
+    assert _usage_reads(api) == ("3", 1)
+    row = DailyUsage.objects.get()
+    row.extractions = 3  # staff edit it in the admin
+    row.save()
+    assert _usage_reads(api) == ("0", 1)
+    row.delete()
+    assert _usage_reads(api) == ("3", 1)
+
+
+def test_no_usage_cache_reads_the_database_every_time(api, settings):
+    settings.QUOTA_USAGE_CACHE_S = 0
+    assert _usage_reads(api) == ("3", 1)
+    assert _usage_reads(api) == ("3", 1)
