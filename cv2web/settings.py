@@ -402,6 +402,14 @@ if not 0 <= STATUS_CACHE_SECONDS <= 60:
 QUOTA_USAGE_CACHE_S = env.float("QUOTA_USAGE_CACHE_S", default=5.0)
 if not 0 <= QUOTA_USAGE_CACHE_S <= 60:
     raise ImproperlyConfigured(f"QUOTA_USAGE_CACHE_S must be 0..60 (it is {QUOTA_USAGE_CACHE_S}).")
+# The typical extraction time behind every estimate (a job's wait, the upload
+# page's "a few seconds") is shared through the cache for this many seconds;
+# a finished extraction clears it. 0 computes it each time.
+EXTRACTION_ESTIMATE_CACHE_S = env.float("EXTRACTION_ESTIMATE_CACHE_S", default=10.0)
+if not 0 <= EXTRACTION_ESTIMATE_CACHE_S <= 300:
+    raise ImproperlyConfigured(
+        f"EXTRACTION_ESTIMATE_CACHE_S must be 0..300 (it is {EXTRACTION_ESTIMATE_CACHE_S})."
+    )
 # The upload-time probe of a PDF or DOCX runs in one of this many children
 # kept warm per web process (extraction.isolation.WarmPool), each replaced
 # after EXTRACTION_PROBE_POOL_MAX_USES probes or any failure; 0 forks a child

@@ -91,10 +91,35 @@ def _lock_queue() -> None:
 # --- Estimates ---------------------------------------------------------------
 
 
+_TYPICAL_KEY = "extraction-typical-duration"
+
+
 def typical_duration() -> float:
-    """Median seconds of recent real (not cached) extractions."""
+    """Median seconds of recent real (not cached) extractions.
+
+    Shared through the cache for EXTRACTION_ESTIMATE_CACHE_S (every poll of a
+    queued job and every upload page reads it; a new duration clears it)."""
+    from django.core.cache import cache
+
+    seconds = settings.EXTRACTION_ESTIMATE_CACHE_S
+    if seconds:
+        with contextlib.suppress(Exception):  # the cache down: compute it
+            cached = cache.get(_TYPICAL_KEY)
+            if cached is not None:
+                return cached
     durations = ExtractionJob.objects.recent_durations()
-    return statistics.median(durations) if durations else DEFAULT_ESTIMATE_S
+    typical = statistics.median(durations) if durations else DEFAULT_ESTIMATE_S
+    if seconds:
+        with contextlib.suppress(Exception):
+            cache.set(_TYPICAL_KEY, typical, seconds)
+    return typical
+
+
+def _forget_typical_duration() -> None:
+    from django.core.cache import cache
+
+    with contextlib.suppress(Exception):
+        cache.delete(_TYPICAL_KEY)
 
 
 @dataclass
@@ -618,6 +643,8 @@ def succeed(
                     "cached": cached,
                 },
             )
+            if not cached and duration_ms is not None:
+                transaction.on_commit(_forget_typical_duration)
             instruments.extraction_finished(
                 extractor_used,
                 "cached" if cached else "succeeded",

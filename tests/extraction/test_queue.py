@@ -446,3 +446,33 @@ def test_a_follower_joining_while_its_leader_ends_is_ended_with_it():
     late = ExtractionJob.objects.get(pk=follower["job"].pk)
     assert late.state == JobState.SUCCEEDED
     assert late.result == {"basics": {"name": "Bo"}}
+
+
+def test_the_typical_duration_is_shared_for_a_while_and_a_new_one_clears_it(
+    settings, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.EXTRACTION_ESTIMATE_CACHE_S = 60
+    job = enqueue()
+    ExtractionJob.objects.filter(pk=job.pk).update(
+        state=JobState.SUCCEEDED, duration_ms=4000, finished_at=timezone.now()
+    )
+    assert queue.typical_duration() == 4.0
+    with CaptureQueriesContext(connection) as queries:
+        assert queue.typical_duration() == 4.0
+    assert not queries.captured_queries
+    # A real extraction finishes: the next estimate counts it.
+    other = enqueue()
+    claimed = queue.claim_next("test-worker")
+    assert claimed.pk == other.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.succeed(
+            claimed,
+            result={"basics": {"name": "A"}},
+            warnings=[],
+            extractor_used="local",
+            duration_ms=8000,
+        )
+    assert queue.typical_duration() == 6.0
