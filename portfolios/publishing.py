@@ -71,9 +71,20 @@ def request_digest(*parts: object) -> str:
 
 
 def make_slug(resume: dict) -> str:
+    """The site's address: the person's name and a random suffix. A site
+    published behind a passphrase is given `slug_source(...)`'s empty document,
+    so its address names nobody (see `slug_source`)."""
     name = ((resume.get("basics") or {}).get("name") or "").strip()
     base = slugify(name)[:40].strip("-") or "portfolio"
     return f"{base}-{secrets.token_hex(3)}"
+
+
+def slug_source(resume: dict, chosen: dict) -> dict:
+    """What `make_slug` may read: nothing of the person when a passphrase gates
+    the site, whose address a stranger may see (shared links, logs, the gate
+    page's own form) before giving the passphrase. A passphrase added later
+    keeps the address the site already has."""
+    return {} if chosen.get("passphrase_hash") else resume
 
 
 # The privacy choices a caller may make (issue 15 point 5), as Portfolio fields.
@@ -245,7 +256,7 @@ def publish(
                     created = Portfolio.objects.create(
                         **common,
                         **chosen,
-                        slug=make_slug(doc),
+                        slug=make_slug(slug_source(doc, chosen)),
                         retention_hours=retention_hours,
                         overflow=overflow,
                         last_activity_at=now,
@@ -281,7 +292,15 @@ def publish(
 def go_live(portfolio: Portfolio, *, request=None) -> bool:
     """CREATING -> ACTIVE once the sandbox is written; abandoned if that fails."""
     try:
-        sandbox.build(portfolio)
+        with transaction.atomic():
+            # Built from the row as it is now, locked as `update` locks it: the
+            # caller's copy may predate a privacy choice saved meanwhile (a
+            # passphrase set while the site was being made), and the sandbox's
+            # manifest is all PublicSiteMiddleware asks before serving a file.
+            fresh = Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
+            if fresh is None:
+                return False  # erased meanwhile
+            sandbox.build(fresh)
     except Exception:
         log.exception("sandbox build failed for %s", portfolio.pk)
         lifecycle.transition(portfolio, State.CLEANUP, reason="build failed")
@@ -320,7 +339,7 @@ def publish_waiting(req: PortfolioRequest, *, overflow: bool) -> Portfolio | Non
     chosen = req.privacy if isinstance(req.privacy, dict) else {}
     portfolio = Portfolio.objects.create(
         **{k: v for k, v in chosen.items() if k in (*PRIVACY_FLAGS, "passphrase_hash")},
-        slug=make_slug(req.resume),
+        slug=make_slug(slug_source(req.resume, chosen)),
         owner=req.owner,
         client=req.client,
         email=req.email,
@@ -477,7 +496,9 @@ def update(
         locked.resume, locked.theme = doc, theme
         for field, value in chosen.items():
             setattr(locked, field, value)
-        if locked.holds_sandbox and locked.state != State.CREATING:
+        # CREATING too: go_live may have built already, from the values before
+        # these (it builds under this same row lock, so one of the two sees them).
+        if locked.holds_sandbox:
             sandbox.build(locked)
     lifecycle.touch(locked, actor=actor, request=request)
     return locked

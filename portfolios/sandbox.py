@@ -185,6 +185,13 @@ def read(portfolio: Portfolio, name: str) -> tuple[bytes, str, str] | None:
         # Written by an older release (or half gone): may publish more than
         # the page shows, so the caller rebuilds it rather than serve it.
         return None
+    if manifest.get("gate") != gate.token_of(portfolio.pk, portfolio.passphrase_hash) or (
+        manifest.get("noindex") is not (not portfolio.allow_indexing)
+    ):
+        # Built before the person's latest choice reached it (a passphrase, or
+        # noindex): PublicSiteMiddleware trusts the manifest alone, so it is
+        # rebuilt rather than left to serve the files ungated.
+        return None
     etags = manifest.get("etags") if isinstance(manifest.get("etags"), dict) else {}
     etag = etags.get(name) or '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
     return content, FILES[name], etag

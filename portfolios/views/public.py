@@ -95,19 +95,38 @@ def _gate_page(request, slug: str, name: str, *, status: int, error: str = "") -
     return response
 
 
+def _gone_page(request, portfolio: Portfolio, *, gated: bool) -> HttpResponse:
+    """410 for an archived site. It names the person only when the site was open
+    to everyone: behind a passphrase the name was never public, and the gate is
+    not asked for here (there is nothing left to open)."""
+    response = render(
+        request,
+        "portfolios/gone.html",
+        {"name": "" if gated else portfolio.display_name},
+        status=410,
+    )
+    # Never kept by a cache (ConditionalGetMiddleware gives no ETag to no-store):
+    # a restore would otherwise stay hidden behind a stored 410.
+    response["Cache-Control"] = "no-store"
+    if gated or not portfolio.allow_indexing:
+        response["X-Robots-Tag"] = NOINDEX
+    return response
+
+
 @require_safe
 def public(request, slug: str, name: str = PAGE):
     # The document is not needed to serve files (only to rebuild, below).
     portfolio = Portfolio.objects.defer("resume").filter(slug=slug).first()
     if portfolio is None or name not in sandbox.FILES:
         raise Http404
+    gate_token = gate.token_of(portfolio.pk, portfolio.passphrase_hash)
     if portfolio.state in (State.ARCHIVED, State.CLEANUP):
-        return render(request, "portfolios/gone.html", {"portfolio": portfolio}, status=410)
+        return _gone_page(request, portfolio, gated=bool(gate_token))
     if portfolio.state == State.CREATING:
         response = render(request, "portfolios/building.html", status=503)
         response["Retry-After"] = "5"
+        response["Cache-Control"] = "no-store"
         return response
-    gate_token = gate.token_of(portfolio.pk, portfolio.passphrase_hash)
     if not gate.passed(request.COOKIES, gate_token):
         # Every file, the downloads included: nothing of a gated site without it.
         return _gate_page(request, portfolio.slug, name, status=403)

@@ -15,7 +15,7 @@ from extraction.models import JobState
 
 from .. import access, capacity, editing, links, publishing
 from ..forms import PublishForm
-from ..models import Portfolio, PortfolioRequest, RequestState, State
+from ..models import PortfolioRequest, RequestState, State
 from ..site import render_preview
 from ..themes import DEFAULT_THEME, THEMES, theme_stylesheet
 from .common import edit_document, private, review_page, see_other
@@ -135,7 +135,9 @@ def _do_publish(request, job, form):
 
 @require_safe
 def published(request, slug):
-    portfolio = get_object_or_404(Portfolio, slug=slug)
+    # The publisher's page (it says whether an e-mail address was given): a
+    # stranger who knows the address gets what an unknown address gets.
+    portfolio = access.controlled_or_404(request, slug=slug)
     token = request.session.pop(_token_key("portfolio", portfolio.pk), None)
     notes = request.session.pop(_token_key("notes", portfolio.pk), [])
     return private(
