@@ -204,10 +204,17 @@ class PortfolioDetail(APIView):
 
     @extend_schema(
         summary="Edit the document, change the theme or the privacy choices",
+        description="Each field left out keeps its current value; `privacy` changes only "
+        'the choices it names (e.g. `{"privacy": {"show_references": true}}` publishes '
+        "the document's references). The live site is rebuilt at once.",
         parameters=[MANAGE_TOKEN],
         request=PatchSerializer,
         responses={
             200: PortfolioSerializer,
+            400: OpenApiResponse(
+                description="`invalid_request` (with `fields`: e.g. a privacy choice that is "
+                "not a JSON boolean), `invalid_passphrase`, `unknown_theme`, `invalid_resume`."
+            ),
             409: OpenApiResponse(description="A conflict with the portfolio's state."),
         },
     )

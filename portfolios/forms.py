@@ -22,6 +22,13 @@ class _PrivacyFields(forms.Form):
     show_address = forms.BooleanField(
         required=False, initial=False, label="Show my street address and postal code"
     )
+    show_references = forms.BooleanField(
+        required=False,
+        initial=False,
+        label="Show my references",
+        help_text="Your referees' names and what they wrote: their words, not yours, so "
+        "ask them first. Off: no page or download shows them.",
+    )
     allow_indexing = forms.BooleanField(
         required=False,
         label="Let search engines list my portfolio",
@@ -44,7 +51,14 @@ class _PrivacyFields(forms.Form):
     def flags(self) -> dict:
         return {
             name: self.cleaned_data[name]
-            for name in ("show_email", "show_phone", "show_city", "show_address", "allow_indexing")
+            for name in (
+                "show_email",
+                "show_phone",
+                "show_city",
+                "show_address",
+                "show_references",
+                "allow_indexing",
+            )
         }
 
 

@@ -123,6 +123,11 @@ class Portfolio(models.Model):
     show_phone = models.BooleanField(default=True)
     show_city = models.BooleanField(default=True)
     show_address = models.BooleanField(default=False, help_text="Street and postal code.")
+    # References are third-party data (the referee's name and words): shown
+    # only when the person ticks it (issue 16 point 2).
+    show_references = models.BooleanField(
+        default=False, help_text="References (the referees' names and words)."
+    )
     allow_indexing = models.BooleanField(
         default=False, help_text="Search engines may index the site (else noindex)."
     )

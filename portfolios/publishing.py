@@ -28,7 +28,14 @@ from quotas.policy import limits_for, tier_limits, tier_of
 
 from . import access, capacity, emails, gate, lifecycle, sandbox
 from .models import Portfolio, PortfolioRequest, RequestState, State, new_token
-from .site import QualityError, check_quality, extension_fields, render_site
+from .site import (
+    SHOW_ALL,
+    Privacy,
+    QualityError,
+    check_quality,
+    extension_fields,
+    render_site,
+)
 from .themes import THEMES
 
 log = logging.getLogger("cv2web.portfolios")
@@ -88,14 +95,21 @@ def slug_source(resume: dict, chosen: dict) -> dict:
 
 
 # The privacy choices a caller may make (issue 15 point 5), as Portfolio fields.
-PRIVACY_FLAGS = ("show_email", "show_phone", "show_city", "show_address", "allow_indexing")
+PRIVACY_FLAGS = (
+    "show_email",
+    "show_phone",
+    "show_city",
+    "show_address",
+    "show_references",
+    "allow_indexing",
+)
 
 
 def privacy_fields(choices: dict | None, *, owned: bool, current: dict | None = None) -> dict:
     """The Portfolio field values for `choices` ({show_email: bool, ...,
     passphrase: str | None}), over `current` (a portfolio's values) or the
-    defaults: everything shown but the street, and search engines allowed only
-    for a portfolio published from an account. `passphrase` absent keeps the
+    defaults: everything shown but the street and the references, and search
+    engines allowed only for a portfolio published from an account. `passphrase` absent keeps the
     current one, None (or "" from a form that says so) removes it; a passphrase
     is validated and hashed here (PublishError `invalid_passphrase`)."""
     choices = choices or {}
@@ -107,6 +121,8 @@ def privacy_fields(choices: dict | None, *, owned: bool, current: dict | None = 
             "show_phone": True,
             "show_city": True,
             "show_address": False,
+            # Third-party data: the referees did not agree to be published.
+            "show_references": False,
             "allow_indexing": owned,
             "passphrase_hash": "",
         }
@@ -130,8 +146,10 @@ def current_privacy(portfolio: Portfolio) -> dict:
     }
 
 
-def prepare(resume: object, theme: str) -> tuple[dict, list[str]]:
-    """Validate the document and the theme; render once through the quality gate."""
+def prepare(resume: object, theme: str, privacy: Privacy = SHOW_ALL) -> tuple[dict, list[str]]:
+    """Validate the document and the theme; render once through the quality gate,
+    as the person's `privacy` choices show it (shown references can weigh more
+    than the page budget allows)."""
     if theme not in THEMES:
         raise PublishError(
             "unknown_theme", f"There is no theme called {theme!r}.", themes=sorted(THEMES)
@@ -149,7 +167,11 @@ def prepare(resume: object, theme: str) -> tuple[dict, list[str]]:
     if not ((doc.get("basics") or {}).get("name")):
         raise PublishError("name_required", "A portfolio needs at least your name.")
     try:
-        check_quality(render_site(doc, theme, base_url="https://example.invalid/p/x/", slug="x"))
+        check_quality(
+            render_site(
+                doc, theme, base_url="https://example.invalid/p/x/", slug="x", privacy=privacy
+            )
+        )
     except QualityError as exc:
         raise PublishError(
             "quality_gate", "The page did not pass our checks: " + "; ".join(exc.problems)
@@ -231,8 +253,8 @@ def publish(
             "Archive one to publish this one.",
             oldest=str(oldest.pk) if oldest else None,
         )
-    doc, notes = prepare(resume, theme)
     chosen = privacy_fields(privacy, owned=owned_by_user)
+    doc, notes = prepare(resume, theme, sandbox.privacy_from(chosen))
     token, token_hash = new_token()
     email = email or (owner.email if owned_by_user else "")
     common = dict(
@@ -480,7 +502,17 @@ def update(
     after (and removes what this built).
     """
     theme = theme or portfolio.theme
-    doc, _notes = prepare(portfolio.resume if resume is None else resume, theme)
+    # Checked with the choices as they will be (the row is read again under the
+    # lock below, whose build is checked too).
+    # (Without the passphrase, which is hashed once, under the lock.)
+    expected = privacy_fields(
+        {k: v for k, v in (privacy or {}).items() if k != "passphrase"},
+        owned=portfolio.owner_id is not None,
+        current=current_privacy(portfolio),
+    )
+    doc, _notes = prepare(
+        portfolio.resume if resume is None else resume, theme, sandbox.privacy_from(expected)
+    )
     with transaction.atomic():
         locked = Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
         if locked is None:
@@ -499,7 +531,12 @@ def update(
         # CREATING too: go_live may have built already, from the values before
         # these (it builds under this same row lock, so one of the two sees them).
         if locked.holds_sandbox:
-            sandbox.build(locked)
+            try:
+                sandbox.build(locked)
+            except QualityError as exc:  # rolls the change back: nothing happened
+                raise PublishError(
+                    "quality_gate", "The page did not pass our checks: " + "; ".join(exc.problems)
+                ) from None
     lifecycle.touch(locked, actor=actor, request=request)
     return locked
 

@@ -52,14 +52,33 @@ MANIFEST = ".etags.json"
 FORMAT = 3
 
 
+def privacy_from(values: dict) -> Privacy:
+    """The choices as Portfolio field values ({show_email: ..., allow_indexing: ...},
+    as publishing.privacy_fields makes them), as `portfolios.site` applies them."""
+    return Privacy(
+        email=values["show_email"],
+        phone=values["show_phone"],
+        city=values["show_city"],
+        address=values["show_address"],
+        index=values["allow_indexing"],
+        references=values["show_references"],
+    )
+
+
 def privacy_of(portfolio: Portfolio) -> Privacy:
     """The person's choices, as `portfolios.site` applies them."""
-    return Privacy(
-        email=portfolio.show_email,
-        phone=portfolio.show_phone,
-        city=portfolio.show_city,
-        address=portfolio.show_address,
-        index=portfolio.allow_indexing,
+    return privacy_from(
+        {
+            name: getattr(portfolio, name)
+            for name in (
+                "show_email",
+                "show_phone",
+                "show_city",
+                "show_address",
+                "allow_indexing",
+                "show_references",
+            )
+        }
     )
 
 

@@ -11,17 +11,35 @@ from .links import public_url
 from .models import Portfolio
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON `true` or `false`, nothing else. DRF's BooleanField also takes "yes",
+    "off", 1 or "0"; a privacy choice sent as a string is more likely a client's
+    mistake than a choice, and the person's data is published on it."""
+
+    default_error_messages = {"invalid": "Must be true or false (a JSON boolean)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class PrivacySerializer(serializers.Serializer):
     """The person's privacy choices (issue 15 point 5). On a write, a field
     left out keeps its current value (or the default when publishing)."""
 
-    show_email = serializers.BooleanField(required=False, help_text="Default true.")
-    show_phone = serializers.BooleanField(required=False, help_text="Default true.")
-    show_city = serializers.BooleanField(required=False, help_text="City and region. Default true.")
-    show_address = serializers.BooleanField(
+    show_email = StrictBooleanField(required=False, help_text="Default true.")
+    show_phone = StrictBooleanField(required=False, help_text="Default true.")
+    show_city = StrictBooleanField(required=False, help_text="City and region. Default true.")
+    show_address = StrictBooleanField(
         required=False, help_text="Street and postal code. Default false."
     )
-    allow_indexing = serializers.BooleanField(
+    show_references = StrictBooleanField(
+        required=False,
+        help_text="The document's `references` (referees' names and words) on the page and "
+        "in the public resume.json and site.zip. Third-party data: default false.",
+    )
+    allow_indexing = StrictBooleanField(
         required=False,
         help_text="Search engines may index the site; false sends noindex (meta tag and "
         "X-Robots-Tag). Default true for an account's portfolio, false for an anonymous one.",
@@ -74,6 +92,7 @@ class PortfolioSerializer(serializers.ModelSerializer):
             "show_phone": p.show_phone,
             "show_city": p.show_city,
             "show_address": p.show_address,
+            "show_references": p.show_references,
             "allow_indexing": p.allow_indexing,
             "has_passphrase": bool(p.passphrase_hash),
         }

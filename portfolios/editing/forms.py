@@ -218,8 +218,14 @@ SECTIONS: tuple[tuple[str, str, type[EntryForm], str], ...] = (
     ("awards", "Awards", AwardForm, "Add an award"),
     ("publications", "Publications", PublicationForm, "Add a publication"),
     ("interests", "Interests", InterestForm, "Add an interest"),
-    # Third-party data: kept in the owner's resume.json, never on the public page.
-    ("references", "References (never published)", ReferenceForm, "Add a reference"),
+    # Third-party data: kept in the owner's resume.json; public only when the
+    # person ticks "Show my references" (Portfolio.show_references, default off).
+    (
+        "references",
+        "References (published only if you tick “Show my references”)",
+        ReferenceForm,
+        "Add a reference",
+    ),
 )
 SECTION_KEYS = tuple(s[0] for s in SECTIONS)
 

@@ -41,12 +41,12 @@ def _entry(
     }
 
 
-def _sections(resume: dict, lang: str) -> list[dict]:
+def _sections(resume: dict, lang: str, *, references: bool = False) -> list[dict]:
     L = labels(lang)
     out: list[dict] = []
 
     def add(key: str, kind: str, items: list[dict]) -> None:
-        items = [i for i in items if i.get("title") or i.get("name")]
+        items = [i for i in items if i.get("title") or i.get("name") or i.get("text")]
         if items:
             out.append({"id": key, "title": L[key], "kind": kind, "items": items})
 
@@ -180,6 +180,17 @@ def _sections(resume: dict, lang: str) -> list[dict]:
             for i in _items(resume, "interests")
         ],
     )
+    if references:
+        # Third-party words, shown only when the person ticked them
+        # (Privacy.references; public_document keeps the same entries).
+        add(
+            "references",
+            "quotes",
+            [
+                {"name": _text(r.get("name")), "text": _paragraphs(r.get("reference"))}
+                for r in _items(resume, "references")
+            ],
+        )
     return out
 
 
@@ -228,7 +239,7 @@ def build_context(
         username = _text(p.get("username"))
         if url or username:
             profiles.append({"network": network or username, "username": username, "url": url})
-    sections = _sections(resume, lang)
+    sections = _sections(resume, lang, references=privacy.references)
     description = _truncate(" — ".join(t for t in (label, summary) if t) or name)
     return {
         "lang": site_language(lang),

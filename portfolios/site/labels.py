@@ -37,6 +37,7 @@ def _words() -> dict[str, str]:
         "awards": pgettext("portfolio site", "Awards"),
         "publications": pgettext("portfolio site", "Publications"),
         "interests": pgettext("portfolio site", "Interests"),
+        "references": pgettext("portfolio site", "References"),
         "location": pgettext("portfolio site", "Location"),
         "contact": pgettext("portfolio site", "Contact"),
         "present": pgettext("portfolio site", "Present"),

@@ -11,7 +11,8 @@ from .values import _items, _paragraphs, _text, _texts, safe_url
 
 # Everything served from a sandbox (resume.json, contact.vcf, the JSON-LD,
 # site.zip) is made from this document, so a stranger learns nothing the page
-# does not show: no street address or postal code, no references, no field no
+# does not show: no street address or postal code, no references (unless the
+# person ticked them: then the page shows them too), no field no
 # theme renders (basics.image, projects.type, a work description hidden by
 # its summary, ...), no day of a date the page shows as "Mar 2020". Each
 # helper mirrors what `build_context` and `_sections` put on the page; the
@@ -30,6 +31,9 @@ class Privacy:
     # The street and postal code (basics.location.address, postalCode).
     address: bool = False
     index: bool = True
+    # `references`: third-party data (a referee's name and words), public only
+    # when the person ticks "show my references" (issue 16 point 2).
+    references: bool = False
 
 
 SHOW_ALL = Privacy()
@@ -195,9 +199,14 @@ _PUBLIC_SECTIONS = {
         lambda i: {"name": _text(i.get("name")), "keywords": _texts(i.get("keywords"))},
         ("name",),
     ),
-    # "references" is shown by no theme, so it is never public.
     "projects": (_public_project, ("name", "entity", "roles")),
 }
+
+# References: shown (and so public) only under `Privacy.references`.
+_PUBLIC_REFERENCES = (
+    lambda r: {"name": _text(r.get("name")), "reference": _shown_text(r.get("reference"))},
+    ("name", "reference"),
+)
 
 
 def extension_fields(resume: dict) -> list[str]:
@@ -239,7 +248,10 @@ def public_document(resume: dict, privacy: Privacy = SHOW_ALL) -> dict:
     out: dict = {}
     if public_basics := _public_basics(basics, privacy):
         out["basics"] = public_basics
-    for section, (make, shown_if) in _PUBLIC_SECTIONS.items():
+    sections = dict(_PUBLIC_SECTIONS)
+    if privacy.references:
+        sections["references"] = _PUBLIC_REFERENCES
+    for section, (make, shown_if) in sections.items():
         entries = [_compact(make(item)) for item in _items(resume, section)]
         if entries := [e for e in entries if any(e.get(k) for k in shown_if)]:
             out[section] = entries

@@ -51,6 +51,7 @@ def test_publish_with_choices_and_read_them_back(api):
         "show_phone": True,
         "show_city": True,
         "show_address": True,
+        "show_references": False,  # third-party data: off unless ticked
         "allow_indexing": False,  # anonymous: noindex by default
         "has_passphrase": True,
     }
