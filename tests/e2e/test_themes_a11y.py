@@ -15,7 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from extraction.resume import normalise
-from portfolios.site import render_site
+from portfolios.site import Privacy, render_site
 from portfolios.themes import THEMES
 from tests.conftest import sample
 from tests.helpers import axe_violations
@@ -36,6 +36,12 @@ def rich_resume() -> dict:
         }
     )
     doc["work"][0]["highlights"] = ["https://example.org/" + "a-long-path/" * 12]
+    # References, shown because the person ticked them (they are off by default).
+    doc["references"] = [
+        *(doc.get("references") or []),
+        {"name": "Dr. Erika Mustermann", "reference": f"Zwei Absätze.\n\n{LONG_WORD}"},
+        {"reference": "Ohne Namen."},
+    ]
     return doc
 
 
@@ -53,7 +59,12 @@ def site_root(tmp_path_factory):
         folder = root / theme
         folder.mkdir()
         files = render_site(
-            doc, theme, base_url=f"https://cv.example.org/p/{theme}/", slug=theme, lang="de"
+            doc,
+            theme,
+            base_url=f"https://cv.example.org/p/{theme}/",
+            slug=theme,
+            lang="de",
+            privacy=Privacy(references=True),
         )
         for f in files:
             (folder / f.name).write_bytes(f.content)

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 
 from extraction.extractors import get_extractor
 from extraction.resume import clean, validate
-from portfolios.site import public_document, resume_json
+from portfolios.site import Privacy, public_document, resume_json
 from tests.portfolios.test_roundtrip import EVERY_SECTION, _upload_and_publish
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +120,19 @@ def _served_documents(api: APIClient) -> dict[str, bytes]:
         "extracted-public": resume_json(public_document(extracted)),
         "extracted-owner": resume_json(extracted),
         "name-only": resume_json(public_document(name_only)),
+        # References ticked (issue 16 point 2), one of them without a name.
+        "references-public": resume_json(
+            public_document(
+                {
+                    **EVERY_SECTION,
+                    "references": [
+                        *EVERY_SECTION.get("references", []),
+                        {"reference": "Words from a referee who left no name."},
+                    ],
+                },
+                Privacy(references=True),
+            )
+        ),
     }
 
 
@@ -129,6 +142,7 @@ NAMES = {
     "extracted-public": "Maria Gonzalez",
     "extracted-owner": "Maria Gonzalez",
     "name-only": "Nora Short",
+    "references-public": "Ada Example",
 }
 
 
