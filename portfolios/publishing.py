@@ -164,6 +164,15 @@ def prepare(resume: object, theme: str, privacy: Privacy = SHOW_ALL) -> tuple[di
         notes.append(
             f"Kept in your resume.json but not shown on the page nor in its public copy: {shown}."
         )
+    found = doc.get("references")
+    references: list = found if isinstance(found, list) else []
+    if not privacy.references and any(
+        isinstance(r, dict) and (r.get("name") or r.get("reference")) for r in references
+    ):
+        notes.append(
+            "Kept in your resume.json but not published: your references (third-party data). "
+            "Tick “Show my references” to show them."
+        )
     if not ((doc.get("basics") or {}).get("name")):
         raise PublishError("name_required", "A portfolio needs at least your name.")
     try:

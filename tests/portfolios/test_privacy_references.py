@@ -179,10 +179,22 @@ def test_the_api_toggles_references_and_the_served_site_follows(api, client):
     assert REFEREE not in client.get(f"/p/{slug}/resume.json").content.decode()
 
 
+def test_publishing_says_references_were_left_out_unless_ticked(api):
+    r = api.post(URL, {"resume": DOC}, format="json")
+    assert any("Show my references" in n for n in r.json()["notices"])
+    # (Another address: an anonymous caller has one live portfolio.)
+    r = api.post(
+        URL, {"resume": {**DOC, "references": []}}, format="json", REMOTE_ADDR="198.51.100.9"
+    )
+    assert r.status_code == 201, r.json()
+    assert not any("references" in n for n in r.json()["notices"])
+
+
 def test_publishing_through_the_api_can_tick_them(api):
     r = api.post(URL, {"resume": DOC, "privacy": {"show_references": True}}, format="json")
     assert r.status_code == 201, r.json()
     assert r.json()["privacy"]["show_references"] is True
+    assert not any("references" in n for n in r.json()["notices"])
     p = Portfolio.objects.get(pk=r.json()["id"])
     assert REFEREE in (p.sandbox_path / "index.html").read_text()
 
