@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
 
 from cv2web import tokens
 from extraction.fields import EncryptedJSONField
@@ -156,6 +157,14 @@ class Portfolio(models.Model):
     @property
     def display_name(self) -> str:
         return ((self.resume or {}).get("basics") or {}).get("name") or self.slug
+
+    @property
+    def address_names_person(self) -> bool:
+        """Whether the site's address (its slug) spells the person's name: a site
+        published before it had a passphrase keeps such an address, which the
+        passphrase does not hide."""
+        name = slugify(((self.resume or {}).get("basics") or {}).get("name") or "")[:40]
+        return bool(name.strip("-")) and self.slug.startswith(name.strip("-") + "-")
 
     @property
     def sandbox_path(self) -> Path:

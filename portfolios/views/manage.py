@@ -85,6 +85,7 @@ def _manage_page(request, portfolio, *, privacy_form=None, status=200) -> HttpRe
                 "cleanup_at": portfolio.cleanup_at(),
                 "theme_form": ThemeForm(initial={"theme": portfolio.theme}),
                 "privacy_form": privacy_form,
+                "address_names_you": portfolio.address_names_person,
                 "pdf_form": PdfForm(initial={"paper": settings.PORTFOLIO_PDF_PAPER}),
                 "themes": THEMES,
                 "waiting_req": waiting_req,

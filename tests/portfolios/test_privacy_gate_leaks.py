@@ -17,7 +17,7 @@ from portfolios import gate, publishing, sandbox
 from portfolios.models import Portfolio, PortfolioRequest, State
 from portfolios.views import public
 from quotas import ratelimits
-from tests.helpers import publish_portfolio
+from tests.helpers import finished_job, publish_form, publish_portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +215,17 @@ def test_the_api_tells_a_stranger_nothing(client):
     assert r.status_code == 404
     p.refresh_from_db()
     assert p.passphrase_hash
+
+
+def test_the_manage_page_says_when_the_address_spells_the_name(client):
+    note = "a passphrase does not hide the address"
+    job = finished_job(client, "Jane Example\njane@example.com\n")
+    assert publish_form(client, job).status_code == 303
+    p = Portfolio.objects.get()
+    assert p.address_names_person and "jane-example" in p.slug
+    assert note in client.get(f"/p/{p.slug}/manage/").content.decode()
+    out = publish_portfolio(DOC, privacy={"passphrase": PASS})
+    q = out.portfolio
+    assert not q.address_names_person
+    page = client.get(f"/p/{q.slug}/manage/{out.token}", follow=True)
+    assert "Privacy" in page.content.decode() and note not in page.content.decode()
