@@ -109,9 +109,10 @@ def privacy_fields(choices: dict | None, *, owned: bool, current: dict | None = 
     """The Portfolio field values for `choices` ({show_email: bool, ...,
     passphrase: str | None}), over `current` (a portfolio's values) or the
     defaults: everything shown but the street and the references, and search
-    engines allowed only for a portfolio published from an account. `passphrase` absent keeps the
-    current one, None (or "" from a form that says so) removes it; a passphrase
-    is validated and hashed here (PublishError `invalid_passphrase`)."""
+    engines allowed only for a portfolio published from an account.
+    `passphrase` absent keeps the current one, None (or "" from a form that
+    says so) removes it; a passphrase is validated and hashed here (PublishError
+    `invalid_passphrase`)."""
     choices = choices or {}
     out = (
         dict(current)
@@ -511,9 +512,8 @@ def update(
     after (and removes what this built).
     """
     theme = theme or portfolio.theme
-    # Checked with the choices as they will be (the row is read again under the
-    # lock below, whose build is checked too).
-    # (Without the passphrase, which is hashed once, under the lock.)
+    # The page is checked as the choices will show it (the passphrase left out:
+    # it is hashed once, under the lock below, whose build is checked too).
     expected = privacy_fields(
         {k: v for k, v in (privacy or {}).items() if k != "passphrase"},
         owned=portfolio.owner_id is not None,
