@@ -80,9 +80,13 @@ def request_digest(*parts: object) -> str:
 def make_slug(resume: dict) -> str:
     """The site's address: the person's name and a random suffix. A site
     published behind a passphrase is given `slug_source(...)`'s empty document,
-    so its address names nobody (see `slug_source`)."""
+    so its address names nobody (see `slug_source`). An address without a
+    name is all the secret a stranger lacks to find a gated site: its random
+    part is 64 bits, not the 24 that keep two namesakes apart."""
     name = ((resume.get("basics") or {}).get("name") or "").strip()
-    base = slugify(name)[:40].strip("-") or "portfolio"
+    base = slugify(name)[:40].strip("-")
+    if not base:
+        return f"portfolio-{secrets.token_hex(8)}"
     return f"{base}-{secrets.token_hex(3)}"
 
 

@@ -9,6 +9,7 @@ choice, the publisher's own page and the API.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.cache import caches
@@ -98,6 +99,8 @@ def test_a_gated_sites_address_names_nobody():
     assert "secretperson" in publish_portfolio(DOC).portfolio.slug
     p = gated()
     assert "secretperson" not in p.slug and p.slug.startswith("portfolio-")
+    # Not guessable by trying every address: 64 random bits.
+    assert re.fullmatch(r"portfolio-[0-9a-f]{16}", p.slug), p.slug
 
 
 def test_a_gated_site_published_from_the_waiting_list_has_an_address_naming_nobody():
