@@ -23,12 +23,14 @@ def _entry(
     highlights: object = None,
     keywords: object = None,
     notes: list[str] | None = None,
+    title_parts: list[str] | None = None,
 ) -> dict:
     org_url, url = safe_url(org_url), safe_url(url)
     if not title:
         title, org, url, org_url = org, "", url or org_url, ""
     return {
         "title": title,
+        "title_parts": title_parts if title_parts and len(title_parts) > 1 else [],
         "url": url,
         "org": org,
         "org_url": org_url,
@@ -39,6 +41,12 @@ def _entry(
         "keywords": _texts(keywords),
         "notes": [n for n in notes or [] if n],
     }
+
+
+def _degree(e: dict) -> list[str]:
+    """A degree's kind and field ("BSc", "Physics"), those given. The page
+    joins them with a comma; on paper they stand on lines of their own."""
+    return [t for t in (_text(e.get("studyType")), _text(e.get("area"))) if t]
 
 
 def _sections(resume: dict, lang: str, *, references: bool = False) -> list[dict]:
@@ -87,7 +95,8 @@ def _sections(resume: dict, lang: str, *, references: bool = False) -> list[dict
         "entries",
         [
             _entry(
-                title=", ".join(t for t in (_text(e.get("studyType")), _text(e.get("area"))) if t),
+                title=", ".join(_degree(e)),
+                title_parts=_degree(e),
                 org=_text(e.get("institution")),
                 org_url=e.get("url"),
                 dates=date_range(e.get("startDate"), e.get("endDate"), lang, ongoing=False),
