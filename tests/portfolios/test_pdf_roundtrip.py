@@ -39,22 +39,24 @@ from tests.portfolios.test_pdf import needs_pdf
 GROUND_TRUTH = [p.name for p in sample_files("dev-*.json")]
 BASE_URL = "https://cv.example.org/p/person/"
 TARGET = 0.95
-# What each field must reach. The issue's target holds for name, e-mail, phone
-# and employers; positions, dates and institutions are held at what they reach
-# today, so that no change to a print stylesheet makes them worse, until the
-# extractor or the layouts lift them to the target. The misses that remain
-# are the extractor's reading, not the layout's: dev-03's truth writes its
-# positions "Rails Developer - Brands Insurance", which the extractor reads as
-# "Rails Developer" at Brands Insurance; an entry or two per theme in dev-02,
-# dev-08 and dev-09 is merged with its neighbour.
+# What each field must reach: the issue's target, but for positions. Its
+# misses are the extractor's reading of what the page prints in the order and
+# words of the document, not the layout's: dev-03's truth writes three of its
+# positions "Rails Developer - Brands Insurance" above the employer "Brands
+# Insurance", which the extractor reads as "Rails Developer" (9 of the 168
+# positions over three themes, so 0.946 at best whatever the page does), and
+# it misses a few entries whose values it does not take for a title or an
+# employer (a lower-case "bitcrowd", an employer called "Remote", "AI Red Team
+# / Pentester" at "Joint Research for Demo"), in every layout tried.
+# Positions are held at what they reach, so no print change makes them worse.
 FLOORS = {
     "name": TARGET,
     "email": TARGET,
     "phone": TARGET,
     "employers": TARGET,
-    "positions": 0.88,
-    "dates": 0.94,
-    "institutions": 0.90,
+    "positions": 0.89,
+    "dates": TARGET,
+    "institutions": TARGET,
 }
 # The issue's fields, as the scorer names them (entries end to end: a missed
 # entry counts as a wrong value).
@@ -139,15 +141,19 @@ def test_the_local_extractor_reads_back_what_each_theme_printed(round_trip):
             for field, keys in FIELDS.items()
         }
 
-    print(f"\nPDF round-trip agreement over {len(GROUND_TRUTH)} documents x {len(THEMES)} themes:")
-    for theme, tally in per_theme.items():
-        print(
-            f"  {theme:8}",
-            " ".join(f"{f} {c / t:.3f}" for f, (c, t) in agreement(tally).items() if t),
-        )
     totals = agreement(overall)
+    by_theme = {theme: agreement(tally) for theme, tally in per_theme.items()}
+    print(f"\nPDF round-trip agreement over {len(GROUND_TRUTH)} documents x {len(THEMES)} themes:")
+    print(f"  {'field':12}" + "".join(f" {t:>8}" for t in THEMES) + "      all  (n)  floor")
     for field, (correct, total) in totals.items():
-        print(f"  {field:12} {correct:.0f}/{total:.0f} = {correct / total:.3f}")
+        cells = "".join(
+            f" {c / t:8.3f}" if t else f" {'-':>8}"
+            for c, t in (by_theme[theme][field] for theme in THEMES)
+        )
+        print(
+            f"  {field:12}{cells} {correct / total if total else 0:8.3f} "
+            f"({total:.0f})  {FLOORS[field]:.2f}"
+        )
     assert all(total for _, total in totals.values()), totals
     below_target = {f: round(c / t, 3) for f, (c, t) in totals.items() if c / t < TARGET}
     print(f"  below the target {TARGET}: {below_target or 'none'}")
