@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from . import gate
 from .themes import DEFAULT_THEME, THEMES
@@ -16,11 +17,11 @@ class _PrivacyFields(forms.Form):
     """What the person shows, and whether search engines may index the site
     (issue 15 point 5); `choices()` is what publishing.privacy_fields takes."""
 
-    show_email = forms.BooleanField(required=False, initial=True, label="Show my e-mail address")
-    show_phone = forms.BooleanField(required=False, initial=True, label="Show my phone number")
-    show_city = forms.BooleanField(required=False, initial=True, label="Show my city and region")
+    show_email = forms.BooleanField(required=False, initial=True, label=_("Show my e-mail address"))
+    show_phone = forms.BooleanField(required=False, initial=True, label=_("Show my phone number"))
+    show_city = forms.BooleanField(required=False, initial=True, label=_("Show my city and region"))
     show_address = forms.BooleanField(
-        required=False, initial=False, label="Show my street address and postal code"
+        required=False, initial=False, label=_("Show my street address and postal code")
     )
     show_references = forms.BooleanField(
         required=False,
@@ -31,15 +32,15 @@ class _PrivacyFields(forms.Form):
     )
     allow_indexing = forms.BooleanField(
         required=False,
-        label="Let search engines list my portfolio",
-        help_text="Off: the site asks search engines not to index it (noindex).",
+        label=_("Let search engines list my portfolio"),
+        help_text=_("Off: the site asks search engines not to index it (noindex)."),
     )
     passphrase = forms.CharField(
         required=False,
         strip=False,
-        label="Passphrase",
+        label=_("Passphrase"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Visitors must enter it before they see anything of the site.",
+        help_text=_("Visitors must enter it before they see anything of the site."),
     )
 
     def _check_passphrase(self, value: str) -> None:
@@ -91,13 +92,13 @@ class PrivacyForm(_PrivacyFields):
 
     passphrase_action = forms.ChoiceField(
         choices=[
-            ("keep", "Keep the current setting"),
-            ("set", "Set a new passphrase"),
-            ("remove", "No passphrase"),
+            ("keep", _("Keep the current setting")),
+            ("set", _("Set a new passphrase")),
+            ("remove", _("No passphrase")),
         ],
         initial="keep",
         widget=forms.RadioSelect,
-        label="Passphrase",
+        label=_("Passphrase"),
     )
 
     def clean(self):
@@ -124,18 +125,18 @@ class PublishForm(PublishPrivacyForm):
     )
     email = forms.EmailField(
         required=False,
-        label="Email (optional)",
-        help_text="We send your manage link there, and a note before the site is cleaned up.",
+        label=_("Email (optional)"),
+        help_text=_("We send your manage link there, and a note before the site is cleaned up."),
     )
     # One-time key: a double-clicked Publish makes one portfolio.
     publish_key = forms.CharField(max_length=64, min_length=16, widget=forms.HiddenInput)
 
 
 class ThemeForm(forms.Form):
-    theme = forms.ChoiceField(choices=theme_choices, label="Theme")
+    theme = forms.ChoiceField(choices=theme_choices, label=_("Theme"))
 
 
 class PdfForm(forms.Form):
     """The paper of the manage page's PDF download (a GET form)."""
 
-    paper = forms.ChoiceField(choices=[("a4", "A4"), ("letter", "Letter")], label="Paper")
+    paper = forms.ChoiceField(choices=[("a4", "A4"), ("letter", _("Letter"))], label=_("Paper"))

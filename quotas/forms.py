@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import mail
 from .models import Account, ApiToken
@@ -20,10 +22,12 @@ class SignUpForm(UserCreationForm):
     """
 
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
-        help_text="We mail you a link to confirm it. Only for password resets and notices "
-        "about your portfolios.",
+        help_text=_(
+            "We mail you a link to confirm it. Only for password resets and notices "
+            "about your portfolios."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -45,7 +49,7 @@ class SignUpForm(UserCreationForm):
                 user = self._create(email)
             except IntegrityError:
                 # The username was taken between the form's check and the insert.
-                self.add_error("username", "A user with that username already exists.")
+                self.add_error("username", gettext("A user with that username already exists."))
                 return None
         if user is None:
             # One account per address, or a reset mail would go to several
@@ -88,9 +92,9 @@ class TokenCreateForm(forms.Form):
     MAX_ACTIVE = 20
 
     name = forms.CharField(
-        label="Token name",
+        label=_("Token name"),
         max_length=100,
-        help_text="What will use it, e.g. “laptop script” or “CI”. Only you see it.",
+        help_text=_("What will use it, e.g. “laptop script” or “CI”. Only you see it."),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -101,8 +105,11 @@ class TokenCreateForm(forms.Form):
         cleaned = super().clean()
         if ApiToken.objects.active().filter(user=self.user).count() >= self.MAX_ACTIVE:
             raise forms.ValidationError(
-                f"You already have {self.MAX_ACTIVE} active tokens. Revoke one you no longer "
-                "use, then create a new one."
+                gettext(
+                    "You already have %(count)d active tokens. Revoke one you no longer "
+                    "use, then create a new one."
+                )
+                % {"count": self.MAX_ACTIVE}
             )
         return cleaned
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -190,5 +191,8 @@ def token_revoke(request, pk: int):
         obj=token,
         details={"name": token.name, "prefix": token.key_prefix},
     )
-    messages.success(request, f"The token “{token.name}” is revoked; it no longer works.")
+    messages.success(
+        request,
+        gettext("The token “%(name)s” is revoked; it no longer works.") % {"name": token.name},
+    )
     return redirect("accounts:home")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from extraction.resume import LIST_MAX, LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_url, parse_date
 
@@ -26,7 +27,7 @@ class DateField(forms.CharField):
         value = super().clean(value)
         if value and (not _DATE.fullmatch(value) or parse_date(value) != value):
             raise forms.ValidationError(
-                "Write the date as YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2021-04.", code="date"
+                _("Write the date as YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2021-04."), code="date"
             )
         return value
 
@@ -47,7 +48,7 @@ class LinkField(forms.CharField):
         url, problem = clean_url(value)
         if problem or not url:
             raise forms.ValidationError(
-                "Use a web address starting with https:// or http://, or a mailto: link.",
+                _("Use a web address starting with https:// or http://, or a mailto: link."),
                 code="url",
             )
         return url
@@ -68,7 +69,7 @@ class LinesField(forms.CharField):
         value = super().clean(value) or ""
         items = [line.strip() for line in value.splitlines()]
         if any(len(i) > LONG_TEXT_MAX for i in items):
-            raise forms.ValidationError("One of the lines is too long.", code="max_length")
+            raise forms.ValidationError(_("One of the lines is too long."), code="max_length")
         return [i for i in items if i][:LIST_MAX]
 
 
@@ -86,7 +87,7 @@ class CommaField(forms.CharField):
         value = super().clean(value) or ""
         items = [part.strip() for part in value.split(",")]
         if any(len(i) > SHORT_TEXT_MAX for i in items):
-            raise forms.ValidationError("One of the items is too long.", code="max_length")
+            raise forms.ValidationError(_("One of the items is too long."), code="max_length")
         return [i for i in items if i][:LIST_MAX]
 
 

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 from django import forms
 from django.forms import formset_factory
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from extraction.resume import LIST_MAX, SHORT_TEXT_MAX
 
@@ -15,17 +17,17 @@ from .fields import CommaField, DateField, LinesField, LinkField, _long, _text
 
 class BasicsForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=SHORT_TEXT_MAX,
-        error_messages={"required": "Your name is needed: the page is about you."},
+        error_messages={"required": _("Your name is needed: the page is about you.")},
     )
-    label = _text("Title", help_text="A short line under your name, e.g. “Data engineer”.")
-    email = forms.EmailField(label="Email", required=False, max_length=SHORT_TEXT_MAX)
-    phone = _text("Phone")
-    url = LinkField(label="Website")
-    summary = _long("About you")
-    city = _text("City")
-    countryCode = _text("Country code", help_text="Two letters, e.g. DE, FR, US.")
+    label = _text(_("Title"), help_text=_("A short line under your name, e.g. “Data engineer”."))
+    email = forms.EmailField(label=_("Email"), required=False, max_length=SHORT_TEXT_MAX)
+    phone = _text(_("Phone"))
+    url = LinkField(label=_("Website"))
+    summary = _long(_("About you"))
+    city = _text(_("City"))
+    countryCode = _text(_("Country code"), help_text=_("Two letters, e.g. DE, FR, US."))
 
     FIELDS = ("name", "label", "email", "phone", "url", "summary")
     LOCATION = ("city", "countryCode")
@@ -50,8 +52,8 @@ class EntryForm(forms.Form):
 
     FIELDS: tuple[str, ...] = ()
     REQUIRED_ANY: tuple[str, ...] = ()
-    REQUIRED_MESSAGE = "This cannot be empty."
-    TITLE = "Entry"
+    REQUIRED_MESSAGE = _("This cannot be empty.")
+    TITLE = _("Entry")
 
     def clean(self):
         data = super().clean()
@@ -71,160 +73,160 @@ class EntryForm(forms.Form):
             value = source.get(self.add_prefix(key)) if self.is_bound else source.get(key)
             if value:
                 return str(value)
-        return f"New {self.TITLE.lower()}"
+        return gettext("New %(entry)s") % {"entry": str(self.TITLE).lower()}
 
 
 class ProfileForm(EntryForm):
-    network = _text("Network", help_text="e.g. GitHub, LinkedIn.")
-    username = _text("Username")
-    url = LinkField(label="Address")
+    network = _text(_("Network"), help_text=_("e.g. GitHub, LinkedIn."))
+    username = _text(_("Username"))
+    url = LinkField(label=_("Address"))
     FIELDS = ("network", "username", "url")
     REQUIRED_ANY = ("network", "url")
-    REQUIRED_MESSAGE = "Give the network or the address of the profile."
-    TITLE = "Profile"
+    REQUIRED_MESSAGE = _("Give the network or the address of the profile.")
+    TITLE = _("Profile")
 
 
 class WorkForm(EntryForm):
-    name = _text("Employer")
-    position = _text("Position")
-    startDate = DateField(label="Start")
-    endDate = DateField(label="End", help_text="Empty if you still work there.")
-    summary = _long("Summary")
-    highlights = LinesField(label="Highlights", help_text="One per line.")
+    name = _text(_("Employer"))
+    position = _text(_("Position"))
+    startDate = DateField(label=_("Start"))
+    endDate = DateField(label=_("End"), help_text=_("Empty if you still work there."))
+    summary = _long(_("Summary"))
+    highlights = LinesField(label=_("Highlights"), help_text=_("One per line."))
     FIELDS = ("name", "position", "startDate", "endDate", "summary", "highlights")
     REQUIRED_ANY = ("name", "position")
-    REQUIRED_MESSAGE = "Give the employer's name or the position."
-    TITLE = "Job"
+    REQUIRED_MESSAGE = _("Give the employer's name or the position.")
+    TITLE = _("Job")
 
 
 class EducationForm(EntryForm):
-    institution = _text("School or university")
-    area = _text("Subject")
-    studyType = _text("Degree")
-    startDate = DateField(label="Start")
-    endDate = DateField(label="End")
+    institution = _text(_("School or university"))
+    area = _text(_("Subject"))
+    studyType = _text(_("Degree"))
+    startDate = DateField(label=_("Start"))
+    endDate = DateField(label=_("End"))
     FIELDS = ("institution", "area", "studyType", "startDate", "endDate")
     REQUIRED_ANY = ("institution",)
-    REQUIRED_MESSAGE = "Give the name of the school or university."
-    TITLE = "School"
+    REQUIRED_MESSAGE = _("Give the name of the school or university.")
+    TITLE = _("School")
 
 
 class ProjectForm(EntryForm):
-    name = _text("Name")
-    description = _long("Description")
-    url = LinkField(label="Address")
-    startDate = DateField(label="Start")
-    endDate = DateField(label="End")
+    name = _text(_("Name"))
+    description = _long(_("Description"))
+    url = LinkField(label=_("Address"))
+    startDate = DateField(label=_("Start"))
+    endDate = DateField(label=_("End"))
     FIELDS = ("name", "description", "url", "startDate", "endDate")
     REQUIRED_ANY = ("name",)
-    REQUIRED_MESSAGE = "Give the project a name."
-    TITLE = "Project"
+    REQUIRED_MESSAGE = _("Give the project a name.")
+    TITLE = _("Project")
 
 
 class SkillForm(EntryForm):
-    name = _text("Skill")
-    keywords = CommaField(label="Keywords", help_text="Separated by commas.")
+    name = _text(_("Skill"))
+    keywords = CommaField(label=_("Keywords"), help_text=_("Separated by commas."))
     FIELDS = ("name", "keywords")
     REQUIRED_ANY = ("name",)
-    REQUIRED_MESSAGE = "Give the skill a name."
-    TITLE = "Skill"
+    REQUIRED_MESSAGE = _("Give the skill a name.")
+    TITLE = _("Skill")
 
 
 class LanguageForm(EntryForm):
-    language = _text("Language")
-    fluency = _text("Level", help_text="e.g. Native, Fluent, B2.")
+    language = _text(_("Language"))
+    fluency = _text(_("Level"), help_text=_("e.g. Native, Fluent, B2."))
     FIELDS = ("language", "fluency")
     REQUIRED_ANY = ("language",)
-    REQUIRED_MESSAGE = "Name the language."
-    TITLE = "Language"
+    REQUIRED_MESSAGE = _("Name the language.")
+    TITLE = _("Language")
 
 
 class CertificateForm(EntryForm):
-    name = _text("Name")
-    issuer = _text("Issued by")
-    date = DateField(label="Date")
-    url = LinkField(label="Address")
+    name = _text(_("Name"))
+    issuer = _text(_("Issued by"))
+    date = DateField(label=_("Date"))
+    url = LinkField(label=_("Address"))
     FIELDS = ("name", "issuer", "date", "url")
     REQUIRED_ANY = ("name",)
-    REQUIRED_MESSAGE = "Give the certificate a name."
-    TITLE = "Certificate"
+    REQUIRED_MESSAGE = _("Give the certificate a name.")
+    TITLE = _("Certificate")
 
 
 class VolunteerForm(EntryForm):
-    organization = _text("Organisation")
-    position = _text("Role")
-    url = LinkField(label="Address")
-    startDate = DateField(label="Start")
-    endDate = DateField(label="End")
-    summary = _long("Summary")
-    highlights = LinesField(label="Highlights", help_text="One per line.")
+    organization = _text(_("Organisation"))
+    position = _text(_("Role"))
+    url = LinkField(label=_("Address"))
+    startDate = DateField(label=_("Start"))
+    endDate = DateField(label=_("End"))
+    summary = _long(_("Summary"))
+    highlights = LinesField(label=_("Highlights"), help_text=_("One per line."))
     FIELDS = ("organization", "position", "url", "startDate", "endDate", "summary", "highlights")
     REQUIRED_ANY = ("organization", "position")
-    REQUIRED_MESSAGE = "Give the organisation or your role."
-    TITLE = "Volunteering"
+    REQUIRED_MESSAGE = _("Give the organisation or your role.")
+    TITLE = _("Volunteering")
 
 
 class AwardForm(EntryForm):
-    title = _text("Award")
-    awarder = _text("Awarded by")
-    date = DateField(label="Date")
-    summary = _long("Summary")
+    title = _text(_("Award"))
+    awarder = _text(_("Awarded by"))
+    date = DateField(label=_("Date"))
+    summary = _long(_("Summary"))
     FIELDS = ("title", "awarder", "date", "summary")
     REQUIRED_ANY = ("title",)
-    REQUIRED_MESSAGE = "Name the award."
-    TITLE = "Award"
+    REQUIRED_MESSAGE = _("Name the award.")
+    TITLE = _("Award")
 
 
 class PublicationForm(EntryForm):
-    name = _text("Title")
-    publisher = _text("Published in / by")
-    releaseDate = DateField(label="Date")
-    url = LinkField(label="Address")
-    summary = _long("Summary")
+    name = _text(_("Title"))
+    publisher = _text(_("Published in / by"))
+    releaseDate = DateField(label=_("Date"))
+    url = LinkField(label=_("Address"))
+    summary = _long(_("Summary"))
     FIELDS = ("name", "publisher", "releaseDate", "url", "summary")
     REQUIRED_ANY = ("name",)
-    REQUIRED_MESSAGE = "Give the publication's title."
-    TITLE = "Publication"
+    REQUIRED_MESSAGE = _("Give the publication's title.")
+    TITLE = _("Publication")
 
 
 class InterestForm(EntryForm):
-    name = _text("Interest")
-    keywords = CommaField(label="Keywords", help_text="Separated by commas.")
+    name = _text(_("Interest"))
+    keywords = CommaField(label=_("Keywords"), help_text=_("Separated by commas."))
     FIELDS = ("name", "keywords")
     REQUIRED_ANY = ("name",)
-    REQUIRED_MESSAGE = "Name the interest."
-    TITLE = "Interest"
+    REQUIRED_MESSAGE = _("Name the interest.")
+    TITLE = _("Interest")
 
 
 class ReferenceForm(EntryForm):
-    name = _text("Referee")
-    reference = _long("Reference")
+    name = _text(_("Referee"))
+    reference = _long(_("Reference"))
     FIELDS = ("name", "reference")
     REQUIRED_ANY = ("name", "reference")
-    REQUIRED_MESSAGE = "Name the referee or write the reference."
-    TITLE = "Reference"
+    REQUIRED_MESSAGE = _("Name the referee or write the reference.")
+    TITLE = _("Reference")
 
 
 # (key in the document / formset prefix, heading, form, label of the add button)
 SECTIONS: tuple[tuple[str, str, type[EntryForm], str], ...] = (
-    ("profiles", "Profiles", ProfileForm, "Add a profile"),
-    ("work", "Work", WorkForm, "Add a job"),
-    ("education", "Education", EducationForm, "Add a school"),
-    ("projects", "Projects", ProjectForm, "Add a project"),
-    ("skills", "Skills", SkillForm, "Add a skill"),
-    ("languages", "Languages", LanguageForm, "Add a language"),
-    ("certificates", "Certificates", CertificateForm, "Add a certificate"),
-    ("volunteer", "Volunteering", VolunteerForm, "Add volunteering"),
-    ("awards", "Awards", AwardForm, "Add an award"),
-    ("publications", "Publications", PublicationForm, "Add a publication"),
-    ("interests", "Interests", InterestForm, "Add an interest"),
+    ("profiles", _("Profiles"), ProfileForm, _("Add a profile")),
+    ("work", _("Work"), WorkForm, _("Add a job")),
+    ("education", _("Education"), EducationForm, _("Add a school")),
+    ("projects", _("Projects"), ProjectForm, _("Add a project")),
+    ("skills", _("Skills"), SkillForm, _("Add a skill")),
+    ("languages", _("Languages"), LanguageForm, _("Add a language")),
+    ("certificates", _("Certificates"), CertificateForm, _("Add a certificate")),
+    ("volunteer", _("Volunteering"), VolunteerForm, _("Add volunteering")),
+    ("awards", _("Awards"), AwardForm, _("Add an award")),
+    ("publications", _("Publications"), PublicationForm, _("Add a publication")),
+    ("interests", _("Interests"), InterestForm, _("Add an interest")),
     # Third-party data: kept in the owner's resume.json; public only when the
     # person ticks "Show my references" (Portfolio.show_references, default off).
     (
         "references",
-        "References (published only if you tick “Show my references”)",
+        _("References (published only if you tick “Show my references”)"),
         ReferenceForm,
-        "Add a reference",
+        _("Add a reference"),
     ),
 )
 SECTION_KEYS = tuple(s[0] for s in SECTIONS)
