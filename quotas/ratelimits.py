@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
@@ -316,4 +317,4 @@ def limit_posts(group: str, rate_setting: str, what: str, *, fail_closed: bool =
 
 def limit_logins(view):
     """Every log-in form (the account's and the admin's) shares one budget per client."""
-    return limit_posts("login", "RATELIMIT_LOGIN", "log-in attempts", fail_closed=True)(view)
+    return limit_posts("login", "RATELIMIT_LOGIN", _("log-in attempts"), fail_closed=True)(view)

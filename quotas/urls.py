@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from . import views
 from .forms import ConfirmedPasswordResetForm
@@ -16,7 +17,7 @@ urlpatterns = [
     # shares the "login" budget (cv2web/urls.py).
     path(
         "signup/",
-        limit_posts("signup", "RATELIMIT_LOGIN", "sign-up attempts", fail_closed=True)(
+        limit_posts("signup", "RATELIMIT_LOGIN", _("sign-up attempts"), fail_closed=True)(
             views.signup
         ),
         name="signup",
@@ -56,7 +57,7 @@ urlpatterns = [
         limit_posts(
             "password-reset",
             "RATELIMIT_PASSWORD_RESET",
-            "password reset requests",
+            _("password reset requests"),
             fail_closed=True,
         )(
             auth_views.PasswordResetView.as_view(

@@ -43,6 +43,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from monitoring import audit
@@ -194,7 +195,7 @@ def unlock(request, slug: str):
             response = render(
                 request,
                 "quotas/rate_limited.html",
-                {"retry_after": decision.retry_after, "what": "passphrase attempts"},
+                {"retry_after": decision.retry_after, "what": _("passphrase attempts")},
                 status=429,
             )
             response["Retry-After"] = str(decision.retry_after)
