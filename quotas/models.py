@@ -11,13 +11,14 @@ from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Tier(models.TextChoices):
-    ANONYMOUS = "anonymous", "Anonymous"
-    REGISTERED = "registered", "Registered"
-    PREMIUM = "premium", "Premium"
-    BULK = "bulk", "Bulk (API)"
+    ANONYMOUS = "anonymous", _("Anonymous")
+    REGISTERED = "registered", _("Registered")
+    PREMIUM = "premium", _("Premium")
+    BULK = "bulk", _("Bulk (API)")
 
 
 class Account(models.Model):
@@ -108,7 +109,7 @@ class DailyUsageQuerySet(models.QuerySet):
             f"UPDATE {table} SET extractions = extractions + 1 "  # noqa: S608
             "WHERE subject = %s AND day = %s AND extractions < %s RETURNING extractions"
         )
-        for _ in range(2):
+        for _attempt in range(2):
             with connection.cursor() as cursor:
                 # RETURNING (PostgreSQL; SQLite 3.35+) gives the new count in
                 # the same statement, so nobody has to read it again.

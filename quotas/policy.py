@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
 from cv2web.errors import Refusal
 
@@ -83,7 +84,20 @@ class Rates:
 
 _RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_PERIOD_WORDS = {1: "a second", 60: "a minute", 3600: "an hour", 86400: "a day"}
+_PERIOD_WORDS = {
+    1: gettext_noop("%(count)s a second"),
+    60: gettext_noop("%(count)s a minute"),
+    3600: gettext_noop("%(count)s an hour"),
+    86400: gettext_noop("%(count)s a day"),
+}
+# Longer periods, in their largest whole unit ("5 every 15 minutes"); a period
+# of one unit is said by _PERIOD_WORDS.
+_PERIOD_UNITS = (
+    (86400, ngettext_lazy("%(count)s every %(n)d day", "%(count)s every %(n)d days", "n")),
+    (3600, ngettext_lazy("%(count)s every %(n)d hour", "%(count)s every %(n)d hours", "n")),
+    (60, ngettext_lazy("%(count)s every %(n)d minute", "%(count)s every %(n)d minutes", "n")),
+    (1, ngettext_lazy("%(count)s every %(n)d second", "%(count)s every %(n)d seconds", "n")),
+)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -98,12 +112,13 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def rate_words(rate: str) -> str:
     """'100/h' -> '100 an hour'; '5/15m' -> '5 every 15 minutes' (pages, messages)."""
     count, period = parse_rate(rate)
+    number = f"{count:,}"
     if period in _PERIOD_WORDS:
-        return f"{count:,} {_PERIOD_WORDS[period]}"
-    for seconds, unit in ((86400, "days"), (3600, "hours"), (60, "minutes")):
+        return gettext(_PERIOD_WORDS[period]) % {"count": number}
+    for seconds, words in _PERIOD_UNITS:
         if period % seconds == 0:
-            return f"{count:,} every {period // seconds} {unit}"
-    return f"{count:,} every {period} seconds"
+            return words % {"count": number, "n": period // seconds}
+    raise AssertionError("a period is a whole number of seconds")
 
 
 def rates_for(user: User) -> Rates:

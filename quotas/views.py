@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -24,8 +24,8 @@ from .models import Account, ApiToken, Tier
 def duration_words(hours: int) -> str:
     """7 days, 24 hours, 1 hour: how long something is kept, in plain words."""
     if hours >= 48 and hours % 24 == 0:
-        return f"{hours // 24} days"
-    return f"{hours} hour{'' if hours == 1 else 's'}"
+        return ngettext("%(n)d day", "%(n)d days", hours // 24) % {"n": hours // 24}
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 def countdown_words(seconds: int) -> str:
@@ -33,10 +33,12 @@ def countdown_words(seconds: int) -> str:
     minutes = max(0, seconds) // 60
     hours, minutes = divmod(minutes, 60)
     if hours and minutes:
-        return f"{hours} h {minutes} min"
+        return gettext("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     if hours:
-        return f"{hours} h"
-    return f"{minutes} min" if minutes else "under a minute"
+        return gettext("%(hours)d h") % {"hours": hours}
+    return (
+        gettext("%(minutes)d min") % {"minutes": minutes} if minutes else gettext("under a minute")
+    )
 
 
 def _limit_rows(limits: policy.Limits) -> dict:
