@@ -26,9 +26,11 @@ class _PrivacyFields(forms.Form):
     show_references = forms.BooleanField(
         required=False,
         initial=False,
-        label="Show my references",
-        help_text="Your referees' names and what they wrote: their words, not yours, so "
-        "ask them first. Off: no page or download shows them.",
+        label=_("Show my references"),
+        help_text=_(
+            "Your referees' names and what they wrote: their words, not yours, so "
+            "ask them first. Off: no page or download shows them."
+        ),
     )
     allow_indexing = forms.BooleanField(
         required=False,
