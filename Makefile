@@ -23,6 +23,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## run: install, make the local keys once, migrate, install schedules, start web + worker
+## Log lines are readable text here (LOG_FORMAT=json for JSON, the default with DEBUG off).
+run: export LOG_FORMAT ?= text
 run: install
 	$(BIN)/python scripts/local_secrets.py
 	$(BIN)/python manage.py migrate --noinput

@@ -30,7 +30,11 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "1") == "1" else None
 # SPEC S-2: manage tokens, reset links and ids are redacted from gunicorn's own
 # lines (request paths, the Referer, errors) in every log format.
 logger_class = "cv2web.logs.GunicornLogger"
-if os.environ.get("LOG_FORMAT", "json") == "json":
+# LOG_FORMAT as cv2web/settings.py reads it: JSON unless asked for text, or
+# DEBUG is on (django-environ's true strings).
+_debug = os.environ.get("DEBUG", "").strip().lower() in ("true", "on", "ok", "y", "yes", "1")
+_log_format = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if _debug else "json")
+if _log_format == "json":
     # gunicorn's own lines (master, workers, access) as JSON too (SPEC M-6);
     # the access lines carry the X-Request-ID the application answered with.
     logconfig_dict = {

@@ -7,7 +7,7 @@
 - `JsonFormatter` writes one JSON object per line: time (ISO-8601, UTC),
   level, logger, message, request_id (inside a request), exception (when
   any) and every field given through `extra={...}`.
-- `PlainFormatter` is the readable form for development (`LOG_FORMAT=plain`).
+- `PlainFormatter` is the readable form for development (`LOG_FORMAT=text`).
 - `AccessJsonFormatter` turns gunicorn's access lines into fields
   (gunicorn.conf.py).
 - `RedactFilter` takes secrets out of every record before any handler

@@ -883,11 +883,14 @@ SPECTACULAR_SETTINGS = {
 # --- Logging ----------------------------------------------------------------
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-# M-6: `json` (one object per line, with the request id) or `plain`, readable
-# lines for development. gunicorn.conf.py reads the same variable.
-LOG_FORMAT = env.str("LOG_FORMAT", default="json")
-if LOG_FORMAT not in ("json", "plain"):
-    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain (it is {LOG_FORMAT!r}).")
+# M-6: `json` (one object per line, with the request id), the default with
+# DEBUG off, as in production; or `text`, readable lines, the default with
+# DEBUG on (`make run` asks for it too). `plain` is the earlier name of `text`.
+# gunicorn.conf.py reads the same variables for gunicorn's own lines.
+LOG_FORMAT = env.str("LOG_FORMAT", default="").strip().lower() or ("text" if DEBUG else "json")
+LOG_FORMAT = {"plain": "text"}.get(LOG_FORMAT, LOG_FORMAT)
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text (it is {LOG_FORMAT!r}).")
 ERROR_MAIL_INTERVAL_MINUTES = env.int("ERROR_MAIL_INTERVAL_MINUTES", default=15)
 if ERROR_MAIL_INTERVAL_MINUTES < 1:
     raise ImproperlyConfigured(
@@ -905,7 +908,7 @@ LOGGING = {
     },
     "formatters": {
         "json": {"()": "cv2web.logs.JsonFormatter"},
-        "plain": {"()": "cv2web.logs.PlainFormatter"},
+        "text": {"()": "cv2web.logs.PlainFormatter"},
     },
     "handlers": {
         "console": {

@@ -59,7 +59,7 @@ RUN_ENV = {
     # No worker runs: every upload stays queued, and a full queue would be a
     # deliberate 503 that not_a_server_error counts as a failure.
     "EXTRACTION_MAX_QUEUE_DEPTH": "1000000",
-    "LOG_FORMAT": "plain",
+    "LOG_FORMAT": "text",
     "GUNICORN_ACCESS_LOG": "0",
     "WEB_CONCURRENCY": "2",
     "EMAIL_URL": "consolemail://",

@@ -23,10 +23,19 @@ import local_secrets
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def environment(base: dict[str, str] | os._Environ = os.environ) -> dict[str, str]:
+    """What gunicorn and qcluster are started with: `base`, the local keys, and
+    readable log lines unless LOG_FORMAT asks otherwise (a deployment keeps
+    JSON, the default with DEBUG off; docs/deploy.md, Health checks and logs)."""
+    env = {**base, **local_secrets.ensure(base), "PYTHONUNBUFFERED": "1"}
+    env["LOG_FORMAT"] = env.get("LOG_FORMAT", "").strip() or "text"
+    return env
+
+
 def main() -> int:
     port = os.environ.get("PORT", "8000")
     python = sys.executable
-    env = {**os.environ, **local_secrets.ensure(), "PYTHONUNBUFFERED": "1"}
+    env = environment()
     # /metrics adds up the web workers' and the worker cluster's counters when
     # both write to one directory (docs/deploy.md, Monitoring).
     own_metrics_dir = ""

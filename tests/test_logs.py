@@ -326,3 +326,86 @@ def test_gunicorn_error_and_access_lines_are_json_with_the_request_id(tmp_path):
     assert isinstance(hit["duration_ms"], int)
     errors = [json.loads(line) for line in err.read_text().splitlines() if line.strip()]
     assert any(e["logger"] == "gunicorn.error" and "Booting worker" in e["message"] for e in errors)
+
+
+# --- LOG_FORMAT: JSON in production, readable text for `make run` ---------------
+
+FORMAT_PROBE = """
+import logging, django
+django.setup()
+from django.conf import settings
+print(settings.LOG_FORMAT)
+logging.getLogger("probe").warning("hello")
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "json"),
+        ({"DEBUG": "1"}, "text"),
+        ({"DEBUG": "1", "LOG_FORMAT": "json"}, "json"),
+        ({"LOG_FORMAT": "text"}, "text"),
+        ({"LOG_FORMAT": " Plain "}, "text"),
+    ],
+)
+def test_log_lines_are_json_unless_debug_or_text_is_asked_for(tmp_path, env, expected):
+    out = subprocess.run(
+        [sys.executable, "-c", FORMAT_PROBE],
+        cwd=REPO,
+        env=child_env(
+            {"DJANGO_SETTINGS_MODULE": "cv2web.settings", "DATA_DIR": str(tmp_path), **env},
+            drop=("PYTEST", "DJANGO_SETTINGS", "LOG_FORMAT", "DEBUG"),
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == [expected]
+    (line,) = [ln for ln in out.stderr.splitlines() if "hello" in ln]
+    if expected == "json":
+        assert json.loads(line)["message"] == "hello"
+    else:
+        assert line.endswith(" WARNING probe hello") and not line.startswith("{")
+
+
+def test_an_unknown_log_format_stops_start_up(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", FORMAT_PROBE],
+        cwd=REPO,
+        env=child_env({"DJANGO_SETTINGS_MODULE": "cv2web.settings", "LOG_FORMAT": "xml"}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0 and "LOG_FORMAT must be json or text" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "json_lines"),
+    [({}, True), ({"DEBUG": "yes"}, False), ({"LOG_FORMAT": "text"}, False)],
+)
+def test_gunicorn_follows_the_same_choice(monkeypatch, tmp_path, env, json_lines):
+    import runpy
+
+    for name in ("LOG_FORMAT", "DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    assert ("logconfig_dict" in config) is json_lines
+
+
+def test_make_run_serves_with_text_lines_unless_told_otherwise(tmp_path):
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        import serve
+    finally:
+        sys.path.remove(str(REPO / "scripts"))
+    base = {"DATA_DIR": str(tmp_path), "PATH": os.environ.get("PATH", "")}
+    assert serve.environment(base)["LOG_FORMAT"] == "text"
+    assert serve.environment(base | {"LOG_FORMAT": "json"})["LOG_FORMAT"] == "json"
+    makefile = (REPO / "Makefile").read_text()
+    assert "run: export LOG_FORMAT ?= text" in makefile

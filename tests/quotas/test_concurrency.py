@@ -80,7 +80,7 @@ def test_the_burst_limit_holds_across_two_gunicorn_workers_sharing_redis(tmp_pat
         "QUOTA_ANONYMOUS_EXTRACTIONS_PER_DAY": "1000",
         "LOG_LEVEL": "WARNING",
         # The access log below is read in gunicorn's own line format.
-        "LOG_FORMAT": "plain",
+        "LOG_FORMAT": "text",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
