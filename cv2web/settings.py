@@ -949,6 +949,29 @@ for _handler in LOGGING["handlers"].values():
     _handler["filters"] = [*_handler.get("filters", []), "redact"]
 DEFAULT_EXCEPTION_REPORTER = "cv2web.logs.RedactingExceptionReporter"
 
+# --- Error tracking (optional; docs/deploy.md, Error tracking) ---------------
+
+# Sentry, only when a DSN is set (cv2web.errortracking: no personal data, no
+# request bodies, no local variables, every string redacted). Traces are off
+# unless SENTRY_TRACES_SAMPLE_RATE (0..1) asks for a share of requests.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured(
+        f"SENTRY_TRACES_SAMPLE_RATE must be 0..1 (it is {SENTRY_TRACES_SAMPLE_RATE})."
+    )
+if SENTRY_DSN:
+    from cv2web import errortracking
+
+    errortracking.init(
+        SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
