@@ -107,12 +107,31 @@ def manifest_of(portfolio: Portfolio, etags: dict[str, str]) -> dict:
     }
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (os.umask would, for every
+    thread at once)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 def build(portfolio: Portfolio, files: list[SiteFile] | None = None) -> Path:
     """Write the sandbox; readers see the old one or the new one, never half."""
     files = files if files is not None else render(portfolio)
     root = Path(settings.SANDBOX_DIR)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{portfolio.id}-", dir=root))
+    # mkdtemp makes the folder 0700: a front server sending the files itself
+    # (PORTFOLIO_ACCEL_REDIRECT_PREFIX) runs as another user and could not read
+    # them. The folder gets what mkdir would give it under the process's umask,
+    # as its files do (the systemd units in deploy/ set 0027 and let nginx's
+    # user in through the group).
+    staging.chmod(0o777 & ~_umask())
     etags = {}
     for f in files:
         if f.name not in FILES:

@@ -133,3 +133,21 @@ def test_a_front_server_is_handed_the_file_with_the_headers(client, settings):
     assert r["Content-Type"].startswith("text/css")
     for name in SECURITY_HEADERS:
         assert r.get(name), name
+
+
+@pytest.mark.parametrize(
+    ("umask", "folder", "file"), [(0o027, 0o750, 0o640), (0o022, 0o755, 0o644)]
+)
+def test_a_front_server_of_another_user_can_read_the_sandbox(umask, folder, file):
+    # nginx runs as its own user (deploy/): the sandbox folder follows the umask
+    # as its files do, not mkdtemp's 0700.
+    import os
+
+    old = os.umask(umask)
+    try:
+        p = publish_portfolio().portfolio
+    finally:
+        os.umask(old)
+    path = p.sandbox_path
+    assert path.stat().st_mode & 0o777 == folder
+    assert (path / "index.html").stat().st_mode & 0o777 == file
