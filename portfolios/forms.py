@@ -129,6 +129,7 @@ class PublishForm(PublishPrivacyForm):
         required=False,
         label=_("Email (optional)"),
         help_text=_("We send your manage link there, and a note before the site is cleaned up."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     # One-time key: a double-clicked Publish makes one portfolio.
     publish_key = forms.CharField(max_length=64, min_length=16, widget=forms.HiddenInput)

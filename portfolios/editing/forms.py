@@ -31,6 +31,23 @@ class BasicsForm(forms.Form):
 
     FIELDS = ("name", "label", "email", "phone", "url", "summary")
     LOCATION = ("city", "countryCode")
+    # WCAG 1.3.5 (identify input purpose): the person's own details, in the
+    # browser's autofill vocabulary (HTML's autocomplete tokens).
+    AUTOCOMPLETE = {
+        "name": "name",
+        "label": "organization-title",
+        "email": "email",
+        "phone": "tel",
+        "url": "url",
+        "city": "address-level2",
+        "countryCode": "country",
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, token in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = token
+        self.fields["phone"].widget.attrs["inputmode"] = "tel"
 
     @classmethod
     def initial_from(cls, basics: Mapping) -> dict:
@@ -78,7 +95,8 @@ class EntryForm(forms.Form):
 
 class ProfileForm(EntryForm):
     network = _text(_("Network"), help_text=_("e.g. GitHub, LinkedIn."))
-    username = _text(_("Username"))
+    # The person's name on that network, not their log-in here.
+    username = _text(_("Username"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
     url = LinkField(label=_("Address"))
     FIELDS = ("network", "username", "url")
     REQUIRED_ANY = ("network", "url")
@@ -199,7 +217,8 @@ class InterestForm(EntryForm):
 
 
 class ReferenceForm(EntryForm):
-    name = _text(_("Referee"))
+    # Someone else's name: the browser must not offer the person's own.
+    name = _text(_("Referee"), widget=forms.TextInput(attrs={"autocomplete": "off"}))
     reference = _long(_("Reference"))
     FIELDS = ("name", "reference")
     REQUIRED_ANY = ("name", "reference")
