@@ -12,7 +12,8 @@ promises about secrets and CV data (SPEC S-2, S-3):
   frame may hold a document, a manage token or a key;
 - every string of an event and of its breadcrumbs passes `cv2web.redact`
   (manage and reset links, ids, tokens in URLs, `Authorization` values), as
-  every log line and error mail does.
+  every log line and error mail does, and a header, cookie or parameter with
+  a secret's name (`X-Manage-Token`, `sessionid`) loses its value whole.
 
 Nothing here reads Django settings: it runs while they are being read.
 """
@@ -21,11 +22,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from .redact import redact_value
+from .redact import REDACTED, is_secret_name, redact_value
+
+# Parts of an event or breadcrumb whose keys are names a client chose (headers,
+# cookies, query parameters): a value under a secret's name goes whole, as a
+# raw token (X-Manage-Token) has no shape the text patterns would know.
+_NAMED_PARTS = ("headers", "cookies", "env", "data", "query_string")
 
 
 def _scrub(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    return redact_value(event)
+    event = redact_value(event)
+    for holder in (event, event.get("request")):
+        if not isinstance(holder, dict):
+            continue
+        for part in _NAMED_PARTS:
+            values = holder.get(part)
+            if isinstance(values, dict):
+                holder[part] = {
+                    key: REDACTED if is_secret_name(str(key)) else value
+                    for key, value in values.items()
+                }
+    return event
 
 
 def init(

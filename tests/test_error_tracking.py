@@ -100,3 +100,26 @@ def test_a_traces_rate_outside_0_to_1_stops_start_up(tmp_path):
         timeout=60,
     )
     assert out.returncode != 0 and "SENTRY_TRACES_SAMPLE_RATE must be 0..1" in out.stderr
+
+
+def test_a_request_s_secrets_are_scrubbed_by_name_and_by_shape():
+    from cv2web.errortracking import _scrub
+
+    event = {
+        "request": {
+            "url": f"https://cv2web.example.com/p/jane/manage/{TOKEN}/",
+            "headers": {
+                "X-Manage-Token": TOKEN,
+                "Authorization": f"Token {TOKEN}",
+                "User-Agent": "Mozilla/5.0",
+            },
+            "cookies": {"sessionid": TOKEN, "theme": "dark"},
+        },
+        "breadcrumbs": {"values": [{"message": f"GET /p/jane/manage/{TOKEN}/"}]},
+        "event_id": "a" * 32,
+    }
+    scrubbed = _scrub(event, {})
+    assert TOKEN not in repr(scrubbed)
+    assert scrubbed["request"]["headers"]["User-Agent"] == "Mozilla/5.0"
+    assert scrubbed["request"]["cookies"]["theme"] == "dark"
+    assert scrubbed["event_id"] == "a" * 32
