@@ -551,3 +551,118 @@ def test_plain_http_is_sent_to_https(stack):
         assert response.headers["Location"] == f"https://{HOST}/p/x/?a=1"
     finally:
         conn.close()
+
+
+# --- Attacks (DESIGN.md habit 10) ---------------------------------------------------
+
+
+def test_an_oversized_chunked_body_is_refused_as_the_product_refuses_it(stack):
+    from django.conf import settings
+
+    from cv2web.errors import too_large_body
+
+    # No Content-Length to refuse early: nginx counts the chunks as they come.
+    def chunks():
+        for _ in range(settings.MAX_REQUEST_SIZE // (1 << 20) + 2):
+            yield b"x" * (1 << 20)
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection(
+        "127.0.0.1", stack.ports["https"], timeout=30, context=context
+    )
+    try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            conn.request(
+                "POST",
+                "/api/v1/extractions",
+                body=chunks(),
+                headers={"Host": HOST, "Content-Type": "multipart/form-data; boundary=x"},
+                encode_chunked=True,
+            )
+        response = conn.getresponse()
+        assert response.status == 413
+        assert json.loads(response.read()) == too_large_body()
+    finally:
+        conn.close()
+
+
+def test_a_path_next_to_static_does_not_reach_the_data_folder(stack):
+    # The classic alias slip (`location /static` without its slash) would serve
+    # DATA_DIR/cv2web.sqlite3 here.
+    for path in (
+        "/static../cv2web.sqlite3",
+        "/static/../cv2web.sqlite3",
+        "/static/..%2fsecret_key",
+    ):
+        status, _, body = stack.get(path)
+        assert status in (400, 404), (path, status)
+        assert b"SQLite format" not in body
+
+
+def test_a_client_cannot_send_itself_a_sandbox_file_or_pose_as_https(stack, portfolio):
+    # Request headers named like the front server's own do nothing.
+    status, headers, body = stack.get(
+        "/healthz",
+        headers={"X-Accel-Redirect": f"/_sandboxes/{portfolio['id']}/index.html"},
+    )
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    conn = http.client.HTTPConnection("127.0.0.1", stack.ports["http"], timeout=10)
+    try:
+        conn.request("GET", "/healthz", headers={"Host": HOST, "X-Forwarded-Proto": "https"})
+        assert conn.getresponse().status == 301  # plain HTTP never reaches the app
+    finally:
+        conn.close()
+
+
+def test_a_passphrase_gated_site_is_sent_only_after_the_passphrase(stack):
+    from http.cookies import SimpleCookie
+
+    resume = {"basics": {"name": "Grace Gated", "label": "Engineer"}}
+    status, _, body = stack.request(
+        "POST",
+        "/api/v1/portfolios",
+        json.dumps({"resume": resume, "privacy": {"passphrase": "for recruiters"}}).encode(),
+        {"Content-Type": "application/json"},
+        source="127.0.0.5",
+    )
+    assert status == 201, body[:500]
+    gated = json.loads(body)
+    path = f"/p/{gated['slug']}/"
+    on_disk = (stack.data / "sandboxes" / gated["id"] / "index.html").read_bytes()
+    for name in ("", "style.css", "", "style.css"):  # the view's way, then the short one
+        status, headers, body = stack.get(f"{path}{name}")
+        assert (
+            body != (stack.data / "sandboxes" / gated["id"] / (name or "index.html")).read_bytes()
+        )
+        assert headers["Cache-Control"] == "no-store"
+        assert "X-Accel-Redirect" not in headers
+
+    # The form's CSRF cookie and token, then the passphrase.
+    cookies = SimpleCookie()
+    status, headers, page = stack.get(path)
+    for value in headers.get_all("Set-Cookie") or []:
+        cookies.load(value)
+    token = page.decode().split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    cookie = "; ".join(f"{k}={m.value}" for k, m in cookies.items())
+    status, headers, _ = stack.request(
+        "POST",
+        f"{path}unlock",
+        f"csrfmiddlewaretoken={token}&passphrase=for+recruiters&next=".encode(),
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            "Origin": f"https://{HOST}",
+            "Referer": f"https://{HOST}{path}",
+        },
+    )
+    assert status in (302, 303), status
+    for value in headers.get_all("Set-Cookie") or []:
+        cookies.load(value)
+    cookie = "; ".join(f"{k}={m.value}" for k, m in cookies.items())
+    for _ in range(2):
+        status, headers, body = stack.get(path, headers={"Cookie": cookie})
+        assert status == 200 and body == on_disk
+        assert headers["Vary"] and "Cookie" in headers["Vary"]
+        assert "public" not in headers["Cache-Control"]
