@@ -20,6 +20,9 @@ from cryptography.fernet import Fernet
 from tests.conftest import REPO
 from tests.deploy.envvars import env_example_variables, product_variables
 
+# Several runs of manage.py check in processes of their own.
+pytestmark = pytest.mark.slow
+
 GUIDE = REPO / "docs" / "deploy.md"
 MARKER = "<!-- check-deploy-environment"
 
@@ -130,6 +133,26 @@ def test_env_example_lists_every_variable_the_product_reads():
     listed = env_example_variables()
     assert not read - listed, f"read but missing from .env.example: {sorted(read - listed)}"
     assert not listed - read, f"in .env.example but read nowhere: {sorted(listed - read)}"
+
+
+def test_the_guide_documents_every_variable_the_product_reads():
+    text = GUIDE.read_text()
+    # The tiers' quotas are written as one pattern.
+    tiers = "QUOTA_{ANONYMOUS,REGISTERED,PREMIUM,BULK}_EXTRACTIONS_PER_DAY"
+    assert tiers in text and "`..._ACTIVE_PORTFOLIOS`" in text and "`..._RETENTION_HOURS`" in text
+    read, _ = product_variables()
+    missing = sorted(
+        name for name in read if f"`{name}`" not in text and not name.startswith("QUOTA_")
+    )
+    assert not missing, f"read by the product, named nowhere in docs/deploy.md: {missing}"
+
+
+def test_env_example_values_are_literal_for_systemd():
+    # systemd's EnvironmentFile takes a value as written: "$PORT" would stay "$PORT".
+    for line in (REPO / ".env.example").read_text().splitlines():
+        name, sep, value = line.lstrip("# ").partition("=")
+        if sep and name.isidentifier() and name.isupper():
+            assert "$" not in value and not value.startswith(("'", '"')), line
 
 
 def test_env_example_has_the_guide_s_production_values():
