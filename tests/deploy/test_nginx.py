@@ -415,24 +415,24 @@ def test_the_body_limit_is_the_application_s():
     )
 
 
-def test_an_oversized_api_body_gets_the_product_s_json_413(stack):
+@pytest.mark.parametrize("path", ["/api/v1/extractions", "/api/v1/x.css"])
+def test_an_oversized_api_body_gets_the_product_s_json_413(stack, path):
     from django.conf import settings
 
     from cv2web.errors import too_large_body
 
-    status, headers, body = _declared_too_large(
-        stack, "/api/v1/extractions", settings.MAX_REQUEST_SIZE
-    )
+    status, headers, body = _declared_too_large(stack, path, settings.MAX_REQUEST_SIZE)
     assert status == 413
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body) == too_large_body()
 
 
-def test_an_oversized_page_upload_gets_the_product_s_page(stack):
+@pytest.mark.parametrize("path", ["/", "/static/css/site.css", "/p/someone/"])
+def test_an_oversized_body_elsewhere_gets_the_product_s_page(stack, path):
     from django.conf import settings
     from django.template.loader import render_to_string
 
-    status, headers, body = _declared_too_large(stack, "/", settings.MAX_REQUEST_SIZE)
+    status, headers, body = _declared_too_large(stack, path, settings.MAX_REQUEST_SIZE)
     assert status == 413
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     limit_mb = f"{settings.MAX_REQUEST_SIZE / (1024 * 1024):.1f}"
