@@ -8,12 +8,19 @@ a loopback receiver (no network in tests)."""
 from __future__ import annotations
 
 import gzip
+import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import zlib
 
+import pytest
+
 from tests.conftest import REPO
-from tests.net import Receiver
+from tests.net import Receiver, free_port, wait_for_http
 from tests.processes import child_env
 
 TOKEN = "Zm9vYmFyLXNlY3JldC10b2tlbi1vZi1hLXBlcnNvbg"
@@ -123,3 +130,57 @@ def test_a_request_s_secrets_are_scrubbed_by_name_and_by_shape():
     assert scrubbed["request"]["headers"]["User-Agent"] == "Mozilla/5.0"
     assert scrubbed["request"]["cookies"]["theme"] == "dark"
     assert scrubbed["event_id"] == "a" * 32
+
+
+@pytest.mark.slow
+def test_a_server_error_under_gunicorn_reaches_sentry_without_its_secrets(tmp_path):
+    """gunicorn as deployed (preloaded application, forked worker): a request that
+    fails (no database file, no collected static files: the error page itself
+    fails) is reported from the worker, with the manage token of its URL and its
+    X-Manage-Token header left out."""
+    port = free_port()
+    with Receiver(status=200, body=b"{}") as receiver:
+        env = child_env(
+            {
+                "DJANGO_SETTINGS_MODULE": "cv2web.settings",
+                "DATA_DIR": str(tmp_path),
+                # A folder that does not exist: every query fails.
+                "DATABASE_URL": f"sqlite:///{tmp_path}/missing/cv2web.sqlite3",
+                "SENTRY_DSN": f"http://publickey@127.0.0.1:{receiver.port}/7",
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "GUNICORN_PRELOAD": "1",
+                "WEB_CONCURRENCY": "1",
+                "GUNICORN_ACCESS_LOG": "0",
+                "ADMINS": "",
+                "LOG_LEVEL": "CRITICAL",
+            },
+            drop=("PYTEST", "DJANGO_SETTINGS", "SENTRY_", "DATABASE_URL"),
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/healthz")
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/p/jane/manage/{TOKEN}/",
+                headers={"X-Manage-Token": TOKEN},
+            )
+            with pytest.raises(urllib.error.HTTPError) as failed:
+                urllib.request.urlopen(request, timeout=30)
+            assert failed.value.code == 500
+            deadline = time.monotonic() + 30
+            while not receiver.requests and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        sent = b"".join(decoded(r) for r in receiver.requests)
+    assert b'"exception"' in sent, sent[:2000]
+    assert b'"url":"http://127.0.0.1:%d/p/jane/manage/[redacted]/"' % port in sent
+    assert b'"X-Manage-Token":"[redacted]"' in sent
+    assert TOKEN.encode() not in sent
