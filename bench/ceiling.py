@@ -15,6 +15,15 @@ round after round (the order rotates each round, so drift on the machine
 touches all of them alike). Printed: the median req/s of each endpoint, its
 median p99, answers other than 2xx/3xx, the ratio to its reference and the
 target; the last line is one JSON summary.
+
+Throughput on a shared machine swings with whatever else runs (the static
+file's ratio went from 0.37 to 0.71 between two runs). So each run also reads
+the CPU time (user + system) the server's process tree spent — gunicorn master
+and workers, from /proc/<pid>/stat before and after the run — and divides it by
+the requests wrk got answered: CPU microseconds per request, and the reference's
+CPU per request divided by the endpoint's (`cpu_ratio`). That ratio is the
+throughput ratio the servers' own work allows when CPU is the limit, comparable
+with the targets, and it barely moves with other load.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import manage_runner, use_local_keys  # noqa: E402
+from bench._common import manage_runner, process_tree_cpu, use_local_keys  # noqa: E402
 from tests.net import free_port, wait_for_http  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
@@ -75,6 +84,7 @@ class Endpoint:
     cheap_read: bool = False  # p99 target applies
     headers: dict[str, str] = field(default_factory=dict)
     rps: list[float] = field(default_factory=list)
+    cpu_us: list[float] = field(default_factory=list)  # server CPU per request, µs
     p99: list[float] = field(default_factory=list)
     bad: int = 0  # answers other than 2xx/3xx, and socket errors
 
@@ -83,6 +93,9 @@ class Endpoint:
 
     def median_p99(self) -> float:
         return statistics.median(self.p99) if self.p99 else 0.0
+
+    def median_cpu_us(self) -> float:
+        return statistics.median(self.cpu_us) if self.cpu_us else 0.0
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -103,13 +116,24 @@ def parse_wrk(out: str) -> tuple[float, float, int]:
     return rps, p99, bad
 
 
-def run_wrk(url: str, headers: dict[str, str], seconds: float, args) -> tuple[float, float, int]:
+def requests_served(out: str) -> int:
+    """The requests wrk counted as answered ("12345 requests in 5.00s")."""
+    return int(re.search(r"^\s*(\d+) requests in ", out, re.M).group(1))
+
+
+def run_wrk(
+    url: str, headers: dict[str, str], seconds: float, args, server_pid: int
+) -> tuple[float, float, int, float]:
+    """(req/s, p99 ms, bad answers, server CPU µs per request) of one run."""
     cmd = [WRK, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s", "--latency"]
     cmd += ["--timeout", "10s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
+    cpu_before = process_tree_cpu(server_pid)
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
-    return parse_wrk(out)
+    cpu = process_tree_cpu(server_pid) - cpu_before
+    n = requests_served(out)
+    return (*parse_wrk(out), cpu * 1e6 / n if n else float("nan"))
 
 
 def status_of(url: str, headers: dict[str, str]) -> int:
@@ -224,6 +248,7 @@ def main() -> int:
         ),
     ]
     base = {"project": f"http://127.0.0.1:{port}", "ref": f"http://127.0.0.1:{ref_port}"}
+    pids = {"project": servers[0].pid, "ref": servers[1].pid}
     token = {"Authorization": f"Token {made['token']}"}
     endpoints = [
         Endpoint("bare view (reference)", "ref", "/bare"),
@@ -263,12 +288,15 @@ def main() -> int:
             code = status_of(base[e.server] + e.path, e.headers)
             if code >= 400:
                 print(f"note: {e.name} answers {code} before the load", file=sys.stderr)
-            run_wrk(base[e.server] + e.path, e.headers, args.warmup, args)
+            run_wrk(base[e.server] + e.path, e.headers, args.warmup, args, pids[e.server])
         for r in range(args.rounds):
             k = r % len(endpoints)
             for e in endpoints[k:] + endpoints[:k]:
-                rps, p99, bad = run_wrk(base[e.server] + e.path, e.headers, args.seconds, args)
+                rps, p99, bad, cpu_us = run_wrk(
+                    base[e.server] + e.path, e.headers, args.seconds, args, pids[e.server]
+                )
                 e.rps.append(rps)
+                e.cpu_us.append(cpu_us)
                 e.p99.append(p99)
                 e.bad += bad
     finally:
@@ -288,17 +316,24 @@ def main() -> int:
         f"{env.get('WEB_CONCURRENCY', '2')} x {env.get('GUNICORN_THREADS', '4')} threads, "
         f"page {len(page) / 1024:.1f} KB"
     )
-    print(f"{'endpoint':34} {'req/s':>8} {'p99 ms':>8} {'bad':>6} {'ratio':>6} {'target':>7}  ok")
+    print(
+        f"{'endpoint':34} {'req/s':>8} {'p99 ms':>8} {'bad':>6} {'ratio':>6} {'target':>7}  ok "
+        f"{'cpu µs/req':>11} {'cpu ratio':>9}"
+    )
     summary: dict = {"db": args.db, "seconds": args.seconds, "rounds": args.rounds}
     results = {}
     all_ok = True
     for e in endpoints:
-        ratio = None
+        ratio = cpu_ratio = None
         ok = True
         if e.reference:
             ref = by_name[e.reference].median_rps()
             ratio = e.median_rps() / ref if ref else 0.0
             ok = ratio >= (e.target or 0)
+            # The reference's CPU per request over this endpoint's: the req/s
+            # ratio the servers' own CPU allows, read like `ratio`.
+            mine = e.median_cpu_us()
+            cpu_ratio = by_name[e.reference].median_cpu_us() / mine if mine else 0.0
         if e.cheap_read and not e.median_p99() <= 50:
             ok = False
         if e.bad:
@@ -311,10 +346,19 @@ def main() -> int:
             "ratio": None if ratio is None else round(ratio, 3),
             "target": e.target,
             "ok": ok,
+            "cpu_us": round(e.median_cpu_us(), 1),
+            "cpu_ratio": None if cpu_ratio is None else round(cpu_ratio, 3),
+            "cpu_ok": None if cpu_ratio is None else cpu_ratio >= (e.target or 0),
         }
         print(
             f"{e.name:34} {e.median_rps():8.0f} {e.median_p99():8.1f} {e.bad:6d} "
-            + (f"{ratio:6.2f} {e.target:7.2f}  {'yes' if ok else 'NO'}" if ratio else "")
+            + (
+                f"{ratio:6.2f} {e.target:7.2f}  {'yes' if ok else 'NO ':3}"
+                if ratio is not None
+                else " " * 20
+            )
+            + f" {e.median_cpu_us():11.0f}"
+            + (f" {cpu_ratio:9.2f}" if cpu_ratio is not None else "")
         )
     if args.keep:
         print(f"DATA_DIR kept: {data}")
