@@ -67,10 +67,11 @@ def controlled(request) -> QuerySet[ExtractionJob]:
 def job_for(request, pk) -> ExtractionJob:
     """The job `pk` if the caller may see it; Http404 otherwise (never 403: an
     id the caller may not see is one that does not exist for them)."""
-    job = readable(request).filter(pk=pk).first()
-    if job is None:
+    # One row by primary key: no ORDER BY to build (the model's ordering).
+    rows = list(readable(request).filter(pk=pk).order_by()[:1])
+    if not rows:
         raise Http404
-    return job
+    return rows[0]
 
 
 def controlled_or_404(request, pk) -> ExtractionJob:

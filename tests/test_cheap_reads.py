@@ -191,3 +191,72 @@ def test_an_owner_signed_in_by_session_polls_their_job_through_the_whole_chain(a
     browser.force_login(alice)
     assert browser.get(f"/api/v1/extractions/{job.pk}").status_code == 200
     assert Client().get(f"/api/v1/extractions/{job.pk}").status_code == 404
+
+
+def polled_by_token(alice):
+    """A finished job of alice's and an API client holding her token."""
+    from quotas.models import ApiToken
+
+    job = intake.accept(
+        SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"), owner=alice
+    )
+    token, key = ApiToken.issue(alice, "poller")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return job, token, api
+
+
+def test_a_job_polled_with_a_token_costs_three_queries_none_ordered(alice):
+    job, _, api = polled_by_token(alice)
+    url = f"/api/v1/extractions/{job.pk}"
+    api.get(url)  # the token's last use written, the quota count cached
+    with CaptureQueriesContext(connection) as queries:
+        r = api.get(url)
+    assert r.status_code == 200 and r.json()["id"] == str(job.pk)
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The token with its user and Account (tier, confirmed: the rate limit's
+    # key and the X-Quota headers), the job, its place in the queue. No
+    # Account read of its own, and no ORDER BY on a lookup by unique key.
+    assert len(sql) == 3, sql
+    assert "quotas_account" in sql[0] and "quotas_apitoken" in sql[0]
+    assert not any(s.startswith('SELECT "quotas_account"') for s in sql)
+    assert "ORDER BY" not in sql[0] and "ORDER BY" not in sql[1]
+    assert r["X-Quota-Limit"] == str(settings_tier_limit("registered"))
+
+
+def settings_tier_limit(tier: str) -> int:
+    from django.conf import settings
+
+    return settings.QUOTA_TIERS[tier]["extractions_per_day"]
+
+
+def test_a_revoked_token_is_refused_on_the_next_poll(alice):
+    job, token, api = polled_by_token(alice)
+    url = f"/api/v1/extractions/{job.pk}"
+    assert api.get(url).status_code == 200
+    token.revoke()
+    assert api.get(url).status_code == 401
+
+
+def test_the_account_read_with_the_token_is_the_current_one(alice):
+    from quotas.models import Account, Tier
+
+    job, _, api = polled_by_token(alice)
+    url = f"/api/v1/extractions/{job.pk}"
+    before = api.get(url)
+    Account.objects.filter(user=alice).update(tier=Tier.PREMIUM, extractions_per_day=7)
+    after = api.get(url)
+    assert before["X-Quota-Limit"] != "7" and after["X-Quota-Limit"] == "7"
+    # An unconfirmed account counts as anonymous, as before.
+    Account.objects.filter(user=alice).update(confirmed=False)
+    assert api.get(url)["X-Quota-Limit"] == str(settings_tier_limit("anonymous"))
+
+
+def test_a_user_without_an_account_row_gets_one_as_before(alice):
+    from quotas.models import Account
+
+    job, _, api = polled_by_token(alice)
+    Account.objects.filter(user=alice).delete()
+    r = api.get(f"/api/v1/extractions/{job.pk}")
+    assert r.status_code == 200 and r["X-Quota-Limit"] == str(settings_tier_limit("registered"))
+    assert Account.objects.filter(user=alice).exists()
