@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
@@ -381,6 +381,10 @@ class QueueDue:
     next_at: datetime | None  # the next lease expiry or backoff end
 
 
+# The columns ExtractionJobQuerySet.count_ahead_of reads.
+_AHEAD_FIELDS = ("joined_to", "state", "priority", "enqueued_at", "id")
+
+
 class ExtractionJobQuerySet(models.QuerySet):
     def leaders(self):
         """Jobs that run themselves (not joined to an identical job)."""
@@ -471,6 +475,44 @@ class ExtractionJobQuerySet(models.QuerySet):
             | Q(priority=job.priority, enqueued_at__lt=job.enqueued_at)
             | Q(priority=job.priority, enqueued_at=job.enqueued_at, id__lt=job.id)
         )
+
+    def count_ahead_of(self, job: ExtractionJob) -> int:
+        """`ahead_of(job).count()` in one SQL statement written once: a job's
+        place is read on every poll of it (the API's GET, the job page), and
+        building that query through the ORM cost about 40 times what SQLite
+        takes to answer it (issue 13). Only on the whole table (a filtered
+        queryset counts through the ORM); the values are adapted by their
+        fields as the ORM would."""
+        if self.query.has_filters():
+            return self.ahead_of(job).count()
+        conn = connections[self.db]
+        meta = self.model._meta
+        col = {n: conn.ops.quote_name(meta.get_field(n).column) for n in _AHEAD_FIELDS}
+        sql = (
+            f"SELECT COUNT(*) FROM {conn.ops.quote_name(meta.db_table)} "  # noqa: S608 - ours
+            f"WHERE {col['joined_to']} IS NULL AND {col['state']} = %s AND ("
+            f"{col['priority']} < %s"
+            f" OR ({col['priority']} = %s AND {col['enqueued_at']} < %s)"
+            f" OR ({col['priority']} = %s AND {col['enqueued_at']} = %s AND {col['id']} < %s))"
+        )
+
+        def prep(name: str, value):
+            return meta.get_field(name).get_db_prep_value(value, conn, prepared=False)
+
+        priority = prep("priority", job.priority)
+        enqueued_at = prep("enqueued_at", job.enqueued_at)
+        params = [
+            prep("state", JobState.QUEUED),
+            priority,
+            priority,
+            enqueued_at,
+            priority,
+            enqueued_at,
+            prep("id", job.id),
+        ]
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
 
     def lease_expired(self, now=None):
         return self.running().filter(lease_expires_at__lt=now or timezone.now())

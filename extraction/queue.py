@@ -147,7 +147,7 @@ def place_of(job: ExtractionJob, *, typical: float | None = None) -> Place:
         # Waiting for its batch to leave (size or age), then the batch's time.
         waited = (timezone.now() - leader.enqueued_at).total_seconds()
         gather = max(0.0, settings.EXTRACTION_BATCH_MAX_AGE_S - waited)
-        position = ExtractionJob.objects.ahead_of(leader).count() + 1
+        position = ExtractionJob.objects.count_ahead_of(leader) + 1
         return Place(position, max(1, math.ceil(gather + 60 + typical_batch_duration())))
     typical = typical if typical is not None else typical_duration()
     if leader.state == JobState.RUNNING:
@@ -155,7 +155,7 @@ def place_of(job: ExtractionJob, *, typical: float | None = None) -> Place:
         return Place(0, max(1, math.ceil(typical - elapsed)))
     if leader.state != JobState.QUEUED:
         return Place(None, None)
-    position = ExtractionJob.objects.ahead_of(leader).count() + 1
+    position = ExtractionJob.objects.count_ahead_of(leader) + 1
     if leader.priority == Priority.BACKGROUND:
         # People ahead take every slot; background jobs then share their own.
         people = ExtractionJob.objects.ahead_of(leader).filter(priority__lt=leader.priority)
