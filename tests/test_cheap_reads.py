@@ -221,6 +221,9 @@ def test_a_job_polled_with_a_token_costs_three_queries_none_ordered(alice):
     assert "quotas_account" in sql[0] and "quotas_apitoken" in sql[0]
     assert not any(s.startswith('SELECT "quotas_account"') for s in sql)
     assert "ORDER BY" not in sql[0] and "ORDER BY" not in sql[1]
+    # The job is not joined to itself to bring the job a duplicate joined.
+    assert 'JOIN "extraction_extractionjob"' not in sql[1], sql[1]
+    assert 'JOIN "extraction_document"' in sql[1]
     assert r["X-Quota-Limit"] == str(settings_tier_limit("registered"))
 
 
@@ -260,3 +263,25 @@ def test_a_user_without_an_account_row_gets_one_as_before(alice):
     r = api.get(f"/api/v1/extractions/{job.pk}")
     assert r.status_code == 200 and r["X-Quota-Limit"] == str(settings_tier_limit("registered"))
     assert Account.objects.filter(user=alice).exists()
+
+
+def test_a_job_joined_to_another_is_polled_with_its_leaders_state(alice):
+    from extraction.models import ExtractionJob, JobState
+
+    leader, _, api = polled_by_token(alice)
+    follower = intake.accept(
+        SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"), owner=alice
+    )
+    ExtractionJob.objects.filter(pk=follower.pk).update(joined_to=leader, state=JobState.QUEUED)
+    ExtractionJob.objects.filter(pk=leader.pk).update(
+        state=JobState.RUNNING, started_at=timezone.now(), attempts=2
+    )
+    url = f"/api/v1/extractions/{follower.pk}"
+    api.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        r = api.get(url)
+    body = r.json()
+    assert body["status"] == "running" and body["position"] == 0
+    assert body["attempts"] == 2 and body["started_at"]
+    # The leader is read once, for this follower only.
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
