@@ -123,7 +123,7 @@ def requests_served(out: str) -> int:
 
 def run_wrk(
     url: str, headers: dict[str, str], seconds: float, args, server_pid: int
-) -> tuple[float, float, int, float]:
+) -> tuple[float, float, int, float | None]:
     """(req/s, p99 ms, bad answers, server CPU µs per request) of one run."""
     cmd = [WRK, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s", "--latency"]
     cmd += ["--timeout", "10s"]
@@ -133,7 +133,8 @@ def run_wrk(
     out = subprocess.run(cmd + [url], check=True, capture_output=True, text=True).stdout
     cpu = process_tree_cpu(server_pid) - cpu_before
     n = requests_served(out)
-    return (*parse_wrk(out), cpu * 1e6 / n if n else float("nan"))
+    # None when nothing was answered (a server down): no figure, not a NaN in the JSON.
+    return (*parse_wrk(out), cpu * 1e6 / n if n else None)
 
 
 def status_of(url: str, headers: dict[str, str]) -> int:
@@ -296,7 +297,8 @@ def main() -> int:
                     base[e.server] + e.path, e.headers, args.seconds, args, pids[e.server]
                 )
                 e.rps.append(rps)
-                e.cpu_us.append(cpu_us)
+                if cpu_us is not None:
+                    e.cpu_us.append(cpu_us)
                 e.p99.append(p99)
                 e.bad += bad
     finally:

@@ -87,3 +87,23 @@ def test_a_process_that_is_gone_is_an_error():
     child.wait()
     with pytest.raises(ProcessLookupError):
         process_tree_cpu(child.pid)
+
+
+WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:8000/healthz
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    18.20ms   10.01ms  98.71ms   70.12%
+  Latency Distribution
+     50%   16.80ms
+     99%   52.10ms
+  5184 requests in 3.01s, 1.21MB read
+  Non-2xx or 3xx responses: 7
+Requests/sec:   1722.33
+"""
+
+
+def test_the_requests_wrk_answered_are_read_beside_its_rate():
+    from bench.ceiling import parse_wrk, requests_served
+
+    assert requests_served(WRK_OUTPUT) == 5184
+    assert parse_wrk(WRK_OUTPUT) == (1722.33, 52.1, 7)
