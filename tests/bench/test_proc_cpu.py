@@ -30,11 +30,12 @@ def test_it_reads_this_process_as_os_times_does():
     before = process_tree_cpu(os.getpid())
     spin(0.2)
     after = process_tree_cpu(os.getpid())
-    # Within a few ticks of what the process itself measures.
-    assert 0.2 - 3 * TICK <= after - before <= 0.2 + 0.15
+    # Within a few ticks of what the process itself measures (reading /proc
+    # costs some CPU of its own, more on a crowded machine).
+    assert 0.2 - 3 * TICK <= after - before <= 0.2 + 0.3
     t = os.times()
     own = t.user + t.system + t.children_user + t.children_system
-    assert abs(after - own) <= 3 * TICK + 0.05
+    assert abs(after - own) <= 3 * TICK + 0.1
 
 
 def test_a_command_name_with_spaces_and_parentheses_is_parsed():
@@ -54,7 +55,6 @@ def test_a_command_name_with_spaces_and_parentheses_is_parsed():
         st = _proc_stat(child.pid)
         assert st is not None
         assert st[0] == os.getpid()  # the ppid, read past the name
-        assert st[1] + st[2] > 0  # the interpreter's start-up took some CPU
         assert st[3] == st[4] == 0  # it has reaped no child
     finally:
         child.kill()
@@ -70,16 +70,19 @@ def test_it_counts_live_children_and_reaped_ones():
         while (st := _proc_stat(child.pid)) is None or st[1] + st[2] < 0.3 / TICK - 3:
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        live = process_tree_cpu(os.getpid())
+        # This process's own time read first: reading /proc takes CPU too.
         mine = time.process_time()
-        # The sleeping child's 0.3 s are in the tree's total while it lives ...
-        assert live - mine >= 0.3 - 3 * TICK
+        live = process_tree_cpu(os.getpid())
+        # The sleeping child's 0.3 s are in the tree's total while it lives
+        # (less a few ticks: /proc counts whole ticks per process) ...
+        assert live - mine >= 0.3 - 6 * TICK
     finally:
         child.kill()
         child.wait()
     # ... and, once it is reaped, through this process's cutime + cstime.
+    mine = time.process_time()
     reaped = process_tree_cpu(os.getpid())
-    assert reaped - time.process_time() >= 0.3 - 3 * TICK
+    assert reaped - mine >= 0.3 - 6 * TICK
 
 
 def test_a_process_that_is_gone_is_an_error():
