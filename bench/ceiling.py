@@ -23,7 +23,9 @@ and workers, from /proc/<pid>/stat before and after the run — and divides it b
 the requests wrk got answered: CPU microseconds per request, and the reference's
 CPU per request divided by the endpoint's (`cpu_ratio`). That ratio is the
 throughput ratio the servers' own work allows when CPU is the limit, comparable
-with the targets, and it barely moves with other load.
+with the targets, and it moves much less with other load (not nothing:
+CPU per request grows on a crowded machine, for both servers alike but not
+exactly).
 """
 
 from __future__ import annotations
