@@ -31,13 +31,13 @@ from .learned.model import LineModel, default_model
 from .local_rules.basics import city_of_current_place, find_name, name_text, read_basics
 from .local_rules.languages import languages
 from .local_rules.skills import skills as skill_groups
-from .local_rules.text import prepare_layout
+from .local_rules.text import prepare_layout_gaps
 from .local_sections.education import undated_education
 from .local_sections.entries import entries
 from .local_sections.segment import segment
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "8"
+RULES_VERSION = "9"
 
 
 _DEFAULT_MODEL = object()
@@ -142,9 +142,9 @@ def extract_raw(text: str) -> dict:
 def _extract_marked(text: str) -> dict:
     """`extract_raw` with the rules' private confidence marks still in."""
     limit = getattr(settings, "EXTRACTION_MAX_TEXT_CHARS", 100_000)
-    lines, runs, indented = prepare_layout((text or "")[:limit])
+    lines, runs, indented, gaps = prepare_layout_gaps((text or "")[:limit])
     probs = learned.line_probabilities(lines, runs)
-    segs = segment(lines, runs, indented, probs)
+    segs = segment(lines, runs, indented, probs, gaps)
     name_i = find_name(segs)
     name = name_text(segs, name_i) if name_i is not None else None
     for k in range(name[1] if name else 0):

@@ -327,3 +327,67 @@ def test_a_line_with_an_open_parenthesis_goes_on_on_the_next():
     lines[2].range = find_range(lines[2].text)
     # the wrapped school heads the dates below it: no entry above may take it
     assert headers._heads_next_dates(lines, 0)
+
+
+# --------------------------------------------------------------------------- blank lines, degrees
+def test_a_blank_line_ends_an_entry_in_plain_text():
+    # typed text: "degree" / "school, dates", a blank line, the next entry;
+    # the line after the blank is the next entry's degree, not this one's
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\n\nEducation\n---------\n\n"
+        "Online in Widget Design\nVillanueva Academy, June 2018 – August 2018\n\n"
+        "Bootcamp in Software Development\nGadget Institute, June 2016 – August 2016\n\n"
+        "Skills\n------\n\n• Cobol\n"
+    )
+    got = [(e.get("institution"), e.get("area")) for e in doc["education"]]
+    assert got == [
+        ("Villanueva Academy", "Online in Widget Design"),
+        ("Gadget Institute", "Bootcamp in Software Development"),
+    ]
+
+
+def test_blank_lines_are_marked_on_the_line_after_them():
+    from extraction.extractors.local_rules.text import prepare_layout_gaps
+
+    lines, _, _, gaps = prepare_layout_gaps("A\nB\n\n\nC\n  \nD\n\nE\n\nF\nG\n")
+    assert lines == ["A", "B", "C", "D", "E", "F", "G"]
+    assert gaps == [False, False, True, True, True, True, False]
+    # a stray blank line (a page's end in a PDF's text) marks nothing
+    lines, _, _, gaps = prepare_layout_gaps("A\nB\nC\n\nD\nE\nF\nG\n")
+    assert not any(gaps)
+
+
+def test_degree_comma_field_before_a_school_with_the_model():
+    from extraction.extractors.learned import context
+    from extraction.extractors.learned.model import default_model
+
+    with context.using(default_model()):
+        got = education._education(["Honours, Quantum Computing - Villanueva University"])
+        place = education._degree_comma_field("Villanueva, Freedonia")
+    assert got == {
+        "institution": "Villanueva University",
+        "studyType": "Honours",
+        "area": "Quantum Computing",
+    }
+    assert place is None  # a place is no degree and field
+
+
+def test_a_degree_piece_keeps_its_whole_name_when_its_field_follows():
+    from extraction.extractors.learned import context
+    from extraction.extractors.learned.model import default_model
+
+    with context.using(default_model()):
+        got = education._education(
+            ["Grado en Ingeniería, Ingeniería de software - Universidad Villanueva"]
+        )
+    assert got["studyType"] == "Grado en Ingeniería"
+    assert got["area"] == "Ingeniería de software"
+
+
+def test_a_field_alone_is_not_cut_into_a_degree_without_a_degree_word():
+    from extraction.extractors.learned import context
+    from extraction.extractors.learned.model import default_model
+
+    with context.using(default_model()):
+        assert not education._degree_like("Information")
+    assert education._degree_like("Bachelor")

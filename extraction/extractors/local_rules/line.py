@@ -8,7 +8,17 @@ from .dates import DateRange
 
 
 class Line:
-    __slots__ = ("text", "section", "range", "used", "cells", "indented", "probs", "headed")
+    __slots__ = (
+        "text",
+        "section",
+        "range",
+        "used",
+        "cells",
+        "indented",
+        "probs",
+        "headed",
+        "gap",
+    )
 
     def __init__(
         self,
@@ -30,3 +40,5 @@ class Line:
         self.cells = cells if len(cells) > 1 and " ".join(cells) == text else ()
         # the rest of a heading's row ("EDUCATION  2010 - 2013"): set by segment
         self.headed = False
+        # a blank line stood right above it in plain text (a block starts here)
+        self.gap = False

@@ -50,6 +50,19 @@ def prepare_cells(text: str) -> tuple[list[str], list[tuple[str, ...]]]:
 def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bool]]:
     """`prepare_cells`, and beside each line whether it was indented by a tab:
     word processors indent the items of a list under its (unindented) name."""
+    lines, runs, indented, _ = prepare_layout_gaps(text)
+    return lines, runs, indented
+
+
+def prepare_layout_gaps(
+    text: str,
+) -> tuple[list[str], list[tuple[str, ...]], list[bool], list[bool]]:
+    """`prepare_layout`, and beside each line whether a blank line stood right
+    above it: plain text (typed, or `pdftotext -layout`) leaves a blank line
+    between blocks, so a blank line is where one entry ends and the next
+    begins. Marked only where blank lines stand throughout the text: the PDF
+    reader's stray blank line (a page's end) ends no block, and neither does
+    a blank row of a layout read in cells (spacing under a large title)."""
     text = unicodedata.normalize("NFKC", text or "")
     text = _GLUED_DURATION.sub(r"\1 \2", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -59,14 +72,22 @@ def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bo
     # of three or more spaces inside a line separate cells; each is a line.
     gapped = sum(1 for raw in raw_lines if _COLUMN_GAP.search(raw.strip()))
     split_cells = gapped >= 3 and gapped * 20 >= len(raw_lines)
+    cells: list[tuple[str, bool, bool]]
     if split_cells:
-        cells = [(cell, False) for cell in layout_cells(raw_lines)]
+        # a layout's blank rows are spacing (a large title, a page's end), no
+        # sure end of a block: not marked
+        cells = [(cell, False, False) for cell in layout_cells(raw_lines)]
     else:
-        cells = [(raw, raw.startswith("\t")) for raw in raw_lines]
+        cells = []
+        blank = False
+        for raw in raw_lines:
+            cells.append((raw, raw.startswith("\t"), blank))
+            blank = not _SPACES.sub("", raw)
     lines: list[str] = []
     runs: list[tuple[str, ...]] = []
     indented: list[bool] = []
-    for cell, tab in cells:
+    gaps: list[bool] = []
+    for cell, tab, gap in cells:
         line = _SPACES.sub(" ", cell).strip()
         if line and lines and _wrapped_date(lines[-1], line):
             # "Sep 2014 – Aug" / "2015", "January 2012 -" / "January 2018",
@@ -79,7 +100,16 @@ def prepare_layout(text: str) -> tuple[list[str], list[tuple[str, ...]], list[bo
             parts = (_SPACES.sub(" ", p).strip() for p in _CELL_GAP.split(cell.strip()))
             runs.append(tuple(p for p in parts if p))
             indented.append(tab)
-    return lines, runs, indented
+            gaps.append(gap and len(lines) > 1)
+    if sum(gaps) < _MIN_BLOCKS or sum(gaps) * _BLOCK_LINES < len(lines):
+        gaps = [False] * len(lines)  # a stray blank line (a page break) ends no block
+    return lines, runs, indented, gaps
+
+
+# Blank lines mark blocks where a text has them throughout: at least this many,
+# and one for every so many lines.
+_MIN_BLOCKS = 4
+_BLOCK_LINES = 12
 
 
 _YEAR_ONLY = re.compile(r"(?:19|20)\d\d")

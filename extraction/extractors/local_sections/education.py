@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 
 from ..learned import context as learned
+from ..local_rules.dates import find_range
 from ..local_rules.line import Line
+from ..local_rules.places import parse_location
 from ..local_rules.scores import (
     _clean_part,
     _split_at,
@@ -133,9 +135,21 @@ def _education(parts: list[str]) -> dict:
     if ruled.get("area") and not ruled.get("studyType"):
         # "Associate of Science Computer Science": degree and field in one piece
         split = learned.split_degree(ruled["area"].split())
-        if split and split[1]:
+        if split and split[1] and _degree_like(split[0]):
             ruled["studyType"], ruled["area"] = split
     return ruled
+
+
+def _degree_like(text: str) -> bool:
+    """A degree's name by its words, or by the phrase model where it is sure:
+    "Information" of "Information Technology" is no degree."""
+    if degree_score(text) > 0:
+        return True
+    p = learned.phrase(text)
+    return p is not None and p.get("studyType", 0) >= SURE_DEGREE_P
+
+
+SURE_DEGREE_P = 0.8
 
 
 def _education_by_rules(parts: list[str]) -> dict:
@@ -170,9 +184,17 @@ def _education_by_rules(parts: list[str]) -> dict:
         out["studyType"] = study
         if area:
             out["area"] = area
+        after = pieces.index(degree_part) + 1
+        if area and after < len(pieces) and _field_after_degree(pieces[after]):
+            # "Grado en Ingeniería, Ingeniería de software": the degree's whole
+            # name, then its field
+            out["studyType"], out["area"] = degree_part, pieces[after]
     rest = [p for p in pieces if p != degree_part and p != out.get("institution")]
     if "institution" not in out and rest:
         out["institution"] = rest[-1] if degree_part and pieces.index(degree_part) == 0 else rest[0]
+        likelier = _likeliest_institution(rest)
+        if likelier is not None:
+            out["institution"] = likelier
         rest = [p for p in rest if p != out["institution"]]
     if "area" not in out and "studyType" not in out and len(rest) >= 2:
         # "Universitario" / "Ingeniería Electrónica": two pieces and no degree
@@ -181,7 +203,24 @@ def _education_by_rules(parts: list[str]) -> dict:
         out["studyType"], out["area"] = _degree_then_field(rest[0], rest[1])
     elif "area" not in out and rest:
         out["area"] = rest[0]
+    if "studyType" not in out and out.get("area"):
+        pair = _degree_comma_field(out["area"])
+        if pair:
+            out["studyType"], out["area"] = pair
     return out
+
+
+def _likeliest_institution(pieces: list[str]) -> str | None:
+    """The piece the phrase model takes for the school, where it is sure and
+    the others are not schools to it; None to keep the rules' choice."""
+    probs = [learned.phrase(p) for p in pieces]
+    if len(pieces) < 2 or any(p is None for p in probs):
+        return None
+    scores = [p.get("institution", 0.0) for p in probs if p is not None]
+    best = max(range(len(pieces)), key=lambda k: scores[k])
+    if scores[best] >= 0.5 and all(s < 0.5 for k, s in enumerate(scores) if k != best):
+        return pieces[best]
+    return None
 
 
 def _degree_then_field(a: str, b: str) -> tuple[str, str]:
@@ -206,13 +245,48 @@ def _field_and_school(piece: str) -> list[str]:
     if len(halves) != 2:
         return [piece]
     schools = [institution_score(h) > 0 for h in halves]
+    if not any(schools):
+        # no school word on either side: the phrase model's school, where it is sure
+        probs = [learned.phrase(h) for h in halves]
+        if any(p is None for p in probs):
+            return [piece]
+        schools = [p.get("institution", 0) >= 0.5 for p in probs if p is not None]
     if schools.count(True) != 1:
         return [piece]
     other = halves[schools.index(False)]
+    if _degree_comma_field(other):
+        return halves  # "Honours, Quantum Computing - Springfield University"
     p = learned.phrase(other)
     if degree_score(other) == 0 and p is not None and p.get("area", 0) >= 0.5:
         return halves
     return [piece]
+
+
+def _field_after_degree(text: str) -> bool:
+    """A piece printed after a degree's piece that is its field: no degree, no
+    school and no place, and a field of study to the phrase model."""
+    if degree_score(text) > 0 or institution_score(text) > 0 or parse_location(text):
+        return False
+    p = learned.phrase(text)
+    return p is not None and p.get("area", 0) >= 0.5 and p.get("institution", 0) < 0.5
+
+
+def _degree_comma_field(text: str) -> tuple[str, str] | None:
+    """ "Honours, Quantum Computing", "Egresado, Computación e Informática":
+    two short phrases, no school and no place, as themes print a degree and
+    its field (the degree first, unless the model finds the second far more
+    degree-like); None for anything else."""
+    halves = [h.strip() for h in text.split(", ")]
+    if len(halves) != 2 or not all(halves) or any(len(h.split()) > 6 for h in halves):
+        return None
+    if any(institution_score(h) > 0 for h in halves) or parse_location(text) is not None:
+        return None
+    if any(h[:1].isdigit() or find_range(h) for h in halves):
+        return None
+    probs = [learned.phrase(h) for h in halves]
+    if any(p is not None and p.get("location", 0) >= 0.5 for p in probs):
+        return None
+    return _degree_then_field(halves[0], halves[1])
 
 
 def _degree_line_by_model(ln: Line) -> bool:

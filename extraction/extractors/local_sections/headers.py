@@ -84,7 +84,7 @@ def _header_parts(
         if more:  # "Developer at Widgetry and" / "Sons (Europe)": a full line wrapped
             return [_clean_part(_join_wrapped(rest, lines[i + 1].text))], [i + 1]
         return [rest], []
-    nxt_line = lines[i + 1].text if i + 1 < nxt else ""
+    nxt_line = lines[i + 1].text if i + 1 < nxt and not lines[i + 1].gap else ""
     if (
         not rest
         and nxt_line
@@ -94,7 +94,7 @@ def _header_parts(
         and _split_at(_clean_part(nxt_line))
     ):
         return [_clean_part(nxt_line)], [i + 1]
-    above = lines[i - 1] if i - 1 > prev else None
+    above = lines[i - 1] if i - 1 > prev and not ln.gap else None
     if not rest and above and not above.used and _header_line(above.text):
         whole = _clean_part(above.text)
         if _split_at(whole):  # "Engineer at Acme" right above the dates
@@ -114,6 +114,7 @@ def _header_parts(
             k += 1
         if (
             k < nxt
+            and not _blank_between(lines, i, k)
             and not lines[k].range
             and header_like(lines[k].text, 70)
             and title_score(lines[k].text) > title_score(rest)
@@ -123,6 +124,8 @@ def _header_parts(
     j = i - 1
     limit = prev + 1
     while j >= limit and len(parts) < _most_parts(ln, parts) and not lines[j].used:
+        if lines[j + 1].gap:
+            break  # a blank line above: what is higher up is another block
         if j - 1 >= limit and not lines[j - 1].used and _unclosed_markup(lines[j - 1].text):
             # "<a href='...'>Acme</a> / <a" / "href='...'>Widgetry</a>": printed HTML, wrapped
             parts.insert(0, (j - 1, _clean_part(lines[j - 1].text + " " + lines[j].text)))
@@ -170,6 +173,8 @@ def _header_parts(
         consumed.append(j)
         j += 1
     while j < nxt and len(parts) < _most_parts(ln, parts) and not lines[j].range:
+        if lines[j].gap:
+            break  # a blank line: the next block is another entry's
         if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
             j += 1  # the employer's web address or the place printed under the dates
             continue
@@ -192,6 +197,7 @@ def _header_parts(
         and j < nxt
         and not lines[j].range
         and not lines[j].used
+        and not lines[j].gap
         and header_like(lines[j].text, 90)
         and all(k >= i for k, _ in parts)
         and not any(_institution_like(p) for _, p in parts)
@@ -233,6 +239,8 @@ def _template_parts(
     taken: list[tuple[int, str]] = []
     j = i - 1
     while j > prev and len(taken) < min(above, _most_parts(ln, [])) and not lines[j].used:
+        if lines[j + 1].gap:
+            break
         if lines[j].section != ln.section or not _header_line(lines[j].text):
             break
         if _model_body_line(lines[j]):
@@ -244,6 +252,8 @@ def _template_parts(
         below = _most_parts(ln, [])
     most = _most_parts(ln, []) if not above else _most_parts(ln, taken)
     while j < nxt and n < below and len(taken) < most and not lines[j].range:
+        if lines[j].gap:
+            break
         if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
             j += 1
             continue
@@ -296,7 +306,7 @@ def _wrapped_rest(lines: list[Line], i: int, nxt: int) -> bool:
     """The line after a full-width title line is its wrapped end: short, not a
     sentence, and the title line as long as the section's long lines; or the
     title line stops inside printed HTML."""
-    if i + 1 >= nxt or lines[i + 1].range or lines[i + 1].used:
+    if i + 1 >= nxt or lines[i + 1].range or lines[i + 1].used or lines[i + 1].gap:
         return False
     if _unclosed_markup(lines[i].text):
         return True
@@ -362,6 +372,8 @@ def _wrapped_title_block(
     block: list[int] = []
     j = i - 1
     while j > prev and len(block) < 5 and not lines[j].used and not lines[j].range:
+        if lines[j + 1].gap:
+            break
         t = lines[j].text.strip()
         if len(t) > 60 or lines[j].section != lines[i].section or _prose(t):
             break
@@ -379,6 +391,11 @@ def _wrapped_title_block(
     for t in tail[1:]:
         title = _join_wrapped(title, t)
     return [_clean_part(texts[0]), _clean_part(title)], block
+
+
+def _blank_between(lines: list[Line], a: int, b: int) -> bool:
+    """A blank line stands somewhere between lines a and b (a < b) of plain text."""
+    return any(lines[k].gap for k in range(a + 1, min(b, len(lines) - 1) + 1))
 
 
 def _header_line(text: str) -> bool:

@@ -30,6 +30,7 @@ def segment(
     runs: list[tuple[str, ...]] | None = None,
     indented: list[bool] | None = None,
     probs: list[dict[str, float]] | None = None,
+    gaps: list[bool] | None = None,
 ) -> list[Line]:
     """Lines with the section each falls in; heading lines become section marks.
 
@@ -80,6 +81,7 @@ def segment(
             probs[k] if probs else None,
         )
         line.headed = bool(h)
+        line.gap = bool(gaps and k < len(gaps) and gaps[k])
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
