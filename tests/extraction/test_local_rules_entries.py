@@ -391,3 +391,38 @@ def test_a_field_alone_is_not_cut_into_a_degree_without_a_degree_word():
     with context.using(default_model()):
         assert not education._degree_like("Information")
     assert education._degree_like("Bachelor")
+
+
+# --------------------------------------------------------------------------- places
+def test_a_labelled_postal_line_names_the_city():
+    assert places.parse_labelled_city("Postal Code & City  12345 Springfield") == {
+        "city": "Springfield"
+    }
+    assert places.parse_labelled_city("City: Lowtown") == {"city": "Lowtown"}
+    assert places.parse_labelled_city("City of dreams, a sentence that goes on") is None
+
+
+def test_an_address_with_a_dash_a_postcode_or_a_bracketed_code_names_the_city():
+    assert places.parse_address("10 Main Street – Springfield, IL, USA") == {
+        "city": "Springfield",
+        "countryCode": "US",
+    }
+    assert places.parse_address("Hauptstr. 5, 10115 Lowtown, Germany") == {
+        "city": "Lowtown",
+        "countryCode": "DE",
+    }
+    assert places.parse_location("Springfield (USA), IL") == {
+        "city": "Springfield",
+        "countryCode": "US",
+    }
+
+
+def test_icons_between_the_runs_of_a_contact_row_leave_no_column_gap():
+    from extraction.extractors.local_rules.text import prepare_layout
+
+    lines, runs, _ = prepare_layout(
+        "Jane Quill\n\uf0e0  jane@example.org  \uf095 +1 555 0100  \uf041 Springfield, IL, US\n"
+        "\uf099 https://example.org/jq\n\uf0e1 https://example.org/in/jq\n"
+    )
+    assert lines[1] == "jane@example.org +1 555 0100 Springfield, IL, US"
+    assert runs[1] == ("jane@example.org", "+1 555 0100", "Springfield, IL, US")

@@ -248,6 +248,8 @@ def read_basics(
             loc = next(filter(None, map(places.parse_location, pieces)), None)
         if not loc:
             loc = places.parse_address(texts[i])
+        if not loc:
+            loc = places.parse_labelled_city(texts[i])
         if not loc and scores.title_score(texts[i]) == 0:
             loc = next(
                 filter(None, map(places.parse_spaced_location, [texts[i], *segs[i].cells])), None

@@ -178,6 +178,12 @@ def parse_location(line: str) -> dict | None:
     if m:
         code = m.group(1)
         line = line[: m.start()].strip()
+    else:
+        # "Springfield (USA), CA": a country code in brackets after the city
+        m = re.search(r"\s*\(([A-Za-z]{2,3})\)(?=\s*,)", line)
+        if m and (m.group(1).upper() in _CODES or m.group(1).casefold() in COUNTRIES):
+            code = COUNTRIES.get(m.group(1).casefold(), m.group(1).upper()[:2])
+            line = line[: m.start()] + line[m.end() :]
     parts = [p.strip() for p in re.split(r"\s*[,，|]\s*", line) if p.strip()]
     if not parts or len(parts) > 4 or not all(_LOC_PART.match(p) or has_cjk(p) for p in parts):
         return None
@@ -205,6 +211,7 @@ def parse_location(line: str) -> dict | None:
 
 
 _STREET_OR_CODE = re.compile(r"\d")
+_ADDRESS_SEP = re.compile(r"\s*,\s*|\s+[–—·|]\s+")
 
 
 def parse_address(line: str) -> dict | None:
@@ -213,7 +220,16 @@ def parse_address(line: str) -> dict | None:
     left out, the rest read as "City, Region, Country"."""
     if len(line) > 140 or "@" in line or "://" in line or line.count(",") < 2:
         return None
-    parts = [p.strip() for p in line.split(",") if p.strip()]
+    # "10 Main Street – Springfield, ST, Freedonia": a dash between parts too
+    parts = [p.strip() for p in _ADDRESS_SEP.split(line) if p.strip()]
+    numbered = [n for n, p in enumerate(parts) if _STREET_OR_CODE.search(p)]
+    if len(numbered) >= 2:
+        # "10 Main Street, 12345 Springfield, Freedonia": the postcode's part
+        # after the street's names the city
+        n = numbered[-1]
+        words = [w for w in parts[n].split() if not _STREET_OR_CODE.search(w)]
+        if words and len(words) <= 3 and all(_LOC_PART.match(w) and w[0].isupper() for w in words):
+            parts[n] = " ".join(words)
     kept = [p for p in parts if not _STREET_OR_CODE.search(p)]
     if len(kept) == len(parts) or not 2 <= len(kept) <= 4:
         return None
@@ -331,3 +347,27 @@ def place_in_name(name: str) -> str | None:
         if m and m.group(1).casefold() not in _NOT_PLACES:
             return m.group(1)
     return None
+
+
+# A labelled postal line: "Postal Code & City  12345 Springfield", "City: Springfield".
+_CITY_LABEL = re.compile(
+    r"(?i)^\s*(?:(?:postal code|post code|postcode|zip(?: code)?|plz|cp|code postal|"
+    r"código postal|cap)\s*(?:&|and|und|/|,|y|et|e)\s*)?"
+    r"(?:city|town|ciudad|ville|ort|stadt|wohnort|cidade|città|localidad|poblaci[oó]n)"
+    r"\s*(?:&\s*\w+\s*)?:?\s+(?P<rest>\S.*)$"
+)
+
+
+def parse_labelled_city(line: str) -> dict | None:
+    """{"city"} of a line that says it holds the city: "Postal Code & City
+    12345 Springfield" -> Springfield (the postcode, any word with a digit,
+    left out); None unless one to three capitalised words are left."""
+    if len(line) > 70 or "@" in line or "://" in line:
+        return None
+    m = _CITY_LABEL.match(line)
+    if not m:
+        return None
+    words = [w for w in re.split(r"[\s,]+", m.group("rest")) if w and not _STREET_OR_CODE.search(w)]
+    if not 1 <= len(words) <= 3 or not all(_LOC_PART.match(w) and w[0].isupper() for w in words):
+        return None
+    return {"city": " ".join(words)}

@@ -12,6 +12,10 @@ _DROP = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff"
     r"\ue000-\uf8ff\U000f0000-\U0010ffff\ufffd]"
 )
+# An icon glyph (private-use area) with the spaces around it: it stands
+# between two runs of a row ("jane@example.org  <phone icon> +1 555 0100"), so
+# it leaves the two spaces that separate runs, never a column's wide gap.
+_ICON = re.compile(r"[ \u00a0]*[\ue000-\uf8ff\U000f0000-\U0010ffff]+[ \u00a0]*")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BULLET = re.compile(r"^[\s•·▪◦●○■□►▸‣\-–—*>]+\s*")
 _COLUMN_GAP = re.compile(r"[ \u00a0]{3,}|\t+")
@@ -66,7 +70,7 @@ def prepare_layout_gaps(
     text = unicodedata.normalize("NFKC", text or "")
     text = _GLUED_DURATION.sub(r"\1 \2", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _DROP.sub("", text)
+    text = _DROP.sub("", _ICON.sub("  ", text))
     raw_lines = text.split("\n")
     # Plain text laid out in columns (as `pdftotext -layout` writes it): runs
     # of three or more spaces inside a line separate cells; each is a line.
