@@ -9,6 +9,7 @@ be incomplete without anyone noticing.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -82,13 +83,24 @@ def reads(path: Path) -> tuple[set[str], list[str]]:
 
 def product_variables() -> tuple[set[str], list[str]]:
     """Every variable the product reads, and every read the scan cannot name."""
+    names, unnamed = _scan()
+    return set(names), list(unnamed)
+
+
+@functools.cache
+def _scan() -> tuple[frozenset[str], tuple[str, ...]]:
+    # Once per run: the sources do not change under the tests, and the
+    # CPython 3.11.7 of this machine once failed one of these parses with
+    # "SystemError: AST constructor recursion depth mismatch" while other
+    # threads of the suite ran: parsing once makes that risk one parse pass,
+    # not one per parametrized test.
     names: set[str] = set()
     unnamed: list[str] = []
     for path in SOURCES:
         found, odd = reads(path)
         names |= found
         unnamed += odd
-    return names, unnamed
+    return frozenset(names), tuple(unnamed)
 
 
 def env_example_variables(path: Path = REPO / ".env.example") -> set[str]:
