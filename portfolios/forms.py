@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import gate
+from .publishing import PRIVACY_FLAGS
 from .themes import DEFAULT_THEME, THEMES
 
 
@@ -52,17 +53,8 @@ class _PrivacyFields(forms.Form):
             self.add_error("passphrase", str(exc))
 
     def flags(self) -> dict:
-        return {
-            name: self.cleaned_data[name]
-            for name in (
-                "show_email",
-                "show_phone",
-                "show_city",
-                "show_address",
-                "show_references",
-                "allow_indexing",
-            )
-        }
+        # The one list of privacy choices (publishing decides what they mean).
+        return {name: self.cleaned_data[name] for name in PRIVACY_FLAGS}
 
 
 class PublishPrivacyForm(_PrivacyFields):

@@ -34,7 +34,8 @@ DOC = {
 PASS = "correct horse battery"
 FILES = ("", "style.css", "resume.json", "contact.vcf", "site.zip", "index.html")
 # What a stranger must not learn, in any case.
-SECRETS = ("secretperson", "ada@example.com", "quantum welder", "hushco", "7946")
+# The phone whole, spaced or not: four digits alone turn up in random ids.
+SECRETS = ("secretperson", "ada@example.com", "quantum welder", "hushco", "7946 0958", "79460958")
 
 
 @pytest.fixture(autouse=True)
