@@ -156,7 +156,33 @@ def _without_place(name: str) -> str:
 
 def _work(parts: list[str]) -> dict:
     """Title and employer of a job's header parts: the rules, and where they
-    find only one of the two, or cannot tell which is which, the model."""
+    find only one of the two, or cannot tell which is which, the model; a
+    title line beside an employer line of its own is kept whole."""
+    return _title_as_written(parts, _work_read(parts))
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().casefold()
+
+
+def _title_as_written(parts: list[str], entry: dict) -> dict:
+    """The employer printed on a line of its own: the other line is the title
+    as the person wrote it, whole. "Rails Developer - Acme Insurance" over
+    "Acme Insurance" is that title, not "Rails Developer" with the employer
+    split off a second time."""
+    name, position = entry.get("name"), entry.get("position")
+    if len(parts) != 2 or not name or not position:
+        return entry
+    squashed = [_squash(p) for p in parts]
+    if _squash(name) not in squashed:
+        return entry
+    title = parts[1 - squashed.index(_squash(name))]
+    if _squash(position) == _squash(title) or _squash(position) not in _squash(title):
+        return entry
+    return {**entry, "position": title}
+
+
+def _work_read(parts: list[str]) -> dict:
     ruled = _work_by_rules(parts)
     if len(parts) >= 2 and role_score(parts[0]) == role_score(parts[1]):
         order = learned.work_order(parts[0], parts[1])
