@@ -144,7 +144,7 @@ def _header_parts(
             consumed.extend([j, j - 1])
             j -= 2
             continue
-        if not _header_line(lines[j].text) or _model_body_line(lines[j]):
+        if not _title_above(lines, prev, j, i):
             break
         if lines[j].section != ln.section and lines[j].section is not None and ln.section:
             break
@@ -241,9 +241,7 @@ def _template_parts(
     while j > prev and len(taken) < min(above, _most_parts(ln, [])) and not lines[j].used:
         if lines[j + 1].gap:
             break
-        if lines[j].section != ln.section or not _header_line(lines[j].text):
-            break
-        if _model_body_line(lines[j]):
+        if lines[j].section != ln.section or not _title_above(lines, prev, j, i):
             break
         taken.insert(0, (j, _clean_part(lines[j].text)))
         j -= 1
@@ -278,6 +276,47 @@ def _model_title_line(ln: Line) -> bool:
     Freedonia)") the line model reads as an entry's title, where it is sure."""
     return sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.6 and header_like(
         ln.text, 120
+    )
+
+
+def _title_above(lines: list[Line], prev: int, j: int, i: int) -> bool:
+    """Line j, above the dates on line i, reads as one of the entry's title
+    lines: a title line, or a name written in lower case that the line model
+    takes for an employer or a title ("acmesoft"); and no entry text by the
+    line model, except right above the dates under a line it is sure is a
+    title: between a title and its dates there is no text, only the rest of
+    the header ("Senior Engineer" / "Research Foundation for Widgets" / dates)."""
+    ln = lines[j]
+    if not (_header_line(ln.text) or _model_lower_name(ln)):
+        return False
+    if not _model_body_line(ln):
+        return True
+    above = lines[j - 1] if j - 1 > prev else None
+    return (
+        j == i - 1
+        and above is not None
+        and not above.used
+        and not ln.gap
+        and _model_sure_title(above)
+        and len(ln.text.split()) <= 6
+        and not ln.text.rstrip().endswith((".", ",", ";", ":"))
+    )
+
+
+def _model_sure_title(ln: Line) -> bool:
+    return sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= learned.BODY_P - 0.2
+
+
+def _model_lower_name(ln: Line) -> bool:
+    """A short name written all in lower case ("acmesoft", "widget works")
+    that the line model reads as an employer or a title, where it is sure."""
+    t = ln.text.strip()
+    return (
+        t[:1].islower()
+        and 1 <= len(t.split()) <= 3
+        and len(t) <= 40
+        and not t.endswith((".", ",", ";", ":"))
+        and sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.6
     )
 
 
