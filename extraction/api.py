@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cv2web.api import APIError
 from cv2web.pagination import ApiPagination
 from quotas import policy
-from quotas.ratelimits import ApiThrottle, BatchThrottle, CheapReadThrottle, UploadThrottle
+from quotas.authentication import ApiTokenAuthentication
+from quotas.models import ApiToken
+from quotas.ratelimits import (
+    ApiThrottle,
+    BatchThrottle,
+    CheapReadThrottle,
+    UploadThrottle,
+    check_all,
+)
 
 from . import access, callbacks, intake, queue
 from .errors import ExtractionError
@@ -24,6 +37,7 @@ from .serializers import (
     ExtractionJobSerializer,
     UploadedSerializer,
     UploadSerializer,
+    job_data,
 )
 
 # Where an accepted upload's job is followed (SPEC A).
@@ -37,7 +51,7 @@ LOCATION = OpenApiParameter(
 
 
 def job_payload(job: ExtractionJob, context=None) -> dict:
-    return ExtractionJobSerializer(job, context=context or {}).data
+    return job_data(job, context)
 
 
 def accepted_response(request, job: ExtractionJob, token: str | None) -> Response:
@@ -234,6 +248,11 @@ class ExtractionBatch(APIView):
         return Response({"jobs": entries, **extra}, status=status.HTTP_202_ACCEPTED)
 
 
+# DRF's TokenAuthentication reads `Token <key>`; only its plainest spelling
+# takes ExtractionDetail's quick poll (any other goes through DRF).
+_TOKEN_HEADER = re.compile(r"[Tt][Oo][Kk][Ee][Nn] ([A-Za-z0-9_-]{1,128})")
+
+
 class ExtractionDetail(APIView):
     def get_throttles(self):
         if self.request.method in ("GET", "HEAD"):
@@ -247,6 +266,59 @@ class ExtractionDetail(APIView):
     )
     def get(self, request, pk):
         return Response(job_payload(access.job_for(request, pk), {"request": request}))
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            answer = self._quick_poll(request, kwargs["pk"])
+            if answer is not None:
+                return answer
+        return super().dispatch(request, *args, **kwargs)
+
+    def _quick_poll(self, request, pk) -> HttpResponse | None:
+        """The answer to a poll of a job the caller may see, without DRF's
+        request, negotiation and exception machinery (issue 13): the same
+        body, status and headers as `get` through DRF; None for anything else
+        (a bad or missing token, a signed-in session, an Accept header or
+        query string DRF would judge, a refusal by the rate limit, an id the
+        caller may not see), which DRF then answers as before. The rate limit
+        is counted once either way: DRF's throttle reuses the decision made
+        here (CheapReadThrottle)."""
+        if request.META.get("QUERY_STRING") or request.META.get("HTTP_ACCEPT", "*/*") not in (
+            "*/*",
+            "application/json",
+        ):
+            return None
+        if hasattr(request, "_force_auth_user"):
+            return None  # DRF's APIClient.force_authenticate: DRF decides
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header is None:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                return None  # a session: DRF's SessionAuthentication decides
+            user, token = AnonymousUser(), None
+        else:
+            m = _TOKEN_HEADER.fullmatch(header)
+            if m is None:
+                return None
+            token = ApiToken.find(m.group(1))
+            if token is None or not token.user.is_active:
+                return None  # DRF refuses it with its 401
+            ApiTokenAuthentication.touch(token)
+            user = token.user
+        # As DRF's Request leaves them on the request middleware sees.
+        request.user, request.auth = user, token
+        decision = check_all(request, CheapReadThrottle.limits_of())
+        request.cheap_read_decision = decision
+        if decision.limited:
+            return None
+        try:
+            job = access.job_for(request, pk)
+        except Http404:
+            return None
+        body = JSONRenderer().render(job_payload(job, {"request": request}))
+        response = HttpResponse(body, content_type="application/json")
+        response["Allow"] = ", ".join(self.allowed_methods)
+        return response
 
     @extend_schema(
         summary="Cancel a queued job",

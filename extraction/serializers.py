@@ -200,3 +200,55 @@ class JsonResumeFieldExtension(OpenApiSerializerFieldExtension):
         if self.target.allow_null:
             return {"allOf": [component.ref], "nullable": True}
         return component.ref
+
+
+_DATETIME = serializers.DateTimeField()
+_MODE = serializers.ChoiceField(choices=Mode.values)
+
+
+def _datetime(value):
+    return _DATETIME.to_representation(value) if value else None
+
+
+def job_data(job: ExtractionJob, context: dict | None = None) -> dict:
+    """`ExtractionJobSerializer(job, context=context).data` (the same keys in
+    the same order, the same values), built without the serializer: building
+    its fields for every poll of a job cost more than reading the job (issue
+    13). tests/extraction/test_api.py compares the two for jobs in every state."""
+    context = context or {}
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    finished = job.is_finished
+    leader = job.leader
+    place = place_of(job, typical=context.get("typical"))
+    batch_id = None
+    if user is not None and user.is_authenticated and user.is_staff:
+        batch = leader.batch
+        batch_id = (batch.provider_id or str(batch.pk)) if batch is not None else None
+    document = job.document
+    warnings = job.warnings
+    confidence = job.confidence
+    return {
+        "id": str(job.id),
+        "status": job.joined_to.state if job.joined_to_id and not finished else job.state,
+        "position": place.position,
+        "eta_seconds": place.eta_seconds,
+        "attempts": leader.attempts if not finished else job.attempts,
+        "cached": bool(job.cached),
+        "mode": _MODE.to_representation(job.mode),
+        "batch_id": batch_id,
+        "extractor": job.extractor_used or job.extractor,
+        "warnings": None if warnings is None else [str(w) for w in warnings],
+        "confidence": None if confidence is None else {str(k): v for k, v in confidence.items()},
+        "result": in_schema_order(job.result) if job.result is not None else None,
+        "error": job.error(),
+        "document": {
+            "name": str(document.original_name),
+            "kind": str(document.kind),
+            "size": int(document.size),
+            "pages": None if document.pages is None else int(document.pages),
+        },
+        "created_at": _datetime(job.created_at),
+        "started_at": _datetime(leader.started_at),
+        "finished_at": _datetime(job.finished_at),
+    }

@@ -18,8 +18,14 @@ class ApiTokenAuthentication(TokenAuthentication):
         token = ApiToken.find(key)
         if token is None or not token.user.is_active:
             raise AuthenticationFailed("Invalid or revoked API token.")
+        self.touch(token)
+        return token.user, token
+
+    @staticmethod
+    def touch(token: ApiToken) -> None:
+        """Note the token's use: at most one write a minute per token, not one
+        per request."""
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-            # At most one write a minute per token, not one per request.
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user, token
+            token.last_used_at = now

@@ -265,8 +265,21 @@ class CheapReadThrottle(_Throttle):
     hourly and daily budget, which a client polling every two seconds would
     spend in minutes."""
 
-    def limits(self, request, view):
+    @staticmethod
+    def limits_of() -> list[tuple[str, str]]:
         return [("cheap-reads", settings.RATELIMIT_CHEAP_READS)]
+
+    def limits(self, request, view):
+        return self.limits_of()
+
+    def allow_request(self, request, view) -> bool:
+        # Counted already by a quick path that then handed the request to DRF
+        # (extraction.api.ExtractionDetail): the same decision, not a second count.
+        decision = getattr(request, "cheap_read_decision", None)
+        if decision is None:
+            return super().allow_request(request, view)
+        self._wait = decision.retry_after
+        return not decision.limited
 
 
 class BatchThrottle(_Throttle):
