@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
+import secrets
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,12 +25,63 @@ from .errors import ExtractionError
 from .models import JobState
 from .resume import in_schema_order
 
+log = logging.getLogger("cv2web.extraction")
+
 
 def _limits() -> dict:
     return {
         "max_mb": f"{settings.MAX_UPLOAD_BYTES / (1024 * 1024):.0f}",
         "max_pages": settings.EXTRACTION_MAX_PAGES,
     }
+
+
+# The upload page as a visitor who is not signed in sees it, kept in the cache
+# (issue 13): rendering its templates was most of what a view of it cost. The
+# CSRF token is the one part unique to each answer: the kept page holds this
+# marker in its place. Random per process, so no page text can contain it.
+_CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
+_FRAGMENTS = ("upload-banners", "upload-queue-note")
+
+
+def _upload_page(request, context: dict) -> HttpResponse:
+    """The upload page (GET). For a visitor who is not signed in, the page
+    rendered before for the same language, allowance and limits is reused
+    while its cached fragments (queue, capacity: STATUS_CACHE_SECONDS) are
+    the same ones, so it is never older than they are; a signed-in person's
+    page (their name in the menu) is rendered each time."""
+    seconds = settings.STATUS_CACHE_SECONDS
+    if request.user.is_authenticated or not seconds:
+        return render(request, "extraction/upload.html", context)
+    try:
+        fragments = cache.get_many([make_template_fragment_key(n) for n in _FRAGMENTS])
+        key = None
+        if len(fragments) == len(_FRAGMENTS):
+            usage = context["usage"]
+            state = [
+                translation.get_language(),
+                usage.tier,
+                usage.limit,
+                usage.used,
+                usage.reset_at.isoformat(),
+                context["limits"],
+                sorted(fragments.items()),
+                _CSRF_MARK,
+            ]
+            digest = hashlib.sha256(repr(state).encode()).hexdigest()
+            key = f"upload-page:{digest}"
+            page = cache.get(key)
+            if page is not None:
+                return HttpResponse(page.replace(_CSRF_MARK, get_token(request)))
+    except Exception:  # noqa: BLE001 - a cache that does not answer costs the rendering
+        log.warning("upload page rendered without the cache", exc_info=True)
+        return render(request, "extraction/upload.html", context)
+    response = render(request, "extraction/upload.html", {**context, "csrf_token": _CSRF_MARK})
+    page = response.content.decode()
+    if key is not None:
+        with contextlib.suppress(Exception):
+            cache.set(key, page, seconds)
+    response.content = page.replace(_CSRF_MARK, get_token(request))
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,7 +95,7 @@ def upload(request):
         "usage": policy.usage_of(request),
     }
     if request.method == "GET":
-        return render(request, "extraction/upload.html", context)
+        return _upload_page(request, context)
     burst = ratelimits.check(request, "uploads", settings.RATELIMIT_UPLOADS)
     if burst.limited:
         response = render(

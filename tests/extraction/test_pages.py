@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -99,3 +100,64 @@ def test_someone_elses_job_page_is_404(client, alice, django_user_model):
 def test_the_favicon_is_found(client):
     r = client.get("/favicon.ico")
     assert r.status_code == 301 and r["Location"].endswith("favicon.svg")
+
+
+# -- the upload page kept for visitors who are not signed in (issue 13)
+
+TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _without_token(content: bytes) -> bytes:
+    return TOKEN.sub(b'name="csrfmiddlewaretoken" value=""', content)
+
+
+def test_the_kept_upload_page_is_the_rendered_one_with_each_visitor_s_own_token():
+    from django.test import Client
+
+    first = Client(enforce_csrf_checks=True)
+    rendered = first.get("/")  # fragments cached
+    kept_once = first.get("/")  # the page kept
+    visitor = Client(enforce_csrf_checks=True)
+    kept = visitor.get("/")
+    assert kept.templates == []  # no template rendered: the kept page
+    assert _without_token(kept.content) == _without_token(rendered.content)
+    assert kept["Content-Type"] == rendered["Content-Type"]
+    assert "script-src 'self'" in kept["Content-Security-Policy"]
+    # Each answer its own token, and a token that works: the upload form posts.
+    tokens = {TOKEN.search(r.content).group(1) for r in (rendered, kept_once, kept)}
+    assert len(tokens) == 3
+    token = TOKEN.search(kept.content).group(1).decode()
+    assert "csrftoken" in visitor.cookies
+    r = visitor.post(
+        "/",
+        {"file": SimpleUploadedFile("cv.txt", bf.txt_utf8("Jane\n")), "csrfmiddlewaretoken": token},
+    )
+    assert r.status_code == 302
+
+
+def test_the_upload_page_shows_a_changed_allowance_and_queue_at_once(settings):
+    from django.core.cache import cache
+    from django.test import Client
+
+    settings.EXTRACTION_MAX_QUEUE_DEPTH = 1
+    visitor = Client()
+    visitor.get("/")
+    before = visitor.get("/").content.decode()
+    assert "3 more CVs" in before and "The queue is full" not in before
+    assert upload(visitor).status_code == 302  # one extraction used, the queue full
+    after = visitor.get("/").content.decode()
+    assert "2 more CVs" in after
+    # The queue's fragment is recomputed when it expires: then the page follows at once.
+    cache.clear()
+    visitor.get("/")
+    assert "The queue is full" in visitor.get("/").content.decode()
+
+
+def test_a_signed_in_person_gets_their_own_menu_on_the_upload_page(client, alice):
+    from django.test import Client
+
+    Client().get("/")
+    Client().get("/")  # kept for visitors
+    client.force_login(alice)
+    page = client.get("/").content.decode()
+    assert "Log out" in page and "Sign up" not in page
