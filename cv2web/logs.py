@@ -25,10 +25,10 @@ import copy
 import json
 import logging
 import logging.config
+import os
 import re
 import time
 import traceback
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +38,7 @@ from gunicorn.glogging import Logger as _GunicornLogger
 from .redact import REDACTED, is_secret_name, redact, redact_value
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_META = "HTTP_X_REQUEST_ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -62,7 +63,8 @@ def sane_request_id(value: str | None) -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    """32 random hex digits (uuid4().hex's shape, without building a UUID)."""
+    return os.urandom(16).hex()
 
 
 class RequestIdFilter(logging.Filter):
@@ -182,12 +184,13 @@ class GunicornLogger(_GunicornLogger):
     every log format (its own handlers in plain mode, ours in JSON mode).
 
     With the JSON access handler of gunicorn.conf.py, the access line is made
-    straight from the request's environ and the response (`AccessAtoms`: only
-    the atoms the line reads) and written to that handler's stream: the same
-    line, redacted the same way, without gunicorn building an atom for every
-    header and environ key and a log record going through the logging
-    machinery, on every request (issue 13: that was about as much CPU as
-    serving a static file). Any other access configuration goes gunicorn's way.
+    straight from the request's environ and the response (only the atoms the
+    line reads, with the values gunicorn's `SafeAtoms` would give) and written
+    to that handler's stream: the same line, redacted the same way, without
+    gunicorn building an atom for every header and environ key and a log record
+    going through the logging machinery, on every request (issue 13: that was
+    about as much CPU as serving a static file). Any other access configuration
+    goes gunicorn's way.
     """
 
     _direct_access: logging.StreamHandler | None = None
@@ -216,8 +219,7 @@ class GunicornLogger(_GunicornLogger):
             super().access(resp, req, environ, request_time)
             return
         try:
-            atoms = RedactedAtoms(AccessAtoms(resp, environ, request_time))
-            line = AccessJsonFormatter.line(atoms, time.time())
+            line = _direct_access_line(resp, environ, request_time, time.time())
             handler.acquire()
             try:
                 handler.stream.write(line + handler.terminator)
@@ -228,62 +230,45 @@ class GunicornLogger(_GunicornLogger):
             self.error(traceback.format_exc())
 
 
-class AccessAtoms(Mapping):
-    """The gunicorn access atoms the JSON access line reads, read from the
-    environ and the response when asked for, with the values gunicorn's
-    `SafeAtoms` would give ("-" for what is missing, double quotes escaped)."""
+def _environ_atom(environ: Mapping, name: str) -> Any:
+    """An environ atom as gunicorn's `SafeAtoms` gives it ("-" for what is
+    missing, double quotes escaped), redacted as `RedactedAtoms` does."""
+    value = environ.get(name, "-")
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return redact(value.replace('"', '\\"'))
+    return value
 
-    __slots__ = ("_resp", "_environ", "_time")
 
-    _ENVIRON = {
-        "m": "REQUEST_METHOD",
-        "U": "PATH_INFO",
-        "q": "QUERY_STRING",
-        "h": "REMOTE_ADDR",
-        "a": "HTTP_USER_AGENT",
-        "f": "HTTP_REFERER",
-        "H": "SERVER_PROTOCOL",
-    }
-
-    def __init__(self, resp, environ: Mapping, request_time) -> None:
-        self._resp = resp
-        self._environ = environ
-        self._time = request_time
-
-    def _value(self, key: str) -> Any:
-        name = self._ENVIRON.get(key)
-        if name is not None:
-            return self._environ.get(name, "-")
-        if key == "s":
-            status = self._resp.status
-            return status.split(None, 1)[0] if isinstance(status, str) else status
-        if key == "B":
-            return getattr(self._resp, "sent", None)
-        if key == "M":
-            return self._time.seconds * 1000 + int(self._time.microseconds / 1000)
-        if key.startswith("{") and key.endswith("}o"):
-            wanted = key[1:-2].lower()
-            headers = self._resp.headers
-            for name, value in headers.items() if hasattr(headers, "items") else headers:
-                if name.lower() == wanted:
-                    return value
-            return "-"
-        raise KeyError(key)
-
-    def __getitem__(self, key: str) -> Any:
-        try:
-            value = self._value(key)
-        except KeyError:
-            return "-"
-        if value is None and key in self._ENVIRON:
-            return "-"
-        return value.replace('"', '\\"') if isinstance(value, str) else value
-
-    def __iter__(self):
-        return iter((*self._ENVIRON, "s", "B", "M"))
-
-    def __len__(self) -> int:
-        return len(self._ENVIRON) + 3
+def _direct_access_line(resp, environ: Mapping, request_time, created: float) -> str:
+    """The line `AccessJsonFormatter` makes of gunicorn's atoms, read straight
+    from the environ and the response: the same values, redacted alike, without
+    an atom per header and a mapping lookup per atom (it runs on every request)."""
+    status = resp.status
+    if isinstance(status, str):
+        status = redact(status.split(None, 1)[0].replace('"', '\\"'))
+    request_id = "-"
+    headers = resp.headers
+    for name, value in headers.items() if hasattr(headers, "items") else headers:
+        if name.lower() == "x-request-id":
+            request_id = value.replace('"', '\\"') if isinstance(value, str) else value
+            break
+    return AccessJsonFormatter.make_line(
+        created,
+        "INFO",
+        "gunicorn.access",
+        status,
+        _environ_atom(environ, "REQUEST_METHOD"),
+        _environ_atom(environ, "PATH_INFO"),
+        _environ_atom(environ, "QUERY_STRING"),
+        request_id,
+        getattr(resp, "sent", None),
+        request_time.seconds * 1000 + int(request_time.microseconds / 1000),
+        _environ_atom(environ, "REMOTE_ADDR"),
+        _environ_atom(environ, "HTTP_USER_AGENT"),
+        _environ_atom(environ, "HTTP_REFERER"),
+    )
 
 
 class RedactingExceptionReporter:
@@ -378,6 +363,11 @@ class PlainFormatter(logging.Formatter):
         return head + sep + tail
 
 
+# json.dumps(value, default=str, ensure_ascii=False), without making an encoder
+# on every call (json.dumps does when given options).
+_ACCESS_JSON = json.JSONEncoder(default=str, ensure_ascii=False).encode
+
+
 class AccessJsonFormatter(JsonFormatter):
     """gunicorn's access records (their args are the access-log atoms) as fields."""
 
@@ -399,8 +389,39 @@ class AccessJsonFormatter(JsonFormatter):
     ) -> str:
         """The JSON line of an access record with these (redacted) atoms."""
         get = atoms.__getitem__  # gunicorn's atoms and ours say "-" for what is missing
-        status = get("s")
-        method, path = get("m"), get("U")
+        return AccessJsonFormatter.make_line(
+            created,
+            level,
+            logger,
+            get("s"),
+            get("m"),
+            get("U"),
+            get("q"),
+            get("{x-request-id}o"),
+            get("B"),
+            get("M"),
+            get("h"),
+            get("a"),
+            get("f"),
+        )
+
+    @staticmethod
+    def make_line(
+        created: float,
+        level: str,
+        logger: str,
+        status: Any,
+        method: Any,
+        path: Any,
+        query: Any,
+        answered_request_id: Any,
+        sent: Any,
+        duration_ms: Any,
+        remote_addr: Any,
+        user_agent: Any,
+        referer: Any,
+    ) -> str:
+        """The JSON line of an access record from its (redacted) atom values."""
         out: dict[str, Any] = {
             "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
             "level": level,
@@ -408,7 +429,7 @@ class AccessJsonFormatter(JsonFormatter):
             "message": f"{method} {path} {status}",
         }
         # gunicorn's atoms say "-" for a header the answer did not carry.
-        request_id = sane_request_id(get("{x-request-id}o"))
+        request_id = sane_request_id(answered_request_id)
         if request_id and request_id != "-":
             out["request_id"] = request_id
         else:
@@ -417,15 +438,15 @@ class AccessJsonFormatter(JsonFormatter):
                 out["request_id"] = request_id
         out["method"] = method
         out["path"] = path or ""
-        out["query"] = get("q") or ""
+        out["query"] = query or ""
         out["status"] = int(status) if str(status).isdigit() else status
-        out["bytes"] = get("B")
-        out["duration_ms"] = get("M")
-        out["remote_addr"] = get("h")
-        out["user_agent"] = get("a")
-        out["referer"] = get("f") or ""
+        out["bytes"] = sent
+        out["duration_ms"] = duration_ms
+        out["remote_addr"] = remote_addr
+        out["user_agent"] = user_agent
+        out["referer"] = referer or ""
         try:
-            return json.dumps(out, default=str, ensure_ascii=False)
+            return _ACCESS_JSON(out)
         except ValueError:
             return json.dumps({k: str(v) for k, v in out.items()}, ensure_ascii=False)
 
@@ -437,7 +458,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = sane_request_id(request.headers.get(REQUEST_ID_HEADER)) or new_request_id()
+        # META, not request.headers: that would build a mapping of every header.
+        request_id = sane_request_id(request.META.get(_REQUEST_ID_META)) or new_request_id()
         request.request_id = request_id
         token = request_id_var.set(request_id)
         try:

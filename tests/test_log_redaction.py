@@ -226,6 +226,19 @@ ACCESS_ENVIRON = {
             }
             | {"QUERY_STRING": ""},
         ),
+        (  # an id in the path, escaped separators, a key, a credential, a plain HEAD
+            [("X-Request-ID", 'quoted"id')],
+            {
+                "REQUEST_METHOD": "HEAD",
+                "RAW_URI": f"/api/v1/extractions/{JOB}",
+                "PATH_INFO": f"/api/v1/extractions/{JOB}",
+                "QUERY_STRING": f"next=%2Fp%2Fada-lovelace%2Fmanage%2F{TOKEN}&k=cv2w_abcdefgh12",
+                "SERVER_PROTOCOL": "HTTP/1.0",
+                "REMOTE_ADDR": "2001:db8::1",
+                "HTTP_USER_AGENT": f"curl/8 Token {TOKEN}",
+                "HTTP_REFERER": f"https://cv2web.example/reset/MQ/{TOKEN}/",
+            },
+        ),
     ],
 )
 def test_the_direct_access_line_is_the_formatters_line(
@@ -253,7 +266,10 @@ def test_the_direct_access_line_is_the_formatters_line(
     assert direct == formatted
     assert list(direct) == list(formatted)  # the same field order
     assert TOKEN not in stream.getvalue() and "abc" not in stream.getvalue()
-    assert direct["path"] == f"/p/ada-lovelace/manage/{REDACTED}/edit"
+    if environ is ACCESS_ENVIRON:
+        assert direct["path"] == f"/p/ada-lovelace/manage/{REDACTED}/edit"
+    else:
+        assert JOB not in direct["path"] and "cv2w_abcdefgh12" not in stream.getvalue()
 
 
 def test_a_plain_access_log_goes_gunicorns_way(monkeypatch, logging_state):
