@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from time import perf_counter
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -126,6 +127,10 @@ def route_of(request: HttpRequest) -> str:
     """The URL pattern's name (a bounded label), never the raw path."""
     match = request.resolver_match
     if match is None:
+        # Named by the middleware that answered (PublicSiteMiddleware).
+        route = getattr(request, "metrics_route", None)
+        if route is not None:
+            return route
         # Answered before URL resolution (static files, published sites served
         # from memory, a refusal) or unresolvable: resolve only then.
         path = request.path_info
@@ -143,11 +148,14 @@ class MetricsMiddleware:
 
     Its cost per request: two clock reads, one `resolver_match` read and two
     observations (a lock and an add each, or an mmap write in multiprocess
-    mode). No database, no cache.
+    mode). No database, no cache. The labelled children are kept by their
+    labels (a bounded set: routes, methods and status classes), so that a
+    request skips prometheus_client's label checks.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = perf_counter()
@@ -159,6 +167,14 @@ class MetricsMiddleware:
             route = "unnamed"
         status = f"{response.status_code // 100}xx"
         method = request.method if request.method in _METHODS else "other"
-        HTTP_REQUESTS.labels(route, method, status).inc()
-        HTTP_DURATION.labels(route, status).observe(elapsed)
+        key = (route, method, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                HTTP_REQUESTS.labels(route, method, status),
+                HTTP_DURATION.labels(route, status),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
         return response

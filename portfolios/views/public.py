@@ -46,6 +46,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
+from cv2web import instruments
 from monitoring import audit
 from quotas import ratelimits
 
@@ -398,8 +399,21 @@ class PublicSiteMiddleware:
         if path.startswith("/p/") and request.method in ("GET", "HEAD"):
             response = self._serve(request, path)
             if response is not None:
+                request.metrics_route = self._route(request, path)
                 return response
         return self.get_response(request)
+
+    # The /metrics route label of each file name ("" for the page itself):
+    # what MetricsMiddleware would find by resolving the path, found once
+    # instead of on every hit (the slug takes no part in it).
+    _routes: dict[str, str] = {}
+
+    def _route(self, request, path: str) -> str:
+        name = path[3:].partition("/")[2]
+        route = self._routes.get(name)
+        if route is None:
+            route = self._routes[name] = instruments.route_of(request)
+        return route
 
     def _serve(self, request, path: str) -> HttpResponse | None:
         slug, sep, name = path[3:].partition("/")

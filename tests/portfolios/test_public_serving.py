@@ -151,3 +151,36 @@ def test_a_front_server_of_another_user_can_read_the_sandbox(umask, folder, file
     path = p.sandbox_path
     assert path.stat().st_mode & 0o777 == folder
     assert (path / "index.html").stat().st_mode & 0o777 == file
+
+
+def test_pages_served_from_memory_are_counted_under_the_views_routes(client, monkeypatch):
+    """/metrics counts a page served by the middleware under the route the
+    view's answer has (found once per file name, not by resolving the path on
+    every hit)."""
+    from django.urls import resolve
+    from prometheus_client import REGISTRY
+
+    from cv2web import instruments
+
+    def count(route: str) -> float:
+        labels = {"route": route, "method": "GET", "status": "2xx"}
+        return REGISTRY.get_sample_value("cv2web_http_requests_total", labels) or 0.0
+
+    p = publish_portfolio().portfolio
+    for path in (f"/p/{p.slug}/", f"/p/{p.slug}/resume.json"):
+        route = resolve(path).view_name  # the view's route
+        before = count(route)
+        public._served.forget(p.slug)
+        view = client.get(path)  # through the view
+        assert view.status_code == 200 and view.wsgi_request.resolver_match is not None
+        client.get(path)  # from memory, the first time (may look the route up)
+        resolved = []
+        real_resolve = instruments.resolve
+        monkeypatch.setattr(instruments, "resolve", lambda p: resolved.append(p) or real_resolve(p))
+        for _ in range(3):
+            fast, queries = served_without_queries(client, path)
+            assert fast.status_code == 200 and queries == 0
+            assert fast.wsgi_request.resolver_match is None  # the middleware answered
+        monkeypatch.setattr(instruments, "resolve", real_resolve)
+        assert count(route) - before == 5, path
+        assert resolved == [], path
