@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from django.conf import settings
 
+# Both functions below are pure and run on every counted request (each limit
+# and the quota headers ask again): their answers are kept for the addresses
+# seen most recently, a bounded memory.
+_REMEMBERED = 4096
+
 
 def _valid_ip(value: str) -> str | None:
+    # Longer text is no address anyway; it is not kept (a header's worth each).
+    return _parsed_ip(value) if len(value) <= 64 else _parse_ip(value)
+
+
+def _parse_ip(value: str) -> str | None:
     try:
         return str(ipaddress.ip_address(value.strip()))
     except ValueError:
         return None
+
+
+_parsed_ip = lru_cache(maxsize=_REMEMBERED)(_parse_ip)
 
 
 def client_ip(meta: dict) -> str:
@@ -32,6 +46,7 @@ def client_ip(meta: dict) -> str:
     return _valid_ip(hops[-trusted]) or remote
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def client_bucket(ip: str) -> str:
     """The key quotas count under: the address, or its /64 for IPv6."""
     if not ip:

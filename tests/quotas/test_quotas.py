@@ -296,3 +296,26 @@ def test_no_usage_cache_reads_the_database_every_time(api, settings):
     settings.QUOTA_USAGE_CACHE_S = 0
     assert _usage_reads(api) == ("3", 1)
     assert _usage_reads(api) == ("3", 1)
+
+
+def test_addresses_are_parsed_once_and_a_long_forwarded_hop_is_not_kept(settings):
+    """Every limit and the quota headers ask for the client's address: the
+    parse of an address seen lately is kept (a bounded memory), and text too
+    long to be an address is never kept (a header's worth each)."""
+    from quotas import identity
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    identity._parsed_ip.cache_clear()
+    identity.client_bucket.cache_clear()
+    meta = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    for _ in range(5):
+        ip = identity.client_ip(meta)
+        assert ip == "203.0.113.9" and identity.client_bucket(ip) == "203.0.113.9"
+    assert identity._parsed_ip.cache_info().misses == 2  # the hop and REMOTE_ADDR
+    assert identity.client_bucket.cache_info().misses == 1
+    assert identity.client_bucket("2001:db8::1") == "2001:db8::/64"
+    long_hop = "x" * 5000
+    assert identity.client_ip({"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": long_hop}) == (
+        "10.0.0.1"
+    )
+    assert identity._parsed_ip.cache_info().currsize == 2
