@@ -219,7 +219,19 @@ class LeanPathMiddleware:
         # CommonMiddleware's check, skipped here: a Host outside ALLOWED_HOSTS
         # is a 400 (DisallowedHost), on the lean path too.
         request.get_host()
-        match = get_resolver(get_urlconf()).resolve(request.path_info)
+        resolver = get_resolver(get_urlconf())
+        path = request.path_info
+        found = _lean_matches.get((resolver, path))
+        if found is None:
+            found = resolver.resolve(path)
+            if not found.args and not found.kwargs:
+                # A route without parameters (/healthz, /api/v1/status): the
+                # same match every time, found once; a bounded set (the lean
+                # patterns' fixed paths). Paths with ids are resolved each time.
+                _lean_matches[resolver, path] = found
+        # Each request its own, as resolve() gives (ResolverMatch refuses copy()).
+        match = object.__new__(type(found))
+        match.__dict__.update(found.__dict__)
         request.resolver_match = match
         # No session cookie: nobody is signed in (an API token signs in inside DRF).
         request.user = AnonymousUser()
@@ -232,3 +244,5 @@ class LeanPathMiddleware:
 
 
 _LEAN = f"{LeanPathMiddleware.__module__}.{LeanPathMiddleware.__qualname__}"
+# (URL resolver, path) -> the ResolverMatch of a lean route without parameters.
+_lean_matches: dict[tuple[object, str], object] = {}

@@ -4,6 +4,7 @@ and the site-wide Content-Security-Policy built once yet always current."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -161,6 +162,44 @@ def test_the_lean_path_keeps_every_security_header_and_the_csp(url, settings):
     assert not hasattr(lean.wsgi_request, "session") and hasattr(full.wsgi_request, "session")
     assert not hasattr(lean.wsgi_request, "_messages")
     assert not lean.cookies and "Cookie" not in lean.get("Vary", "")
+    # Both carry a fresh request id of the same shape, and the same route.
+    assert re.fullmatch(r"[0-9a-f]{32}", lean["X-Request-ID"])
+    assert re.fullmatch(r"[0-9a-f]{32}", full["X-Request-ID"])
+    assert lean["X-Request-ID"] != full["X-Request-ID"]
+    assert lean.wsgi_request.resolver_match.view_name == full.wsgi_request.resolver_match.view_name
+
+
+def test_the_lean_path_finds_a_fixed_route_once_and_gives_each_request_its_own_match(
+    monkeypatch,
+):
+    """/healthz and /api/v1/status are resolved once (their match never
+    changes); a job poll's path, which carries an id, is resolved every time."""
+    from django.urls.resolvers import URLResolver
+
+    resolved = []
+    real = URLResolver.resolve
+
+    def counting(self, path):
+        if self.pattern.regex.pattern == "^/":  # the root resolver, once per resolve()
+            resolved.append(path)
+        return real(self, path)
+
+    job = intake.accept(SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"))
+    poll = f"/jobs/{job.pk}/status"
+    for url in ("/healthz", STATUS, poll):
+        Client().get(url)  # the first time
+    monkeypatch.setattr(URLResolver, "resolve", counting)
+    matches = []
+    for _ in range(3):
+        for url in ("/healthz", STATUS, poll):
+            r = Client().get(url)
+            assert r.status_code == 200, url
+            matches.append(r.wsgi_request.resolver_match)
+    assert resolved == [poll] * 3
+    assert len({id(m) for m in matches}) == len(matches)
+    names = [m.view_name for m in matches]
+    assert names == names[:3] * 3 and names[0] == "healthz"
+    assert str(job.pk) in [str(v) for v in matches[-1].kwargs.values()]
 
 
 def test_the_lean_path_takes_no_session_and_sets_no_cookie_on_a_job_poll():
