@@ -140,3 +140,19 @@ def test_it_reads_dates_written_year_then_month():
     r = find_range("2019-Mar - 2019-Jun")
     assert (r.start, r.end) == ("2019-03", "2019-06")
     assert find_range("2020-Mar - Present").present
+
+
+def test_dates_in_a_run_of_their_own_make_an_entry_even_where_the_model_reads_prose():
+    # A Word layout sets each job's dates at a tab stop after a long title
+    # line; a model sure that the line is prose must not take its dates away.
+    text = (
+        "Experience\n"
+        "\tNorthwind Traders (Springfield) — Senior Software Engineer\tSep 2019 – Mar 2022\n"
+        "Built the billing service and its reports for the finance team.\n"
+        "Coding since 2004 and building web products for clients in many countries since then.\n"
+    )
+    line = {"bias": [9.0 if x == "other" else 0.0 for x in LINE]}
+    phrase = {"bias": [1.0 if x == "other" else 0.0 for x in PHRASE]}
+    m = load_model(dump_model({"line": (LINE, line), "phrase": (PHRASE, phrase)}, {}))
+    work = LocalExtractor(model=m).extract(text, deadline=0).resume.get("work") or []
+    assert [(w.get("startDate"), w.get("endDate")) for w in work] == [("2019-09", "2022-03")]

@@ -87,7 +87,7 @@ def segment(
             line.range = r
         elif r is None and len(cells) > 1:
             line.range = _cell_date(raw, cells)
-        if line.range and _model_prose(raw, line.range, line.probs):
+        if line.range and _model_prose(raw, line.range, line.probs) and not _own_run(cells):
             line.range = None  # "Coding since 2004, professionally since 2010": a sentence
         out.append(line)
     out = _split_side_by_side(out)
@@ -170,6 +170,19 @@ def _model_prose(raw: str, rng: DateRange, probs: dict[str, float]) -> bool:
     1 month" is a date line)."""
     n, other = len(remove_range(raw, rng).split()), probs.get("other", 0.0)
     return n > 9 and other >= learned.PROSE_P or n > 5 and other >= learned.PROSE_SURE_P
+
+
+def _own_run(cells: tuple[str, ...]) -> bool:
+    """Whether the line's first or last run is a date range and nothing else
+    ("Acme — Engineer <tab> Sep 2024 – now"): a layout sets an entry's dates
+    apart so; a sentence does not put its dates in a run of their own."""
+    if len(cells) < 2:
+        return False
+    for cell in (cells[0], cells[-1]):
+        r = find_range(cell)
+        if r is not None and r.has_range and len(remove_range(cell, r)) <= 2:
+            return True
+    return False
 
 
 def _rest_is_runs(rest: str, cells: tuple[str, ...]) -> bool:
