@@ -5,7 +5,7 @@ companies, schools and places are invented."""
 
 from __future__ import annotations
 
-from extraction.extractors.local import extract_raw
+from extraction.extractors.local import LocalExtractor, extract_raw
 from extraction.extractors.local_rules import places, scores
 from extraction.extractors.local_sections import education, work
 
@@ -426,3 +426,22 @@ def test_icons_between_the_runs_of_a_contact_row_leave_no_column_gap():
     )
     assert lines[1] == "jane@example.org +1 555 0100 Springfield, IL, US"
     assert runs[1] == ("jane@example.org", "+1 555 0100", "Springfield, IL, US")
+
+
+def test_a_date_column_entry_takes_its_school_under_the_degree():
+    # A date-column layout prints the dates alone, then "degree en field",
+    # then the school.
+    text = (
+        "Jane Roe\n"
+        "Educación\n"
+        "2016 – 2021\n"
+        "Bachelor en Ingeniería de Sistemas\n"
+        "Facultad de Ingeniería Mecánica y Eléctrica\n"
+        "8.0\n"
+        "Habilidades\n"
+        "Python, Go\n"
+    )
+    edu = LocalExtractor(model=None).extract(text, deadline=0).resume["education"]
+    assert [(e.get("institution"), e.get("studyType"), e.get("area")) for e in edu] == [
+        ("Facultad de Ingeniería Mecánica y Eléctrica", "Bachelor", "Ingeniería de Sistemas")
+    ]

@@ -93,6 +93,11 @@ def _header_parts(
         and not _continues(nxt_line)
         and _split_at(_clean_part(nxt_line))
     ):
+        school = _school_below(lines, i + 2, nxt) if ln.section == "education" else None
+        if school and not _institution_like(nxt_line):
+            # "2016 – 2021" / "Bachelor in Systems Engineering" / "Faculty of
+            # Engineering": a date column, the degree, then its school
+            return [_clean_part(nxt_line), school], [i + 1, i + 2]
         return [_clean_part(nxt_line)], [i + 1]
     above = lines[i - 1] if i - 1 > prev and not ln.gap else None
     if not rest and above and not above.used and _header_line(above.text):
@@ -332,6 +337,17 @@ def _most_parts(ln: Line, parts: list[tuple[int, str]]) -> int:
     if ln.section == "education" and not any(degree_score(p) for _, p in parts):
         return 3
     return 2
+
+
+def _school_below(lines: list[Line], j: int, nxt: int) -> str | None:
+    """Line j when it is the school of an education entry whose degree is the
+    line above it: a short line of the entry, no dates, not prose."""
+    if j >= nxt or lines[j].range or lines[j].used or lines[j].gap:
+        return None
+    t = lines[j].text
+    if not header_like(t, 90) or _model_body_line(lines[j]) or _heads_next_dates(lines, j):
+        return None
+    return _clean_part(t) if _institution_like(t) else None
 
 
 def _institution_like(text: str) -> bool:
