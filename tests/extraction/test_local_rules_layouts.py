@@ -156,3 +156,21 @@ def test_dates_in_a_run_of_their_own_make_an_entry_even_where_the_model_reads_pr
     m = load_model(dump_model({"line": (LINE, line), "phrase": (PHRASE, phrase)}, {}))
     work = LocalExtractor(model=m).extract(text, deadline=0).resume.get("work") or []
     assert [(w.get("startDate"), w.get("endDate")) for w in work] == [("2019-09", "2022-03")]
+
+
+def test_the_place_beside_the_name_is_read_from_its_own_run():
+    # `pdftotext -layout` of a theme that prints the place at the right of the
+    # name, after a pin icon: the name's run is no part of the city.
+    gap = " " * 40
+    text = (
+        f"Jane Roe{gap}\uf041 Springfield, Ontario, Canada\n"
+        "\n"
+        f"{gap}\uf0e0 jane@example.org\n"
+        f"{gap}\uf095 +1 555 0100\n"
+        "Software Engineer\n"
+        "\n"
+        "Skills                 Work\n"
+        "Tools                  Acme Corp.{gap}Jun 2016 - Present\n"
+        "Python      Go         Lead Engineer\n"
+    )
+    assert extract_raw(text)["basics"]["location"]["city"] == "Springfield"

@@ -238,7 +238,12 @@ def read_basics(
         if segs[i].used and i != name_i:
             continue  # (the name's own line may go on with the place)
         t = re.sub(r"\s{2,}.*$", "", texts[i])
-        loc = places.parse_location(texts[i]) or places.parse_location(t)
+        loc = None
+        if i == name_i and len(segs[i].cells) > 1:
+            # "Jane Roe  <pin icon> Springfield, IL, US": the name's run is no
+            # part of the place; the place is one of the runs after it
+            loc = next(filter(None, map(places.parse_location, segs[i].cells[1:])), None)
+        loc = loc or places.parse_location(texts[i]) or places.parse_location(t)
         if not loc:
             loc = places.parse_location(_before_contacts(texts[i]))
         if not loc:
