@@ -174,3 +174,18 @@ def test_the_place_beside_the_name_is_read_from_its_own_run():
         "Python      Go         Lead Engineer\n"
     )
     assert extract_raw(text)["basics"]["location"]["city"] == "Springfield"
+
+
+def test_the_name_is_its_own_run_when_the_place_follows_it_on_the_row():
+    gap = " " * 40
+    text = (
+        f"Jane Roe{gap}\uf041 Springfield, Ontario, Canada\n"
+        "\n"
+        f"{gap}\uf0e0 jane@example.org\n"
+        "Software Engineer\n"
+        "\n"
+        "Skills                 Work\n"
+        f"Tools                  Acme Corp.{gap}Jun 2016 - Present\n"
+        "Python      Go         Lead Engineer\n"
+    )
+    assert extract_raw(text)["basics"]["name"] == "Jane Roe"

@@ -88,11 +88,11 @@ def _name_head(text: str, cells: tuple[str, ...] = ()) -> str:
     half = len(words) // 2
     if half and len(words) % 2 == 0 and words[:half] == words[half:]:
         return " ".join(words[:half])
+    if len(cells) > 1 and contacts.looks_like_name(cells[0]):
+        return cells[0]  # before the tail: "Jane Roe <gap> Springfield, IL" is no "name, label"
     head = _NAME_TAIL.sub("", text)
     if head != text and contacts.looks_like_name(head):
         return head
-    if len(cells) > 1 and contacts.looks_like_name(cells[0]):
-        return cells[0]
     return text
 
 
