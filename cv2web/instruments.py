@@ -143,19 +143,38 @@ def route_of(request: HttpRequest) -> str:
     return match.view_name or match.route or "unnamed"
 
 
+_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+
+def observe_answer(route: str, method: str, status_code: int, elapsed: float) -> None:
+    """Count and time one answer. The labelled children are kept by their
+    labels (a bounded set: routes, methods and status classes), so that a
+    request skips prometheus_client's label checks."""
+    status = f"{status_code // 100}xx"
+    if method not in _METHODS:
+        method = "other"
+    key = (route, method, status)
+    children = _children.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(route, method, status),
+            HTTP_DURATION.labels(route, status),
+        )
+        _children[key] = children
+    children[0].inc()
+    children[1].observe(elapsed)
+
+
 class MetricsMiddleware:
     """Counts and times every answer; first in MIDDLEWARE so that it sees all.
 
     Its cost per request: two clock reads, one `resolver_match` read and two
     observations (a lock and an add each, or an mmap write in multiprocess
-    mode). No database, no cache. The labelled children are kept by their
-    labels (a bounded set: routes, methods and status classes), so that a
-    request skips prometheus_client's label checks.
+    mode; `observe_answer`). No database, no cache.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = perf_counter()
@@ -165,16 +184,5 @@ class MetricsMiddleware:
             route = route_of(request)
         except Exception:  # noqa: BLE001 - a metric must never fail a request
             route = "unnamed"
-        status = f"{response.status_code // 100}xx"
-        method = request.method if request.method in _METHODS else "other"
-        key = (route, method, status)
-        children = self._children.get(key)
-        if children is None:
-            children = (
-                HTTP_REQUESTS.labels(route, method, status),
-                HTTP_DURATION.labels(route, status),
-            )
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(elapsed)
+        observe_answer(route, request.method or "", response.status_code, elapsed)
         return response

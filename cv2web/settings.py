@@ -375,6 +375,17 @@ LEAN_PATHS = [
     r"/api/v1/extractions/[0-9a-fA-F-]{32,36}",
     r"/jobs/[0-9a-fA-F-]{32,36}/status",
 ]
+# Answered before Django builds a request (cv2web.fastpath, wrapped around the
+# WSGI application in cv2web/wsgi.py): static files, and the files of
+# published sites this process has served. Each declines what it is not sure of.
+WSGI_FAST_PATHS = [
+    "cv2web.fastpath.static_files",
+    "portfolios.views.public.fast_sites",
+    "cv2web.fastpath.constant_answers",
+]
+# Paths whose answer is the same for every plain request, kept from Django's
+# first answer by each process (cv2web.fastpath.ConstantAnswers).
+WSGI_CONSTANT_PATHS = ["/healthz"]
 LEAN_SKIPPED_MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -181,3 +181,76 @@ def axe_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+class WsgiResponse:
+    """What a WSGI application answered, read like a test client's response."""
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], content: bytes) -> None:
+        from http.cookies import SimpleCookie
+
+        from django.http.response import ResponseHeaders
+
+        self.status_code = int(status.split(None, 1)[0])
+        self.header_list = headers
+        self.headers = ResponseHeaders(dict(headers))
+        self.content = content
+        self.cookies = SimpleCookie()
+        for name, value in headers:
+            if name.lower() == "set-cookie":
+                self.cookies.load(value)
+        self.wsgi_request = None
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name, default)
+
+
+class WsgiClient:
+    """GET and HEAD through a WSGI application as gunicorn calls it (the
+    project's entry point with its fast path, cv2web.wsgi), not Django's test
+    handler. As that handler does, database connections are left open between
+    requests, so that a test's transaction survives them."""
+
+    def __init__(self, app=None) -> None:
+        if app is None:
+            from django.core.handlers.wsgi import WSGIHandler
+
+            from cv2web.fastpath import FastPath
+
+            app = FastPath(WSGIHandler())
+        self.app = app
+
+    def request(self, method: str, path: str, **extra) -> WsgiResponse:
+        from django.core.signals import request_finished, request_started
+        from django.db import close_old_connections
+        from django.test import RequestFactory
+
+        environ = RequestFactory().generic(method, path, **extra).environ
+        got: list = []
+
+        def start_response(status, headers, exc_info=None):
+            got[:] = [status, list(headers)]
+
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            result = self.app(environ, start_response)
+            try:
+                content = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return WsgiResponse(got[0], got[1], content)
+
+    def get(self, path: str, **extra) -> WsgiResponse:
+        return self.request("GET", path, **extra)
+
+    def head(self, path: str, **extra) -> WsgiResponse:
+        return self.request("HEAD", path, **extra)
