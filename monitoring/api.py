@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAdminUser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from quotas.ratelimits import CheapReadThrottle
+from quotas.ratelimits import CheapReadThrottle, check_all
 
 from . import metrics
 from .serializers import MetricsSerializer, StatusSerializer
@@ -69,3 +72,40 @@ class ServiceStatus(APIView):
     )
     def get(self, request):
         return Response(public_status_payload())
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in ("GET", "HEAD"):
+            answer = self._quick_status(request)
+            if answer is not None:
+                return answer
+        return super().dispatch(request, *args, **kwargs)
+
+    def _quick_status(self, request) -> HttpResponse | None:
+        """The answer to an anonymous read of the status without DRF's request,
+        negotiation and exception machinery (issue 13): the same body, status
+        and headers as `get` through DRF; None for anything else (credentials,
+        a signed-in session, an Accept header or query string DRF would judge,
+        a refusal by the rate limit), which DRF then answers as before. The
+        rate limit is counted once either way: DRF's throttle reuses the
+        decision made here (CheapReadThrottle)."""
+        meta = request.META
+        if meta.get("QUERY_STRING") or meta.get("HTTP_ACCEPT", "*/*") not in (
+            "*/*",
+            "application/json",
+        ):
+            return None
+        if "HTTP_AUTHORIZATION" in meta or hasattr(request, "_force_auth_user"):
+            return None  # a token (or a test's forced user): DRF authenticates
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return None  # a session: DRF's SessionAuthentication decides
+        # As DRF's Request leaves them on the request middleware sees.
+        request.user, request.auth = AnonymousUser(), None
+        decision = check_all(request, CheapReadThrottle.limits_of())
+        request.cheap_read_decision = decision
+        if decision.limited:
+            return None
+        body = JSONRenderer().render(public_status_payload())
+        response = HttpResponse(body, content_type="application/json")
+        response["Allow"] = ", ".join(self.allowed_methods)
+        return response

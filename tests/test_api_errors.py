@@ -194,9 +194,11 @@ def test_a_bug_under_the_api_is_a_json_500_and_pages_keep_their_html_500(web, mo
     def crash(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(monitoring_api.ServiceStatus, "get", crash)
-    body = assert_json_error(web.get("/api/v1/status"), 500, "server_error")
-    assert "a bug" not in body["message"]
+    # Both ways to the status (beside DRF, and through it with a query string).
+    monkeypatch.setattr(monitoring_api, "public_status_payload", crash)
+    for url in ("/api/v1/status", "/api/v1/status?through=drf"):
+        body = assert_json_error(web.get(url), 500, "server_error")
+        assert "a bug" not in body["message"]
     monkeypatch.setattr(extraction_views, "render", crash)
     page = web.get("/")
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")

@@ -324,3 +324,84 @@ def test_a_job_joined_to_another_is_polled_with_its_leaders_state(alice):
     assert body["attempts"] == 2 and body["started_at"]
     # The leader is read once, for this follower only.
     assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+
+
+# --- The status beside DRF -------------------------------------------------------
+
+VOLATILE = {"X-Request-ID"}
+
+
+def same_answer(quick, slow) -> None:
+    assert quick.status_code == slow.status_code
+    assert quick.content == slow.content
+    assert {k: v for k, v in quick.items() if k not in VOLATILE} == {
+        k: v for k, v in slow.items() if k not in VOLATILE
+    }
+
+
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_the_status_answers_beside_drf_as_drf_would(method, monkeypatch):
+    from rest_framework.views import APIView
+
+    client = Client()
+    slow = getattr(client, method)(STATUS + "?through=drf")  # a query string: DRF
+    dispatched = []
+    real = APIView.dispatch
+    monkeypatch.setattr(
+        APIView, "dispatch", lambda self, *a, **k: dispatched.append(1) or real(self, *a, **k)
+    )
+    quick = getattr(client, method)(STATUS)
+    assert dispatched == [], "DRF answered"
+    same_answer(quick, slow)
+    assert quick["Content-Type"] == "application/json"
+    assert quick["Allow"] == "GET, HEAD, OPTIONS"
+    for name in ("Cache-Control", "X-Quota-Limit", "Content-Security-Policy"):
+        assert quick.get(name), name
+    if method == "get":  # ConditionalGetMiddleware tags GETs only
+        assert quick["ETag"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"HTTP_ACCEPT": "text/html"},
+        {"HTTP_AUTHORIZATION": "Token not-a-token"},
+        {"QUERY_STRING": "format=json"},
+    ],
+    ids=["accept", "credentials", "query"],
+)
+def test_what_the_quick_status_does_not_judge_goes_to_drf(extra, monkeypatch):
+    from rest_framework.views import APIView
+
+    dispatched = []
+    real = APIView.dispatch
+    monkeypatch.setattr(
+        APIView, "dispatch", lambda self, *a, **k: dispatched.append(1) or real(self, *a, **k)
+    )
+    r = Client().get(STATUS, **extra)
+    assert dispatched == [1]
+    assert r.status_code in (200, 401, 404, 406)
+
+
+def test_the_quick_status_counts_each_read_once_and_drf_refuses_the_one_over(settings):
+    settings.RATELIMIT_CHEAP_READS = "3/m"
+    client = Client()
+    codes = [client.get(STATUS).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = client.get(STATUS)
+    assert r.json()["error"] == "rate_limited" and int(r["Retry-After"]) > 0
+
+
+def test_a_signed_in_person_reads_the_status_through_drf(django_user_model, monkeypatch):
+    from rest_framework.views import APIView
+
+    user = django_user_model.objects.create_user("reader", "reader@example.com", "x" * 20)
+    client = Client()
+    client.force_login(user)
+    dispatched = []
+    real = APIView.dispatch
+    monkeypatch.setattr(
+        APIView, "dispatch", lambda self, *a, **k: dispatched.append(1) or real(self, *a, **k)
+    )
+    assert client.get(STATUS).status_code == 200
+    assert dispatched == [1]
