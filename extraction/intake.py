@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from cv2web import instruments
 from monitoring import audit
@@ -117,11 +118,16 @@ def accept(
         pages = None if hit is not None else probe(path, kind).pages
 
         storage_name = f"{uuid.uuid4().hex}.{kind}"
-        stored = Path(settings.UPLOAD_DIR) / storage_name
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        # Fernet has no streaming mode: the whole file (at most MAX_UPLOAD_BYTES)
-        # is sealed in memory.
-        crypto.seal_file(stored, path.read_bytes())
+        # A hit succeeds at once (queue.enqueue with the entry found): a file
+        # to be deleted on success would be sealed, written and deleted within
+        # this request. It is never written; the document says it is gone.
+        file_deleted_at = timezone.now() if hit is not None and delete_after else None
+        if file_deleted_at is None:
+            stored = Path(settings.UPLOAD_DIR) / storage_name
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            # Fernet has no streaming mode: the whole file (at most
+            # MAX_UPLOAD_BYTES) is sealed in memory.
+            crypto.seal_file(stored, path.read_bytes())
         with transaction.atomic():
             document = Document.objects.create(
                 sha256=sha,
@@ -133,6 +139,7 @@ def accept(
                 owner=owner if owner is not None and owner.is_authenticated else None,
                 client=client,
                 delete_after_extraction=delete_after,
+                file_deleted_at=file_deleted_at,
             )
             return queue.enqueue(
                 document,
