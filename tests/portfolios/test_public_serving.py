@@ -27,6 +27,7 @@ def reader(request, client):
     (cv2web.fastpath answers known sites before Django): the same answers."""
     return client if request.param == "test client" else WsgiClient()
 
+
 # Every header a page of the site carries, whichever way it is served.
 SECURITY_HEADERS = (
     "Content-Security-Policy",
