@@ -1,0 +1,61 @@
+"""An upload answered from the cache at once (issue 13): the file the person
+chose not to keep is never written, not written and then deleted; a file the
+person keeps is stored as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from extraction import crypto, intake
+from extraction.models import JobState
+
+pytestmark = pytest.mark.django_db
+
+TEXT = b"Ada Example\nada@example.com\n\nExperience\nEngineer, Acme, 2020 - 2024\n"
+
+
+def stored_files() -> set[str]:
+    folder = Path(settings.UPLOAD_DIR)
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def upload(**kw):
+    return intake.accept(SimpleUploadedFile("cv.txt", TEXT), **kw)
+
+
+def fill_cache() -> None:
+    from extraction import queue, runner
+
+    upload()
+    runner.run_job(queue.claim_next("test"))
+
+
+def test_a_hit_never_writes_the_file_it_would_delete(monkeypatch):
+    fill_cache()
+    before = stored_files()
+    sealed = []
+    real_seal = crypto.seal_file
+    monkeypatch.setattr(crypto, "seal_file", lambda *a: sealed.append(a) or real_seal(*a))
+    job = upload()
+    assert job.state == JobState.SUCCEEDED and job.cached
+    assert sealed == [] and stored_files() == before
+    document = job.document
+    document.refresh_from_db()
+    assert document.file_deleted_at is not None and document.delete_after_extraction
+    assert not document.path.exists()
+
+
+def test_a_hit_whose_file_is_kept_stores_it():
+    fill_cache()
+    before = stored_files()
+    job = upload(delete_after=False)
+    assert job.state == JobState.SUCCEEDED and job.cached
+    document = job.document
+    document.refresh_from_db()
+    assert document.file_deleted_at is None
+    assert stored_files() - before == {document.storage_name}
+    assert document.read_bytes() == TEXT
