@@ -293,3 +293,31 @@ def test_an_https_answer_is_kept_apart_from_a_plain_one(settings):
         assert fast.get("/healthz", **secure)["Strict-Transport-Security"] == "max-age=3600"
         assert fast.get("/healthz").get("Strict-Transport-Security") is None
     assert len(spy.paths) == 2
+
+
+def test_the_entry_point_imports_the_url_map_before_the_workers_fork(tmp_path):
+    """gunicorn preloads cv2web.wsgi in its master: the URL map and the views
+    behind it must be imported there, or every new or recycled worker pays for
+    that import on its first request."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    from tests.processes import child_env
+
+    code = (
+        "import sys; import cv2web.wsgi; "
+        "from django.urls import get_resolver; "
+        "print('url_patterns' in vars(get_resolver()), "
+        "'extraction.api' in sys.modules, 'monitoring.api' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env=child_env({"DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "cv2web.settings"}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True", "True"]
