@@ -1,5 +1,6 @@
 """gunicorn settings for cv2web (values from the environment)."""
 
+import gc
 import os
 import tempfile
 
@@ -97,3 +98,13 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def pre_fork(server, worker):
+    """Objects of the preloaded application move to the collector's permanent
+    generation before each fork (Python's gc.freeze advice for fork servers): a
+    worker's collections never walk them, so they stay shared pages instead of
+    copies, and a worker that exits (recycled every GUNICORN_MAX_REQUESTS) skips
+    them in its final collection: 0.03 s instead of about 0.5 s of CPU, during
+    which it served nothing (issue 13)."""
+    gc.freeze()
