@@ -321,3 +321,24 @@ def test_the_entry_point_imports_the_url_map_before_the_workers_fork(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["True", "True", "True"]
+
+
+def test_gunicorn_freezes_the_preloaded_objects_before_each_fork(monkeypatch, tmp_path):
+    """A worker's final collection (at each recycle) and its collections while
+    serving skip what the master imported (gunicorn.conf.py pre_fork)."""
+    import gc
+    import runpy
+
+    from tests.conftest import REPO
+
+    # Given a metrics directory, the settings file makes none of its own and
+    # leaves this process's environment as it was.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    conf = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        conf["pre_fork"](None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
