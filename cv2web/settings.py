@@ -221,12 +221,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ------------------------------------------------------------------
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://cv2web")}
-if CACHES["default"]["BACKEND"].endswith("RedisCache") and not CACHES["default"][
-    "BACKEND"
-].startswith("django.core.cache"):
-    # django-environ switches to django_redis when that package is installed;
-    # we want Django's own backend.
-    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Django's own backend (django-environ switches to django_redis when that
+    # package is installed), keeping one Redis client per connection pool
+    # instead of building one per operation (cv2web.cache).
+    CACHES["default"]["BACKEND"] = "cv2web.cache.RedisCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # A cache that does not answer must cost a request milliseconds, not
     # seconds: rate limits then fail open (quotas.ratelimits).

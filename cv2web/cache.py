@@ -1,0 +1,45 @@
+"""Django's Redis cache backend, with one Redis client per connection pool.
+
+Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every
+cache operation, and redis-py's constructor fills its table of response
+callbacks (some 500 entries) each time: in process, most of the CPU of a
+cache read that Redis itself answers in microseconds, and every request with
+a rate limit, quota headers or a cached fragment makes several (issue 13). A
+`redis.Redis` may be shared between threads: it takes a connection from its
+pool for each command (redis-py's documentation), so one per pool is kept.
+Everything else is Django's backend unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache as _RedisCache
+from django.core.cache.backends.redis import RedisCacheClient as _RedisCacheClient
+
+
+class RedisCacheClient(_RedisCacheClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+        self._lock = threading.Lock()
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            with self._lock:
+                client = self._clients.get(id(pool))
+                if client is None:
+                    client = self._client(connection_pool=pool)
+                    self._clients[id(pool)] = client
+        return client
+
+
+class RedisCache(_RedisCache):
+    """`django.core.cache.backends.redis.RedisCache` with `RedisCacheClient` above."""
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._class = RedisCacheClient
