@@ -67,7 +67,8 @@ def bugs(monkeypatch):
     def page_bug(*args, **kwargs):
         raise KeyError("a bug in the upload page")
 
-    monkeypatch.setattr(monitoring_api.ServiceStatus, "get", status_bug)
+    # Under both ways to the status: beside DRF and through it.
+    monkeypatch.setattr(monitoring_api, "public_status_payload", status_bug)
     monkeypatch.setattr(extraction_views, "render", page_bug)
 
 
