@@ -1,0 +1,114 @@
+"""Rate limits counted in one round trip to Redis (cv2web.cache.RedisCache.
+count_hit), against the real Redis of this machine: the same counter as
+django-ratelimit's, the same refusals, one command sent per check where
+django-ratelimit's add, EXISTS and INCR took three (issue 13)."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.core.cache import caches
+from django.test import RequestFactory, override_settings
+from django_ratelimit.core import get_usage
+
+from cv2web.cache import RedisCache
+from quotas import ratelimits
+
+LOCATION = "redis://127.0.0.1:6379/12"
+PREFIX = "cv2web-ratelimit-test"
+
+
+@pytest.fixture
+def redis_limits(settings):
+    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    redis_cache = {"BACKEND": "cv2web.cache.RedisCache", "LOCATION": LOCATION, "KEY_PREFIX": PREFIX}
+    with override_settings(
+        CACHES={"default": locmem, "ratelimit": redis_cache}, RATELIMIT_USE_CACHE="ratelimit"
+    ):
+        caches["ratelimit"].clear()
+        ratelimits.reset_breakers()
+        yield caches["ratelimit"]
+        caches["ratelimit"].clear()
+    ratelimits.reset_breakers()
+
+
+def _request(address: str = "198.51.100.7"):
+    request = RequestFactory().get("/api/v1/status", REMOTE_ADDR=address)
+    request.client_bucket = address
+    return request
+
+
+def test_count_hit_makes_the_counter_with_its_time_to_live_and_adds_one():
+    cache = RedisCache(LOCATION, {"KEY_PREFIX": PREFIX})
+    cache.clear()
+    try:
+        assert [cache.count_hit("k", 65) for _ in range(3)] == [1, 2, 3]
+        assert cache.get("k") == 3  # the integer Django's add and incr keep
+        assert cache.incr("k") == 4 and cache.count_hit("k", 65) == 5
+        raw = redis.Redis.from_url(LOCATION)
+        ttl = raw.ttl(cache.make_and_validate_key("k"))
+        assert 60 < ttl <= 65
+    finally:
+        cache.clear()
+
+
+def test_it_counts_the_counter_django_ratelimit_counts(redis_limits):
+    request = _request()
+    subject = ratelimits.subject_of(request)
+    counts = []
+    for _ in range(3):
+        counts.append(ratelimits._ask_cache(request, "cheap-read", "100/m")["count"])
+        usage = get_usage(
+            request, group="cheap-read", key=lambda g, r: subject, rate="100/m", increment=True
+        )
+        counts.append(usage["count"])
+    assert counts == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_limit_refuses_past_its_rate_as_before(redis_limits):
+    request = _request("198.51.100.8")
+    decisions = [ratelimits.check(request, "cheap-read", "3/m") for _ in range(5)]
+    assert [d.limited for d in decisions] == [False, False, False, True, True]
+    assert decisions[3].first_refusal and not decisions[4].first_refusal
+    assert 1 <= decisions[3].retry_after <= 60
+    # Another client has its own counter.
+    assert not ratelimits.check(_request("198.51.100.9"), "cheap-read", "3/m").limited
+
+
+def test_a_check_sends_one_command_to_redis(redis_limits, monkeypatch):
+    sent = []
+    real = redis.connection.Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return real(self, command, check_health)
+
+    request = _request("198.51.100.10")
+    ratelimits.check(request, "cheap-read", "100/m")  # connects (and says hello) first
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    ratelimits.check(request, "cheap-read", "100/m")
+    assert len(sent) == 1
+
+
+def test_a_cache_without_count_hit_still_counts_through_django_ratelimit(settings):
+    # The embedded default (local memory) has no count_hit.
+    assert not hasattr(caches[settings.RATELIMIT_USE_CACHE], "count_hit")
+    request = _request("198.51.100.11")
+    assert [ratelimits._ask_cache(request, "g", "100/m")["count"] for _ in range(2)] == [1, 2]
+
+
+def test_redis_down_lets_the_request_through_as_before(settings):
+    ratelimits.reset_breakers()
+    down = {
+        "BACKEND": "cv2web.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
+    }
+    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(
+        CACHES={"default": locmem, "ratelimit": down}, RATELIMIT_USE_CACHE="ratelimit"
+    ):
+        before = ratelimits.cache_errors()
+        assert not ratelimits.check(_request(), "cheap-read", "1/m").limited
+        assert ratelimits.cache_errors() == before + 1
+    ratelimits.reset_breakers()
