@@ -7,6 +7,8 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, models, transaction
@@ -78,6 +80,12 @@ def _usage_key(subject: str, day) -> str:
     return f"quota-used:{subject}:{day.isoformat()}"
 
 
+def usage_cache_key(subject: str, day) -> str:
+    """The cache key of (subject, day)'s count, for a caller that reads it
+    with other keys in one round trip (`used_cached(..., known=)`)."""
+    return _usage_key(subject, day)
+
+
 def forget_usage(subject: str, day) -> None:
     """Drop the cached count of (subject, day), now and when the transaction
     that changed it commits (a read in between may have cached the old one)."""
@@ -137,20 +145,26 @@ class DailyUsageQuerySet(models.QuerySet):
         row = self.filter(subject=subject, day=day).values_list("extractions", flat=True).first()
         return row or 0
 
-    def used_cached(self, subject: str, day) -> int:
+    def used_cached(self, subject: str, day, known: Mapping[str, Any] | None = None) -> int:
         """`used`, read from the cache for QUOTA_USAGE_CACHE_S: what the
         X-Quota-* headers of every API answer report (issue 13: a query on
-        every API request, the cheap public reads included)."""
+        every API request, the cheap public reads included). `known`: what
+        the caller already read from the cache with this count's key
+        (usage_cache_key) among others, in one round trip; a key missing
+        there was not in the cache."""
         seconds = settings.QUOTA_USAGE_CACHE_S
         if not seconds:
             return self.used(subject, day)
         from django.core.cache import cache
 
         key = _usage_key(subject, day)
-        try:
-            cached = cache.get(key)
-        except Exception:  # noqa: BLE001 - the cache down: read the database
-            return self.used(subject, day)
+        if known is not None:
+            cached = known.get(key)
+        else:
+            try:
+                cached = cache.get(key)
+            except Exception:  # noqa: BLE001 - the cache down: read the database
+                return self.used(subject, day)
         if cached is not None:
             return cached
         value = self.used(subject, day)

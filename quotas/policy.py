@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
 from cv2web.errors import Refusal
 
-from .models import Account, DailyUsage, Tier
+from .models import Account, DailyUsage, Tier, usage_cache_key
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -185,15 +185,23 @@ class Usage:
         }
 
 
-def usage_of(request: Caller, now: dt.datetime | None = None) -> Usage:
-    """Today's extraction allowance of the caller."""
+def usage_of(
+    request: Caller, now: dt.datetime | None = None, known: Mapping[str, Any] | None = None
+) -> Usage:
+    """Today's extraction allowance of the caller. `known`: cache entries the
+    caller read with `usage_key_of(request)` among them (one round trip)."""
     user = getattr(request, "user", None)
     return Usage(
         tier=tier_of(user),
         limit=limits_for(user).extractions_per_day,
-        used=DailyUsage.objects.used_cached(subject_of(request), today(now)),
+        used=DailyUsage.objects.used_cached(subject_of(request), today(now), known),
         reset_at=reset_at(now),
     )
+
+
+def usage_key_of(request: Caller, now: dt.datetime | None = None) -> str:
+    """The cache key under which `usage_of(request)` finds today's count."""
+    return usage_cache_key(subject_of(request), today(now))
 
 
 class QuotaExceeded(Refusal):

@@ -405,3 +405,60 @@ def test_a_signed_in_person_reads_the_status_through_drf(django_user_model, monk
     )
     assert client.get(STATUS).status_code == 200
     assert dispatched == [1]
+
+
+REDIS_TEST = "redis://127.0.0.1:6379/12"
+
+
+def _project_redis(location: str, **options) -> dict:
+    config = {"BACKEND": "cv2web.cache.RedisCache", "LOCATION": location, "KEY_PREFIX": "cheap"}
+    if options:
+        config["OPTIONS"] = options
+    return {"default": config, "ratelimit": config}
+
+
+# Django's client takes the quick status beside DRF; DRF's sets a forced user,
+# which DRF answers itself.
+@pytest.mark.parametrize("reader", [Client, APIClient], ids=["quick", "drf"])
+def test_a_cached_status_read_costs_two_trips_to_redis(settings, monkeypatch, reader):
+    import redis
+
+    from quotas import ratelimits
+
+    settings.STATUS_CACHE_SECONDS = 30
+    ratelimits.reset_breakers()
+    with override_settings(CACHES=_project_redis(REDIS_TEST)):
+        from django.core.cache import cache
+
+        cache.clear()
+        api = reader()
+        first = api.get(STATUS)
+        sent = []
+        real = redis.connection.Connection.send_packed_command
+
+        def counting(self, command, check_health=True):
+            sent.append(command)
+            return real(self, command, check_health)
+
+        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+        again, queries = count_queries(lambda: api.get(STATUS))
+        monkeypatch.undo()
+        cache.clear()
+    # The limit's count; then the status and the caller's allowance together.
+    assert len(sent) == 2 and queries == 0
+    assert again.json() == first.json()
+    allowance = str(settings.QUOTA_TIERS["anonymous"]["extractions_per_day"])
+    assert again["X-Quota-Limit"] == first["X-Quota-Limit"] == allowance
+    assert again["X-Quota-Remaining"] == first["X-Quota-Remaining"]
+
+
+def test_the_status_survives_the_project_redis_cache_not_answering():
+    from quotas import ratelimits
+
+    ratelimits.reset_breakers()
+    down = _project_redis("redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2)
+    with override_settings(CACHES=down):
+        status = APIClient().get(STATUS)
+    ratelimits.reset_breakers()
+    assert status.status_code == 200 and "capacity" in status.json()
+    assert int(status["X-Quota-Remaining"]) >= 0
