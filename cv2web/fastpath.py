@@ -240,6 +240,10 @@ class ConstantAnswers:
     varies is never kept. A process keeps what it learnt until it ends: a
     path listed here must not change its answer while the process runs."""
 
+    # Headers of the kept answer that the answerer makes anew for each request
+    # (lower case); the rest are given again as Django gave them.
+    made_here: frozenset[str] = frozenset({REQUEST_ID_HEADER.lower()})
+
     def __init__(self, paths: Iterable[str]) -> None:
         self.paths = frozenset(paths)
         # By path and scheme: an HTTPS answer carries HSTS, a plain one does not.
@@ -306,7 +310,7 @@ class ConstantAnswers:
         kept_headers = []
         for name, value in headers:
             low = name.lower()
-            if low == REQUEST_ID_HEADER.lower():
+            if low in self.made_here:
                 continue
             if low == "expires":
                 try:

@@ -381,6 +381,7 @@ WSGI_FAST_PATHS = [
     "cv2web.fastpath.static_files",
     "portfolios.views.public.fast_sites",
     "cv2web.fastpath.constant_answers",
+    "monitoring.api.fast_status",
 ]
 # Paths whose answer is the same for every plain request, kept from Django's
 # first answer by each process (cv2web.fastpath.ConstantAnswers).

@@ -3,6 +3,7 @@ metrics for staff only."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -10,13 +11,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import request_finished, request_started
 from django.http import HttpResponse
+from django.utils.http import quote_etag
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cv2web.fastpath import Answer, ConstantAnswers, is_secure
+from cv2web.logs import REQUEST_ID_HEADER, new_request_id, sane_request_id
+from quotas.identity import client_bucket, client_ip
 from quotas.policy import usage_key_of, usage_of
 from quotas.ratelimits import CheapReadThrottle, check_all
 
@@ -26,6 +33,10 @@ from .status import service_status
 
 log = logging.getLogger(__name__)
 STATUS_KEY = "cv2web:api-status"
+STATUS_PATH = "/api/v1/status"
+_PLAIN_ACCEPT = ("*/*", "application/json")
+# Where StatusAnswers leaves the rate limit's decision for Django (the environ).
+_DECISION = "cv2web.cheap_read_decision"
 
 
 def public_status_payload(known: Mapping[str, Any] | None = None) -> dict:
@@ -113,10 +124,7 @@ class ServiceStatus(APIView):
         rate limit is counted once either way: DRF's throttle reuses the
         decision made here (CheapReadThrottle)."""
         meta = request.META
-        if meta.get("QUERY_STRING") or meta.get("HTTP_ACCEPT", "*/*") not in (
-            "*/*",
-            "application/json",
-        ):
+        if meta.get("QUERY_STRING") or meta.get("HTTP_ACCEPT", "*/*") not in _PLAIN_ACCEPT:
             return None
         if "HTTP_AUTHORIZATION" in meta or hasattr(request, "_force_auth_user"):
             return None  # a token (or a test's forced user): DRF authenticates
@@ -125,7 +133,8 @@ class ServiceStatus(APIView):
             return None  # a session: DRF's SessionAuthentication decides
         # As DRF's Request leaves them on the request middleware sees.
         request.user, request.auth = AnonymousUser(), None
-        decision = check_all(request, CheapReadThrottle.limits_of())
+        # Counted already by StatusAnswers, which left the refusal to Django.
+        decision = meta.get(_DECISION) or check_all(request, CheapReadThrottle.limits_of())
         request.cheap_read_decision = decision
         if decision.limited:
             return None
@@ -133,3 +142,65 @@ class ServiceStatus(APIView):
         response = HttpResponse(body, content_type="application/json")
         response["Allow"] = ", ".join(self.allowed_methods)
         return response
+
+
+class StatusAnswers(ConstantAnswers):
+    """Anonymous reads of /api/v1/status answered before Django builds a request
+    (settings.WSGI_FAST_PATHS, cv2web.fastpath; issue 13): the rate limit
+    counted, the cached status and the caller's allowance read together, and
+    the headers of Django's first answer to such a read given again, those
+    that depend on the body, the caller or the request made anew. Declined,
+    for Django to answer as before: whatever ConstantAnswers declines (a
+    cookie, credentials, a query string, a conditional request, a Host Django
+    would refuse), an Accept header DRF would judge, and a refusal by the
+    rate limit, whose decision Django then reuses rather than counting again.
+    """
+
+    made_here = frozenset(
+        {"x-request-id", "content-length", "etag", "x-quota-limit", "x-quota-remaining"}
+        | {"x-quota-reset"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__([STATUS_PATH])
+
+    def _plain(self, environ: dict) -> bool:
+        return environ.get("HTTP_ACCEPT", "*/*") in _PLAIN_ACCEPT and super()._plain(environ)
+
+    def __call__(self, environ: dict) -> Answer | None:
+        kept = self.kept.get((environ.get("PATH_INFO", ""), is_secure(environ)))
+        if kept is None or not self._plain(environ):
+            return None
+        request = WSGIRequest(environ)
+        request.client_ip = client_ip(environ)
+        request.client_bucket = client_bucket(request.client_ip)
+        request.user, request.auth = AnonymousUser(), None
+        # Django's request signals, as its handler sends them: a database
+        # connection the allowance or the status takes goes back after.
+        request_started.send(sender=self.__class__, environ=environ)
+        try:
+            decision = check_all(request, CheapReadThrottle.limits_of())
+            # Django reuses it if it answers after all (a refusal, a failure).
+            environ[_DECISION] = decision
+            if decision.limited:
+                return None
+            body = JSONRenderer().render(status_with_usage(request))
+            usage = getattr(request, "quota_usage", None) or usage_of(request)
+        finally:
+            request_finished.send(sender=self.__class__)
+        headers = [
+            *kept.headers,
+            ("Content-Length", str(len(body))),
+            ("ETag", quote_etag(hashlib.md5(body, usedforsecurity=False).hexdigest())),
+            *usage.headers().items(),
+            (
+                REQUEST_ID_HEADER,
+                sane_request_id(environ.get("HTTP_X_REQUEST_ID")) or new_request_id(),
+            ),
+        ]
+        return Answer(kept.route, 200, kept.status_line, headers, [body])
+
+
+def fast_status() -> StatusAnswers:
+    """The answerer of settings.WSGI_FAST_PATHS for anonymous status reads."""
+    return StatusAnswers()
