@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -21,6 +22,7 @@ from cv2web.pagination import ApiPagination
 from quotas import policy
 from quotas.authentication import ApiTokenAuthentication
 from quotas.models import ApiToken
+from quotas.policy import usage_key_of, usage_of
 from quotas.ratelimits import (
     ApiThrottle,
     BatchThrottle,
@@ -315,7 +317,18 @@ class ExtractionDetail(APIView):
             job = access.job_for(request, pk)
         except Http404:
             return None
-        body = JSONRenderer().render(job_payload(job, {"request": request}))
+        # The queue's typical duration (for the ETA) and the caller's count
+        # (for the X-Quota-* headers) in one read of the cache: one round trip
+        # to Redis, not two (issue 13).
+        try:
+            known = cache.get_many([queue.TYPICAL_KEY, usage_key_of(request)])
+        except Exception:  # noqa: BLE001 - the cache down: each is computed
+            known = {}
+        context = {"request": request}
+        if not job.is_finished:
+            context["typical"] = queue.typical_duration(known)
+        request.quota_usage = usage_of(request, known=known)
+        body = JSONRenderer().render(job_payload(job, context))
         response = HttpResponse(body, content_type="application/json")
         response["Allow"] = ", ".join(self.allowed_methods)
         return response

@@ -22,10 +22,11 @@ import os
 import socket
 import statistics
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -91,27 +92,33 @@ def _lock_queue() -> None:
 # --- Estimates ---------------------------------------------------------------
 
 
-_TYPICAL_KEY = "extraction-typical-duration"
+TYPICAL_KEY = "extraction-typical-duration"
 
 
-def typical_duration() -> float:
+def typical_duration(known: Mapping[str, Any] | None = None) -> float:
     """Median seconds of recent real (not cached) extractions.
 
     Shared through the cache for EXTRACTION_ESTIMATE_CACHE_S (every poll of a
-    queued job and every upload page reads it; a new duration clears it)."""
+    queued job and every upload page reads it; a new duration clears it).
+    `known`: cache entries the caller read with TYPICAL_KEY among them (one
+    round trip for several); a key missing there was not in the cache."""
     from django.core.cache import cache
 
     seconds = settings.EXTRACTION_ESTIMATE_CACHE_S
-    if seconds:
+    if seconds and known is not None:
+        cached = known.get(TYPICAL_KEY)
+        if cached is not None:
+            return cached
+    elif seconds:
         with contextlib.suppress(Exception):  # the cache down: compute it
-            cached = cache.get(_TYPICAL_KEY)
+            cached = cache.get(TYPICAL_KEY)
             if cached is not None:
                 return cached
     durations = ExtractionJob.objects.recent_durations()
     typical = statistics.median(durations) if durations else DEFAULT_ESTIMATE_S
     if seconds:
         with contextlib.suppress(Exception):
-            cache.set(_TYPICAL_KEY, typical, seconds)
+            cache.set(TYPICAL_KEY, typical, seconds)
     return typical
 
 
@@ -119,7 +126,7 @@ def _forget_typical_duration() -> None:
     from django.core.cache import cache
 
     with contextlib.suppress(Exception):
-        cache.delete(_TYPICAL_KEY)
+        cache.delete(TYPICAL_KEY)
 
 
 @dataclass

@@ -462,3 +462,43 @@ def test_the_status_survives_the_project_redis_cache_not_answering():
     ratelimits.reset_breakers()
     assert status.status_code == 200 and "capacity" in status.json()
     assert int(status["X-Quota-Remaining"]) >= 0
+
+
+def test_a_poll_reads_the_estimate_and_the_allowance_in_one_trip_to_redis(
+    settings, monkeypatch, alice
+):
+    import redis
+
+    from quotas import ratelimits
+    from quotas.models import ApiToken
+
+    settings.EXTRACTION_ESTIMATE_CACHE_S = 30
+    ratelimits.reset_breakers()
+    _, key = ApiToken.issue(alice, "poll")
+    with override_settings(CACHES=_project_redis(REDIS_TEST)):
+        from django.core.cache import cache
+
+        cache.clear()
+        job = intake.accept(
+            SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"), owner=alice
+        )
+        poller = Client(HTTP_AUTHORIZATION=f"Token {key}")
+        url = f"/api/v1/extractions/{job.pk}"
+        first = poller.get(url)
+        sent = []
+        real = redis.connection.Connection.send_packed_command
+
+        def counting(self, command, check_health=True):
+            sent.append(command)
+            return real(self, command, check_health)
+
+        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+        again = poller.get(url)
+        monkeypatch.undo()
+        cache.clear()
+    # The limit's count; then the estimate and the allowance together.
+    assert len(sent) == 2, sent
+    assert again.status_code == first.status_code == 200
+    assert again.json() == first.json() and again.json()["position"] == 1
+    assert again.json()["eta_seconds"] == first.json()["eta_seconds"] > 0
+    assert again["X-Quota-Remaining"] == first["X-Quota-Remaining"]
