@@ -377,7 +377,7 @@ def _succeeded_at_once(common: dict, action: str, **fields) -> ExtractionJob:
         "cached" if cached else "imported",
         cached_where="upload" if cached else "",
     )
-    announce_finished([job.pk])
+    announce_finished([job.pk], jobs=[job])
     return job
 
 
@@ -582,15 +582,21 @@ def _finish(job: ExtractionJob, **fields) -> bool:
     return True
 
 
-def announce_finished(job_ids: list) -> None:
+def announce_finished(job_ids: list, jobs: list[ExtractionJob] | None = None) -> None:
     """`job_finished` for these jobs once the end state is committed.
+
+    `jobs`: all of these jobs as committed, documents loaded, when the caller
+    holds them (a job made finished, as a cache hit is): listeners may read
+    them instead of asking the database.
 
     A listener's failure is logged, never raised: the job has ended whatever
     those who follow it do about it.
     """
 
     def send() -> None:
-        for receiver, outcome in job_finished.send_robust(sender=ExtractionJob, job_ids=job_ids):
+        for receiver, outcome in job_finished.send_robust(
+            sender=ExtractionJob, job_ids=job_ids, jobs=jobs
+        ):
             if isinstance(outcome, Exception):
                 log.error(
                     "job_finished listener %s failed for %d job(s)",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from quotas import policy
 
-from .models import Document, ExtractionJob
+from .models import Document, ExtractionJob, JobState
 from .signals import job_finished, job_not_done
 
 
@@ -28,12 +28,26 @@ def give_back_allowance(sender, job: ExtractionJob, **kwargs) -> None:
         policy.give_back(job.quota_subject, job.quota_day)
 
 
-def drop_extracted_uploads(sender, job_ids: list, **kwargs) -> None:
+def drop_extracted_uploads(sender, job_ids: list, jobs: list | None = None, **kwargs) -> None:
     """`job_finished` receiver (after the commit): every path to a result (a
     run, a cache hit at upload, a joined job, a model batch, a JSON Resume
     import) ends here, so the file goes whichever way the result came. A
-    failed job's file is kept whole, for a retry."""
+    failed job's file is kept whole, for a retry. Given the jobs themselves
+    (a cache hit at upload), what the query would look for is read from them:
+    a hit's file to delete was never written, so most hits ask nothing."""
+    if jobs is not None and not any(_has_a_file_to_drop(job) for job in jobs):
+        return
     Document.drop_extracted_files(job_ids)
+
+
+def _has_a_file_to_drop(job) -> bool:
+    """What Document.drop_extracted_files selects, for one job at hand."""
+    document = job.document
+    return (
+        job.state == JobState.SUCCEEDED
+        and document.delete_after_extraction
+        and document.file_deleted_at is None
+    )
 
 
 def connect() -> None:

@@ -59,3 +59,45 @@ def test_a_hit_whose_file_is_kept_stores_it():
     assert document.file_deleted_at is None
     assert stored_files() - before == {document.storage_name}
     assert document.read_bytes() == TEXT
+
+
+def test_a_hit_asks_the_database_nothing_about_files_to_drop(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from extraction.models import Document
+
+    fill_cache()
+    asked = []
+    monkeypatch.setattr(Document, "drop_extracted_files", lambda ids: asked.append(ids) or 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        dropped = upload()
+        kept = upload(delete_after=False)
+    assert dropped.cached and kept.cached
+    # Neither hit holds a file to drop: one never written, one to keep.
+    assert asked == []
+
+
+def test_a_finished_run_still_drops_its_file(django_capture_on_commit_callbacks):
+    from extraction import queue, runner
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = upload()
+    assert job.document.path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        runner.run_job(queue.claim_next("test"))
+    job.document.refresh_from_db()
+    assert job.document.file_deleted_at is not None and not job.document.path.exists()
+
+
+def test_given_jobs_with_a_file_to_drop_the_receiver_drops_it(django_capture_on_commit_callbacks):
+    from extraction import receivers
+    from extraction.models import ExtractionJob
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = upload()
+    ExtractionJob.objects.filter(pk=job.pk).update(state=JobState.SUCCEEDED)
+    job.refresh_from_db()
+    assert job.document.path.exists()
+    receivers.drop_extracted_uploads(ExtractionJob, job_ids=[job.pk], jobs=[job])
+    job.document.refresh_from_db()
+    assert job.document.file_deleted_at is not None and not job.document.path.exists()
