@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
+from types import EllipsisType
 from typing import Any
 
 from django.conf import settings
@@ -64,17 +65,27 @@ def public_status_payload(known: Mapping[str, Any] | None = None) -> dict:
     return payload
 
 
-def status_with_usage(request) -> dict:
-    """`public_status_payload()`, and the caller's count for the X-Quota-*
-    headers that QuotaHeadersMiddleware adds, read from the cache together:
-    one round trip to Redis, not two (issue 13)."""
+def _read_status_and_usage(request) -> dict | None:
+    """The cached status and the caller's cached count, read together: one
+    round trip to Redis, not two (issue 13). None when the status is not
+    cached at all (STATUS_CACHE_SECONDS 0); {} when the cache failed."""
     if settings.STATUS_CACHE_SECONDS <= 0:
-        return public_status_payload()
+        return None
     try:
-        known = cache.get_many([STATUS_KEY, usage_key_of(request)])
+        return cache.get_many([STATUS_KEY, usage_key_of(request)])
     except Exception:  # a cache outage costs the queries, never the answer
         log.warning("status: the cache did not answer", exc_info=True)
-        known = {}
+        return {}
+
+
+def status_with_usage(request, known: dict | None | EllipsisType = ...) -> dict:
+    """`public_status_payload()`, and the caller's count for the X-Quota-*
+    headers that QuotaHeadersMiddleware adds (on the request), read from the
+    cache together. `known`: that read, made already by the caller."""
+    if known is ...:
+        known = _read_status_and_usage(request)
+    if known is None:
+        return public_status_payload()
     payload = public_status_payload(known)
     # On Django's request, which DRF's wraps: the middleware reads it there.
     django_request: Any = getattr(request, "_request", request)
@@ -171,23 +182,32 @@ class StatusAnswers(ConstantAnswers):
         kept = self.kept.get((environ.get("PATH_INFO", ""), is_secure(environ)))
         if kept is None or not self._plain(environ):
             return None
-        request = WSGIRequest(environ)
+        # Django's request, with what the middleware would have set on it.
+        request: Any = WSGIRequest(environ)
         request.client_ip = client_ip(environ)
         request.client_bucket = client_bucket(request.client_ip)
         request.user, request.auth = AnonymousUser(), None
-        # Django's request signals, as its handler sends them: a database
-        # connection the allowance or the status takes goes back after.
-        request_started.send(sender=self.__class__, environ=environ)
-        try:
-            decision = check_all(request, CheapReadThrottle.limits_of())
-            # Django reuses it if it answers after all (a refusal, a failure).
-            environ[_DECISION] = decision
-            if decision.limited:
-                return None
-            body = JSONRenderer().render(status_with_usage(request))
-            usage = getattr(request, "quota_usage", None) or usage_of(request)
-        finally:
-            request_finished.send(sender=self.__class__)
+        # Cheap reads' limits fail open: counting them asks no database.
+        decision = check_all(request, CheapReadThrottle.limits_of())
+        # Django reuses it if it answers after all (a refusal, a failure).
+        environ[_DECISION] = decision
+        if decision.limited:
+            return None
+        known = _read_status_and_usage(request)
+        payload = known.get(STATUS_KEY) if known else None
+        if isinstance(payload, dict) and known and usage_key_of(request) in known:
+            # Both in the cache: nothing asks the database.
+            usage = usage_of(request, known=known)
+        else:
+            # Django's request signals, as its handler sends them: a database
+            # connection the status or the allowance takes goes back after.
+            request_started.send(sender=self.__class__, environ=environ)
+            try:
+                payload = status_with_usage(request, known)
+                usage = getattr(request, "quota_usage", None) or usage_of(request)
+            finally:
+                request_finished.send(sender=self.__class__)
+        body = JSONRenderer().render(payload)
         headers = [
             *kept.headers,
             ("Content-Length", str(len(body))),

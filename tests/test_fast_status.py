@@ -10,7 +10,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from prometheus_client import REGISTRY
 
 from cv2web import fastpath
@@ -147,20 +147,33 @@ def test_other_methods_and_paths_go_to_django():
     assert spy.paths == [STATUS, "/api/v1/status/"]
 
 
-def test_django_request_signals_are_sent_for_a_fast_answer():
-    finished = []
+@pytest.mark.parametrize("cached", [True, False], ids=["from the cache", "computed"])
+def test_django_request_signals_go_with_a_read_that_asks_the_database(settings, cached):
+    """A read answered from the cache asks no database: no signals to send
+    (they walk every connection and cache: a quarter of such a read). One
+    that computes the status or the allowance sends them, as Django's
+    handler would, so that its connection goes back."""
+    settings.STATUS_CACHE_SECONDS = 2 if cached else 0
+    started, finished = [], []
 
-    def receiver(sender, **kwargs):
+    def on_start(sender, **kwargs):
+        started.append(sender)
+
+    def on_finish(sender, **kwargs):
         finished.append(sender)
 
     fast, _, spy = status_pair()
     fast.get(STATUS)
-    request_finished.connect(receiver)
+    request_started.connect(on_start)
+    request_finished.connect(on_finish)
     try:
-        fast.get(STATUS)
+        got = fast.get(STATUS)
     finally:
-        request_finished.disconnect(receiver)
-    assert finished == [api.StatusAnswers] and spy.paths == [STATUS]
+        request_started.disconnect(on_start)
+        request_finished.disconnect(on_finish)
+    assert got.status_code == 200 and spy.paths == [STATUS]
+    expected = [] if cached else [api.StatusAnswers]
+    assert started == finished == expected
 
 
 def test_fast_status_answers_are_counted_under_the_route():
