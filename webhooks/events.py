@@ -127,6 +127,11 @@ def send_soon(deliveries: list[Delivery]) -> None:
 
 def jobs_finished(sender, job_ids, **kwargs) -> None:
     """extraction's `job_finished` listener: announce, then send each delivery."""
+    # Most finished jobs belong to no upload call that asked to be told: one
+    # look at the link table, not the joined and distinct query, for them
+    # (every cache hit at upload comes here; issue 13).
+    if not UploadBatch.jobs.through.objects.filter(extractionjob_id__in=job_ids).exists():
+        return
     batches = UploadBatch.objects.filter(jobs__in=job_ids).distinct()
     if not batches:
         return

@@ -270,3 +270,18 @@ def test_a_failing_listener_never_breaks_the_job(monkeypatch, token_api, run, ca
     assert "job_finished listener" in caplog.text
     assert queue.status().waiting == 0
     assert not Delivery.objects.filter(state=DeliveryState.PENDING).exists()
+
+
+def test_a_job_no_upload_call_follows_costs_one_look_at_the_link_table():
+    from django.test.utils import CaptureQueriesContext
+
+    from extraction import intake
+    from webhooks import events as webhook_events
+
+    job = intake.accept(cv())
+    with CaptureQueriesContext(connection) as queries:
+        webhook_events.jobs_finished(ExtractionJob, job_ids=[job.pk])
+    assert len(queries) == 1
+    sql = queries[0]["sql"]
+    assert "DISTINCT" not in sql.upper() and UploadBatch.jobs.through._meta.db_table in sql
+    assert not Delivery.objects.exists()
