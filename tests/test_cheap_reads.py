@@ -502,3 +502,50 @@ def test_a_poll_reads_the_estimate_and_the_allowance_in_one_trip_to_redis(
     assert again.json() == first.json() and again.json()["position"] == 1
     assert again.json()["eta_seconds"] == first.json()["eta_seconds"] > 0
     assert again["X-Quota-Remaining"] == first["X-Quota-Remaining"]
+
+
+def test_the_kept_upload_page_costs_two_trips_to_redis(monkeypatch):
+    import redis
+
+    from quotas import ratelimits
+
+    ratelimits.reset_breakers()
+    with override_settings(CACHES=_project_redis(REDIS_TEST)):
+        from django.core.cache import cache
+
+        cache.clear()
+        first = Client().get("/")
+        Client().get("/")  # the page is kept by now
+        sent = []
+        real = redis.connection.Connection.send_packed_command
+
+        def counting(self, command, check_health=True):
+            sent.append(command)
+            return real(self, command, check_health)
+
+        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+        page, queries = count_queries(lambda: Client().get("/"))
+        monkeypatch.undo()
+        cache.clear()
+    # The allowance and the fragments together, then the kept page.
+    assert len(sent) == 2 and queries == 0, sent
+    assert page.status_code == 200 and b"queue-note" in page.content
+    assert page.content.count(b"queue-note") == first.content.count(b"queue-note") == 1
+
+
+def test_the_upload_page_shows_the_visitors_own_allowance_from_the_kept_page(client):
+    allowance = settings_allowance()
+    before = client.get("/")
+    upload = SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n")
+    client.post("/", {"file": upload})
+    after = client.get("/")
+    stranger = Client(REMOTE_ADDR="198.51.100.90").get("/")
+    assert f"(0 of {allowance} used".encode() in before.content
+    assert f"(1 of {allowance} used".encode() in after.content
+    assert f"(0 of {allowance} used".encode() in stranger.content
+
+
+def settings_allowance() -> int:
+    from django.conf import settings
+
+    return settings.QUOTA_TIERS["anonymous"]["extractions_per_day"]
