@@ -485,6 +485,10 @@ class ExtractionJobQuerySet(models.QuerySet):
         fields as the ORM would."""
         if self.query.has_filters():
             return self.ahead_of(job).count()
+        # Counted by the statement that read the job (access.job_for): once.
+        counted = job.__dict__.pop("counted_ahead", None)
+        if counted is not None:
+            return counted
         conn = connections[self.db]
         meta = self.model._meta
         col = {n: conn.ops.quote_name(meta.get_field(n).column) for n in _AHEAD_FIELDS}

@@ -245,7 +245,7 @@ def polled_by_token(alice):
     return job, token, api
 
 
-def test_a_job_polled_with_a_token_costs_three_queries_none_ordered(alice):
+def test_a_job_polled_with_a_token_costs_two_queries_none_ordered(alice):
     job, _, api = polled_by_token(alice)
     url = f"/api/v1/extractions/{job.pk}"
     api.get(url)  # the token's last use written, the quota count cached
@@ -254,9 +254,11 @@ def test_a_job_polled_with_a_token_costs_three_queries_none_ordered(alice):
     assert r.status_code == 200 and r.json()["id"] == str(job.pk)
     sql = [q["sql"] for q in queries.captured_queries]
     # The token with its user and Account (tier, confirmed: the rate limit's
-    # key and the X-Quota headers), the job, its place in the queue. No
+    # key and the X-Quota headers); the job with its place in the queue. No
     # Account read of its own, and no ORDER BY on a lookup by unique key.
-    assert len(sql) == 3, sql
+    assert len(sql) == 2, sql
+    assert "COUNT(*)" in sql[1]
+    assert r.json()["position"] == 1
     assert "quotas_account" in sql[0] and "quotas_apitoken" in sql[0]
     assert not any(s.startswith('SELECT "quotas_account"') for s in sql)
     assert "ORDER BY" not in sql[0] and "ORDER BY" not in sql[1]

@@ -198,3 +198,46 @@ def test_the_migration_moves_waiting_jobs_into_the_new_classes(alice):
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_place_read_with_the_job_is_the_place_counted_on_its_own(rf, django_user_model):
+    """access.job_for counts a waiting job's jobs ahead in the statement that
+    reads it; queue.place_of reads that count instead of asking again. Both
+    ways must give every job the same place, whatever the queue holds."""
+    from django.db.models import F
+
+    from extraction import access
+
+    staff = django_user_model.objects.create_user("staff", "s@example.com", "x", is_staff=True)
+    request = rf.get("/")
+    request.user = staff
+    low = enqueue(priority=Priority.NEW)
+    high = enqueue(priority=Priority.PREMIUM)
+    same_time = [enqueue(priority=Priority.RETURNING) for _ in range(3)]
+    ExtractionJob.objects.filter(pk__in=[j.pk for j in same_time]).update(
+        enqueued_at=same_time[0].enqueued_at
+    )
+    background = enqueue(priority=Priority.BACKGROUND)
+    follower = enqueue(sha=ExtractionJob.objects.get(pk=low.pk).document.sha256)
+    running = enqueue()
+    ExtractionJob.objects.filter(pk=running.pk).update(
+        state=JobState.RUNNING, started_at=timezone.now()
+    )
+    done = enqueue()
+    ExtractionJob.objects.filter(pk=done.pk).update(
+        state=JobState.SUCCEEDED, finished_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    jobs = [low, high, *same_time, background, follower, running, done]
+    places = []
+    for job in jobs:
+        read = access.job_for(request, job.pk)
+        waiting = job in (low, high, *same_time, background)
+        assert hasattr(read, "counted_ahead") == waiting, job
+        alone = ExtractionJob.objects.select_related("document").get(pk=job.pk)
+        counted = queue.place_of(read)
+        assert not hasattr(read, "counted_ahead")  # read once, never again
+        assert counted == queue.place_of(alone) == queue.place_of(read), job
+        places.append(counted)
+    assert places[1].position == 1 and places[0].position > places[2].position
+    assert sorted(p.position for p in places[2:5]) == [2, 3, 4]
+    assert places[-1].position is None and places[-2].position == 0
