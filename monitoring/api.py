@@ -65,14 +65,15 @@ def public_status_payload(known: Mapping[str, Any] | None = None) -> dict:
     return payload
 
 
-def _read_status_and_usage(request) -> dict | None:
-    """The cached status and the caller's cached count, read together: one
-    round trip to Redis, not two (issue 13). None when the status is not
-    cached at all (STATUS_CACHE_SECONDS 0); {} when the cache failed."""
+def _read_status_and_usage(usage_key: str) -> dict | None:
+    """The cached status and the caller's cached count (at `usage_key`), read
+    together: one round trip to Redis, not two (issue 13). None when the
+    status is not cached at all (STATUS_CACHE_SECONDS 0); {} when the cache
+    failed."""
     if settings.STATUS_CACHE_SECONDS <= 0:
         return None
     try:
-        return cache.get_many([STATUS_KEY, usage_key_of(request)])
+        return cache.get_many([STATUS_KEY, usage_key])
     except Exception:  # a cache outage costs the queries, never the answer
         log.warning("status: the cache did not answer", exc_info=True)
         return {}
@@ -83,7 +84,7 @@ def status_with_usage(request, known: dict | None | EllipsisType = ...) -> dict:
     headers that QuotaHeadersMiddleware adds (on the request), read from the
     cache together. `known`: that read, made already by the caller."""
     if known is ...:
-        known = _read_status_and_usage(request)
+        known = _read_status_and_usage(usage_key_of(request))
     if known is None:
         return public_status_payload()
     payload = public_status_payload(known)
@@ -193,9 +194,10 @@ class StatusAnswers(ConstantAnswers):
         environ[_DECISION] = decision
         if decision.limited:
             return None
-        known = _read_status_and_usage(request)
+        usage_key = usage_key_of(request)
+        known = _read_status_and_usage(usage_key)
         payload = known.get(STATUS_KEY) if known else None
-        if isinstance(payload, dict) and known and usage_key_of(request) in known:
+        if isinstance(payload, dict) and known and usage_key in known:
             # Both in the cache: nothing asks the database.
             usage = usage_of(request, known=known)
         else:

@@ -254,3 +254,34 @@ class WsgiClient:
 
     def head(self, path: str, **extra) -> WsgiResponse:
         return self.request("HEAD", path, **extra)
+
+
+class SpyHandler:
+    """Django's WSGI handler, noting the path of each request that reaches it
+    (behind cv2web.fastpath.FastPath: what the fast path left to Django)."""
+
+    def __init__(self) -> None:
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+        self.paths: list[str] = []
+
+    def __call__(self, environ, start_response):
+        self.paths.append(environ["PATH_INFO"])
+        return self.handler(environ, start_response)
+
+
+def count_redis_commands(monkeypatch) -> list:
+    """From now until `monkeypatch.undo()`, every packet redis-py sends (a
+    pipeline or a script is one): a round trip to Redis each."""
+    import redis
+
+    sent: list = []
+    real = redis.connection.Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command)
+        return real(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    return sent

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from extraction import intake
+from tests.helpers import count_redis_commands
 
 pytestmark = pytest.mark.django_db
 
@@ -423,8 +424,6 @@ def _project_redis(location: str, **options) -> dict:
 # which DRF answers itself.
 @pytest.mark.parametrize("reader", [Client, APIClient], ids=["quick", "drf"])
 def test_a_cached_status_read_costs_two_trips_to_redis(settings, monkeypatch, reader):
-    import redis
-
     from quotas import ratelimits
 
     settings.STATUS_CACHE_SECONDS = 30
@@ -435,14 +434,7 @@ def test_a_cached_status_read_costs_two_trips_to_redis(settings, monkeypatch, re
         cache.clear()
         api = reader()
         first = api.get(STATUS)
-        sent = []
-        real = redis.connection.Connection.send_packed_command
-
-        def counting(self, command, check_health=True):
-            sent.append(command)
-            return real(self, command, check_health)
-
-        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+        sent = count_redis_commands(monkeypatch)
         again, queries = count_queries(lambda: api.get(STATUS))
         monkeypatch.undo()
         cache.clear()
@@ -469,8 +461,6 @@ def test_the_status_survives_the_project_redis_cache_not_answering():
 def test_a_poll_reads_the_estimate_and_the_allowance_in_one_trip_to_redis(
     settings, monkeypatch, alice
 ):
-    import redis
-
     from quotas import ratelimits
     from quotas.models import ApiToken
 
@@ -487,14 +477,7 @@ def test_a_poll_reads_the_estimate_and_the_allowance_in_one_trip_to_redis(
         poller = Client(HTTP_AUTHORIZATION=f"Token {key}")
         url = f"/api/v1/extractions/{job.pk}"
         first = poller.get(url)
-        sent = []
-        real = redis.connection.Connection.send_packed_command
-
-        def counting(self, command, check_health=True):
-            sent.append(command)
-            return real(self, command, check_health)
-
-        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+        sent = count_redis_commands(monkeypatch)
         again = poller.get(url)
         monkeypatch.undo()
         cache.clear()
@@ -507,8 +490,6 @@ def test_a_poll_reads_the_estimate_and_the_allowance_in_one_trip_to_redis(
 
 
 def test_the_kept_upload_page_costs_two_trips_to_redis(monkeypatch):
-    import redis
-
     from quotas import ratelimits
 
     ratelimits.reset_breakers()
@@ -518,14 +499,7 @@ def test_the_kept_upload_page_costs_two_trips_to_redis(monkeypatch):
         cache.clear()
         first = Client().get("/")
         Client().get("/")  # the page is kept by now
-        sent = []
-        real = redis.connection.Connection.send_packed_command
-
-        def counting(self, command, check_health=True):
-            sent.append(command)
-            return real(self, command, check_health)
-
-        monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+        sent = count_redis_commands(monkeypatch)
         page, queries = count_queries(lambda: Client().get("/"))
         monkeypatch.undo()
         cache.clear()

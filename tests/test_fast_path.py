@@ -14,21 +14,9 @@ from prometheus_client import REGISTRY
 
 from cv2web import fastpath
 from portfolios.views import public
-from tests.helpers import WsgiClient, publish_portfolio
+from tests.helpers import SpyHandler, WsgiClient, publish_portfolio
 
 CSS = b"body { color: #123456; }\n" * 200
-
-
-class Spy:
-    """Django's WSGI handler, counting the requests that reach it."""
-
-    def __init__(self) -> None:
-        self.handler = WSGIHandler()
-        self.paths: list[str] = []
-
-    def __call__(self, environ, start_response):
-        self.paths.append(environ["PATH_INFO"])
-        return self.handler(environ, start_response)
 
 
 @pytest.fixture
@@ -45,7 +33,7 @@ def static_root(settings, tmp_path):
 
 def pair():
     """(fast, django): the entry point with its fast path, and Django alone."""
-    spy = Spy()
+    spy = SpyHandler()
     return WsgiClient(fastpath.FastPath(spy)), WsgiClient(fastpath.FastPath(spy, [])), spy
 
 
@@ -126,7 +114,7 @@ def test_an_answerer_that_fails_hands_the_request_to_django(static_root, caplog)
     def broken(environ):
         raise RuntimeError("boom")
 
-    spy = Spy()
+    spy = SpyHandler()
     client = WsgiClient(fastpath.FastPath(spy, [broken]))
     with caplog.at_level(logging.ERROR, logger="cv2web.fastpath"):
         r = client.get("/static/css/site.css")
@@ -199,7 +187,7 @@ def test_a_site_served_before_is_answered_without_django_and_gated_ones_are_not(
 
 
 def constant_pair():
-    spy = Spy()
+    spy = SpyHandler()
     answers = fastpath.ConstantAnswers(["/healthz"])
     return WsgiClient(fastpath.FastPath(spy, [answers])), answers, spy
 

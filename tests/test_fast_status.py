@@ -9,7 +9,6 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from prometheus_client import REGISTRY
 
@@ -17,7 +16,7 @@ from cv2web import fastpath
 from extraction import intake
 from monitoring import api
 from quotas import ratelimits
-from tests.helpers import WsgiClient
+from tests.helpers import SpyHandler, WsgiClient
 
 pytestmark = pytest.mark.django_db
 
@@ -26,21 +25,9 @@ STATUS = "/api/v1/status"
 PER_REQUEST = {"x-request-id"}
 
 
-class Spy:
-    """Django's WSGI handler, counting the requests that reach it."""
-
-    def __init__(self) -> None:
-        self.handler = WSGIHandler()
-        self.paths: list[str] = []
-
-    def __call__(self, environ, start_response):
-        self.paths.append(environ["PATH_INFO"])
-        return self.handler(environ, start_response)
-
-
 def status_pair():
     """(fast, django, spy): the status answerer before Django, and Django alone."""
-    spy = Spy()
+    spy = SpyHandler()
     fast = WsgiClient(fastpath.FastPath(spy, [api.StatusAnswers()]))
     return fast, WsgiClient(fastpath.FastPath(spy, [])), spy
 
@@ -212,3 +199,32 @@ def test_a_failure_after_the_count_leaves_the_read_to_django_counted_once(monkey
     monkeypatch.undo()
     assert "a fast path failed" in caplog.text
     assert spy.paths == [STATUS] * 2 and len(counted) == 1
+
+
+def test_a_forged_forwarded_address_neither_escapes_the_limit_nor_spends_anothers(settings):
+    """No proxy is trusted by default: the limit counts the connection's own
+    address, whatever X-Forwarded-For claims (a stranger cannot rotate it to
+    read without limit, nor name a victim's address to spend its budget)."""
+    settings.TRUSTED_PROXY_COUNT = 0
+    settings.RATELIMIT_CHEAP_READS = "2/m"
+    fast, _, spy = status_pair()
+    fast.get(STATUS, REMOTE_ADDR="203.0.113.9")  # learnt
+    codes = [
+        fast.get(
+            STATUS, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{i}"
+        ).status_code
+        for i in range(3)
+    ]
+    assert codes == [200, 429, 429]
+    victim = fast.get(STATUS, REMOTE_ADDR="198.51.100.1")
+    assert victim.status_code == 200
+
+
+def test_a_hostile_request_id_is_not_echoed(settings):
+    fast, _, spy = status_pair()
+    fast.get(STATUS)
+    for hostile in ("x" * 100_000, "abc\r\nSet-Cookie: a=b", "<script>"):
+        r = fast.get(STATUS, HTTP_X_REQUEST_ID=hostile)
+        assert r.status_code == 200 and r["X-Request-ID"] != hostile
+        assert len(r["X-Request-ID"]) == 32
+    assert spy.paths == [STATUS]

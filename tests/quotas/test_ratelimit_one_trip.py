@@ -13,6 +13,7 @@ from django_ratelimit.core import get_usage
 
 from cv2web.cache import RedisCache
 from quotas import ratelimits
+from tests.helpers import count_redis_commands
 
 LOCATION = "redis://127.0.0.1:6379/12"
 PREFIX = "cv2web-ratelimit-test"
@@ -76,16 +77,9 @@ def test_the_limit_refuses_past_its_rate_as_before(redis_limits):
 
 
 def test_a_check_sends_one_command_to_redis(redis_limits, monkeypatch):
-    sent = []
-    real = redis.connection.Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return real(self, command, check_health)
-
     request = _request("198.51.100.10")
     ratelimits.check(request, "cheap-read", "100/m")  # connects (and says hello) first
-    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    sent = count_redis_commands(monkeypatch)
     ratelimits.check(request, "cheap-read", "100/m")
     assert len(sent) == 1
 
