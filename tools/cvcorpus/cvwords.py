@@ -104,7 +104,7 @@ class Style:
 
     lang: str
     rng: random.Random
-    date_form: str = "numeric"  # numeric | short | long | year
+    date_form: str = "numeric"  # numeric | short | long | dotted
     dash: str = " – "
     upper_headings: bool = False
     title_order: str = "title-employer"  # title-employer | employer-title | two-lines
@@ -122,7 +122,7 @@ class Style:
         s = cls(
             lang=lang,
             rng=rng,
-            date_form=rng.choice(["numeric", "short", "long", "year"]),
+            date_form=rng.choice(["numeric", "short", "long", "dotted"]),
             dash=rng.choice([" – ", " - ", " — ", "–"]),
             upper_headings=rng.random() < 0.5,
             title_order=rng.choice(["title-employer", "employer-title", "two-lines"]),
@@ -146,10 +146,12 @@ class Style:
             return ""
         y, _, rest = iso.partition("-")
         month = int(rest[:2]) if rest[:2].isdigit() else 0
-        if not month or self.date_form == "year":
-            return y
+        if not month:
+            return y  # the truth has the year only: so does the document
         if self.date_form == "numeric":
             return f"{month:02d}/{y}"
+        if self.date_form == "dotted":
+            return f"{month:02d}.{y}"
         names = (MONTHS_SHORT if self.date_form == "short" else MONTHS_LONG).get(
             self.lang, MONTHS_SHORT["en"]
         )
