@@ -2,8 +2,11 @@
 manifest, visibility and truth files the scorer reads.
 
     python -m tools.cvcorpus [--out data/corpus] [--people c-001,c-002] [--jobs 2]
+    python -m tools.cvcorpus --revisit [--out data/corpus]
 
-Resumable: a document already written is not made again. Needs node/npm
+Resumable: a document already written is not made again. `--revisit` renders
+nothing: it computes again what each written document prints (visibility.json),
+after a change to that computation. Needs node/npm
 (themes), Chromium, LibreOffice, texlive and poppler-utils (see
 docs/extraction.md); the product and its tests need none of them.
 """
@@ -15,7 +18,7 @@ import time
 from pathlib import Path
 
 from . import docx_layouts, latex, text_styles, themes
-from .common import merge, people
+from .common import merge, people, revisit
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,8 +26,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("data/corpus"))
     ap.add_argument("--people", help="comma-separated ids (default: all)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--revisit", action="store_true", help="recompute visibility.json only, render nothing"
+    )
     args = ap.parse_args(argv)
     persons = people(only=args.people.split(",") if args.people else None)
+    if args.revisit:
+        t0 = time.monotonic()
+        changed = revisit(args.out, persons, jobs=args.jobs)
+        print(f"visibility: {changed} documents changed in {time.monotonic() - t0:.0f} s")
+        print(f"{merge(args.out)} documents in {args.out}")
+        return
     for name, renderer in (
         ("text styles", text_styles),
         ("Word layouts", docx_layouts),

@@ -332,6 +332,41 @@ def _value_text(v) -> str:
     return "" if v is None else str(v)
 
 
+# The names of things a city can be part of ("University of Toronto", "Paris
+# Saint-Germain"): where the city stands only inside one of them, the document
+# does not say where the person lives.
+_NAMED = {
+    "work": ("name", "company"),
+    "education": ("institution",),
+    "volunteer": ("organization", "name"),
+    "awards": ("awarder", "title"),
+    "publications": ("publisher", "name"),
+    "projects": ("name", "entity"),
+    "certificates": ("issuer", "name"),
+}
+
+
+def city_shows(truth: dict, city: str, text: str) -> bool:
+    """Whether the document prints the person's city: as a word of its own
+    ("Cali" is not printed by "California") outside the names of employers,
+    schools and other named things that contain it ("University of Toronto"
+    does not say the person lives in Toronto)."""
+    c = _norm(city).strip(" .,;:-–—|/")
+    if not c:
+        return True
+    norm = _norm(text)
+    names = []
+    for section, keys in _NAMED.items():
+        for e in _entries(truth.get(section)):
+            for k in keys:
+                v = _norm(_value_text(e.get(k)))
+                if v and c in v and v != c:
+                    names.append(v)
+    for v in sorted(set(names), key=len, reverse=True):
+        norm = norm.replace(v, " ")
+    return re.search(rf"(?<!\w){re.escape(c)}(?!\w)", norm) is not None
+
+
 def hidden_keys(truth: dict, text: str, links: list[str]) -> list[str]:
     """The scorer's keys (see score.py, visibility) of the truth values that a
     document with this text and these link targets does not print."""
@@ -365,7 +400,7 @@ def hidden_keys(truth: dict, text: str, links: list[str]) -> list[str]:
         out.append("basics.phone")
     loc = b.get("location")
     city = loc.get("city") if isinstance(loc, dict) else None
-    if isinstance(city, str) and city.strip() and not shows(city):
+    if isinstance(city, str) and city.strip() and not city_shows(truth, city, text):
         out.append("basics.location.city")
     urls = []
     for u in (b.get("url"), b.get("website")):
@@ -467,6 +502,40 @@ class Part:
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self._rows.values()),
             encoding="utf-8",
         )
+
+
+def _revisit_one(item: tuple[str, dict]) -> tuple[str, list[str]]:
+    path, truth = item
+    text, links = document_text(Path(path))
+    return path, hidden_keys(truth, text, links)
+
+
+def revisit(out: Path, persons: list[Person], jobs: int = 2) -> int:
+    """Compute again what each document already written prints (after a change
+    to `hidden_keys`), without rendering anything; returns how many changed."""
+    import multiprocessing as mp
+
+    out = Path(out)
+    truths = {p.id: p.truth for p in persons}
+    changed = 0
+    for part in sorted((out / "parts").glob("*.jsonl")):
+        rows = [json.loads(x) for x in part.read_text(encoding="utf-8").splitlines() if x.strip()]
+        todo = [
+            (str(out / r["file"]), truths[r["person_id"]])
+            for r in rows
+            if r["person_id"] in truths and (out / r["file"]).exists()
+        ]
+        with mp.Pool(max(1, jobs)) as pool:
+            hidden = dict(pool.imap_unordered(_revisit_one, todo, chunksize=8))
+        for r in rows:
+            new = hidden.get(str(out / r["file"]))
+            if new is not None and new != r["hidden"]:
+                r["hidden"] = new
+                changed += 1
+        part.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+    return changed
 
 
 def merge(out: Path, source: Path = SOURCE) -> int:
