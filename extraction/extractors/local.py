@@ -37,7 +37,7 @@ from .local_sections.entries import entries
 from .local_sections.segment import segment
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "10"
+RULES_VERSION = "11"
 
 
 _DEFAULT_MODEL = object()

@@ -243,3 +243,52 @@ def test_confidence_per_field():
 def test_confidence_low_for_guesses():
     out = _extract("Jane Quill\njane@example.org\n555 010 0199\nLowtown\n")
     assert out.confidence["basics.location.city"] == "low"
+
+
+# --------------------------------------------------------------------------- letter-spaced type
+def test_letter_spaced_words_are_read_as_words():
+    lines = prepare(
+        "C O N T A C T\nA L E X  Q U I L L\nS E N I O R  E N G I N E E R\n"
+        "E X P E R I E N C E  2019 - 2021\nC  R  Go\nJ. R. Quill\n"
+    )
+    assert lines == [
+        "CONTACT",
+        "ALEX QUILL",
+        "SENIOR ENGINEER",
+        "EXPERIENCE 2019 - 2021",
+        "C R Go",
+        "J. R. Quill",
+    ]
+
+
+def test_a_letter_spaced_name_is_found():
+    doc = extract_raw(
+        "A L E X  Q U I L L\nS O F T W A R E  E N G I N E E R\nalex@example.org\n"
+        "E X P E R I E N C E\nWidgetry Ltd\nBackend Engineer\n2019 - 2021\n"
+    )
+    assert doc["basics"]["name"].casefold() == "alex quill"
+
+
+# --------------------------------------------------------------------------- links beside titles
+def test_a_title_line_carrying_its_link_twice_is_the_title():
+    doc = extract_raw(
+        "Jane Quill\njane@example.org\nWork\n"
+        "Widgetry Ltd  2019-01-01 — 2021-06-01\n"
+        "Senior Software Engineer - Backend Platform  https://widgetry.example/ "
+        "(https://widgetry.example/)\n"
+        "Built the billing system.\n"
+        "Northwind  2016-01-01 — 2018-12-01\n"
+        "Software Engineer  https://northwind.example/ (https://northwind.example/)\n"
+        "Kept the lights on.\n"
+    )
+    got = [(w.get("name"), w.get("position")) for w in doc["work"]]
+    assert got == [
+        ("Widgetry Ltd", "Senior Software Engineer - Backend Platform"),
+        ("Northwind", "Software Engineer"),
+    ]
+
+
+def test_a_link_leaves_no_bracket_behind():
+    assert scores._clean_part("Engineer  https://a.example/ (https://a.example/)") == "Engineer"
+    assert scores._clean_part("Acme (www.acme.example)") == "Acme"
+    assert scores._clean_part("Engineer (Remote)") == "Engineer (Remote)"

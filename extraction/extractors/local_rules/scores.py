@@ -101,8 +101,22 @@ def degree_score(s: str) -> int:
     return n + sum(1 for sub in DEGREE_SUBSTRINGS if sub in s)
 
 
+# A link printed after a title, and again in brackets as some themes print a
+# link's address: "Engineer  https://acme.example/ (https://acme.example/)".
+_LINK_TAIL = re.compile(r"\(?(?:https?://|www\.)[^\s()]+\)?", re.IGNORECASE)
+
+
+def without_links(text: str) -> str:
+    """`text` without the web addresses printed in it, and the brackets they leave."""
+    t = _LINK_TAIL.sub(" ", text)
+    t = re.sub(r"\(\s*\)", " ", t)
+    return re.sub(r"\s+", " ", t).strip(" ,;|·•-–—(")
+
+
 def header_like(text: str, max_len: int = 90) -> bool:
     t = text.strip()
+    if t and not _URL_IN.fullmatch(t):
+        t = without_links(t) or t  # a title with its link is measured without the link
     if not t or len(t) > max_len or heading(t):
         return False
     if t.endswith((";", "。")) or t.endswith(".") and not _ABBREV_END.search(t):
@@ -141,7 +155,7 @@ def _clean_part(s: str) -> str:
         # A theme that prints the owner's HTML as text: the value is printed so.
         return re.sub(r"\s+", " ", s).strip(" ,;:|·•-–—")
     s = _HTML_ANY.sub("", strip_html(s))
-    s = _URL_IN.sub("", s)
+    s = without_links(s)
     return re.sub(r"\s+", " ", s).strip(" ,;:|·•-–—")
 
 

@@ -92,7 +92,7 @@ def prepare_layout_gaps(
     indented: list[bool] = []
     gaps: list[bool] = []
     for cell, tab, gap in cells:
-        line = _SPACES.sub(" ", cell).strip()
+        line = _SPACES.sub(" ", unspace(cell)).strip()
         if line and lines and _wrapped_date(lines[-1], line):
             # "Sep 2014 – Aug" / "2015", "January 2012 -" / "January 2018",
             # "September" / "2006 – June": a date range wrapped in a narrow column
@@ -124,6 +124,27 @@ _OPEN_DASH = re.compile(r"(?:19|20)\d\d\s*[–—-]$")
 _DATE_LINE = re.compile(
     r"(?:[^\W\d_]{3,10}\.?\s+)?(?:\d{1,2}[/.])?(?:19|20)\d\d(?:\s*[–—-]\s*(?:[^\W\d_]{3,10}\.?)?)?"
 )
+
+
+# Letter-spaced type ("A L E X  B O Y D", small caps and headings spaced out by
+# their stylesheet): one letter, one space, ...; words apart by two spaces or more.
+_SPACED_WORD = re.compile(r"(?:[^\W\d_] )+[^\W\d_]")
+_WORD_GAP = re.compile(r"[ \u00a0]{2,}")
+
+
+def unspace(cell: str) -> str:
+    """ "S E N I O R  E N G I N E E R" -> "SENIOR ENGINEER": each letter-spaced
+    word of three letters or more is written as a word; a lone letter between
+    two of them ("A L E X  J  B O Y D") too. Nothing else changes."""
+    chunks = _WORD_GAP.split(cell.strip())
+    spaced = [len(c) >= 5 and _SPACED_WORD.fullmatch(c) is not None for c in chunks]
+    if not any(spaced):
+        return cell
+    out = []
+    for k, c in enumerate(chunks):
+        lone = len(c) == 1 and c.isalpha() and any(spaced[max(0, k - 1) : k + 2])
+        out.append(c.replace(" ", "") if spaced[k] or lone else c)
+    return "  ".join(out)
 
 
 def _wrapped_date(prev: str, line: str) -> bool:
