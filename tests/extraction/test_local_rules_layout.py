@@ -292,3 +292,22 @@ def test_a_link_leaves_no_bracket_behind():
     assert scores._clean_part("Engineer  https://a.example/ (https://a.example/)") == "Engineer"
     assert scores._clean_part("Acme (www.acme.example)") == "Acme"
     assert scores._clean_part("Engineer (Remote)") == "Engineer (Remote)"
+
+
+# --------------------------------------------------------------------------- skills with no heading
+def test_a_side_column_of_skills_read_after_the_summary_is_the_skills_section():
+    doc = _extract(
+        "Jane Quill\nSenior Software Engineer\nSummary\nI build quiet, reliable systems.\n"
+        "jane@example.org\nProgramming Languages\nPython Java\nObjective-C C# HTML\n"
+        "Source Control\ngit hg\nDatabases\nMongoDB MySQL\nPostgreSQL\n"
+        "Experience\nWidgetry Ltd  03/2019 - Present\nBackend Engineer\n"
+        "Built the billing system.\n"
+    ).resume
+    names = {
+        k.casefold()
+        for g in doc.get("skills", [])
+        for k in [g.get("name"), *g.get("keywords", [])]
+        if k
+    }
+    assert {"python", "postgresql"} <= {w for n in names for w in n.split()}, doc.get("skills")
+    assert "I build quiet, reliable systems." in doc["basics"].get("summary", "")

@@ -112,15 +112,17 @@ def _claim_skill_blocks(lines: list[Line]) -> None:
     """Skills printed with no heading (an icon, a side column after the
     contact block): a run of lines outside any section that the line model
     reads as skills, with the short group names between them, is the skills
-    section."""
+    section. Such a run printed under the summary (a side column read after
+    it) is taken from the summary when it is longer: three lines or more."""
     n, i = len(lines), 0
+    open_sections = (None, "contact", "profiles", "summary")
     while i < n:
         ln = lines[i]
-        if ln.section not in (None, "contact", "profiles") or ln.probs.get("skill", 0) < 0.7:
+        if ln.section not in open_sections or ln.probs.get("skill", 0) < 0.7:
             i += 1
             continue
         j, found = i, 0
-        while j < n and lines[j].section in (None, "contact", "profiles"):
+        while j < n and lines[j].section == ln.section:
             p = lines[j].probs.get("skill", 0)
             if p >= 0.5:
                 found += 1
@@ -131,12 +133,18 @@ def _claim_skill_blocks(lines: list[Line]) -> None:
             ):
                 break
             j += 1
-        if found >= 2:
+        if found >= (3 if ln.section == "summary" else 2):
+            above = lines[i - 1] if i else None
             start = (
-                i - 1 if i and len(lines[i - 1].text.split()) <= 3 and not lines[i - 1].range else i
+                i - 1
+                if above is not None
+                and len(above.text.split()) <= 3
+                and not above.range
+                and above.probs.get("contact", 0) < 0.5
+                else i
             )
             for k in range(max(start, 0), j):
-                if lines[k].section in (None, "contact", "profiles"):
+                if lines[k].section in open_sections:
                     lines[k].section = "skills"
         i = max(j, i + 1)
 
