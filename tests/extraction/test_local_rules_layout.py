@@ -311,3 +311,40 @@ def test_a_side_column_of_skills_read_after_the_summary_is_the_skills_section():
     }
     assert {"python", "postgresql"} <= {w for n in names for w in n.split()}, doc.get("skills")
     assert "I build quiet, reliable systems." in doc["basics"].get("summary", "")
+
+
+# ---------------------------------------------------------- title lines below the dates
+def test_a_title_printed_below_the_dates_after_a_first_entry_with_both_above():
+    doc = _extract(
+        "Jane Quill\njane@example.org\nExperience\n"
+        "Widgetry\nSenior Software Engineer\nMay 2018 - Apr 2019\n"
+        "Moved the website to a new stack.\nDebugged live issues at all hours of the week.\n"
+        "Northwind\nDec 2015 - Apr 2018\nQA Engineer\n"
+        "Drafted test plans for product systems.\nWrote a framework for unit tests.\n"
+        "Globex\nMay 2015 - Nov 2015\nSoftware Developer\n"
+        "Built automated testing.\n"
+    ).resume
+    got = [(w.get("name"), w.get("position")) for w in doc["work"]]
+    assert got == [
+        ("Widgetry", "Senior Software Engineer"),
+        ("Northwind", "QA Engineer"),
+        ("Globex", "Software Developer"),
+    ]
+
+
+def test_the_same_field_under_several_degrees_is_each_ones_field():
+    doc = _extract(
+        "Jane Quill\njane@example.org\nEducation\n"
+        "Northfield Institute of Technology  2022-11-01 —\nComputer Science\nMaster\n"
+        "Courses\nCloud Computing\n"
+        "Northfield Institute of Technology  2021-09-01 — 2022-11-01\nComputer Science\n"
+        "Postgraduate\nCourses\nVirtualisation\n"
+        "Westbrook University  2013-01-01 — 2015-01-01\nComputer Science\nBachelor\n"
+        "Courses\nSystems Development\n"
+    ).resume
+    got = [(e.get("institution"), e.get("studyType"), e.get("area")) for e in doc["education"]]
+    assert got == [
+        ("Northfield Institute of Technology", "Master", "Computer Science"),
+        ("Northfield Institute of Technology", "Postgraduate", "Computer Science"),
+        ("Westbrook University", "Bachelor", "Computer Science"),
+    ]

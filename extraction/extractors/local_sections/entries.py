@@ -20,7 +20,7 @@ from ..local_rules.scores import (
 )
 from ..local_rules.text import strip_bullet, strip_html
 from .education import _education
-from .headers import _header_parts, _section_templates
+from .headers import _degree_like, _header_parts, _section_templates
 from .work import _work
 
 ENTRY_SECTIONS = (
@@ -71,8 +71,14 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         if i in detached:
             parts, consumed = [detached[i]], []
         else:
+            dated_title = bool(_clean_part(remove_range(ln.text, ln.range)))
             parts, consumed = _header_parts(
-                lines, prev, i, nxt, attributes, templates.get(ln.section)
+                lines,
+                prev,
+                i,
+                nxt,
+                attributes,
+                templates.get(f"{ln.section}+rest" if dated_title else ln.section),
             )
 
         text = " ".join(p for p in parts)
@@ -133,6 +139,8 @@ def _attribute_lines(lines: list[Line], anchors: list[int]) -> set[int]:
     for i in anchors:
         if i + 1 < len(lines) and not lines[i + 1].range:
             t = lines[i + 1].text.strip()
+            if lines[i].section == "education" and _degree_like(t):
+                continue  # "Computer Science" under several degrees: each one's field
             if len(t.split()) <= 4 and title_score(t) == 0 and company_score(t) == 0:
                 after.setdefault(t, []).append(i + 1)
     return {j for js in after.values() if len(js) >= 2 for j in js}

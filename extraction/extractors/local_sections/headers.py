@@ -35,7 +35,11 @@ def _section_templates(
     same way, so every entry takes its title lines at the same places instead
     of the next entry's (or the previous one's) by what they look like. A
     first entry dated on its title line or on its heading's row, or with no
-    heading right above it, sets nothing."""
+    heading right above it, sets nothing.
+
+    A first entry dated on its title line right under the heading sets
+    "<section>+rest" to (0, lines below): the section's entries dated on their
+    title lines take none of the lines above them (the previous entry's text)."""
     out: dict[str, tuple[int, int]] = {}
     seen: set[str | None] = set()
     for prev, i, nxt in bounds:
@@ -43,14 +47,20 @@ def _section_templates(
         if ln.section in seen:
             continue
         seen.add(ln.section)
-        if ln.section is None or ln.headed or _clean_part(remove_range(ln.text, ln.range)):
-            continue  # dated on its title line, or on its heading's row: rows unknown
+        if ln.section is None or ln.headed:
+            continue  # dated on its heading's row: rows unknown
+        rest = _clean_part(remove_range(ln.text, ln.range))
         k = i - 1
         while k >= 0 and lines[k].section == ln.section and not lines[k].range:
             k -= 1
         if k >= 0 and lines[k].section == ln.section:
             continue  # a dated line of another kind above: no heading to count from
         above = sum(1 for j in range(k + 1, i) if not lines[j].used)
+        if rest:
+            if not above and k + 1 == i:
+                _, consumed = _header_parts(lines, prev, i, nxt, attributes)
+                out[f"{ln.section}+rest"] = (0, sum(1 for j in consumed if j > i))
+            continue
         _, consumed = _header_parts(lines, prev, i, nxt, attributes)
         below = sum(1 for j in consumed if j > i)
         if above or below:
@@ -127,7 +137,9 @@ def _header_parts(
         ):
             return [rest, _clean_part(lines[k].text)], [k]
     j = i - 1
-    limit = prev + 1
+    # a section whose first entry is dated on its title line, right under the
+    # heading: the lines above are the previous entry's
+    limit = i if template is not None and rest and template[0] == 0 else prev + 1
     while j >= limit and len(parts) < _most_parts(ln, parts) and not lines[j].used:
         if lines[j + 1].gap:
             break  # a blank line above: what is higher up is another block
@@ -185,7 +197,9 @@ def _header_parts(
             continue
         if not header_like(lines[j].text, 70) and not _model_title_line(lines[j]):
             break
-        if _model_body_line(lines[j]):
+        if _model_body_line(lines[j]) and not (
+            ln.section == "education" and _degree_like(lines[j].text)
+        ):
             break
         if ln.section and lines[j].section != ln.section:
             break
@@ -253,6 +267,14 @@ def _template_parts(
     j, n = i + 1, 0
     if not above:  # every title line below the dates: as many as an entry has
         below = _most_parts(ln, [])
+    elif len(taken) < above:
+        # fewer title lines above than the first entry had: the rest printed
+        # below the dates ("Acme" / dates / "Engineer"), where the line model
+        # is sure they are title lines
+        k = i + 1
+        while k < nxt and k - i <= above - len(taken) and _model_sure_title_line(lines[k]):
+            k += 1
+        below = max(below, k - i - 1)
     most = _most_parts(ln, []) if not above else _most_parts(ln, taken)
     while j < nxt and n < below and len(taken) < most and not lines[j].range:
         if lines[j].gap:
@@ -308,6 +330,17 @@ def _title_above(lines: list[Line], prev: int, j: int, i: int) -> bool:
     )
 
 
+def _model_sure_title_line(ln: Line) -> bool:
+    """A short title line, no dates, that the line model is sure of."""
+    return (
+        not ln.range
+        and not ln.gap
+        and not ln.used
+        and header_like(ln.text, 70)
+        and sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.8
+    )
+
+
 def _model_sure_title(ln: Line) -> bool:
     return sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= learned.BODY_P - 0.2
 
@@ -348,6 +381,18 @@ def _school_below(lines: list[Line], j: int, nxt: int) -> str | None:
     if not header_like(t, 90) or _model_body_line(lines[j]) or _heads_next_dates(lines, j):
         return None
     return _clean_part(t) if _institution_like(t) else None
+
+
+def _degree_like(text: str) -> bool:
+    """A short line naming a degree or a field of study ("Master", "Computer
+    Science"), by the degree words or the phrase model where it is sure."""
+    t = text.strip()
+    if not t or len(t.split()) > 8:
+        return False
+    if degree_score(t) > 0:
+        return True
+    p = learned.phrase(t)
+    return p is not None and p.get("studyType", 0) + p.get("area", 0) >= 0.7
 
 
 def _institution_like(text: str) -> bool:
