@@ -348,3 +348,11 @@ def test_the_same_field_under_several_degrees_is_each_ones_field():
         ("Northfield Institute of Technology", "Postgraduate", "Computer Science"),
         ("Westbrook University", "Bachelor", "Computer Science"),
     ]
+
+
+def test_an_entry_title_line_is_never_a_heading_by_the_model():
+    sure = {"head_other": 0.95, "head_work": 0.01}
+    assert segment._model_heading("Heal.dev | Software Engineer", sure) is None
+    assert segment._model_heading("Engineer — Acme", sure) is None
+    assert segment._model_heading("Tech Coach - Shodo", sure) is None
+    assert segment._model_heading("Where I worked", {"head_work": 0.95}) == ("work", "")

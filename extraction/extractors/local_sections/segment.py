@@ -160,12 +160,17 @@ _MODEL_SECTIONS = {
 }
 
 
+_JOINED = re.compile(r"\s[|·•—–@]\s|\s-\s")
+
+
 def _model_heading(raw: str, probs: dict[str, float]) -> tuple[str, str] | None:
     """A heading the word lists do not know ("Where I worked", an icon and a
     word in another language), taken where the line model is sure."""
     t = raw.strip()
     if not t or len(t) > 40 or any(c.isdigit() for c in t) or len(t.split()) > 5:
         return None
+    if _JOINED.search(t):
+        return None  # "Acme | Engineer", "Engineer — Acme": an entry's title, never a heading
     label = max(_MODEL_SECTIONS, key=lambda k: probs.get(k, 0.0))
     if probs.get(label, 0.0) < learned.HEADING_P:
         return None
