@@ -177,3 +177,37 @@ def test_the_committed_model_loads_and_the_extractor_uses_it():
         assert extractor.fingerprint() != LocalExtractor(model=None).fingerprint()
     finally:
         model_mod.forget_default()
+
+
+# --------------------------------------------------------------------------- weak labels
+def test_a_title_wrapped_over_two_lines_labels_both_lines():
+    from extraction.extractors.learned.labels import label_lines
+
+    truth = {
+        "education": [
+            {
+                "institution": "Springfield State University San Luis Obispo",
+                "studyType": "Bachelor",
+                "area": "Computer Engineering",
+            }
+        ],
+        "work": [{"name": "Widgetry", "position": "Senior Site Reliability Engineer"}],
+    }
+    lines = [
+        "Education",
+        "Springfield State University San",
+        "Luis Obispo",
+        "Bachelor in Computer Engineering",
+        "Sep 2007 – Jun 2011",
+        "Widgetry",
+        "Senior Site Reliability",
+        "Engineer",
+        "Ecole des Mines de Saint-",
+        "Etienne",
+    ]
+    got = dict(zip(lines, label_lines(lines, truth), strict=True))
+    assert got["Springfield State University San"] == "institution"
+    assert got["Luis Obispo"] == "institution"
+    assert got["Senior Site Reliability"] == "position"
+    assert got["Engineer"] == "position"
+    assert got["Ecole des Mines de Saint-"] == "other"  # no value of the truth

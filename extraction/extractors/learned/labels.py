@@ -166,6 +166,22 @@ def label_lines(lines: list[str], truth: dict) -> list[str]:
         labels.append(label)
         content.append(sect)
 
+    # A title wrapped over two lines in a narrow column ("Springfield State
+    # University San" / "Luis Obispo"): each line is a part of that title.
+    for i in range(len(lines) - 1):
+        if labels[i] != "other" and labels[i + 1] != "other":
+            continue
+        if content[i] is not None or content[i + 1] is not None:
+            continue
+        a, b = strip_bullet(lines[i]), strip_bullet(lines[i + 1])
+        if not a or not b or len(a) > 80 or len(b) > 80:
+            continue
+        joined = _norm(a[:-1] + b if a.endswith("-") else a + " " + b)
+        label, sect = _entry_label(joined, jobs, schools)
+        if label != "other" and _norm(a) != joined and _norm(b) != joined:
+            labels[i] = labels[i + 1] = label
+            content[i] = content[i + 1] = sect
+
     # Headings: a short unlabelled line right above the first content line of
     # a section that differs from the section of the content before it.
     last_sect = None
