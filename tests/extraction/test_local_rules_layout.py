@@ -356,3 +356,35 @@ def test_an_entry_title_line_is_never_a_heading_by_the_model():
     assert segment._model_heading("Engineer — Acme", sure) is None
     assert segment._model_heading("Tech Coach - Shodo", sure) is None
     assert segment._model_heading("Where I worked", {"head_work": 0.95}) == ("work", "")
+
+
+def test_a_degree_a_dash_and_its_field_are_split():
+    from extraction.extractors.learned import context as learned
+    from extraction.extractors.learned.model import load_model
+    from tests.extraction.test_line_model import PHRASE, _row, tiny_model
+
+    m = load_model(
+        tiny_model(
+            phrase_weights={
+                "w=zorbcamp": _row(PHRASE, "studyType", 2.5),  # sure, not very sure
+                "w=widgetry": _row(PHRASE, "area"),
+                "w=plumbing": _row(PHRASE, "area"),
+            }
+        )
+    )
+    with learned.using(m):
+        assert education._degree_dash_field("Zorbcamp - Widgetry Plumbing") == (
+            "Zorbcamp",
+            "Widgetry Plumbing",
+        )
+        # a field, a dash, a specialisation: the head is no degree
+        assert education._degree_dash_field("Widgetry - Plumbing") is None
+        assert education._degree_dash_field("Springfield University - Widgetry") is None
+        doc = education._education(["Springfield University", "Zorbcamp - Widgetry Plumbing"])
+        assert (doc.get("studyType"), doc.get("area")) == ("Zorbcamp", "Widgetry Plumbing")
+    # without the model, only a degree the word lists know
+    assert education._degree_dash_field("Master - Computer Science") == (
+        "Master",
+        "Computer Science",
+    )
+    assert education._degree_dash_field("Physics - Optics") is None

@@ -133,11 +133,37 @@ def _education(parts: list[str]) -> dict:
     if not (complete and (ruled.get("area") or institution_score(ruled["institution"]) > 0)):
         ruled = _education_by_model(parts) or ruled
     if ruled.get("area") and not ruled.get("studyType"):
+        dashed = _degree_dash_field(ruled["area"])
+        if dashed:
+            ruled["studyType"], ruled["area"] = dashed
+    if ruled.get("area") and not ruled.get("studyType"):
         # "Associate of Science Computer Science": degree and field in one piece
         split = learned.split_degree(ruled["area"].split())
         if split and split[1] and _degree_like(split[0]):
             ruled["studyType"], ruled["area"] = split
     return ruled
+
+
+_DASH = re.compile(r"\s[-–—:]\s|:\s")
+
+
+def _degree_dash_field(text: str) -> tuple[str, str] | None:
+    """ "Tecnicatura - Programación Informática", "Bootcamp: Software
+    Development": a short degree, a dash, its field; where the phrase model
+    reads the head more as a degree than as a field and the tail as a field
+    ("Computer Science - Cloud Computing" stays whole)."""
+    m = _DASH.search(text)
+    if not m:
+        return None
+    head, tail = text[: m.start()].strip(), text[m.end() :].strip()
+    if not head or not tail or len(head.split()) > 4 or institution_score(head) > 0:
+        return None
+    ph, pt = learned.phrase(head), learned.phrase(tail)
+    if ph is None or pt is None:
+        return (head, tail) if degree_score(head) > 0 and degree_score(tail) == 0 else None
+    if ph.get("studyType", 0) > max(0.5, ph.get("area", 0)) and pt.get("area", 0) >= 0.5:
+        return head, tail
+    return None
 
 
 def _degree_like(text: str) -> bool:
