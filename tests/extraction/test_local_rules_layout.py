@@ -388,3 +388,20 @@ def test_a_degree_a_dash_and_its_field_are_split():
         "Computer Science",
     )
     assert education._degree_dash_field("Physics - Optics") is None
+
+
+def test_the_place_printed_after_an_employer_is_not_its_name():
+    from extraction.extractors.learned import context as learned
+    from extraction.extractors.learned.model import load_model
+    from tests.extraction.test_line_model import PHRASE, _row, tiny_model
+
+    parts = ["Zorblax (Quuxville)", "Senior Software Engineer"]
+    m = load_model(tiny_model(phrase_weights={"w=quuxville": _row(PHRASE, "location")}))
+    with learned.using(m):
+        assert work._work(parts) == {"name": "Zorblax", "position": "Senior Software Engineer"}
+    # a country the place rules know, with no model
+    assert work._work(["Zorblax (Lyon, France)", "Senior Software Engineer"])["name"] == "Zorblax"
+    # not a place: kept
+    assert work._work(["Zorblax (acquired by Globex)", "Senior Software Engineer"])["name"] == (
+        "Zorblax (acquired by Globex)"
+    )

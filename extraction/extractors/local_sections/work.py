@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ..learned import context as learned
+from ..local_rules.places import parse_location
 from ..local_rules.scores import _split_at, role_score, title_score
 
 # Where an entry's header joins its pieces: "Acme — Engineer", "Engineer | Acme",
@@ -146,6 +147,8 @@ def _without_place(name: str) -> str:
     m = _TRAILING_PAREN.search(name)
     if not m or m.start() == 0:
         return name
+    if parse_location(m.group(1)):
+        return name[: m.start()]  # "Acme (Springfield, Freedonia)"
     p = learned.phrase(m.group(1))
     if p is not None and p.get("location", 0) >= 0.5:
         return name[: m.start()]
@@ -158,7 +161,11 @@ def _work(parts: list[str]) -> dict:
     """Title and employer of a job's header parts: the rules, and where they
     find only one of the two, or cannot tell which is which, the model; a
     title line beside an employer line of its own is kept whole."""
-    return _title_as_written(parts, _work_read(parts))
+    entry = _title_as_written(parts, _work_read(parts))
+    if entry.get("name") and entry.get("position"):
+        # "Acme (Springfield)": the employer without the place printed after it
+        entry["name"] = _without_place(entry["name"]) or entry["name"]
+    return entry
 
 
 def _squash(s: str) -> str:
