@@ -405,3 +405,14 @@ def test_the_place_printed_after_an_employer_is_not_its_name():
     assert work._work(["Zorblax (acquired by Globex)", "Senior Software Engineer"])["name"] == (
         "Zorblax (acquired by Globex)"
     )
+
+
+def test_a_wrapped_name_printed_again_whole_beside_its_last_line():
+    for text, name in (
+        ("Jane\nQuill  Jane Quill\nSoftware Developer\njane@example.org\n", "Jane Quill"),
+        (
+            "Ana María\nLópez  Ana María López\nFull Stack Developer\nana@example.org\n",
+            "Ana María López",
+        ),
+    ):
+        assert extract_raw(text)["basics"]["name"] == name

@@ -56,6 +56,9 @@ def find_name(segs: list[Line]) -> int | None:
     for i in range(len(texts) - 1):
         if texts[i] == texts[i + 1] and name_ok(i):
             return i
+    for i in range(1, min(8, len(segs))):
+        if _rewritten_name(segs[i - 1].text, segs[i].cells) and name_ok(i):
+            return i
     top = next((i for i in range(min(10, len(texts))) if name_ok(i)), None)
     if top is not None:
         return top
@@ -88,6 +91,26 @@ def _name_head(text: str, cells: tuple[str, ...] = ()) -> str:
     half = len(words) // 2
     if half and len(words) % 2 == 0 and words[:half] == words[half:]:
         return " ".join(words[:half])
+    if (
+        len(cells) > 1
+        and len(cells[-1].split()) > len(cells[0].split())
+        and cells[-1].split()[-len(cells[0].split()) :] == cells[0].split()
+        and contacts.looks_like_name(cells[-1])
+    ):
+        return cells[-1]  # "Martin <gap> Jane Martin": the end of a wrapped name, then the name
+    return _name_before_tail(text, cells)
+
+
+def _rewritten_name(above: str, cells: tuple[str, ...]) -> bool:
+    """A name wrapped in large type and printed again whole beside its last
+    line: "Jane" / "Martin <gap> Jane Martin"."""
+    if len(cells) < 2:
+        return False
+    whole = " ".join(f"{above} {cells[0]}".split())
+    return " ".join(cells[-1].split()) == whole and contacts.looks_like_name(cells[-1])
+
+
+def _name_before_tail(text: str, cells: tuple[str, ...]) -> str:
     if len(cells) > 1 and contacts.looks_like_name(cells[0]):
         return cells[0]  # before the tail: "Jane Roe <gap> Springfield, IL" is no "name, label"
     head = _NAME_TAIL.sub("", text)
