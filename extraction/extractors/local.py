@@ -132,6 +132,38 @@ def confidence(doc: dict, raw: dict, marks: dict) -> dict[str, str]:
     return out
 
 
+_PLACE_WORDS = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*){0,2}")
+# "I live in Springfield, ...": a sentence of the summary that says where
+_LIVES_IN = re.compile(
+    r"(?i:\bI live in|\bI'?m based in|\bbased in|\bvivo en|\bresido en|\bje vis à|"
+    r"\bj'habite à|\bich wohne in|\bmoro em|\bvivo em|\bvivo a)\s+"
+    r"(?P<city>[A-ZÀ-Ý][\w'’.-]+(?: [A-ZÀ-Ý][\w'’.-]+){0,2})"
+)
+CITY_P = 0.6  # how sure the phrase model must be that a lone line is a place
+
+
+def _city_under_name(segs, name_i: int | None, name_lines: int) -> str | None:
+    """No address in the contact block: a lone place name on the line right
+    under the name (or its label), where the phrase model is sure it is a
+    place; else the city of a sentence saying where the person lives."""
+    if name_i is not None:
+        for k in (name_i + name_lines, name_i + name_lines + 1):
+            if k >= len(segs) or segs[k].used or segs[k].range:
+                continue
+            t = segs[k].text.strip()
+            if not _PLACE_WORDS.fullmatch(t) or not t[:1].isupper() or t.isupper():
+                continue
+            p = learned.phrase(t)
+            if p is not None and p.get("location", 0) >= CITY_P:
+                return t
+    for s in segs:
+        if s.section in (None, "summary", "contact"):
+            m = _LIVES_IN.search(s.text)
+            if m:
+                return m.group("city")
+    return None
+
+
 def extract_raw(text: str) -> dict:
     """The document before normalisation (resume.clean does that)."""
     raw = _extract_marked(text)
@@ -159,6 +191,11 @@ def _extract_marked(text: str) -> dict:
     doc: dict = {
         "basics": read_basics(segs, name_i, name[0] if name else None, 1 + (name[1] if name else 0))
     }
+    if "location" not in doc["basics"]:
+        city = _city_under_name(segs, name_i, 1 + (name[1] if name else 0))
+        if city:
+            doc["basics"]["location"] = {"city": city}
+            doc["basics"]["_how"]["city"] = "low"
     if "location" not in doc["basics"]:
         city = city_of_current_place(work + education)
         if city:

@@ -416,3 +416,24 @@ def test_a_wrapped_name_printed_again_whole_beside_its_last_line():
         ),
     ):
         assert extract_raw(text)["basics"]["name"] == name
+
+
+def test_a_city_said_in_a_sentence_of_the_summary():
+    doc = _extract(
+        "Jane Quill\nBackend Developer\njane@example.org\nAbout\n"
+        "Busco oportunidades para crecer. Vivo en Quuxville, Freedonia.\n"
+    ).resume
+    assert doc["basics"]["location"]["city"] == "Quuxville"
+
+
+def test_a_lone_place_under_the_name_where_the_phrase_model_is_sure():
+    from extraction.extractors.learned.model import load_model
+    from tests.extraction.test_line_model import PHRASE, _row, tiny_model
+
+    text = "Jane Quill\nQuuxville\nAbout\nI build quiet, reliable systems.\n"
+    sure = load_model(tiny_model(phrase_weights={"w=quuxville": _row(PHRASE, "location")}))
+    doc = LocalExtractor(model=sure).extract(text, deadline=time.monotonic() + 10).resume
+    assert doc["basics"]["location"]["city"] == "Quuxville"
+    unsure = load_model(tiny_model())
+    doc = LocalExtractor(model=unsure).extract(text, deadline=time.monotonic() + 10).resume
+    assert "location" not in doc["basics"]
