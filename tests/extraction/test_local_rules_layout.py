@@ -315,21 +315,32 @@ def test_a_side_column_of_skills_read_after_the_summary_is_the_skills_section():
 
 # ---------------------------------------------------------- title lines below the dates
 def test_a_title_printed_below_the_dates_after_a_first_entry_with_both_above():
-    doc = _extract(
+    text = (
         "Jane Quill\njane@example.org\nExperience\n"
         "Widgetry\nSenior Software Engineer\nMay 2018 - Apr 2019\n"
         "Moved the website to a new stack.\nDebugged live issues at all hours of the week.\n"
         "Northwind\nDec 2015 - Apr 2018\nQA Engineer\n"
         "Drafted test plans for product systems.\nWrote a framework for unit tests.\n"
-        "Globex\nMay 2015 - Nov 2015\nSoftware Developer\n"
+        "Globex\nMay 2015 - Nov 2015\nArchitect\n"
         "Built automated testing.\n"
-    ).resume
-    got = [(w.get("name"), w.get("position")) for w in doc["work"]]
-    assert got == [
+    )
+    want = [
         ("Widgetry", "Senior Software Engineer"),
         ("Northwind", "QA Engineer"),
-        ("Globex", "Software Developer"),
+        ("Globex", "Architect"),
     ]
+    doc = _extract(text).resume
+    assert [(w.get("name"), w.get("position")) for w in doc["work"]] == want
+    # where the model is not sure, the job's own words say the line is a title
+    from extraction.extractors.local_rules.line import Line
+    from extraction.extractors.local_sections import headers
+
+    unsure = {"other": 0.92, "position": 0.08}
+    assert headers._model_sure_title_line(Line("Architect", "work", probs=unsure))
+    assert headers._model_sure_title_line(Line("Executive Director, Network", "work", probs=unsure))
+    assert not headers._model_sure_title_line(Line("Many responsibilities", "work", probs=unsure))
+    sure = {"position": 0.95}
+    assert headers._model_sure_title_line(Line("Zorblax Wrangler", "work", probs=sure))
 
 
 def test_the_same_field_under_several_degrees_is_each_ones_field():

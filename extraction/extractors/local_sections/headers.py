@@ -331,14 +331,13 @@ def _title_above(lines: list[Line], prev: int, j: int, i: int) -> bool:
 
 
 def _model_sure_title_line(ln: Line) -> bool:
-    """A short title line, no dates, that the line model is sure of."""
-    return (
-        not ln.range
-        and not ln.gap
-        and not ln.used
-        and header_like(ln.text, 70)
-        and sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.8
-    )
+    """A short title line, no dates, that the line model is sure of, or that
+    names a job by its words ("Architect", "Executive Director, Network")."""
+    if ln.range or ln.gap or ln.used or not header_like(ln.text, 70):
+        return False
+    if sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.8:
+        return True
+    return title_score(ln.text) > 0 and len(ln.text.split()) <= 6
 
 
 def _model_sure_title(ln: Line) -> bool:
