@@ -448,3 +448,25 @@ def test_a_lone_place_under_the_name_where_the_phrase_model_is_sure():
     unsure = load_model(tiny_model())
     doc = LocalExtractor(model=unsure).extract(text, deadline=time.monotonic() + 10).resume
     assert "location" not in doc["basics"]
+
+
+def test_a_long_title_line_under_a_date_column_where_the_model_is_sure():
+    from extraction.extractors.learned.model import load_model
+    from tests.extraction.test_line_model import LINE, _row, tiny_model
+
+    text = (
+        "Jane Quill\njane@example.org\nExperience\n"
+        "June 2021 – September 2021\n"
+        "Zorblax (Remote) — Research Intern, AI Research - Datasets & Benchmarks\n"
+        "Built a benchmark of data sets for vision models.\n"
+        "January 2020 – May 2020\n"
+        "Globex (Remote) — Data Engineer Intern - Analytics Platform and Reporting\n"
+        "Built the reporting pipelines.\n"
+    )
+    sure = load_model(tiny_model({"w=remote": _row(LINE, "employer_position", 20.0)}))
+    doc = LocalExtractor(model=sure).extract(text, deadline=time.monotonic() + 10).resume
+    got = [(w.get("name"), w.get("position"), w.get("startDate")) for w in doc["work"]]
+    assert [(g[2], "Zorblax" in str(g[:2]) or "Globex" in str(g[:2])) for g in got] == [
+        ("2021-06", True),
+        ("2020-01", True),
+    ], got

@@ -206,8 +206,8 @@ def _header_parts(
         if _heads_next_dates(lines, j):
             break
         t = _clean_part(lines[j].text)
-        if len(t.split()) > 8:
-            break
+        if len(t.split()) > (14 if _model_title_line(lines[j]) else 8):
+            break  # prose, unless the line model is sure of a long title line
         parts.append((j, t))
         consumed.append(j)
         j += 1
@@ -286,7 +286,7 @@ def _template_parts(
             break
         if _model_body_line(lines[j]) or lines[j].section != ln.section:
             break
-        if len(lines[j].text.split()) > 8:
+        if len(lines[j].text.split()) > (14 if _model_title_line(lines[j]) else 8):
             break
         taken.append((j, _clean_part(lines[j].text)))
         j += 1
