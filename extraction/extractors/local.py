@@ -35,6 +35,7 @@ from .local_rules.text import prepare_layout_gaps
 from .local_sections.education import undated_education
 from .local_sections.entries import entries
 from .local_sections.segment import segment
+from .local_sections.work import undated_work
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
 RULES_VERSION = "11"
@@ -187,6 +188,7 @@ def _extract_marked(text: str) -> dict:
             if s.text == segs[name_i].text:
                 s.used = True
     work, education = entries(segs)
+    work += undated_work(segs, work)
     education += undated_education(segs)
     doc: dict = {
         "basics": read_basics(segs, name_i, name[0] if name else None, 1 + (name[1] if name else 0))

@@ -470,3 +470,30 @@ def test_a_long_title_line_under_a_date_column_where_the_model_is_sure():
         ("2021-06", True),
         ("2020-01", True),
     ], got
+
+
+def test_jobs_printed_without_dates():
+    text = (
+        "Jane Quill\njane@example.org\nWork Experience\n"
+        "Senior Analyst, Widgetry\nRan the billing reports, and more.\n"
+        "Analyst — Northwind\n"
+        "Junior Developer at Globex\n"
+        "Education\nSpringfield University\n2010 - 2014\n"
+    )
+    doc = LocalExtractor(model=None).extract(text, deadline=time.monotonic() + 10).resume
+    got = [(w.get("position"), w.get("name")) for w in doc["work"]]
+    assert got == [
+        ("Senior Analyst", "Widgetry"),
+        ("Analyst", "Northwind"),
+        ("Junior Developer", "Globex"),
+    ]
+    assert all("startDate" not in w for w in doc["work"])
+
+
+def test_an_undated_line_is_no_job_where_the_section_has_dated_ones():
+    text = (
+        "Jane Quill\njane@example.org\nWork Experience\n"
+        "Widgetry\nSenior Analyst\n2019 - 2021\nAnalyst — Northwind\n"
+    )
+    doc = LocalExtractor(model=None).extract(text, deadline=time.monotonic() + 10).resume
+    assert [w.get("name") for w in doc["work"]] == ["Widgetry"]

@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from ..learned import context as learned
+from ..local_rules.line import Line
 from ..local_rules.places import parse_location
-from ..local_rules.scores import _split_at, role_score, title_score
+from ..local_rules.scores import _clean_part, _split_at, header_like, role_score, title_score
 
 # Where an entry's header joins its pieces: "Acme — Engineer", "Engineer | Acme",
 # "Engineer @ Acme", "Acme, Springfield".
@@ -222,3 +223,34 @@ def _work_by_rules(parts: list[str]) -> dict:
     if sb > sa:
         return {"position": b, "name": a}
     return {"position": a, "name": b}
+
+
+# "Title — Employer", "Title, Employer", "Title at Employer", "Title | Employer"
+_JOINED_HEADER = re.compile(r"\s[—–|@]\s|,\s|\sat\s")
+
+
+def undated_work(lines: list[Line], work: list[dict]) -> list[dict]:
+    """Jobs printed without dates: where the work section has no dated entry
+    at all, each of its lines that joins a title and an employer ("Analyst,
+    Acme", "Analyst — Acme", "Analyst at Acme") is a job."""
+    if work or not any(ln.section == "work" for ln in lines):
+        return []
+    if any(ln.section == "work" and ln.range for ln in lines):
+        return []
+    out = []
+    for ln in lines:
+        if ln.section != "work" or ln.used:
+            continue
+        t = _clean_part(ln.text)
+        if not header_like(t, 120) or not _JOINED_HEADER.search(t) or t.endswith("."):
+            continue
+        if ln.probs.get("other", 0.0) >= learned.BODY_P:
+            continue  # a sentence of an entry's text, where the line model is sure
+        pieces = header_pieces([t])
+        entry = _work(pieces if len(pieces) == 2 else [t])
+        name, position = entry.get("name", ""), entry.get("position", "")
+        if name and position and role_score(position) > 0 and len(name.split()) <= 6:
+            ln.used = True
+            entry["_conf"] = {k: "low" for k in entry}
+            out.append(entry)
+    return out
