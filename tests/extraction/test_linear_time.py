@@ -220,6 +220,10 @@ def _extract(text: str) -> None:
 @example(unit="a   ", place="rows")
 @example(unit="1999 ", place="body")
 @example(unit="(", place="anchor")
+@example(unit="a ", place="top")  # letter-spaced type
+@example(unit="www.a (", place="title")  # links beside a title
+@example(unit="vivo en A", place="summary")  # a sentence saying where
+@example(unit="a - ", place="degree")  # degree, dash, field
 def test_local_extractor_is_linear_on_a_cv_with_a_hostile_line(unit, place):
     # "x" * rep: a new line each run, so that no per-line cache answers it
     assert_linear(_extract, lambda size, rep: cv_with("x" * rep + hostile(unit, size), place))

@@ -20,7 +20,7 @@ from ..local_rules.scores import (
 )
 from ..local_rules.text import strip_bullet, strip_html
 from .education import _education
-from .headers import _degree_like, _header_parts, _section_templates
+from .headers import _degree_or_field, _header_parts, _section_templates
 from .work import _work
 
 ENTRY_SECTIONS = (
@@ -139,7 +139,7 @@ def _attribute_lines(lines: list[Line], anchors: list[int]) -> set[int]:
     for i in anchors:
         if i + 1 < len(lines) and not lines[i + 1].range:
             t = lines[i + 1].text.strip()
-            if lines[i].section == "education" and _degree_like(t):
+            if lines[i].section == "education" and _degree_or_field(t):
                 continue  # "Computer Science" under several degrees: each one's field
             if len(t.split()) <= 4 and title_score(t) == 0 and company_score(t) == 0:
                 after.setdefault(t, []).append(i + 1)

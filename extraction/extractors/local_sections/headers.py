@@ -198,7 +198,7 @@ def _header_parts(
         if not header_like(lines[j].text, 70) and not _model_title_line(lines[j]):
             break
         if _model_body_line(lines[j]) and not (
-            ln.section == "education" and _degree_like(lines[j].text)
+            ln.section == "education" and _degree_or_field(lines[j].text)
         ):
             break
         if ln.section and lines[j].section != ln.section:
@@ -382,7 +382,7 @@ def _school_below(lines: list[Line], j: int, nxt: int) -> str | None:
     return _clean_part(t) if _institution_like(t) else None
 
 
-def _degree_like(text: str) -> bool:
+def _degree_or_field(text: str) -> bool:
     """A short line naming a degree or a field of study ("Master", "Computer
     Science"), by the degree words or the phrase model where it is sure."""
     t = text.strip()
