@@ -93,6 +93,14 @@ def on_exit(server):
         shutil.rmtree(_own_metrics_dir, ignore_errors=True)
 
 
+def worker_exit(server, worker):
+    """The access lines still waiting for their writer thread are written
+    (cv2web.logs.WrittenLater)."""
+    flush = getattr(server.log, "flush_access", None)
+    if flush is not None:
+        flush()
+
+
 def child_exit(server, worker):
     """A worker gone: its live gauges leave the sum (its counters stay in it)."""
     from prometheus_client import multiprocess

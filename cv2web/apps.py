@@ -10,3 +10,30 @@ class Cv2webConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: the checks read models and settings (the AppConfig.ready() idiom).
         from . import checks  # noqa: F401 - registers the project-wide checks
+
+        plain_thread_locals()
+
+
+def plain_thread_locals() -> None:
+    """Django's per-thread cache handles and active language in plain
+    thread-local storage, without a lock.
+
+    Django keeps both in asgiref's `Local` in its non-thread-critical form,
+    which takes an RLock on every read: every `cache.get`, every rate-limit
+    check (`caches[alias]`) and every translated string of a page. A web
+    worker here runs four threads (gunicorn gthread); under load one thread
+    lost the interpreter lock while holding that RLock, the others queued on
+    it, and each wait cost two thread switches: an answer that read the cache
+    twice cost twice as much with four busy threads as with one (issue 13).
+    The thread-critical form keeps the same values per thread in a plain
+    `threading.local` (and per task in an event loop) with no lock. What it
+    gives up is the non-critical form's hand-over of values from async code
+    to `sync_to_async` threads, which this WSGI application does not use.
+    Django's test signals put the locked form back when a test changes
+    CACHES or the languages; that costs only speed."""
+    from asgiref.local import Local
+    from django.core.cache import caches
+    from django.utils.translation import trans_real
+
+    caches._connections = Local(thread_critical=True)
+    trans_real._active = Local(thread_critical=True)

@@ -81,6 +81,12 @@ class Breaker:
         self._lock = threading.Lock()
 
     def allow(self) -> bool:
+        if not self._tripped:
+            # Closed, the usual state: no lock (every request asks; the lock
+            # queued a web worker's threads behind each other, issue 13).
+            # A failure racing this lets one more request ask the cache.
+            self.attempts += 1
+            return True
         with self._lock:
             now = _clock()
             if now < self._open_until:
@@ -280,6 +286,12 @@ class ApiThrottle(_Throttle):
     def limits(self, request, view):
         rates = rates_for(getattr(request, "user", None))
         return [("api-hour", rates.api_hour), ("api-day", rates.api_day)]
+
+
+# Where an answerer before Django (cv2web.fastpath) that counted a cheap read
+# leaves its decision in the environ, for Django to reuse if it answers after
+# all: a read is counted once.
+CHEAP_READ_DECISION = "cv2web.cheap_read_decision"
 
 
 class CheapReadThrottle(_Throttle):

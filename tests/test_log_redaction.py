@@ -16,6 +16,7 @@ import runpy
 import signal
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -254,6 +255,7 @@ def test_the_direct_access_line_is_the_formatters_line(
     assert logger._direct_access is not None
     took = timedelta(milliseconds=3, microseconds=700)
     logger.access(_Resp(headers), _Req(), environ, took)
+    logger.flush_access()
     direct = json.loads(stream.getvalue())
     # The way it went before: gunicorn's atoms, a record, the filter, the formatter.
     atoms = SafeAtoms(logger.atoms(_Resp(headers), _Req(), environ, took))
@@ -270,6 +272,36 @@ def test_the_direct_access_line_is_the_formatters_line(
         assert direct["path"] == f"/p/ada-lovelace/manage/{REDACTED}/edit"
     else:
         assert JOB not in direct["path"] and "cv2w_abcdefgh12" not in stream.getvalue()
+
+
+def test_a_request_thread_never_waits_for_the_access_handler(monkeypatch, logging_state):
+    # The line is handed to the writer thread: a request thread answers even
+    # while the handler's lock is held (writing the line under that lock was
+    # what queued a worker's threads behind each other).
+    import threading
+    from datetime import timedelta
+
+    stream = io.StringIO()
+    logger = _gunicorn_logger(monkeypatch, "json", stream)
+    (handler,) = logging.getLogger("gunicorn.access").handlers
+    done = threading.Event()
+
+    def answer():
+        logger.access(_Resp([("X-Request-ID", JOB)]), _Req(), ACCESS_ENVIRON, timedelta(0))
+        done.set()
+
+    handler.acquire()
+    try:
+        threading.Thread(target=answer, daemon=True).start()
+        assert done.wait(5), "the request thread waited for the handler's lock"
+        assert stream.getvalue() == ""
+    finally:
+        handler.release()
+    deadline = time.monotonic() + 5
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the writer thread's next round
+    (line,) = stream.getvalue().splitlines()
+    assert json.loads(line)["request_id"] == JOB
 
 
 def test_a_plain_access_log_goes_gunicorns_way(monkeypatch, logging_state):

@@ -5,6 +5,9 @@ django-ratelimit's add, EXISTS and INCR took three (issue 13)."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import redis
 from django.core.cache import caches
@@ -84,11 +87,59 @@ def test_a_check_sends_one_command_to_redis(redis_limits, monkeypatch):
     assert len(sent) == 1
 
 
-def test_a_cache_without_count_hit_still_counts_through_django_ratelimit(settings):
-    # The embedded default (local memory) has no count_hit.
-    assert not hasattr(caches[settings.RATELIMIT_USE_CACHE], "count_hit")
-    request = _request("198.51.100.11")
-    assert [ratelimits._ask_cache(request, "g", "100/m")["count"] for _ in range(2)] == [1, 2]
+def test_a_cache_without_count_hit_still_counts_through_django_ratelimit():
+    plain = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "plain"}
+    with override_settings(CACHES={"default": plain}, RATELIMIT_USE_CACHE="default"):
+        assert not hasattr(caches["default"], "count_hit")
+        request = _request("198.51.100.11")
+        assert [ratelimits._ask_cache(request, "g", "100/m")["count"] for _ in range(2)] == [1, 2]
+
+
+def test_the_embedded_local_memory_cache_counts_with_its_own_counters(settings):
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    assert hasattr(cache, "count_hit")
+    cache.clear()
+    assert [cache.count_hit("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert [cache.count_hit("gone", 0) for _ in range(2)] == [1, 1]  # expired: anew
+    cache.delete("k")
+    assert cache.count_hit("k", 60) == 1
+    cache.clear()
+    assert cache.count_hit("k", 60) == 1
+    decisions = [ratelimits.check(_request("198.51.100.13"), "cheap-read", "2/m") for _ in range(3)]
+    assert [d.limited for d in decisions] == [False, False, True]
+    assert decisions[2].first_refusal
+    # Another client has its own counter.
+    assert not ratelimits.check(_request("198.51.100.14"), "cheap-read", "2/m").limited
+
+
+def test_local_memory_counts_lose_no_hit_across_threads(settings):
+    # Eight threads counting one key at once: every hit counted once, no
+    # number given twice (the count takes no lock).
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    cache.clear()
+    seen: list[int] = []
+
+    def count():
+        seen.extend(cache.count_hit("shared", 60) for _ in range(2000))
+
+    threads = [threading.Thread(target=count) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(seen) == list(range(1, 16001))
+
+
+def test_local_memory_reads_without_the_lock_still_expire(settings):
+    cache = caches["default"]
+    cache.set("short", "v", timeout=60)
+    assert cache.get("short") == "v" and cache.get_many(["short", "none"]) == {"short": "v"}
+    cache.set("short", "v", timeout=0.01)
+    time.sleep(0.05)
+    assert cache.get("short", "default") == "default" and cache.get_many(["short"]) == {}
+    assert not cache.has_key("short")
+    cache.set("none", None)
+    assert cache.get("none", "default") is None
 
 
 def test_redis_down_lets_the_request_through_as_before(settings):
