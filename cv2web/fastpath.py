@@ -247,8 +247,12 @@ class ConstantAnswers:
     def __init__(self, paths: Iterable[str]) -> None:
         self.paths = frozenset(paths)
         # By path and scheme: an HTTPS answer carries HSTS, a plain one does not.
-        self.kept: dict[tuple[str, bool], _Kept] = {}
+        self.kept: dict[tuple[str, bool], _Kept] = {}  # by kept_key()
         self.lock = threading.Lock()
+
+    def kept_key(self, environ: dict) -> tuple[str, bool]:
+        """Under what the answer learnt from this request is kept."""
+        return (environ.get("PATH_INFO", ""), is_secure(environ))
 
     def _plain(self, environ: dict) -> bool:
         return (
@@ -259,7 +263,7 @@ class ConstantAnswers:
         )
 
     def __call__(self, environ: dict) -> Answer | None:
-        kept = self.kept.get((environ.get("PATH_INFO", ""), is_secure(environ)))
+        kept = self.kept.get(self.kept_key(environ))
         if kept is None or not self._plain(environ):
             return None
         headers = list(kept.headers)
@@ -270,10 +274,9 @@ class ConstantAnswers:
         return Answer(kept.route, 200, kept.status_line, headers, [kept.body])
 
     def learns(self, environ: dict) -> bool:
-        path = environ.get("PATH_INFO", "")
         return (
-            path in self.paths
-            and (path, is_secure(environ)) not in self.kept
+            environ.get("PATH_INFO", "") in self.paths
+            and self.kept_key(environ) not in self.kept
             and self._plain(environ)
         )
 
@@ -326,7 +329,7 @@ class ConstantAnswers:
             return
         route = match.view_name or match.route or "unnamed"
         with self.lock:
-            self.kept[path, is_secure(environ)] = _Kept(
+            self.kept[self.kept_key(environ)] = _Kept(
                 route, status_line, kept_headers, body, expires_in
             )
 

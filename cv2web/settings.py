@@ -226,6 +226,9 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # package is installed), keeping one Redis client per connection pool
     # instead of building one per operation (cv2web.cache).
     CACHES["default"]["BACKEND"] = "cv2web.cache.RedisCache"
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # count_hit: a rate limit counted in one step (cv2web.cache).
+    CACHES["default"]["BACKEND"] = "cv2web.cache.LocMemCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # A cache that does not answer must cost a request milliseconds, not
     # seconds: rate limits then fail open (quotas.ratelimits).
@@ -382,6 +385,7 @@ WSGI_FAST_PATHS = [
     "portfolios.views.public.fast_sites",
     "cv2web.fastpath.constant_answers",
     "monitoring.api.fast_status",
+    "extraction.polls.fast_polls",
 ]
 # Paths whose answer is the same for every plain request, kept from Django's
 # first answer by each process (cv2web.fastpath.ConstantAnswers).
@@ -413,6 +417,18 @@ if not 0 <= STATUS_CACHE_SECONDS <= 60:
 QUOTA_USAGE_CACHE_S = env.float("QUOTA_USAGE_CACHE_S", default=5.0)
 if not 0 <= QUOTA_USAGE_CACHE_S <= 60:
     raise ImproperlyConfigured(f"QUOTA_USAGE_CACHE_S must be 0..60 (it is {QUOTA_USAGE_CACHE_S}).")
+# A polled job's answer is kept by each web process for the caller's next
+# polls (extraction.polls), at most this many (least recently polled go
+# first; 0 keeps none), and given again while nothing it depends on has
+# changed (cv2web.stamps), for at most POLL_ANSWERS_MAX_AGE_S seconds.
+POLL_ANSWERS_KEPT = env.int("POLL_ANSWERS_KEPT", default=1000)
+if not 0 <= POLL_ANSWERS_KEPT <= 100_000:
+    raise ImproperlyConfigured(f"POLL_ANSWERS_KEPT must be 0..100000 (it is {POLL_ANSWERS_KEPT}).")
+POLL_ANSWERS_MAX_AGE_S = env.float("POLL_ANSWERS_MAX_AGE_S", default=30.0)
+if not 0 < POLL_ANSWERS_MAX_AGE_S <= 3600:
+    raise ImproperlyConfigured(
+        f"POLL_ANSWERS_MAX_AGE_S must be above 0 and at most 3600 (it is {POLL_ANSWERS_MAX_AGE_S})."
+    )
 # The typical extraction time behind every estimate (a job's wait, the upload
 # page's "a few seconds") is shared through the cache for this many seconds;
 # a finished extraction clears it. 0 computes it each time.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
@@ -24,6 +22,7 @@ from quotas.authentication import ApiTokenAuthentication
 from quotas.models import ApiToken
 from quotas.policy import usage_key_of, usage_of
 from quotas.ratelimits import (
+    CHEAP_READ_DECISION,
     ApiThrottle,
     BatchThrottle,
     CheapReadThrottle,
@@ -31,7 +30,7 @@ from quotas.ratelimits import (
     check_all,
 )
 
-from . import access, callbacks, intake, queue
+from . import access, callbacks, intake, polls, queue
 from .errors import ExtractionError
 from .models import ExtractionJob, JobState, Mode
 from .serializers import (
@@ -252,9 +251,6 @@ class ExtractionBatch(APIView):
 
 # DRF's TokenAuthentication reads `Token <key>`; only its plainest spelling
 # takes ExtractionDetail's quick poll (any other goes through DRF).
-_TOKEN_HEADER = re.compile(r"[Tt][Oo][Kk][Ee][Nn] ([A-Za-z0-9_-]{1,128})")
-
-
 class ExtractionDetail(APIView):
     def get_throttles(self):
         if self.request.method in ("GET", "HEAD"):
@@ -292,16 +288,21 @@ class ExtractionDetail(APIView):
             return None
         if hasattr(request, "_force_auth_user"):
             return None  # DRF's APIClient.force_authenticate: DRF decides
+        # Before the database: what this poll reads is kept for the next ones
+        # with the stamps read here (extraction.polls).
+        stamps_read = polls.read_stamps()
         header = request.META.get("HTTP_AUTHORIZATION")
+        key_hash = None
         if header is None:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:
                 return None  # a session: DRF's SessionAuthentication decides
             user, token = AnonymousUser(), None
         else:
-            m = _TOKEN_HEADER.fullmatch(header)
+            m = polls.TOKEN_HEADER.fullmatch(header)
             if m is None:
                 return None
+            key_hash = polls.token_hash(m.group(1))
             token = ApiToken.find(m.group(1))
             if token is None or not token.user.is_active:
                 return None  # DRF refuses it with its 401
@@ -309,7 +310,10 @@ class ExtractionDetail(APIView):
             user = token.user
         # As DRF's Request leaves them on the request middleware sees.
         request.user, request.auth = user, token
-        decision = check_all(request, CheapReadThrottle.limits_of())
+        # Counted already by PollAnswers, which left the refusal to Django.
+        decision = request.META.get(CHEAP_READ_DECISION) or check_all(
+            request, CheapReadThrottle.limits_of()
+        )
         request.cheap_read_decision = decision
         if decision.limited:
             return None
@@ -328,7 +332,10 @@ class ExtractionDetail(APIView):
         if not job.is_finished:
             context["typical"] = queue.typical_duration(known)
         request.quota_usage = usage_of(request, known=known)
-        body = JSONRenderer().render(job_payload(job, context))
+        ahead = job.__dict__.get("counted_ahead")  # job_payload uses it up
+        payload = job_payload(job, context)
+        polls.keep(stamps_read, key_hash, request, job, ahead, payload)
+        body = JSONRenderer().render(payload)
         response = HttpResponse(body, content_type="application/json")
         response["Allow"] = ", ".join(self.allowed_methods)
         return response

@@ -18,6 +18,13 @@ class ExtractionConfig(AppConfig):
 
         # Quotas learn of returning visitors and jobs not done (quotas imports no extraction).
         receivers.connect()
+        # What a kept poll shows (extraction.polls): jobs, their documents, the queue.
+        from cv2web import stamps
+
+        from .models import Document, ExtractionJob
+
+        for model in (ExtractionJob, Document):
+            stamps.connect_model(model, "jobs")
         # Sent inside each django-q2 worker process once it is forked.
         post_spawn.connect(worker.on_worker_spawn, dispatch_uid="extraction.worker_start")
 

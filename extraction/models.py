@@ -19,6 +19,8 @@ from django.db import connections, models, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
+from cv2web import stamps
+
 from . import crypto
 from .errors import BadFile
 from .fields import EncryptedJSONField, reseal_column
@@ -385,7 +387,10 @@ class QueueDue:
 _AHEAD_FIELDS = ("joined_to", "state", "priority", "enqueued_at", "id")
 
 
-class ExtractionJobQuerySet(models.QuerySet):
+class ExtractionJobQuerySet(stamps.StampedQuerySet):
+    # Bulk writes change the "jobs" stamp (kept poll answers, extraction.polls).
+    stamp_names = ("jobs",)
+
     def leaders(self):
         """Jobs that run themselves (not joined to an identical job)."""
         return self.filter(joined_to__isnull=True)

@@ -22,11 +22,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cv2web.fastpath import Answer, ConstantAnswers, is_secure
+from cv2web.fastpath import Answer, ConstantAnswers
 from cv2web.logs import REQUEST_ID_HEADER, new_request_id, sane_request_id
 from quotas.identity import client_bucket, client_ip
 from quotas.policy import usage_key_of, usage_of
-from quotas.ratelimits import CheapReadThrottle, check_all
+from quotas.ratelimits import CHEAP_READ_DECISION, CheapReadThrottle, check_all
 
 from . import metrics
 from .serializers import MetricsSerializer, StatusSerializer
@@ -36,8 +36,6 @@ log = logging.getLogger(__name__)
 STATUS_KEY = "cv2web:api-status"
 STATUS_PATH = "/api/v1/status"
 _PLAIN_ACCEPT = ("*/*", "application/json")
-# Where StatusAnswers leaves the rate limit's decision for Django (the environ).
-_DECISION = "cv2web.cheap_read_decision"
 
 
 def public_status_payload(known: Mapping[str, Any] | None = None) -> dict:
@@ -146,7 +144,9 @@ class ServiceStatus(APIView):
         # As DRF's Request leaves them on the request middleware sees.
         request.user, request.auth = AnonymousUser(), None
         # Counted already by StatusAnswers, which left the refusal to Django.
-        decision = meta.get(_DECISION) or check_all(request, CheapReadThrottle.limits_of())
+        decision = meta.get(CHEAP_READ_DECISION) or check_all(
+            request, CheapReadThrottle.limits_of()
+        )
         request.cheap_read_decision = decision
         if decision.limited:
             return None
@@ -180,7 +180,7 @@ class StatusAnswers(ConstantAnswers):
         return environ.get("HTTP_ACCEPT", "*/*") in _PLAIN_ACCEPT and super()._plain(environ)
 
     def __call__(self, environ: dict) -> Answer | None:
-        kept = self.kept.get((environ.get("PATH_INFO", ""), is_secure(environ)))
+        kept = self.kept.get(self.kept_key(environ))
         if kept is None or not self._plain(environ):
             return None
         # Django's request, with what the middleware would have set on it.
@@ -191,7 +191,7 @@ class StatusAnswers(ConstantAnswers):
         # Cheap reads' limits fail open: counting them asks no database.
         decision = check_all(request, CheapReadThrottle.limits_of())
         # Django reuses it if it answers after all (a refusal, a failure).
-        environ[_DECISION] = decision
+        environ[CHEAP_READ_DECISION] = decision
         if decision.limited:
             return None
         usage_key = usage_key_of(request)

@@ -16,12 +16,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cv2web import stamps
+
 
 class Tier(models.TextChoices):
     ANONYMOUS = "anonymous", _("Anonymous")
     REGISTERED = "registered", _("Registered")
     PREMIUM = "premium", _("Premium")
     BULK = "bulk", _("Bulk (API)")
+
+
+class AccountQuerySet(stamps.StampedQuerySet):
+    # Tier, limits and confirmation change the "auth" stamp (extraction.polls).
+    stamp_names = ("auth",)
 
 
 class Account(models.Model):
@@ -63,6 +70,8 @@ class Account(models.Model):
         "an anonymous visitor's limits, counted with its client address.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccountQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.user} ({self.tier})"
@@ -224,7 +233,12 @@ def _find_sql(db: str, t, u, a) -> str:
     )
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(stamps.StampedQuerySet):
+    # A revocation changes the "auth" stamp (kept poll answers, extraction.polls);
+    # the note of a token's use does not.
+    stamp_names = ("auth",)
+    stamp_ignores = frozenset({"last_used_at"})
+
     def active(self):
         return self.filter(revoked_at__isnull=True)
 
