@@ -56,6 +56,19 @@ return count
 """
 
 
+# count_hit_and_get's script: count_hit's, then the values at the other keys.
+_COUNT_HIT_AND_GET = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+if #KEYS == 1 then
+    return {count, {}}
+end
+return {count, redis.call('MGET', unpack(KEYS, 2))}
+"""
+
+
 class RedisCache(_RedisCache):
     """`django.core.cache.backends.redis.RedisCache` with `RedisCacheClient` above."""
 
@@ -63,6 +76,7 @@ class RedisCache(_RedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
         self._count_scripts: dict[int, Any] = {}
+        self._count_get_scripts: dict[int, Any] = {}
 
     def count_hit(self, key: str, timeout: int, version: int | None = None) -> int:
         """One more hit on the counter at `key`, made with `timeout` seconds to
@@ -82,6 +96,27 @@ class RedisCache(_RedisCache):
             # server has forgotten it (a restart).
             script = self._count_scripts[id(client)] = client.register_script(_COUNT_HIT)
         return int(script(keys=[key], args=[int(timeout)]))
+
+    def count_hit_and_get(
+        self, key: str, timeout: int, keys: list[str], version: int | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """`count_hit(key, timeout)` and `get_many(keys)` in one round trip (a
+        cheap read's rate limit and what it reads from the cache: issue 13,
+        each trip to Redis cost a cheap read about as much as the rest of its
+        answer). `keys` are this cache's keys, made as `get_many` makes them."""
+        counter = self.make_and_validate_key(key, version=version)
+        made = {self.make_and_validate_key(k, version=version): k for k in keys}
+        client = self._cache.get_client(counter, write=True)
+        script = self._count_get_scripts.get(id(client))
+        if script is None:
+            script = self._count_get_scripts[id(client)] = client.register_script(
+                _COUNT_HIT_AND_GET
+            )
+        count, values = script(keys=[counter, *made], args=[int(timeout)])
+        loads = self._cache._serializer.loads
+        return int(count), {
+            made[k]: loads(v) for k, v in zip(made, values, strict=True) if v is not None
+        }
 
 
 # LocMemCache's rate-limit counters, by cache name as Django keeps its entries.

@@ -42,7 +42,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 from django.utils.http import quote_etag
@@ -53,7 +52,7 @@ from cv2web.fastpath import Answer, ConstantAnswers, host_allowed, is_secure
 from cv2web.logs import REQUEST_ID_HEADER, new_request_id, sane_request_id
 from quotas.identity import client_bucket, client_ip
 from quotas.policy import usage_key_of, usage_of
-from quotas.ratelimits import CHEAP_READ_DECISION, CheapReadThrottle, check_all
+from quotas.ratelimits import CHEAP_READ_DECISION, CheapReadThrottle, check_and_read
 
 from . import queue
 from .models import ExtractionJob
@@ -235,19 +234,20 @@ class PollAnswers(ConstantAnswers):
             return None  # Django notes the token's use
         request = _Caller(environ, entry.user, token)
         usage_key = usage_key_of(request)
-        try:
-            known = cache.get_many([queue.TYPICAL_KEY, usage_key, *stamps.keys_for(STAMPS)])
-        except Exception:  # noqa: BLE001 - the cache down: Django answers
+        # The count and what the answer reads from the cache: one round trip
+        # to Redis. Counted once: Django reuses the decision if it answers.
+        decision, known = check_and_read(
+            request,
+            CheapReadThrottle.limits_of(),
+            [queue.TYPICAL_KEY, usage_key, *stamps.keys_for(STAMPS)],
+        )
+        environ[CHEAP_READ_DECISION] = decision
+        if decision.limited or known is None:
             return None
         if usage_key not in known or stamps.current(STAMPS, known) != entry.stamps:
             return None
         typical = known.get(queue.TYPICAL_KEY)
         if typical is None and not entry.job.is_finished:
-            return None
-        # Counted once: Django reuses the decision if it answers after all.
-        decision = check_all(request, CheapReadThrottle.limits_of())
-        environ[CHEAP_READ_DECISION] = decision
-        if decision.limited:
             return None
         try:
             with connections[ExtractionJob.objects.db].execute_wrapper(_refuse):

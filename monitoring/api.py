@@ -26,7 +26,7 @@ from cv2web.fastpath import Answer, ConstantAnswers
 from cv2web.logs import REQUEST_ID_HEADER, new_request_id, sane_request_id
 from quotas.identity import client_bucket, client_ip
 from quotas.policy import usage_key_of, usage_of
-from quotas.ratelimits import CHEAP_READ_DECISION, CheapReadThrottle, check_all
+from quotas.ratelimits import CHEAP_READ_DECISION, CheapReadThrottle, check_all, check_and_read
 
 from . import metrics
 from .serializers import MetricsSerializer, StatusSerializer
@@ -188,14 +188,19 @@ class StatusAnswers(ConstantAnswers):
         request.client_ip = client_ip(environ)
         request.client_bucket = client_bucket(request.client_ip)
         request.user, request.auth = AnonymousUser(), None
-        # Cheap reads' limits fail open: counting them asks no database.
-        decision = check_all(request, CheapReadThrottle.limits_of())
+        # Cheap reads' limits fail open: counting them asks no database. The
+        # count and the cached status and allowance: one round trip to Redis.
+        usage_key = usage_key_of(request)
+        decision, read = check_and_read(
+            request, CheapReadThrottle.limits_of(), [STATUS_KEY, usage_key]
+        )
         # Django reuses it if it answers after all (a refusal, a failure).
         environ[CHEAP_READ_DECISION] = decision
         if decision.limited:
             return None
-        usage_key = usage_key_of(request)
-        known = _read_status_and_usage(usage_key)
+        # As _read_status_and_usage: None when the status is not cached at
+        # all, {} when the cache failed.
+        known = None if settings.STATUS_CACHE_SECONDS <= 0 else (read or {})
         payload = known.get(STATUS_KEY) if known else None
         if isinstance(payload, dict) and known and usage_key in known:
             # Both in the cache: nothing asks the database.

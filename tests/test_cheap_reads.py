@@ -527,3 +527,120 @@ def settings_allowance() -> int:
     from django.conf import settings
 
     return settings.QUOTA_TIERS["anonymous"]["extractions_per_day"]
+
+
+def _fast(answerer):
+    """(client, spy): `answerer` before Django, as the WSGI entry point has it."""
+    from cv2web.fastpath import FastPath
+    from tests.helpers import SpyHandler, WsgiClient
+
+    spy = SpyHandler()
+    return WsgiClient(FastPath(spy, [answerer])), spy
+
+
+def test_a_fast_status_read_costs_one_trip_to_redis(settings, monkeypatch):
+    from monitoring.api import StatusAnswers
+    from quotas import ratelimits
+
+    settings.STATUS_CACHE_SECONDS = 30
+    ratelimits.reset_breakers()
+    with override_settings(CACHES=_project_redis(REDIS_TEST)):
+        from django.core.cache import cache
+
+        cache.clear()
+        fast, spy = _fast(StatusAnswers())
+        first = fast.get(STATUS)  # Django's, learnt
+        fast.get(STATUS)
+        sent = count_redis_commands(monkeypatch)
+        again, queries = count_queries(lambda: fast.get(STATUS))
+        monkeypatch.undo()
+        cache.clear()
+    # The limit's count, the cached status and the caller's allowance: one script.
+    assert len(sent) == 1 and queries == 0 and spy.paths == [STATUS]
+    assert again.content == first.content
+    assert again["X-Quota-Remaining"] == first["X-Quota-Remaining"]
+
+
+def test_a_kept_poll_costs_one_trip_to_redis(settings, monkeypatch, alice):
+    from extraction import polls
+    from quotas import ratelimits
+    from quotas.models import ApiToken
+
+    settings.EXTRACTION_ESTIMATE_CACHE_S = 30
+    ratelimits.reset_breakers()
+    polls.kept.clear()
+    _, key = ApiToken.issue(alice, "poll")
+    with override_settings(CACHES=_project_redis(REDIS_TEST)):
+        from django.core.cache import cache
+
+        cache.clear()
+        job = intake.accept(
+            SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"), owner=alice
+        )
+        url = f"/api/v1/extractions/{job.pk}"
+        fast, spy = _fast(polls.PollAnswers())
+        first = fast.get(url, HTTP_AUTHORIZATION=f"Token {key}")  # Django's, kept
+        sent = count_redis_commands(monkeypatch)
+        again, queries = count_queries(lambda: fast.get(url, HTTP_AUTHORIZATION=f"Token {key}"))
+        monkeypatch.undo()
+        cache.clear()
+    polls.kept.clear()
+    # The count, the estimate, the allowance and both change stamps: one script.
+    assert len(sent) == 1 and queries == 0 and spy.paths == [url]
+    assert again.content == first.content
+
+
+def test_the_one_trip_counts_the_counter_the_limit_counts(settings):
+    from django.core.cache import caches
+    from django.test import RequestFactory
+
+    from quotas import ratelimits
+
+    ratelimits.reset_breakers()
+    with override_settings(CACHES=_project_redis(REDIS_TEST)):
+        caches["default"].set("k", {"a": 1})
+        request = RequestFactory().get(STATUS, REMOTE_ADDR="198.51.100.30")
+        request.client_bucket = "198.51.100.30"
+        limits = [("cheap-reads", "3/m")]
+        got = [ratelimits.check_and_read(request, limits, ["k", "absent"]) for _ in range(2)]
+        assert got[0] == (ratelimits.Decision(False), {"k": {"a": 1}})
+        assert not ratelimits.check(request, "cheap-reads", "3/m").limited  # the third
+        decision, known = ratelimits.check_and_read(request, limits, ["k"])
+        assert decision.limited and decision.retry_after >= 1 and known == {"k": {"a": 1}}
+        caches["default"].clear()
+
+
+def test_the_one_trip_fails_open_when_redis_does_not_answer():
+    from django.test import RequestFactory
+
+    from quotas import ratelimits
+
+    ratelimits.reset_breakers()
+    down = _project_redis("redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2)
+    with override_settings(CACHES=down):
+        request = RequestFactory().get(STATUS, REMOTE_ADDR="198.51.100.31")
+        request.client_bucket = "198.51.100.31"
+        before = ratelimits.cache_errors()
+        decision, known = ratelimits.check_and_read(request, [("cheap-reads", "1/m")], ["k"])
+        assert not decision.limited and known is None
+        assert ratelimits.cache_errors() == before + 1
+    ratelimits.reset_breakers()
+
+
+def test_a_rate_limit_cache_apart_from_the_default_is_read_apart(settings):
+    # Counting in one store and reading another's keys there would read nothing.
+    from django.core.cache import caches
+    from django.test import RequestFactory
+
+    from quotas import ratelimits
+
+    ratelimits.reset_breakers()
+    locmem = {"BACKEND": "cv2web.cache.LocMemCache", "LOCATION": "apart"}
+    redis_limits = _project_redis(REDIS_TEST)["ratelimit"]
+    with override_settings(CACHES={"default": locmem, "ratelimit": redis_limits}):
+        caches["default"].set("k", "local")
+        request = RequestFactory().get(STATUS, REMOTE_ADDR="198.51.100.32")
+        request.client_bucket = "198.51.100.32"
+        decision, known = ratelimits.check_and_read(request, [("cheap-reads", "9/m")], ["k"])
+        assert not decision.limited and known == {"k": "local"}
+        caches["ratelimit"].clear()

@@ -91,7 +91,8 @@ def test_the_limit_is_counted_once_and_its_refusal_is_djangos(settings, monkeypa
         counted.append(request.path)
         return real(request, limits)
 
-    monkeypatch.setattr(api, "check_all", counting)
+    monkeypatch.setattr(api, "check_all", counting)  # Django's count
+    monkeypatch.setattr(ratelimits, "check_all", counting)  # the fast path's
     fast, _, spy = status_pair()
     codes = [fast.get(STATUS).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
@@ -193,6 +194,7 @@ def test_a_failure_after_the_count_leaves_the_read_to_django_counted_once(monkey
     fast, _, spy = status_pair()
     fast.get(STATUS)
     monkeypatch.setattr(api, "check_all", counting)
+    monkeypatch.setattr(ratelimits, "check_all", counting)
     monkeypatch.setattr(api.JSONRenderer, "render", lambda self, data: 1 / 0, raising=True)
     with caplog.at_level("ERROR", logger="cv2web.fastpath"):
         fast.get(STATUS)
