@@ -21,6 +21,7 @@ answerer declines (a gated site, a visit to record in the database).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -205,6 +206,13 @@ def host_allowed(environ: dict) -> bool:
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:
         allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return _host_ok(host, tuple(allowed))
+
+
+@functools.lru_cache(maxsize=256)
+def _host_ok(host: str, allowed: tuple[str, ...]) -> bool:
+    """Django's host check, once per Host header and setting (a client that
+    sends many names costs the check again, not unbounded memory)."""
     domain, _ = split_domain_port(host)
     return bool(domain) and validate_host(domain, allowed)
 

@@ -201,9 +201,17 @@ class PollAnswers(ConstantAnswers):
         return ("poll", is_secure(environ))
 
     def _plain(self, environ: dict) -> bool:
+        return self._job_of(environ) is not None and self._plain_headers(environ)
+
+    @staticmethod
+    def _job_of(environ: dict) -> str | None:
+        match = POLL_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        return None if match is None else match.group(1)
+
+    @staticmethod
+    def _plain_headers(environ: dict) -> bool:
         return (
-            POLL_PATH.fullmatch(environ.get("PATH_INFO", "")) is not None
-            and not environ.get("QUERY_STRING")
+            not environ.get("QUERY_STRING")
             and environ.get("HTTP_ACCEPT", "*/*") in _PLAIN_ACCEPT
             and not any(environ.get(name) for name in _DJANGOS)
             and host_allowed(environ)
@@ -213,8 +221,11 @@ class PollAnswers(ConstantAnswers):
         return self.kept_key(environ) not in self.kept and self._plain(environ)
 
     def __call__(self, environ: dict) -> Answer | None:
+        job_id = self._job_of(environ)
+        if job_id is None:
+            return None
         headers_kept = self.kept.get(self.kept_key(environ))
-        if headers_kept is None or not self._plain(environ):
+        if headers_kept is None or not self._plain_headers(environ):
             return None
         key_hash = None
         header = environ.get("HTTP_AUTHORIZATION")
@@ -223,7 +234,7 @@ class PollAnswers(ConstantAnswers):
             if m is None:
                 return None
             key_hash = token_hash(m.group(1))
-        pk = job_key(POLL_PATH.fullmatch(environ["PATH_INFO"]).group(1))
+        pk = job_key(job_id)
         entry = kept.get((key_hash, pk)) if pk else None
         if entry is None:
             return None
