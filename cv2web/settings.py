@@ -417,6 +417,17 @@ if not 0 <= STATUS_CACHE_SECONDS <= 60:
 QUOTA_USAGE_CACHE_S = env.float("QUOTA_USAGE_CACHE_S", default=5.0)
 if not 0 <= QUOTA_USAGE_CACHE_S <= 60:
     raise ImproperlyConfigured(f"QUOTA_USAGE_CACHE_S must be 0..60 (it is {QUOTA_USAGE_CACHE_S}).")
+# With a Redis cache, cheap reads (the status, a kept poll) count their rate
+# limit in each process and send the count in batches, at least this often
+# (seconds) and at every read that may be over the limit, and reuse what they
+# read from Redis (the status, the typical duration, a caller's day count,
+# change stamps) for at most this long: most cheap reads then cost no round
+# trip to Redis. What another process or machine changes is seen within this
+# time; a client at its limit may get the reads other processes serve in this
+# time more. 0: one round trip per read, the count and the reads together.
+CHEAP_READ_NEAR_S = env.float("CHEAP_READ_NEAR_S", default=0.25)
+if not 0 <= CHEAP_READ_NEAR_S <= 5:
+    raise ImproperlyConfigured(f"CHEAP_READ_NEAR_S must be 0..5 (it is {CHEAP_READ_NEAR_S}).")
 # A polled job's answer is kept by each web process for the caller's next
 # polls (extraction.polls), at most this many (least recently polled go
 # first; 0 keeps none), and given again while nothing it depends on has

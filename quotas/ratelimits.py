@@ -268,18 +268,34 @@ def check_all(request, limits: list[tuple[str, str]]) -> Decision:
 _STORE = ("BACKEND", "LOCATION", "KEY_PREFIX", "VERSION", "KEY_FUNCTION")
 
 
+# (the CACHES setting judged, the answer), replaced whole.
+_one_store_seen: tuple = (None, False)
+
+
 def _one_store() -> bool:
-    """Whether the rate-limit cache is the default cache's store, keys alike."""
-    mine, default = settings.CACHES.get(_cache_alias(), {}), settings.CACHES.get("default", {})
-    return all(mine.get(k) == default.get(k) for k in _STORE)
+    """Whether the rate-limit cache is the default cache's store, keys alike
+    (judged once per CACHES setting)."""
+    global _one_store_seen
+    caches_setting = settings.CACHES
+    seen = _one_store_seen
+    if seen[0] is caches_setting:
+        return seen[1]
+    mine, default = caches_setting.get(_cache_alias(), {}), caches_setting.get("default", {})
+    answer = all(mine.get(k) == default.get(k) for k in _STORE)
+    _one_store_seen = (caches_setting, answer)
+    return answer
 
 
 def check_and_read(request, limits: list[tuple[str, str]], keys: list[str]):
     """`check_all(request, limits)` and the default cache's values at `keys`
-    (None when the cache did not answer). With one limit and a Redis cache
-    both are one round trip (cv2web.cache.RedisCache.count_hit_and_get: the
-    rate-limit cache is the default cache's server with a shorter timeout,
-    and makes the same keys); otherwise a check, then a read."""
+    (None when the cache did not answer): the cheap reads' count and reads.
+    With one limit and a Redis cache (the rate-limit cache being the default
+    cache's server with a shorter timeout, making the same keys), the count
+    is kept by the process and sent in batches, and the values are those
+    read at most CHEAP_READ_NEAR_S ago (cv2web.cache.RedisCache.
+    count_hit_batched, get_many_near): most reads cost no round trip; with
+    CHEAP_READ_NEAR_S 0, both in one round trip (count_hit_and_get).
+    Otherwise a check, then a read."""
     from django.core.cache import cache
 
     both = getattr(caches[_cache_alias()], "count_hit_and_get", None)
@@ -293,13 +309,22 @@ def check_and_read(request, limits: list[tuple[str, str]], keys: list[str]):
     breaker = breaker_for()
     known = None
     usage: dict | None = None
+    near = settings.CHEAP_READ_NEAR_S
     if breaker.allow():
         try:
             limit, period = ratelimit_core._split_rate(rate)
             value = subject_of(request)
             window = ratelimit_core._get_window(value, period)
             counter = ratelimit_core._make_cache_key(group, window, rate, value, ratelimit_core.ALL)
-            count, known = both(counter, period + ratelimit_core.EXPIRATION_FUDGE, keys)
+            ttl = period + ratelimit_core.EXPIRATION_FUDGE
+            if near > 0:
+                # Counted here and sent in batches, values read at most `near`
+                # seconds ago: most reads cost no round trip at all.
+                rl = caches[_cache_alias()]
+                count = rl.count_hit_batched(counter, ttl, limit, near)
+                known = rl.get_many_near(keys, near)
+            else:
+                count, known = both(counter, ttl, keys)
             usage = {
                 "count": count,
                 "limit": limit,

@@ -542,6 +542,7 @@ def test_a_fast_status_read_costs_one_trip_to_redis(settings, monkeypatch):
     from monitoring.api import StatusAnswers
     from quotas import ratelimits
 
+    settings.CHEAP_READ_NEAR_S = 0  # no batching: the count and the reads together
     settings.STATUS_CACHE_SECONDS = 30
     ratelimits.reset_breakers()
     with override_settings(CACHES=_project_redis(REDIS_TEST)):
@@ -566,6 +567,7 @@ def test_a_kept_poll_costs_one_trip_to_redis(settings, monkeypatch, alice):
     from quotas import ratelimits
     from quotas.models import ApiToken
 
+    settings.CHEAP_READ_NEAR_S = 0  # no batching: the count and the reads together
     settings.EXTRACTION_ESTIMATE_CACHE_S = 30
     ratelimits.reset_breakers()
     polls.kept.clear()
@@ -596,6 +598,7 @@ def test_the_one_trip_counts_the_counter_the_limit_counts(settings):
 
     from quotas import ratelimits
 
+    settings.CHEAP_READ_NEAR_S = 0
     ratelimits.reset_breakers()
     with override_settings(CACHES=_project_redis(REDIS_TEST)):
         caches["default"].set("k", {"a": 1})
