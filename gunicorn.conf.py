@@ -7,7 +7,9 @@ import tempfile
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+# gunicorn's gthread worker, leaving its own socket cleanly when it stops
+# (reuse_port below; cv2web.gunicorn_worker).
+worker_class = "cv2web.gunicorn_worker.ThreadWorker"
 # Requests are short: uploads are only checked and queued, never parsed here.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
@@ -17,11 +19,21 @@ keepalive = 5
 # Django (seconds of CPU on a busy machine). Nothing connects to the database
 # or the cache at import, so the workers share no connection.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
-# Recycle workers rarely, so that slow leaks cannot grow without bound; each
-# recycling costs a fork (with preloading) and the worker's warm caches. The
-# jitter keeps the workers from all restarting at the same moment.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+# Workers are not recycled by default (GUNICORN_MAX_REQUESTS=0). Each listens
+# on a socket of its own (reuse_port below): while a recycled worker is being
+# replaced the others take its connections, but workers recycled at the same
+# moment would leave none listening, and new connections would be refused.
+# Set it (with the jitter, and more than two workers) to bound a slow leak;
+# each recycling costs a fork (with preloading) and the worker's warm caches.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "5000"))
+# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel
+# shares new connections out among them. On one shared socket, whichever
+# worker woke first took a burst of new connections whole: a load of 32
+# keep-alive connections landed all on one worker about one time in five,
+# which then served a quarter of what two did while the other stood idle
+# (issue 13, measured with wrk on the bare reference app as on this one).
+reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") == "1"
 # Bounds on what a client may send in the request line and headers.
 limit_request_line = 8190
 limit_request_fields = 100
