@@ -290,3 +290,29 @@ def test_the_entry_point_has_the_poll_answerer():
     while not isinstance(fast, fastpath.FastPath):
         fast = fast.app
     assert any(isinstance(a, polls.PollAnswers) for a in fast.answerers)
+
+
+def test_a_new_typical_duration_or_days_count_changes_the_kept_answer():
+    from django.core.cache import cache
+
+    from quotas.policy import usage_key_of
+
+    user, auth = caller()
+    job = upload(user)
+    fast, django, spy = pair()
+    fast.get(path_of(job), **auth)
+    before = fast.get(path_of(job), **auth)
+    cache.set(queue.TYPICAL_KEY, 600.0, 60)  # another process measured slower runs
+    slower = fast.get(path_of(job), **auth)
+    assert json.loads(slower.content)["eta_seconds"] > json.loads(before.content)["eta_seconds"]
+    assert slower["ETag"] != before["ETag"]
+
+    class Caller:
+        client_bucket = ""
+
+    Caller.user = user
+    cache.set(usage_key_of(Caller()), 3, 60)  # another process counted three uploads
+    counted = fast.get(path_of(job), **auth)
+    assert int(counted["X-Quota-Remaining"]) == int(before["X-Quota-Limit"]) - 3
+    assert spy.paths == [path_of(job)]
+    assert counted.content == django.get(path_of(job), **auth).content
