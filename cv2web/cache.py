@@ -182,6 +182,11 @@ class RedisCache(_RedisCache):
                         now = time.time()
                         for old in [k for k, b in _batches.items() if b.expires <= now]:
                             del _batches[old]
+                    if len(_batches) >= _NEAR_MAX:
+                        # So many clients within one window: each counted
+                        # exactly, one round trip a hit, rather than a table
+                        # without bound.
+                        return self.count_hit(key, timeout, version=version)
                     batch = _batches[made] = _Batch(time.time() + max(int(timeout), 1))
         hits = next(batch.hits)
         count = batch.known + hits - batch.flushed

@@ -147,7 +147,9 @@ def keep(read: tuple | None, key_hash: str | None, request, job: ExtractionJob, 
     """What Django's answer to a poll read, for the next polls: `read`, the
     stamps read before it (nothing is kept without them); `ahead`, the count
     of jobs ahead read with the job; `payload`, the answer made from them."""
-    if read is None or settings.POLL_ANSWERS_KEPT <= 0:
+    if read is None or settings.POLL_ANSWERS_KEPT <= 0 or job.is_finished:
+        # A finished job is polled once more, not every second, and its
+        # answer carries the whole result: not worth the memory.
         return
     pk = job_key(job.pk)
     if pk is None:

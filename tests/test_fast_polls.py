@@ -316,3 +316,13 @@ def test_a_new_typical_duration_or_days_count_changes_the_kept_answer():
     assert int(counted["X-Quota-Remaining"]) == int(before["X-Quota-Limit"]) - 3
     assert spy.paths == [path_of(job)]
     assert counted.content == django.get(path_of(job), **auth).content
+
+
+def test_a_finished_job_is_not_kept():
+    user, auth = caller()
+    job = upload(user)
+    ExtractionJob.objects.filter(pk=job.pk).update(state=JobState.CANCELLED)
+    fast, _, spy = pair()
+    fast.get(path_of(job), **auth)
+    fast.get(path_of(job), **auth)
+    assert spy.paths == [path_of(job)] * 2 and not polls.kept.entries

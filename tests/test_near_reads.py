@@ -213,3 +213,14 @@ def test_with_redis_a_revocation_here_is_seen_at_once_and_one_elsewhere_within_i
     now[0] += 0.3
     assert fast.get(url, **auth2).status_code == 401
     polls.kept.clear()
+
+
+def test_a_flood_of_clients_is_counted_exactly_past_the_tables_bound(near, monkeypatch):
+    cache, _ = near
+    monkeypatch.setattr(cv2web_cache, "_NEAR_MAX", 3)
+    cv2web_cache._batches.clear()
+    for i in range(3):
+        cache.count_hit_batched(f"client-{i}", 60, 100, 10.0)
+    assert len(cv2web_cache._batches) == 3
+    assert [cache.count_hit_batched("one-more", 60, 100, 10.0) for _ in range(2)] == [1, 2]
+    assert _in_redis(cache, "one-more") == 2 and len(cv2web_cache._batches) == 3
