@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cv2web.cache import read_near
 from quotas import policy, ratelimits
 
 from . import access, intake, queue
@@ -43,6 +44,18 @@ _CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 _FRAGMENTS = ("upload-banners", "upload-queue-note")
 
 
+# Upload pages this process rendered or read, by their key (which names
+# everything they show): at most _KEPT_PAGES, all dropped when full.
+_kept_pages: dict[str, str] = {}
+_KEPT_PAGES = 64
+
+
+def _keep_page(key: str, page: str) -> None:
+    if len(_kept_pages) >= _KEPT_PAGES:
+        _kept_pages.clear()
+    _kept_pages[key] = page
+
+
 def _upload_page(request, context: dict) -> HttpResponse:
     """The upload page (GET). For a visitor who is not signed in, the page
     rendered before for the same language, allowance and limits is reused
@@ -57,7 +70,7 @@ def _upload_page(request, context: dict) -> HttpResponse:
         # The visitor's allowance and the fragments in one read of the cache
         # (one round trip to Redis, not two).
         fragment_keys = [make_template_fragment_key(n) for n in _FRAGMENTS]
-        known = cache.get_many([policy.usage_key_of(request), *fragment_keys])
+        known = read_near([policy.usage_key_of(request), *fragment_keys])
         context["usage"] = usage = policy.usage_of(request, known=known)
         fragments = {k: known[k] for k in fragment_keys if k in known}
         key = None
@@ -74,7 +87,13 @@ def _upload_page(request, context: dict) -> HttpResponse:
             ]
             digest = hashlib.sha256(repr(state).encode()).hexdigest()
             key = f"upload-page:{digest}"
-            page = cache.get(key)
+            # Named by everything it shows: a page kept here is as current as
+            # the cache's copy, and costs no round trip to Redis.
+            page = _kept_pages.get(key)
+            if page is None:
+                page = cache.get(key)
+                if page is not None:
+                    _keep_page(key, page)
             if page is not None:
                 return HttpResponse(page.replace(_CSRF_MARK, get_token(request)))
     except Exception:  # noqa: BLE001 - a cache that does not answer costs the rendering
@@ -85,6 +104,7 @@ def _upload_page(request, context: dict) -> HttpResponse:
     response = render(request, "extraction/upload.html", {**context, "csrf_token": _CSRF_MARK})
     page = response.content.decode()
     if key is not None:
+        _keep_page(key, page)
         with contextlib.suppress(Exception):
             cache.set(key, page, seconds)
     response.content = page.replace(_CSRF_MARK, get_token(request))

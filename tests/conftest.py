@@ -63,10 +63,15 @@ def each_sample(items: Iterable) -> list:
 @pytest.fixture(autouse=True)
 def _embedded_defaults(settings, tmp_path):
     """Every test: local extractor, no model key, its own upload folder, and
-    a fresh cache (rate-limit counters live there)."""
+    a fresh cache (rate-limit counters live there), with what the process
+    keeps beside it (kept polls and upload pages)."""
     from django.core.cache import cache
 
+    from extraction import polls, views
+
     cache.clear()
+    polls.kept.clear()
+    views._kept_pages.clear()
     settings.EXTRACTOR = "local"
     settings.ANTHROPIC_API_KEY = ""
     settings.UPLOAD_DIR = tmp_path / "uploads"
