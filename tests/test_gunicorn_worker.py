@@ -56,16 +56,18 @@ def gunicorn(tmp_path, **extra):
         log.close()
 
 
-def _load(port: int, threads: int, requests: int) -> tuple[int, list[str]]:
-    """(answers, failures) of `threads` clients each sending `requests`
-    requests, a new connection every fifth (what a recycled worker's queue
-    holds) and keep-alive between."""
+def _load(port: int, threads: int, until: threading.Event) -> tuple[int, list[str]]:
+    """(answers, failures) of `threads` clients sending requests until
+    `until` is set, a new connection every fifth (what a stopping worker's
+    queue holds) and keep-alive between."""
     answered, failures = [0], []
     lock = threading.Lock()
 
     def client():
         conn = None
-        for i in range(requests):
+        i = 0
+        while not until.is_set():
+            i += 1
             try:
                 if conn is None or i % 5 == 0:
                     if conn is not None:
@@ -92,8 +94,9 @@ def _load(port: int, threads: int, requests: int) -> tuple[int, list[str]]:
     workers = [threading.Thread(target=client) for _ in range(threads)]
     for w in workers:
         w.start()
+    until.wait()
     for w in workers:
-        w.join(300)
+        w.join(60)
     return answered[0], failures
 
 
@@ -106,28 +109,33 @@ def _workers(master: int) -> list[str]:
 @pytest.mark.slow
 def test_a_worker_that_stops_drops_no_connection(tmp_path):
     """Workers stopped one at a time under load, as a recycle or a graceful
-    restart stops them: every request answered. (On gunicorn's own worker
-    the kernel reset the connections queued on the stopping worker's socket.)"""
+    restart stops them: the requests answered but for a rare one (on
+    gunicorn's own worker the kernel reset every connection queued on the
+    stopping worker's socket)."""
     with gunicorn(tmp_path) as (port, proc):
         done: list = []
-        load = threading.Thread(target=lambda: done.append(_load(port, threads=6, requests=400)))
+        until = threading.Event()
+        load = threading.Thread(target=lambda: done.append(_load(port, 6, until)))
         load.start()
         stopped: list[str] = []
-        while load.is_alive() and len(stopped) < 6:
-            time.sleep(0.15)
+        deadline = time.monotonic() + 120
+        while len(stopped) < 4 and time.monotonic() < deadline:
+            time.sleep(0.2)
             workers = [pid for pid in _workers(proc.pid) if pid not in stopped]
             if len(workers) == 2:  # the last one stopped has gone, its successor is up
                 stopped.append(workers[0])
                 os.kill(int(workers[0]), signal.SIGTERM)
-        load.join(300)
+        time.sleep(0.5)  # under load past the last stop
+        until.set()
+        load.join(120)
     answered, failures = done[0]
-    assert len(stopped) >= 3, "the load ended before workers could be stopped"
+    assert len(stopped) == 4, "workers were not replaced in time"
     # Left: a connection arriving between the stopping worker's last accept
     # and its close, and HTTP keep-alive's own race (the client sends on a
     # connection the server is closing); seen at most once a run here, where
     # gunicorn's own worker reset 6 to 17 connections each run.
     assert len(failures) <= 2, failures[:5]
-    assert answered >= 6 * 400 - 2
+    assert answered > 1000
 
 
 @pytest.mark.slow
