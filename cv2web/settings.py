@@ -429,7 +429,7 @@ CHEAP_READ_NEAR_S = env.float("CHEAP_READ_NEAR_S", default=0.25)
 if not 0 <= CHEAP_READ_NEAR_S <= 5:
     raise ImproperlyConfigured(f"CHEAP_READ_NEAR_S must be 0..5 (it is {CHEAP_READ_NEAR_S}).")
 # A polled job's answer is kept by each web process for the caller's next
-# polls (extraction.polls), at most this many (least recently polled go
+# polls (extraction.polls), at most this many (the oldest kept go
 # first; 0 keeps none), and given again while nothing it depends on has
 # changed (cv2web.stamps), for at most POLL_ANSWERS_MAX_AGE_S seconds.
 POLL_ANSWERS_KEPT = env.int("POLL_ANSWERS_KEPT", default=1000)

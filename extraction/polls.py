@@ -95,7 +95,8 @@ class KeptPoll:
 
 
 class _Kept:
-    """Kept polls by (token hash or None, job id), least recently used first."""
+    """Kept polls by (token hash or None, job id), the oldest kept first (a
+    poll that is answered from one does not move it: no lock on that path)."""
 
     def __init__(self) -> None:
         self.entries: OrderedDict[tuple[str | None, str], KeptPoll] = OrderedDict()
@@ -150,6 +151,10 @@ def keep(read: tuple | None, key_hash: str | None, request, job: ExtractionJob, 
     if read is None or settings.POLL_ANSWERS_KEPT <= 0 or job.is_finished:
         # A finished job is polled once more, not every second, and its
         # answer carries the whole result: not worth the memory.
+        return
+    if any(request.META.get(name) for name in _DJANGOS):
+        # Read with a session or a manage token: what it saw is that caller's,
+        # and a kept answer is given only to plain polls (PollAnswers).
         return
     pk = job_key(job.pk)
     if pk is None:

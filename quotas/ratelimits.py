@@ -167,7 +167,12 @@ def _ask_cache(request, group: str, rate: str, subject: str | None = None) -> di
     count_hit = getattr(caches[_cache_alias()], "count_hit", None)
     try:
         if count_hit is not None:
-            usage = _usage_in_one_trip(count_hit, group, rate, key(group, request))
+            usage = _usage_in_one_trip(
+                lambda cache_key, ttl, limit: count_hit(cache_key, ttl),
+                group,
+                rate,
+                key(group, request),
+            )
         else:
             usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
     except Exception as exc:  # noqa: BLE001 - any cache failure: decided by the caller
@@ -178,15 +183,16 @@ def _ask_cache(request, group: str, rate: str, subject: str | None = None) -> di
     return usage
 
 
-def _usage_in_one_trip(count_hit, group: str, rate: str, value: str) -> dict:
+def _usage_in_one_trip(count, group: str, rate: str, value: str) -> dict:
     """What django-ratelimit's `get_usage(..., increment=True)` answers, counted
-    by a cache that adds a hit in one round trip (cv2web.cache.RedisCache.
-    count_hit): the same key, window and time to live, made by django-ratelimit's
-    own functions (its version is pinned), so that both count the same counter."""
+    by `count(cache_key, ttl, limit)`, a cache's one-step count (cv2web.cache:
+    count_hit and its kin): the same key, window and time to live, made by
+    django-ratelimit's own functions (its version is pinned), so that both
+    count the same counter."""
     limit, period = ratelimit_core._split_rate(rate)
     window = ratelimit_core._get_window(value, period)
     cache_key = ratelimit_core._make_cache_key(group, window, rate, value, ratelimit_core.ALL)
-    count = count_hit(cache_key, period + ratelimit_core.EXPIRATION_FUDGE)
+    count = count(cache_key, period + ratelimit_core.EXPIRATION_FUDGE, limit)
     return {
         "count": count,
         "limit": limit,
@@ -235,6 +241,16 @@ def check(
     return decision
 
 
+def _decision_of(usage: dict) -> Decision:
+    if usage["should_limit"]:
+        return Decision(
+            True,
+            max(1, usage["time_left"]),
+            first_refusal=usage["count"] == usage["limit"] + 1,
+        )
+    return Decision(False)
+
+
 def _check(request, group: str, rate: str, *, fail_closed: bool, subject: str | None) -> Decision:
     if not settings.RATELIMIT_ENABLE:
         return Decision(False)
@@ -243,13 +259,7 @@ def _check(request, group: str, rate: str, *, fail_closed: bool, subject: str | 
         usage = _ask_cache(request, group, rate, subject)
         if usage is not None and "error" not in usage:
             breaker.succeeded()
-            if usage["should_limit"]:
-                return Decision(
-                    True,
-                    max(1, usage["time_left"]),
-                    first_refusal=usage["count"] == usage["limit"] + 1,
-                )
-            return Decision(False)
+            return _decision_of(usage)
         breaker.failed(usage["error"] if usage else "no answer")
     if fail_closed:
         return _count_in_database(request, group, rate, subject)
@@ -306,41 +316,36 @@ def check_and_read(request, limits: list[tuple[str, str]], keys: list[str]):
         except Exception:  # noqa: BLE001 - the cache down: the caller reads nothing
             return decision, None
     (group, rate) = limits[0]
-    breaker = breaker_for()
-    known = None
-    usage: dict | None = None
     near = settings.CHEAP_READ_NEAR_S
+    rl = caches[_cache_alias()]
+    read: list = [None]
+
+    def count(cache_key: str, ttl: int, limit: int) -> int:
+        if near > 0:
+            # Counted here and sent in batches, values read at most `near`
+            # seconds ago: most reads cost no round trip at all.
+            hits = rl.count_hit_batched(cache_key, ttl, limit, near)
+            read[0] = rl.get_many_near(keys, near)
+            return hits
+        hits, read[0] = both(cache_key, ttl, keys)
+        return hits
+
+    breaker = breaker_for()
     if breaker.allow():
         try:
-            limit, period = ratelimit_core._split_rate(rate)
-            value = subject_of(request)
-            window = ratelimit_core._get_window(value, period)
-            counter = ratelimit_core._make_cache_key(group, window, rate, value, ratelimit_core.ALL)
-            ttl = period + ratelimit_core.EXPIRATION_FUDGE
-            if near > 0:
-                # Counted here and sent in batches, values read at most `near`
-                # seconds ago: most reads cost no round trip at all.
-                rl = caches[_cache_alias()]
-                count = rl.count_hit_batched(counter, ttl, limit, near)
-                known = rl.get_many_near(keys, near)
-            else:
-                count, known = both(counter, ttl, keys)
-            usage = {
-                "count": count,
-                "limit": limit,
-                "should_limit": count > limit,
-                "time_left": window - int(ratelimit_core.time.time()),
-            }
-            breaker.succeeded()
+            usage = _usage_in_one_trip(count, group, rate, subject_of(request))
         except Exception as exc:  # noqa: BLE001 - as _check: fail open, logged, counted
             breaker.failed(f"{type(exc).__name__}: {exc}")
-    if usage is None:
-        _count_error()
-        return Decision(False), None
-    if usage["should_limit"]:
-        instruments.ratelimit_refused(group)
-        return Decision(True, max(1, usage["time_left"])), known
-    return Decision(False), known
+        else:
+            breaker.succeeded()
+            decision = _decision_of(usage)
+            if decision.limited:
+                instruments.ratelimit_refused(group)
+                # As check_all gives it: the wait, not the first refusal.
+                decision = Decision(True, decision.retry_after)
+            return decision, read[0]
+    _count_error()
+    return Decision(False), None
 
 
 class _Throttle(BaseThrottle):

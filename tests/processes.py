@@ -54,6 +54,20 @@ def child_env(
     return environ | (env or {})
 
 
+def stop_group(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM to the process group `proc` leads (started with
+    start_new_session=True: gunicorn's master and its workers), SIGKILL to
+    what has not gone within `timeout`."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
 def manage(
     *args: str,
     env: dict[str, str] | None = None,

@@ -326,3 +326,50 @@ def test_a_finished_job_is_not_kept():
     fast.get(path_of(job), **auth)
     fast.get(path_of(job), **auth)
     assert spy.paths == [path_of(job)] * 2 and not polls.kept.entries
+
+
+def test_a_poll_read_with_a_session_is_not_kept_for_plain_polls():
+    job = upload(None)
+    fast, _, spy = pair()
+    fast.get(path_of(job), HTTP_COOKIE="sessionid=abc")
+    assert not polls.kept.entries
+    fast.get(path_of(job))
+    fast.get(path_of(job))
+    assert spy.paths == [path_of(job)] * 2  # the cookie-less one learnt and kept
+
+
+@pytest.mark.parametrize(
+    "extra, status, code",
+    [
+        ({"HTTP_AUTHORIZATION": "Token " + "k" * 100_000}, 401, "authentication_failed"),
+        ({"HTTP_AUTHORIZATION": "Token a\r\nX-Injected: 1"}, 401, "authentication_failed"),
+        # Another scheme is no credential: an anonymous caller, who may not see the job.
+        ({"HTTP_AUTHORIZATION": "Bearer " + "b" * 100_000}, 404, "not_found"),
+    ],
+    ids=["100 KB token", "header injection", "100 KB other scheme"],
+)
+def test_hostile_credentials_get_djangos_clear_refusal(extra, status, code):
+    user, auth = caller()
+    job = upload(user)
+    fast, _, spy = pair()
+    fast.get(path_of(job), **auth)
+    r = fast.get(path_of(job), **extra)
+    assert r.status_code == status
+    assert json.loads(r.content)["error"] == code
+    assert spy.paths == [path_of(job)] * 2
+
+
+def test_a_malformed_id_is_djangos_not_found_and_a_hostile_request_id_is_not_echoed():
+    user, auth = caller()
+    job = upload(user)
+    fast, _, spy = pair()
+    fast.get(path_of(job), **auth)
+    bad = "/api/v1/extractions/" + "g" * 32
+    assert fast.get(bad, **auth).status_code == 404
+    dashes = "/api/v1/extractions/" + "-" * 36  # matches the path, is no UUID
+    assert fast.get(dashes, **auth).status_code == 404
+    for hostile in ("x" * 100_000, "abc\r\nSet-Cookie: a=b", "<script>"):
+        r = fast.get(path_of(job), HTTP_X_REQUEST_ID=hostile, **auth)
+        assert r.status_code == 200 and r["X-Request-ID"] != hostile
+        assert len(r["X-Request-ID"]) == 32
+    assert spy.paths == [path_of(job), bad, dashes]

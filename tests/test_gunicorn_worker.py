@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.net import free_port, wait_for_http
-from tests.processes import child_env
+from tests.processes import child_env, stop_group
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -46,13 +46,7 @@ def gunicorn(tmp_path, **extra):
         wait_for_http(f"http://127.0.0.1:{port}/healthz")
         yield port, proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_group(proc)
         log.close()
 
 

@@ -5,15 +5,12 @@ error mail to ADMINS."""
 
 from __future__ import annotations
 
-import contextlib
 import http.cookiejar
 import io
 import json
 import logging
-import os
 import re
 import runpy
-import signal
 import subprocess
 import sys
 import time
@@ -31,7 +28,7 @@ from gunicorn.glogging import SafeAtoms
 from cv2web.logs import AccessJsonFormatter, JsonFormatter, PlainFormatter, RedactFilter
 from cv2web.redact import REDACTED
 from tests.net import free_port, multipart, wait_for_http
-from tests.processes import child_env
+from tests.processes import child_env, stop_group
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "q3VbH1x-Zr0_tYk8PpLmN2sWcD4fGhJ6aB9eRuIoE5w"
@@ -495,13 +492,7 @@ def test_a_real_gunicorn_log_keeps_no_token_reset_link_or_id(tmp_path, log_forma
         assert status == 200 and landed.endswith("/set-password/"), landed
         assert b"new_password1" in page
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop_group(server)
 
     written = log.read_text()
     # No secret, in any form ...

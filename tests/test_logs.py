@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -28,7 +26,7 @@ from cv2web.logs import (
     RequestIdMiddleware,
     request_id_var,
 )
-from tests.processes import child_env
+from tests.processes import child_env, stop_group
 
 REPO = Path(__file__).resolve().parent.parent
 log = logging.getLogger("tests.logs")
@@ -310,13 +308,7 @@ def test_gunicorn_error_and_access_lines_are_json_with_the_request_id(tmp_path):
                 time.sleep(0.1)
         assert answer == (200, "probe-1"), err.read_text()[-3000:]
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_group(proc, timeout=20)
 
     access = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     (hit,) = [a for a in access if a.get("path") == "/healthz"]
