@@ -1,11 +1,14 @@
-"""Model instances read through SQL written once (issue 13).
+"""Model instances read and written through SQL written once (issue 13).
 
 On the hottest reads (an API token checked on every API request, a job polled
 by its owner) building the query through the ORM cost many times what the
-database takes to answer it. `Columns` lists a model's concrete fields as the
-SELECT columns of one table alias and turns its slice of a fetched row back
-into an instance as the ORM would: the backend's and the fields' own converters
-(datetimes on SQLite, JSON, encrypted columns) applied, then Model.from_db.
+database takes to answer it; on the hottest writes (the rows a cache hit at
+upload makes) the same held for building the INSERT (`create`).
+
+`Columns` lists a model's concrete fields as the SELECT columns of one table
+alias and turns its slice of a fetched row back into an instance as the ORM
+would: the backend's and the fields' own converters (datetimes on SQLite,
+JSON, encrypted columns) applied, then Model.from_db.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.db import connections
+from django.db import connections, router, transaction
+from django.db.models import signals
+from django.db.models.fields import NOT_PROVIDED
 
 
 class Columns:
@@ -62,3 +67,63 @@ def columns(model, alias: str, using: str = "default") -> Columns:
 def prep(model, name: str, value, using: str = "default"):
     """`value` as the database takes it for field `name` (a query parameter)."""
     return model._meta.get_field(name).get_db_prep_value(value, connections[using], prepared=False)
+
+
+class _Insert:
+    """One model's INSERT of every concrete field, written once per database:
+    the primary key's column is left out when the database makes it (an
+    AutoField), and read back."""
+
+    def __init__(self, model, using: str) -> None:
+        conn = connections[using]
+        qn = conn.ops.quote_name
+        meta = model._meta
+        if meta.parents or meta.proxy or meta.auto_created:
+            raise TypeError(f"{meta.label}: rawrows.create takes plain models only")
+        for field in meta.concrete_fields:
+            if getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED or getattr(
+                field, "generated", False
+            ):
+                raise TypeError(f"{meta.label}.{field.name}: a value the database makes")
+        self.auto_pk = meta.pk if meta.pk.db_returning else None
+        self.fields = [f for f in meta.concrete_fields if f is not self.auto_pk]
+        columns = ", ".join(qn(f.column) for f in self.fields)
+        marks = ", ".join(["%s"] * len(self.fields))
+        self.sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+        self.returning = self.auto_pk is not None and conn.features.can_return_columns_from_insert
+        if self.returning:
+            self.sql += f" RETURNING {qn(self.auto_pk.column)}"
+
+
+@functools.cache
+def _insert(model, using: str) -> _Insert:
+    return _Insert(model, using)
+
+
+def create(model_class, /, **values):
+    """`model.objects.create(**values)` for a plain model (no parents, no
+    database-made defaults but an auto primary key): the same instance, the
+    same field preparation (`pre_save`, `get_db_prep_save`) and the same
+    pre_save and post_save signals, through an INSERT written once."""
+    model = model_class
+    obj = model(**values)
+    using = router.db_for_write(model, instance=obj)
+    ins = _insert(model, using)
+    conn = connections[using]
+    obj._prepare_related_fields_for_save(operation_name="save")
+    signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in ins.fields]
+    with transaction.mark_for_rollback_on_error(using), conn.cursor() as cursor:
+        cursor.execute(ins.sql, params)
+        if ins.auto_pk is not None:
+            if ins.returning:
+                pk = cursor.fetchone()[0]
+            else:
+                pk = conn.ops.last_insert_id(cursor, model._meta.db_table, ins.auto_pk.column)
+            setattr(obj, ins.auto_pk.attname, pk)
+    obj._state.db = using
+    obj._state.adding = False
+    signals.post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+    )
+    return obj

@@ -153,13 +153,6 @@ def remember(request, job: ExtractionJob) -> None:
     session = getattr(request, "session", None)
     if session is None:
         return
-    ids = [i for i in remembered(request) if i != str(job.pk)]
-    session[SESSION_KEY] = [*ids, str(job.pk)][-REMEMBERED:]
-
-
-def issue_token(job: ExtractionJob) -> str:
-    """A secret for an anonymous API upload, shown once in the answer."""
-    token, token_hash = tokens.new_token()
-    ExtractionJob.objects.filter(pk=job.pk).update(manage_token_hash=token_hash)
-    job.manage_token_hash = token_hash
-    return token
+    pk = str(job.pk)
+    ids = [i for i in remembered(request) if i != pk]
+    session[SESSION_KEY] = [*ids, pk][-REMEMBERED:]

@@ -15,6 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cv2web import tokens
 from cv2web.api import APIError
 from cv2web.pagination import ApiPagination
 from quotas import policy
@@ -104,6 +105,9 @@ def _with_token(payload: dict, token: str | None) -> dict:
 def _accept(
     request, uploaded, mode: str = Mode.INTERACTIVE, *, keep_file: bool = False
 ) -> tuple[ExtractionJob, str | None]:
+    # A secret for an anonymous upload, shown once in the answer; its hash is
+    # written with the job.
+    token, token_hash = (None, "") if request.user.is_authenticated else tokens.new_token()
     job = intake.accept_from(
         request,
         uploaded,
@@ -112,9 +116,9 @@ def _accept(
         mode=mode,
         admit=policy.admission_for(request),
         delete_after=not keep_file,
+        manage_token_hash=token_hash,
     )
     access.remember(request, job)
-    token = None if request.user.is_authenticated else access.issue_token(job)
     return job, token
 
 

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from cv2web import instruments
+from cv2web import instruments, rawrows
 from monitoring import audit
 from quotas import policy
 
@@ -90,10 +90,15 @@ def accept(
     extractor: str | None = None,
     admit: Callable[[], tuple[str, object]] | None = None,
     delete_after: bool = True,
+    manage_token_hash: str = "",
+    then: Callable[[ExtractionJob], None] | None = None,
 ) -> ExtractionJob:
     """Validate, store and queue one upload. Raises BadFile or QueueFull, or
     whatever `admit` raises to refuse new work (see queue.enqueue).
-    `delete_after`: the stored file is deleted once the extraction succeeds."""
+    `delete_after`: the stored file is deleted once the extraction succeeds.
+    `manage_token_hash`: the hash of the job's manage token (anonymous API
+    uploads). `then` is called with the job inside the transaction that
+    makes it: what it writes is written with the job or not at all."""
     check_upload(uploaded)
     path, own_copy = _temporary_path(uploaded)
     stored: Path | None = None
@@ -108,11 +113,14 @@ def accept(
                 via=via,
                 mode=mode,
                 delete_after=delete_after,
+                manage_token_hash=manage_token_hash,
+                then=then,
             )
         sha = sha256_of(path)
         name = extractor or configured_name()
         fingerprint = get_extractor(name).fingerprint()
-        hit = CacheEntry.lookup(CacheEntry.make_key(sha, fingerprint))
+        # Counted below, in the transaction that writes the job.
+        hit = CacheEntry.lookup(CacheEntry.make_key(sha, fingerprint), count=False)
         # A live cache entry means these exact bytes were read in full before:
         # the probe (a parse in a child process) would only repeat that.
         pages = None if hit is not None else probe(path, kind).pages
@@ -129,7 +137,10 @@ def accept(
             # MAX_UPLOAD_BYTES) is sealed in memory.
             crypto.seal_file(stored, path.read_bytes())
         with transaction.atomic():
-            document = Document.objects.create(
+            if hit is not None:
+                hit.count_hit()
+            document = rawrows.create(
+                Document,
                 sha256=sha,
                 kind=kind,
                 size=uploaded.size,
@@ -141,7 +152,7 @@ def accept(
                 delete_after_extraction=delete_after,
                 file_deleted_at=file_deleted_at,
             )
-            return queue.enqueue(
+            job = queue.enqueue(
                 document,
                 extractor=name,
                 fingerprint=fingerprint,
@@ -152,7 +163,11 @@ def accept(
                 via=via,
                 cache_entry=hit,
                 admit=admit,
+                manage_token_hash=manage_token_hash,
             )
+            if then is not None:
+                then(job)
+            return job
     except BaseException:
         if stored is not None:
             stored.unlink(missing_ok=True)
@@ -186,6 +201,8 @@ def _import_json_resume(
     via: str,
     mode: str,
     delete_after: bool = True,
+    manage_token_hash: str = "",
+    then: Callable[[ExtractionJob], None] | None = None,
 ) -> ExtractionJob:
     """A JSON Resume (SPEC E-1): checked against the schema and cleaned by the
     code every extractor's answer goes through (`resume.clean`, then the
@@ -199,7 +216,8 @@ def _import_json_resume(
     stored = _store(path, "json")
     try:
         with transaction.atomic():
-            document = Document.objects.create(
+            document = rawrows.create(
+                Document,
                 sha256=sha256_of(path),
                 kind="json",
                 size=uploaded.size,
@@ -209,7 +227,7 @@ def _import_json_resume(
                 client=client,
                 delete_after_extraction=delete_after,
             )
-            return queue.imported(
+            job = queue.imported(
                 document,
                 result=result.resume,
                 warnings=result.warnings,
@@ -219,7 +237,11 @@ def _import_json_resume(
                 owner=owner,
                 client=client,
                 via=via,
+                manage_token_hash=manage_token_hash,
             )
+            if then is not None:
+                then(job)
+            return job
     except BaseException:
         stored.unlink(missing_ok=True)
         raise
@@ -234,11 +256,27 @@ def accept_from(
     mode: str = Mode.INTERACTIVE,
     admit: Callable[[], tuple[str, object]] | None = None,
     delete_after: bool = True,
+    manage_token_hash: str = "",
 ) -> ExtractionJob:
-    """accept() for a page or API request: its owner and client, and the audit trail."""
+    """accept() for a page or API request: its owner and client, and the audit
+    trail (the acceptance written with the job, in its transaction)."""
     details = {"file": display_name(getattr(uploaded, "name", "") or ""), "via": via, "mode": mode}
+
+    def accepted(job: ExtractionJob) -> None:
+        audit.record(
+            "upload.accepted",
+            request=request,
+            obj=job.document,
+            details={
+                **details,
+                "job": str(job.pk),
+                "size": job.document.size,
+                "cached": job.cached,
+            },
+        )
+
     try:
-        job = accept(
+        return accept(
             uploaded,
             owner=request.user,
             client=getattr(request, "client_bucket", ""),
@@ -247,6 +285,8 @@ def accept_from(
             mode=mode,
             admit=admit,
             delete_after=delete_after,
+            manage_token_hash=manage_token_hash,
+            then=accepted,
         )
     except Exception as exc:
         code = getattr(exc, "code", "")
@@ -263,10 +303,3 @@ def accept_from(
                 details={**details, "code": code},
             )
         raise
-    audit.record(
-        "upload.accepted",
-        request=request,
-        obj=job.document,
-        details={**details, "job": str(job.pk), "size": job.document.size, "cached": job.cached},
-    )
-    return job

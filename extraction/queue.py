@@ -33,7 +33,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cv2web import instruments, locks
+from cv2web import instruments, locks, rawrows
 from cv2web.errors import Refusal
 from monitoring import audit
 
@@ -271,6 +271,7 @@ def enqueue(
     use_cache: bool = True,
     cache_entry: CacheEntry | None | type[_NotLooked] = _NotLooked,
     admit: Callable[[], tuple[str, date]] | None = None,
+    manage_token_hash: str = "",
 ) -> ExtractionJob:
     """Create the job for `document`: answered from cache, joined, or queued.
 
@@ -293,6 +294,7 @@ def enqueue(
         "owner": owner if owner is not None and owner.is_authenticated else None,
         "client": client,
         "via": via,
+        "manage_token_hash": manage_token_hash,
     }
     now = timezone.now()
     if isinstance(cache_entry, type):  # _NotLooked: the caller did not look
@@ -323,7 +325,7 @@ def enqueue(
             else None
         )
         if leader is not None:
-            job = ExtractionJob.objects.create(**common, joined_to=leader, priority=priority)
+            job = rawrows.create(ExtractionJob, **common, joined_to=leader, priority=priority)
             in_batch = leader.batch_state == BatchState.SUBMITTED
             if priority < leader.priority and (leader.state == JobState.QUEUED or in_batch):
                 # The follower's class carries the job it waits for: a waiting
@@ -345,7 +347,8 @@ def enqueue(
         if is_background_full() if priority == Priority.BACKGROUND else is_full():
             raise QueueFull(retry_after_seconds())
         quota_subject, quota_day = admit() if admit is not None else ("", None)
-        job = ExtractionJob.objects.create(
+        job = rawrows.create(
+            ExtractionJob,
             **common,
             priority=priority,
             enqueued_at=now,
@@ -365,8 +368,8 @@ def enqueue(
 def _succeeded_at_once(common: dict, action: str, **fields) -> ExtractionJob:
     """A job that ends as it is made: no queue, no worker, no allowance used."""
     now = timezone.now()
-    job = ExtractionJob.objects.create(
-        **common, state=JobState.SUCCEEDED, started_at=now, finished_at=now, **fields
+    job = rawrows.create(
+        ExtractionJob, **common, state=JobState.SUCCEEDED, started_at=now, finished_at=now, **fields
     )
     audit.record(
         action, obj=job, actor=common["owner"], details={"sha256": common["document"].sha256}
@@ -377,7 +380,7 @@ def _succeeded_at_once(common: dict, action: str, **fields) -> ExtractionJob:
         "cached" if cached else "imported",
         cached_where="upload" if cached else "",
     )
-    announce_finished([job.pk], jobs=[job])
+    announce_finished([job.pk], jobs=[job], made_finished=True)
     return job
 
 
@@ -392,6 +395,7 @@ def imported(
     owner=None,
     client: str = "",
     via: str = "web",
+    manage_token_hash: str = "",
 ) -> ExtractionJob:
     """The job of a document that needs no extraction (a JSON Resume brought
     as it is, already cleaned): succeeded at once, as a cache hit is. It waits
@@ -406,6 +410,7 @@ def imported(
         "owner": owner if owner is not None and owner.is_authenticated else None,
         "client": client,
         "via": via,
+        "manage_token_hash": manage_token_hash,
     }
     return _succeeded_at_once(
         common,
@@ -582,12 +587,15 @@ def _finish(job: ExtractionJob, **fields) -> bool:
     return True
 
 
-def announce_finished(job_ids: list, jobs: list[ExtractionJob] | None = None) -> None:
+def announce_finished(
+    job_ids: list, jobs: list[ExtractionJob] | None = None, *, made_finished: bool = False
+) -> None:
     """`job_finished` for these jobs once the end state is committed.
 
     `jobs`: all of these jobs as committed, documents loaded, when the caller
     holds them (a job made finished, as a cache hit is): listeners may read
-    them instead of asking the database.
+    them instead of asking the database. `made_finished`: these jobs were made
+    already finished in the transaction that commits (see signals.job_finished).
 
     A listener's failure is logged, never raised: the job has ended whatever
     those who follow it do about it.
@@ -595,7 +603,7 @@ def announce_finished(job_ids: list, jobs: list[ExtractionJob] | None = None) ->
 
     def send() -> None:
         for receiver, outcome in job_finished.send_robust(
-            sender=ExtractionJob, job_ids=job_ids, jobs=jobs
+            sender=ExtractionJob, job_ids=job_ids, jobs=jobs, made_finished=made_finished
         ):
             if isinstance(outcome, Exception):
                 log.error(

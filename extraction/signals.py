@@ -17,6 +17,9 @@ backoff_pending = Signal()
 # Sent after the transaction that moved jobs to an end state (succeeded,
 # failed, cancelled) commits, whatever the mode or the path (a run, a cache
 # hit at upload, a joined job following its leader, a cancel): kwargs
-# `job_ids`, the primary keys of every job that ended in that step. A job that
-# staff run again may end, and be announced, a second time.
+# `job_ids`, the primary keys of every job that ended in that step; `jobs`,
+# the jobs themselves when the sender holds them; `made_finished`, True for
+# jobs made already finished in that transaction (a cache hit at upload, a JSON
+# Resume import): nothing can follow them before it commits. A job that staff
+# run again may end, and be announced, a second time.
 job_finished = Signal()

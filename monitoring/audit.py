@@ -10,6 +10,8 @@ from django.db import connections, models
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from cv2web import rawrows
+
 from .models import AuditLog
 
 log = logging.getLogger("cv2web.audit")
@@ -42,7 +44,8 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    entry = AuditLog.objects.create(
+    entry = rawrows.create(
+        AuditLog,
         action=action,
         category=category,
         actor=actor,

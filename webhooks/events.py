@@ -125,8 +125,14 @@ def send_soon(deliveries: list[Delivery]) -> None:
     transaction.on_commit(submit)
 
 
-def jobs_finished(sender, job_ids, **kwargs) -> None:
-    """extraction's `job_finished` listener: announce, then send each delivery."""
+def jobs_finished(sender, job_ids, made_finished: bool = False, **kwargs) -> None:
+    """extraction's `job_finished` listener: announce, then send each delivery.
+
+    Jobs made already finished (a cache hit at upload, an import) belong to no
+    upload call yet: the call links them after they are made
+    (uploads.WebhookCallbacks.attach), and announces those that ended itself."""
+    if made_finished:
+        return
     # Most finished jobs belong to no upload call that asked to be told: one
     # look at the link table, not the joined and distinct query, for them
     # (every cache hit at upload comes here; issue 13).
