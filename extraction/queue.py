@@ -483,14 +483,19 @@ def _background_room() -> bool:
 
 
 def _tokens_needed(now=None) -> int:
+    """min(free slots, startable jobs), less the tokens already waiting."""
     free = settings.EXTRACTION_MAX_CONCURRENT - ExtractionJob.objects.in_slots().count()
     if free <= 0:
         return 0
+    # Waiting tokens that cover every free slot leave nothing to send, however
+    # many jobs could start: the common case while workers are busy, and two
+    # counts over the queue cheaper for each upload it holds (issue 13).
+    pending = pending_tokens()
+    if pending >= free:
+        return 0
     claimable = ExtractionJob.objects.claimable(now, background_room=_background_room())
     tokens = min(free, claimable.count())
-    if tokens:
-        tokens -= min(tokens, pending_tokens())
-    return tokens
+    return tokens - min(tokens, pending)
 
 
 def claim_next(worker: str | None = None, now=None) -> ExtractionJob | None:

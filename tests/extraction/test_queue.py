@@ -263,6 +263,26 @@ def test_dispatch_counts_tokens_already_waiting_in_the_broker(settings, monkeypa
     assert queue.dispatch() == 1 and len(sent) == 1
 
 
+def test_waiting_tokens_that_cover_every_free_slot_spare_the_queue_counts(settings, monkeypatch):
+    from extraction.models import ExtractionJobQuerySet
+
+    settings.EXTRACTION_MAX_CONCURRENT = 3
+    for _ in range(5):
+        enqueue()
+    monkeypatch.setattr(queue, "pending_tokens", lambda: 3)
+    sent = []
+    monkeypatch.setattr(queue, "submit_token", lambda: sent.append(1))
+
+    def counted(*args, **kwargs):
+        raise AssertionError("the startable jobs were counted")
+
+    monkeypatch.setattr(ExtractionJobQuerySet, "claimable", counted)
+    assert queue.dispatch() == 0 and sent == []
+    monkeypatch.setattr(queue, "pending_tokens", lambda: 2)  # one slot uncovered: counted
+    with pytest.raises(AssertionError, match="counted"):
+        queue.dispatch()
+
+
 def test_tokens_sent_while_no_worker_runs_never_exceed_the_startable_jobs(settings):
     from django_q.models import OrmQ
 
