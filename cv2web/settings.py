@@ -174,6 +174,11 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'cv2web.sqlite3'}")
 }
+# A web or worker process checkpoints the WAL from a thread of its own
+# (cv2web.walcheckpoint), not in the request whose commit fills it; its
+# connections checkpoint themselves only past the backstop. 0: SQLite's own.
+SQLITE_CHECKPOINT_INTERVAL_S = env.float("SQLITE_CHECKPOINT_INTERVAL_S", default=1.0)
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = env.int("SQLITE_WAL_AUTOCHECKPOINT_PAGES", default=10000)
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while the single writer writes; IMMEDIATE takes
@@ -476,10 +481,15 @@ if PORTFOLIO_ACCEL_REDIRECT_PREFIX and not (
 
 MAX_REQUEST_SIZE = env.int("MAX_REQUEST_SIZE", default=10 * 1024 * 1024)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
-# Uploads go straight to disk, into our own temporary folder.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+# A request of at most FILE_UPLOAD_MAX_MEMORY_SIZE (the whole body) keeps its
+# file in memory: a cache hit then never touches the disk. A larger one goes
+# straight to disk, into our own temporary folder. Either stops at the limits.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 FILE_UPLOAD_TEMP_DIR = str(TMP_DIR)
-FILE_UPLOAD_HANDLERS = ["quotas.uploads.LimitedTemporaryFileUploadHandler"]
+FILE_UPLOAD_HANDLERS = [
+    "quotas.uploads.LimitedMemoryFileUploadHandler",
+    "quotas.uploads.LimitedTemporaryFileUploadHandler",
+]
 # Non-file form data: our own forms are tiny.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 60

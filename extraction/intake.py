@@ -3,7 +3,8 @@
 Shared by the upload page, the API and the batch API. Nothing is left behind
 when a check fails: the file is only stored in DATA_DIR/uploads once it has
 passed, and removed again if the database write fails. It is stored encrypted
-(`crypto.seal_file`); the checks run on the plaintext temporary file.
+(`crypto.seal_file`); the checks run on the plaintext, held in memory for a
+small request (FILE_UPLOAD_MAX_MEMORY_SIZE) and in a temporary file otherwise.
 """
 
 from __future__ import annotations
@@ -58,6 +59,47 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _Upload:
+    """An upload's bytes: in memory when the upload handler kept them there
+    (a small request), else its temporary file. A file of our own is written
+    only when a step needs a path (the probe's child, the JSON Resume reader),
+    and removed by `close`."""
+
+    def __init__(self, uploaded: UploadedFile) -> None:
+        getvalue = getattr(getattr(uploaded, "file", None), "getvalue", None)
+        self.data: bytes | None = getvalue() if callable(getvalue) else None
+        self._path: Path | None = None
+        self._own = False
+        if self.data is None:
+            self._path, self._own = _temporary_path(uploaded)
+
+    @property
+    def source(self) -> Path | bytes:
+        """What `sniff` reads."""
+        return self.data if self.data is not None else self.path
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            fd, name = tempfile.mkstemp(dir=settings.TMP_DIR, prefix="upload-")
+            self._path, self._own = Path(name), True
+            with os.fdopen(fd, "wb") as out:
+                out.write(self.data or b"")
+        return self._path
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()
+
+    def sha256(self) -> str:
+        if self.data is not None:
+            return hashlib.sha256(self.data).hexdigest()
+        return sha256_of(self.path)
+
+    def close(self) -> None:
+        if self._own and self._path is not None:
+            self._path.unlink(missing_ok=True)
+
+
 def _temporary_path(uploaded: UploadedFile) -> tuple[Path, bool]:
     """The upload's path on disk, and whether we made that copy ourselves."""
     if hasattr(uploaded, "temporary_file_path"):
@@ -100,14 +142,14 @@ def accept(
     uploads). `then` is called with the job inside the transaction that
     makes it: what it writes is written with the job or not at all."""
     check_upload(uploaded)
-    path, own_copy = _temporary_path(uploaded)
+    upload = _Upload(uploaded)
     stored: Path | None = None
     try:
-        kind = sniff(path, uploaded.name or "")
+        kind = sniff(upload.source, uploaded.name or "")
         if kind == "json":
             return _import_json_resume(
                 uploaded,
-                path,
+                upload.path,
                 owner=owner,
                 client=client,
                 via=via,
@@ -116,14 +158,14 @@ def accept(
                 manage_token_hash=manage_token_hash,
                 then=then,
             )
-        sha = sha256_of(path)
+        sha = upload.sha256()
         name = extractor or configured_name()
         fingerprint = get_extractor(name).fingerprint()
         # Counted below, in the transaction that writes the job.
         hit = CacheEntry.lookup(CacheEntry.make_key(sha, fingerprint), count=False)
         # A live cache entry means these exact bytes were read in full before:
         # the probe (a parse in a child process) would only repeat that.
-        pages = None if hit is not None else probe(path, kind).pages
+        pages = None if hit is not None else probe(upload.path, kind).pages
 
         storage_name = f"{uuid.uuid4().hex}.{kind}"
         # A hit succeeds at once (queue.enqueue with the entry found): a file
@@ -135,7 +177,7 @@ def accept(
             stored.parent.mkdir(parents=True, exist_ok=True)
             # Fernet has no streaming mode: the whole file (at most
             # MAX_UPLOAD_BYTES) is sealed in memory.
-            crypto.seal_file(stored, path.read_bytes())
+            crypto.seal_file(stored, upload.read())
         with transaction.atomic():
             if hit is not None:
                 hit.count_hit()
@@ -173,8 +215,7 @@ def accept(
             stored.unlink(missing_ok=True)
         raise
     finally:
-        if own_copy:
-            path.unlink(missing_ok=True)
+        upload.close()
 
 
 # The "extractor" of a JSON Resume brought as it is: nothing reads it but the

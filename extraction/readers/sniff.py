@@ -5,6 +5,7 @@ never parses a document.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import struct
@@ -66,6 +67,37 @@ def _extension(original_name: str) -> str:
     return PurePosixPath(display_name(original_name)).suffix.lower()
 
 
+class _Source:
+    """The bytes sniffed: a file on disk (read in the parts needed), or an
+    upload held in memory."""
+
+    def __init__(self, file: Path | bytes) -> None:
+        self.data = bytes(file) if isinstance(file, bytes | bytearray | memoryview) else None
+        self.path = None if self.data is not None else Path(file)  # type: ignore[arg-type]
+
+    def size(self) -> int:
+        return len(self.data) if self.data is not None else self.path.stat().st_size
+
+    def head(self, n: int) -> bytes:
+        if self.data is not None:
+            return self.data[:n]
+        with self.path.open("rb") as fh:
+            return fh.read(n)
+
+    def tail(self, n: int) -> bytes:
+        if self.data is not None:
+            return self.data[len(self.data) - n :]
+        with self.path.open("rb") as fh:
+            fh.seek(-n, io.SEEK_END)
+            return fh.read(n)
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()
+
+    def zip_source(self) -> Path | io.BytesIO:
+        return io.BytesIO(self.data) if self.data is not None else self.path
+
+
 _UNKNOWN_BINARY = "binary data of an unknown type"
 _DAMAGED_ZIP = "a damaged ZIP archive"
 
@@ -108,12 +140,9 @@ def _describe_media(head: bytes) -> str | None:
     return None
 
 
-def _zip_entry_count(path: Path, size: int) -> int | None:
+def _zip_entry_count(src: _Source, size: int) -> int | None:
     """Entries declared in the zip's end-of-central-directory record, None if absent."""
-    tail_len = min(size, 65_557)
-    with path.open("rb") as fh:
-        fh.seek(size - tail_len)
-        tail = fh.read(tail_len)
+    tail = src.tail(min(size, 65_557))
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) - at < 22:
         return None
@@ -121,15 +150,15 @@ def _zip_entry_count(path: Path, size: int) -> int | None:
     return entries
 
 
-def _describe_zip(path: Path, size: int) -> tuple[str | None, str]:
+def _describe_zip(src: _Source, size: int) -> tuple[str | None, str]:
     """("docx", "") for a Word document, else (None, what the zip is)."""
-    entries = _zip_entry_count(path, size)
+    entries = _zip_entry_count(src, size)
     if entries is None:
         return None, _DAMAGED_ZIP
     if entries == 0xFFFF or entries > MAX_ZIP_MEMBERS:  # zip64 or absurd: no CV
         return None, "a ZIP archive with too many files"
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(src.zip_source()) as zf:
             names = set(zf.namelist())
             mimetype = b""
             if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
@@ -151,14 +180,13 @@ def _describe_zip(path: Path, size: int) -> tuple[str | None, str]:
     return None, "a ZIP archive"
 
 
-def _kind_from_bytes(path: Path, size: int) -> tuple[str | None, str]:
+def _kind_from_bytes(src: _Source, size: int) -> tuple[str | None, str]:
     """(kind, "") for a supported type, else (None, description of the bytes)."""
-    with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
+    head = src.head(HEAD_BYTES)
     if b"%PDF-" in head[: PDF_MAGIC_WINDOW + 5]:
         return "pdf", ""
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
-        return _describe_zip(path, size)
+        return _describe_zip(src, size)
     for magic, description in _SIGNATURES:
         if head.startswith(magic):
             return None, description
@@ -167,14 +195,15 @@ def _kind_from_bytes(path: Path, size: int) -> tuple[str | None, str]:
         return None, media
     if b"\x00" in head and head[:2] not in _BOM_UTF16:
         return None, _UNKNOWN_BINARY
-    if decode_text(path.read_bytes()) is not None:
+    if decode_text(src.read()) is not None:
         return "txt", ""
     return None, _UNKNOWN_BINARY
 
 
-def _check_size(path: Path) -> int:
+def _check_size(file: _Source | Path) -> int:
+    src = file if isinstance(file, _Source) else _Source(file)
     try:
-        size = path.stat().st_size
+        size = src.size()
     except OSError:
         raise BadFile("empty_file", "The file could not be found or is empty.") from None
     if size == 0:
@@ -195,17 +224,17 @@ def _human_size(size: int) -> str:
     return f"{math.ceil(size / 1024)} KB"
 
 
-def _opens_an_object(path: Path) -> bool:
-    """Whether the text at `path` starts (after a BOM and blanks) with `{`."""
-    with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
+def _opens_an_object(src: _Source) -> bool:
+    """Whether the text starts (after a BOM and blanks) with `{`."""
+    head = src.head(HEAD_BYTES)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     return head.lstrip(b" \t\r\n").startswith(b"{")
 
 
-def sniff(path: Path, original_name: str = "") -> str:
-    """The kind ("pdf", "docx", "txt" or "json") of the file at `path`, from its bytes.
+def sniff(file: Path | bytes, original_name: str = "") -> str:
+    """The kind ("pdf", "docx", "txt" or "json") of `file`, from its bytes: a
+    path, or the bytes themselves (an upload held in memory).
 
     `original_name` is the client's file name: only its extension is used, to
     refuse a mismatch (a PDF named cv.docx); an unknown or missing extension is
@@ -213,12 +242,12 @@ def sniff(path: Path, original_name: str = "") -> str:
     when its name ends in .json, or when it has no known extension and opens
     with `{`; whether it really is JSON is for `readers.jsonresume` to say.
     """
-    path = Path(path)
-    size = _check_size(path)
+    src = _Source(file)
+    size = _check_size(src)
     ext = _extension(original_name)
     claimed = ALLOWED_EXTENSIONS.get(ext)
-    kind, what = _kind_from_bytes(path, size)
-    if kind == "txt" and (claimed == "json" or (claimed is None and _opens_an_object(path))):
+    kind, what = _kind_from_bytes(src, size)
+    if kind == "txt" and (claimed == "json" or (claimed is None and _opens_an_object(src))):
         kind = "json"
     if kind is None:
         if claimed == "docx" and what in (_DAMAGED_ZIP, _UNKNOWN_BINARY):

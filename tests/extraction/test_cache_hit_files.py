@@ -101,3 +101,68 @@ def test_given_jobs_with_a_file_to_drop_the_receiver_drops_it(django_capture_on_
     receivers.drop_extracted_uploads(ExtractionJob, job_ids=[job.pk], jobs=[job])
     job.document.refresh_from_db()
     assert job.document.file_deleted_at is not None and not job.document.path.exists()
+
+
+class _TemporaryFiles:
+    """Counts the temporary files made (Django's upload spool, intake's own copy)."""
+
+    def __init__(self, monkeypatch) -> None:
+        import tempfile
+
+        from django.core.files import temp  # the spool's own name for it
+
+        self.made: list[str] = []
+        for module, name in ((temp, "NamedTemporaryFile"), (tempfile, "mkstemp")):
+            real = getattr(module, name)
+            monkeypatch.setattr(module, name, self._spy(name, real))
+
+    def _spy(self, name, real):
+        def spy(*args, **kwargs):
+            self.made.append(name)
+            return real(*args, **kwargs)
+
+        return spy
+
+
+def api_upload(api, data: bytes, name: str = "cv.txt"):
+    return api.post("/api/v1/extractions", {"file": SimpleUploadedFile(name, data)})
+
+
+def test_a_small_upload_answered_from_the_cache_never_touches_the_disk(api, monkeypatch):
+    fill_cache()
+    before = stored_files()
+    spool = _TemporaryFiles(monkeypatch)
+    answer = api_upload(api, TEXT)
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["result"]["basics"]["email"] == "ada@example.com"
+    assert spool.made == [] and stored_files() == before
+
+
+def test_a_request_over_the_memory_threshold_is_spooled_and_read_alike(api, settings, monkeypatch):
+    fill_cache()
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = len(TEXT) // 2  # the body is larger
+    spool = _TemporaryFiles(monkeypatch)
+    hit = api_upload(api, TEXT)
+    assert hit.status_code == 201, hit.content
+    assert spool.made == ["NamedTemporaryFile"]  # Django's spool, nothing of ours
+    # A new file on disk is checked, probed and stored as one held in memory.
+    miss = api_upload(api, TEXT.replace(b"2024", b"2025"))
+    assert miss.status_code == 202, miss.content
+    assert set(stored_files()) and not list(Path(settings.TMP_DIR).iterdir())
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in memory", "on disk"])
+def test_a_bad_file_is_refused_alike_in_memory_and_on_disk(api, settings, in_memory):
+    if not in_memory:
+        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+    before = stored_files()
+    answer = api_upload(api, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "cv.pdf")
+    assert answer.status_code == 415 and answer.json()["error"] == "unsupported_type"
+    assert "image" in answer.json()["message"]
+    assert stored_files() == before and not list(Path(settings.TMP_DIR).iterdir())
+
+
+def test_a_new_small_pdf_is_probed_from_a_copy_that_is_removed(api, settings, pdf_bytes):
+    answer = api_upload(api, pdf_bytes, "cv.pdf")
+    assert answer.status_code == 202, answer.content
+    assert not list(Path(settings.TMP_DIR).iterdir())

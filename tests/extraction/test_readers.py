@@ -44,6 +44,13 @@ def write(tmp_path):
     return _write
 
 
+@pytest.fixture(params=["on disk", "in memory"])
+def sniffed(request, write):
+    """sniffed(data) -> what sniff reads: a file holding `data`, or the bytes
+    themselves (an upload the upload handler kept in memory)."""
+    return write if request.param == "on disk" else bytes
+
+
 def bad(func, *args) -> BadFile:
     with pytest.raises(BadFile) as caught:
         func(*args)
@@ -81,36 +88,36 @@ def test_the_public_constants_are_as_documented():
         (badfiles.txt_utf8(bom=True), "cv.txt", "txt"),
     ],
 )
-def test_it_recognises_supported_files_by_their_bytes(write, data, name, kind):
-    assert sniff(write(data), name) == kind
+def test_it_recognises_supported_files_by_their_bytes(sniffed, data, name, kind):
+    assert sniff(sniffed(data), name) == kind
 
 
 @pytest.mark.parametrize("name", ["", "cv", "cv.bin", "resume.pdf.download"])
-def test_without_a_known_extension_it_decides_by_the_bytes_alone(write, name):
-    assert sniff(write(badfiles.pdf_with_text()), name) == "pdf"
-    assert sniff(write(badfiles.docx_with_paragraphs()), name) == "docx"
-    assert sniff(write(badfiles.txt_utf8()), name) == "txt"
+def test_without_a_known_extension_it_decides_by_the_bytes_alone(sniffed, name):
+    assert sniff(sniffed(badfiles.pdf_with_text()), name) == "pdf"
+    assert sniff(sniffed(badfiles.docx_with_paragraphs()), name) == "docx"
+    assert sniff(sniffed(badfiles.txt_utf8()), name) == "txt"
 
 
-def test_it_accepts_up_to_1_kb_of_junk_before_the_pdf_magic(write):
-    assert sniff(write(b"\x00" * 1000 + badfiles.pdf_with_text()), "cv.pdf") == "pdf"
-    error = bad(sniff, write(b"\x00" * 2000 + badfiles.pdf_with_text()), "cv.pdf")
+def test_it_accepts_up_to_1_kb_of_junk_before_the_pdf_magic(sniffed):
+    assert sniff(sniffed(b"\x00" * 1000 + badfiles.pdf_with_text()), "cv.pdf") == "pdf"
+    error = bad(sniff, sniffed(b"\x00" * 2000 + badfiles.pdf_with_text()), "cv.pdf")
     assert error.code == "unsupported_type"
 
 
-def test_it_refuses_an_empty_file(write):
-    error = bad(sniff, write(b""), "cv.pdf")
+def test_it_refuses_an_empty_file(sniffed):
+    error = bad(sniff, sniffed(b""), "cv.pdf")
     assert (error.code, error.status) == ("empty_file", 400)
 
 
-def test_it_refuses_a_file_over_the_upload_limit_with_413(write, settings):
+def test_it_refuses_a_file_over_the_upload_limit_with_413(sniffed, settings):
     settings.MAX_UPLOAD_BYTES = 500
-    error = bad(sniff, write(badfiles.pdf_with_text()), "cv.pdf")
+    error = bad(sniff, sniffed(badfiles.pdf_with_text()), "cv.pdf")
     assert (error.code, error.status) == ("file_too_large", 413)
 
 
-def test_a_png_named_pdf_is_refused_as_an_image_not_a_pdf(write):
-    error = bad(sniff, write(badfiles.png_bytes()), "cv.pdf")
+def test_a_png_named_pdf_is_refused_as_an_image_not_a_pdf(sniffed):
+    error = bad(sniff, sniffed(badfiles.png_bytes()), "cv.pdf")
     assert (error.code, error.status) == ("unsupported_type", 415)
     assert "image" in error.message
     assert "not a PDF" in error.message
@@ -130,8 +137,8 @@ def test_a_png_named_pdf_is_refused_as_an_image_not_a_pdf(write):
         (b"{\\rtf1\\ansi Jane}", "cv.rtf", "RTF"),
     ],
 )
-def test_it_refuses_unsupported_types_with_415_and_says_what_they_are(write, data, name, says):
-    error = bad(sniff, write(data), name)
+def test_it_refuses_unsupported_types_with_415_and_says_what_they_are(sniffed, data, name, says):
+    error = bad(sniff, sniffed(data), name)
     assert (error.code, error.status) == ("unsupported_type", 415)
     assert says in error.message
 
@@ -146,21 +153,21 @@ def test_it_refuses_unsupported_types_with_415_and_says_what_they_are(write, dat
         (badfiles.txt_utf8(), "cv.docx", "text file"),
     ],
 )
-def test_it_refuses_a_supported_type_named_as_another(write, data, name, real):
-    error = bad(sniff, write(data), name)
+def test_it_refuses_a_supported_type_named_as_another(sniffed, data, name, real):
+    error = bad(sniff, sniffed(data), name)
     assert (error.code, error.status) == ("type_mismatch", 415)
     assert real in error.message
 
 
 @pytest.mark.parametrize("data", [badfiles.docx_not_a_zip(), badfiles.docx_truncated()])
-def test_a_docx_that_is_not_a_readable_zip_is_invalid_docx(write, data):
-    error = bad(sniff, write(data), "cv.docx")
+def test_a_docx_that_is_not_a_readable_zip_is_invalid_docx(sniffed, data):
+    error = bad(sniff, sniffed(data), "cv.docx")
     assert (error.code, error.status) == ("invalid_docx", 400)
     assert "damaged" in error.message
 
 
-def test_a_damaged_zip_without_a_docx_name_is_an_unsupported_type(write):
-    error = bad(sniff, write(badfiles.docx_truncated()), "archive.zip")
+def test_a_damaged_zip_without_a_docx_name_is_an_unsupported_type(sniffed):
+    error = bad(sniff, sniffed(badfiles.docx_truncated()), "archive.zip")
     assert error.code == "unsupported_type"
 
 
