@@ -171,10 +171,31 @@ def ensure(names: Iterable[str]) -> None:
         _write(folder, name)
 
 
+class _Bump:
+    """An on_commit callback bumping `names`."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def __call__(self) -> None:
+        bump_now(*self.names)
+
+
 def bump(*names: str) -> None:
     """Change the stamps of `names` once the current transaction commits (at
-    once outside one)."""
-    transaction.on_commit(lambda: bump_now(*names))
+    once outside one). Asked again in the same transaction (a cache hit saves
+    a document and a job, both "jobs"), it is not bumped twice: a bump already
+    waiting for `names` under the same savepoints is committed or rolled back
+    with this one, so it stands for both."""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block:
+        sids = set(conn.savepoint_ids)
+        for waiting_sids, func, _robust in conn.run_on_commit:
+            if isinstance(func, _Bump) and waiting_sids == sids and set(names) <= set(func.names):
+                return
+    transaction.on_commit(_Bump(names))
 
 
 def bump_now(*names: str) -> None:

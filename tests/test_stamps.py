@@ -71,6 +71,34 @@ def test_a_bump_waits_for_the_commit(backend):
     assert after_rollback[1] != before[1]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_one_transaction_bumps_a_name_once_unless_a_savepoint_rolls_back(backend, monkeypatch):
+    stamps.ensure(NAMES)
+    bumped = []
+    real = stamps.bump_now
+    monkeypatch.setattr(stamps, "bump_now", lambda *names: bumped.append(names) or real(*names))
+    with transaction.atomic():
+        stamps.bump("alpha")
+        stamps.bump("alpha")  # the same rows' stamp, asked again
+        stamps.bump("beta")
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            stamps.bump("beta")  # under a savepoint: its own bump
+            1 / 0
+        with transaction.atomic():
+            stamps.bump("alpha", "beta")  # kept with the savepoint: its own too
+    assert bumped == [("alpha",), ("beta",), ("alpha", "beta")]
+    # A bump asked only inside a savepoint that rolls back is gone with it,
+    # the one waiting outside it stays.
+    bumped.clear()
+    with transaction.atomic():
+        stamps.bump("alpha")
+        with pytest.raises(ZeroDivisionError), transaction.atomic():
+            stamps.bump("alpha")  # its own (another savepoint), gone with it
+            stamps.bump("beta")
+            1 / 0
+    assert bumped == [("alpha",)]
+
+
 def _bump_in_child(data_dir: str) -> None:
     import django
     from django.conf import settings
