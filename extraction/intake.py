@@ -13,7 +13,7 @@ import hashlib
 import os
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from django.conf import settings
@@ -81,10 +81,7 @@ class _Upload:
     @property
     def path(self) -> Path:
         if self._path is None:
-            fd, name = tempfile.mkstemp(dir=settings.TMP_DIR, prefix="upload-")
-            self._path, self._own = Path(name), True
-            with os.fdopen(fd, "wb") as out:
-                out.write(self.data or b"")
+            self._path, self._own = _write_temporary([self.data or b""]), True
         return self._path
 
     def read(self) -> bytes:
@@ -104,11 +101,16 @@ def _temporary_path(uploaded: UploadedFile) -> tuple[Path, bool]:
     """The upload's path on disk, and whether we made that copy ourselves."""
     if hasattr(uploaded, "temporary_file_path"):
         return Path(uploaded.temporary_file_path()), False
+    return _write_temporary(uploaded.chunks()), True
+
+
+def _write_temporary(chunks: Iterable[bytes]) -> Path:
+    """A new file in TMP_DIR holding `chunks` (the caller removes it)."""
     fd, name = tempfile.mkstemp(dir=settings.TMP_DIR, prefix="upload-")
     with os.fdopen(fd, "wb") as out:
-        for chunk in uploaded.chunks():
+        for chunk in chunks:
             out.write(chunk)
-    return Path(name), True
+    return Path(name)
 
 
 def check_upload(uploaded: UploadedFile | None) -> None:
@@ -165,7 +167,8 @@ def accept(
         hit = CacheEntry.lookup(CacheEntry.make_key(sha, fingerprint), count=False)
         # A live cache entry means these exact bytes were read in full before:
         # the probe (a parse in a child process) would only repeat that.
-        pages = None if hit is not None else probe(upload.path, kind).pages
+        # Text is decoded by sniff already: the probe would only repeat it.
+        pages = None if hit is not None or kind == "txt" else probe(upload.path, kind).pages
 
         storage_name = f"{uuid.uuid4().hex}.{kind}"
         # A hit succeeds at once (queue.enqueue with the entry found): a file

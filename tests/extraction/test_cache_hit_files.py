@@ -166,3 +166,13 @@ def test_a_new_small_pdf_is_probed_from_a_copy_that_is_removed(api, settings, pd
     answer = api_upload(api, pdf_bytes, "cv.pdf")
     assert answer.status_code == 202, answer.content
     assert not list(Path(settings.TMP_DIR).iterdir())
+
+
+def test_a_new_small_text_is_never_copied_to_disk_before_it_is_stored(api, monkeypatch):
+    copies = []
+    real = intake._write_temporary
+    monkeypatch.setattr(intake, "_write_temporary", lambda c: copies.append(1) or real(c))
+    answer = api_upload(api, TEXT)
+    assert answer.status_code == 202, answer.content
+    assert copies == []  # sniff decoded it in memory; the probe would repeat that
+    assert api_upload(api, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "cv.txt").status_code == 415

@@ -100,8 +100,10 @@ def test_a_small_chunked_upload_goes_through():
     assert Document.objects.count() == 1
 
 
-def test_the_upload_handler_stops_a_file_over_the_upload_limit(api, settings):
+@pytest.mark.parametrize("memory_size", [1024 * 1024, 0], ids=["held in memory", "spooled"])
+def test_the_upload_handler_stops_a_file_over_the_upload_limit(api, settings, memory_size):
     settings.MAX_UPLOAD_BYTES = 1000
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = memory_size
     r = api.post(
         "/api/v1/extractions",
         {"file": SimpleUploadedFile("cv.txt", b"a" * 5000)},
