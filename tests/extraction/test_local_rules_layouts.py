@@ -189,3 +189,64 @@ def test_the_name_is_its_own_run_when_the_place_follows_it_on_the_row():
         "Python      Go         Lead Engineer\n"
     )
     assert extract_raw(text)["basics"]["name"] == "Jane Roe"
+
+
+def _education(text: str, model) -> list[tuple]:
+    edu = LocalExtractor(model=model).extract(text, deadline=0).resume.get("education", [])
+    return [(e.get("institution"), e.get("studyType"), e.get("area")) for e in edu]
+
+
+_FIELDS = {"quorvian": "area", "studies": "area", "technical": "studyType", "course": "studyType"}
+
+
+def test_a_date_column_education_entry_takes_a_school_without_a_school_word_under_its_field():
+    # Dates first, then degree, field and school on lines of their own: the
+    # school is a name with no school's word, right above the next dates.
+    text = (
+        "Jane Roe\n"
+        "Education\n"
+        "2011 – 2014\n"
+        "BSc\n"
+        "Quorvian Studies\n"
+        "ZELTRAX\n"
+        "2009 – 2010\n"
+        "Technical Course\n"
+        "Quorvian Studies\n"
+        "ZELTRAX\n"
+        "Skills\n"
+        "Python, Go\n"
+    )
+    assert _education(text, _phrase_model(_FIELDS)) == [
+        ("ZELTRAX", "BSc", "Quorvian Studies"),
+        ("ZELTRAX", "Technical Course", "Quorvian Studies"),
+    ]
+
+
+def test_a_note_under_a_degree_and_its_field_is_no_school():
+    text = (
+        "Jane Roe\n"
+        "Education\n"
+        "2011 – 2014\n"
+        "BSc\n"
+        "Quorvian Studies\n"
+        "Thesis: graph colouring\n"
+        "Skills\n"
+        "Python, Go\n"
+    )
+    for school, _, _ in _education(text, _phrase_model(_FIELDS)):
+        assert "Thesis" not in (school or "")
+
+
+def test_three_education_pieces_without_a_school_word_take_the_roles_the_model_reads():
+    from extraction.extractors.local_sections import education
+
+    with learned.using(_phrase_model(_FIELDS)):
+        got = education._education(["Technical Course", "Quorvian Studies", "ZELTRAX"])
+        assert (got["institution"], got["studyType"], got["area"]) == (
+            "ZELTRAX",
+            "Technical Course",
+            "Quorvian Studies",
+        )
+        # a school's name cut at a dash is not read as a school and a field
+        got = education._education(["ZELTRAX - Norvell", "Technical Course"])
+        assert got.get("area") != "Norvell" and got.get("institution") != "Norvell"

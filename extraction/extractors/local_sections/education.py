@@ -4,6 +4,7 @@ when it is sure, else by the word rules; degree lines without dates.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from ..learned import context as learned
@@ -129,6 +130,9 @@ def _education(parts: list[str]) -> dict:
     """School, degree and field of an education header's parts: the rules,
     and where they miss the school or both degree and field, the model."""
     ruled = _education_by_rules(parts)
+    by_roles = _education_by_roles(parts, ruled)
+    if by_roles is not None:
+        return by_roles
     complete = ruled.get("institution") and (ruled.get("studyType") or ruled.get("area"))
     if not (complete and (ruled.get("area") or institution_score(ruled["institution"]) > 0)):
         ruled = _education_by_model(parts) or ruled
@@ -142,6 +146,53 @@ def _education(parts: list[str]) -> dict:
         if split and split[1] and _degree_like(split[0]):
             ruled["studyType"], ruled["area"] = split
     return ruled
+
+
+def _school_p(text: str, probs: dict) -> float:
+    """How much a piece of an education header reads as its school: what the
+    phrase model leaves to neither a degree nor a field (in an education
+    header a name the model never saw is the school, whatever kind of name
+    it is); a degree's or a school's word settles it."""
+    if institution_score(text) > 0:
+        return 1.0
+    if degree_score(text) > 0:
+        return 0.0
+    return max(0.0, 1.0 - probs.get("studyType", 0.0) - probs.get("area", 0.0))
+
+
+def _education_by_roles(parts: list[str], ruled: dict) -> dict | None:
+    """ "Technical Course" / "Information Systems" / "ZELTRAX": three
+    pieces, one school, one degree, one field, and no school's word to say
+    which is which. Each is given the role that makes the three likeliest
+    by the phrase model, where the rules took for the school a piece that
+    reads as a degree or a field; None to keep the rules' reading."""
+    pieces = header_pieces(parts)
+    if len(pieces) != 3 or any(institution_score(p) > 0 for p in pieces):
+        return None
+    probs = [learned.phrase(p) for p in pieces]
+    if any(p is None for p in probs):
+        return None
+    school = [_school_p(t, p or {}) for t, p in zip(pieces, probs, strict=True)]
+    degree = [
+        1.0 if degree_score(t) > 0 else (p or {}).get("studyType", 0.0)
+        for t, p in zip(pieces, probs, strict=True)
+    ]
+    field = [
+        0.0 if degree_score(t) > 0 else (p or {}).get("area", 0.0)
+        for t, p in zip(pieces, probs, strict=True)
+    ]
+
+    def likelihood(order: tuple[int, ...]) -> float:
+        s, d, f = order
+        return school[s] * degree[d] * field[f]
+
+    s, d, f = max(itertools.permutations(range(3)), key=likelihood)
+    ruled_school = ruled.get("institution")
+    if ruled_school == pieces[s] or school[s] < 0.5 or min(degree[d], field[f]) < 0.5:
+        return None  # also a school's name cut in two ("Zeltrax - Norvell", "Zeltrax, Springfield")
+    if ruled_school in pieces and school[pieces.index(ruled_school)] >= 0.5:
+        return None  # the rules' school reads as a school too: theirs stands
+    return {"institution": pieces[s], "studyType": pieces[d], "area": pieces[f]}
 
 
 _DASH = re.compile(r"\s[-–—:]\s|:\s")

@@ -86,6 +86,7 @@ def _header_parts(
             (below and not template[1])
             or (above and not template[0])
             or above < min(template[0], _most_parts(ln, []))
+            or (ln.section == "education" and not above and not template[0] and below < template[1])
         ):
             return _template_parts(lines, prev, i, nxt, attributes, template)
         return parts, consumed
@@ -220,10 +221,12 @@ def _header_parts(
         and header_like(lines[j].text, 90)
         and all(k >= i for k, _ in parts)
         and not any(_institution_like(p) for _, p in parts)
-        and _institution_like(lines[j].text)
-        and not _heads_next_dates(lines, j)
+        and (_institution_like(lines[j].text) or _school_after_degree(lines[j], parts))
+        and (not _heads_next_dates(lines, j) or not rest and _dated_first(lines, i))
     ):
-        # "B.Arch" / "Architecture" / "University of Oregon" under the dates
+        # "B.Arch" / "Architecture" / "University of Oregon" under the dates;
+        # "BSc" / "Information Systems" / "ZELTRAX": a name under a degree
+        # and its field is their school, whatever words it has
         parts.append((j, _clean_part(lines[j].text)))
         consumed.append(j)
     return [p for _, p in _across_dates(sorted(parts), i) if p], consumed
@@ -392,6 +395,29 @@ def _degree_or_field(text: str) -> bool:
         return True
     p = learned.phrase(t)
     return p is not None and p.get("studyType", 0) + p.get("area", 0) >= 0.7
+
+
+def _school_after_degree(ln: Line, parts: list[tuple[int, str]]) -> bool:
+    """A short name printed under an education entry's degree and field (both
+    taken, no school among them): the school, unless it reads as a degree or
+    field, a note ("GPA: 3.9", "Thesis: ..."), or text."""
+    if len(parts) < 2 or not any(degree_score(p) for _, p in parts):
+        return False
+    if not all(_degree_or_field(p) for _, p in parts):
+        return False  # a name among them already: the school
+    t = _clean_part(ln.text)
+    if not t or len(t.split()) > 6 or ":" in t or _degree_or_field(t) or _model_body_line(ln):
+        return False
+    p = learned.phrase(t)
+    return p is None or p.get("other", 0.0) < learned.BODY_P
+
+
+def _dated_first(lines: list[Line], i: int) -> bool:
+    """The dates on line i stand alone right under their section's heading: the
+    section prints each entry's dates first and its title lines below them,
+    so a title line right above the next dates is still this entry's."""
+    ln = lines[i]
+    return i > 0 and ln.section is not None and not ln.headed and lines[i - 1].section != ln.section
 
 
 def _institution_like(text: str) -> bool:
