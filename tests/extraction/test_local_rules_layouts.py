@@ -250,3 +250,25 @@ def test_three_education_pieces_without_a_school_word_take_the_roles_the_model_r
         # a school's name cut at a dash is not read as a school and a field
         got = education._education(["ZELTRAX - Norvell", "Technical Course"])
         assert got.get("area") != "Norvell" and got.get("institution") != "Norvell"
+
+
+def test_a_school_named_with_at_keeps_the_degree_printed_under_it():
+    text = (
+        "Jane Roe\n"
+        "Education\n"
+        "UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE  08/2018 - 05/2022\n"
+        "BS QUORVIAN STUDIES\n"
+        "Skills\n"
+        "Python, Go\n"
+    )
+    assert _education(text, _phrase_model(_FIELDS)) == [
+        ("UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE", "BS", "QUORVIAN STUDIES")
+    ]
+    # a degree at a school stays one line read as such
+    text = text.replace(
+        "UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE", "BS Quorvian Studies at Springfield University"
+    )
+    text = text.replace("BS QUORVIAN STUDIES\n", "")
+    assert _education(text, _phrase_model(_FIELDS)) == [
+        ("Springfield University", "BS", "Quorvian Studies")
+    ]
