@@ -272,3 +272,25 @@ def test_a_school_named_with_at_keeps_the_degree_printed_under_it():
     assert _education(text, _phrase_model(_FIELDS)) == [
         ("Springfield University", "BS", "Quorvian Studies")
     ]
+
+
+def test_a_degree_of_several_words_is_split_from_its_field_where_the_line_writes_it():
+    from extraction.extractors.local_sections.education import _written_split, split_degree
+
+    model = _phrase_model({**_FIELDS, "zorbish": "studyType"})
+    with learned.using(model):
+        assert split_degree("MSc Double Degree in Quorvian Studies") == (
+            "MSc Double Degree",
+            "Quorvian Studies",
+        )
+        assert split_degree("Zorbish Technical - Quorvian Studies") == (
+            "Zorbish Technical",
+            "Quorvian Studies",
+        )
+        assert split_degree("Bachelor of Science (BS) in Quorvian Studies") == (
+            "Bachelor of Science (BS)",
+            "Quorvian Studies",
+        )
+        # a field before the separator is no degree: the line is not cut there
+        assert _written_split("Quorvian Studies - Zeltrax Studies") is None
+        assert _written_split("Zorbish in Springfield University") is None

@@ -61,6 +61,9 @@ def split_degree(text: str) -> tuple[str, str | None]:
         return t[:colon].strip(), t[colon + 1 :].strip()
     if _DEGREE_ONLY.fullmatch(t):
         return t, None
+    written = _written_split(t)
+    if written is not None:
+        return written
     m = _DEGREE_HEAD.match(t)
     if m and m.group("area") and not re.match(r"(?i)^(?:&|and|und|y|et)(?:\s|$)", m.group("area")):
         area = m.group("area").strip(" ,;-–")
@@ -73,6 +76,31 @@ def split_degree(text: str) -> tuple[str, str | None]:
     if by_model is not None:
         return by_model
     return t, None
+
+
+# "Degree in Field" and "Degree - Field" as a theme or a person writes them
+_WRITTEN_SPLIT = re.compile(r"\s+(?:in|[-–—])\s+")
+
+
+def _written_split(text: str) -> tuple[str, str] | None:
+    """ "MSc Double Degree in Cyber Security", "Bootcamp - Software
+    Development": the degree's whole name before the first " in " or spaced
+    dash and its field after it, where the head reads as a degree (its words,
+    or the phrase model more a degree than a field) and the tail as no
+    degree; None to let the other readings decide."""
+    m = _WRITTEN_SPLIT.search(text)
+    if not m:
+        return None
+    head, tail = text[: m.start()].strip(), text[m.end() :].strip(" ,;:-–—")
+    if not head or not tail or len(head.split()) > 6 or head.endswith("("):
+        return None
+    if institution_score(head) > 0 or institution_score(tail) > 0 or _DEGREE_ONLY.fullmatch(tail):
+        return None
+    if degree_score(head) == 0:
+        p = learned.phrase(head)
+        if p is None or p.get("studyType", 0.0) <= p.get("area", 0.0):
+            return None
+    return head, tail
 
 
 def _education_by_model(parts: list[str]) -> dict | None:
