@@ -264,6 +264,13 @@ def test_a_school_named_with_at_keeps_the_degree_printed_under_it():
     assert _education(text, _phrase_model(_FIELDS)) == [
         ("UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE", "BS", "QUORVIAN STUDIES")
     ]
+    from extraction.extractors.local_sections import education
+
+    with learned.using(_phrase_model(_FIELDS)):
+        got = education._education(
+            ["University of Springfield at Shelbyville", "BS Quorvian Studies"]
+        )
+    assert got["institution"] == "University of Springfield at Shelbyville"
     # a degree at a school stays one line read as such
     text = text.replace(
         "UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE", "BS Quorvian Studies at Springfield University"

@@ -18,6 +18,7 @@ from ..local_rules.scores import (
     header_like,
     institution_score,
 )
+from .headers import school_at_place
 from .work import _part_pieces, header_pieces
 
 # A degree written first: "BS", "B.S.", "M.Sc.", "PhD", "High School", "Bachelor
@@ -261,7 +262,7 @@ def _education_by_rules(parts: list[str]) -> dict:
     out: dict = {}
     pieces: list[str] = []
     for p in parts:
-        s = _split_at(p) if " at " in f" {p} " else None
+        s = _split_at(p) if " at " in f" {p} " and not school_at_place(p) else None
         if s:
             pieces.extend([s[0], s[1]])
         elif p.count(", ") >= 2 or (", " in p and degree_score(p)):

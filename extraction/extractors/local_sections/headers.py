@@ -90,7 +90,7 @@ def _header_parts(
         ):
             return _template_parts(lines, prev, i, nxt, attributes, template)
         return parts, consumed
-    if rest and _split_at(rest) and not (ln.section == "education" and _school_at_place(rest)):
+    if rest and _split_at(rest) and not (ln.section == "education" and school_at_place(rest)):
         # ("University of Springfield at Shelbyville" names a school, not a
         # title at an employer: its degree is on the lines around it)
         more = _wrapped_rest(lines, i, nxt)
@@ -414,7 +414,7 @@ def _school_after_degree(ln: Line, parts: list[tuple[int, str]]) -> bool:
     return p is None or p.get("other", 0.0) < learned.BODY_P
 
 
-def _school_at_place(text: str) -> bool:
+def school_at_place(text: str) -> bool:
     """ "University of Springfield at Shelbyville": a school's name with "at"
     in it, not a degree at a school."""
     split = _split_at(text)
