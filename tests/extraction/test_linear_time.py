@@ -229,6 +229,27 @@ def test_local_extractor_is_linear_on_a_cv_with_a_hostile_line(unit, place):
     assert_linear(_extract, lambda size, rep: cv_with("x" * rep + hostile(unit, size), place))
 
 
+@LINEAR
+@given(unit=st.text(alphabet=" \t-|ina,", min_size=1, max_size=4))
+@example(unit=" ")  # a run of spaces before " in " or a dash
+@example(unit=" -")  # a dash after every word: connectors skipped word by word
+@example(unit="in ")
+@example(unit="a | ")
+def test_education_headers_are_read_in_linear_time(unit):
+    # The helpers themselves, with the shipped model in use: the extractor's
+    # own line limits keep such pieces short, a helper must not rely on them.
+    from extraction.extractors.learned import context as learned
+    from extraction.extractors.learned.model import default_model
+    from extraction.extractors.local_sections import education
+
+    def read(piece: str) -> None:
+        education.split_degree(piece)
+        education._education([piece, "Quorvian Studies", "Zeltrax"])
+
+    with learned.using(default_model()):
+        assert_linear(read, lambda size, rep: hostile(unit, size, f"BSc{rep}", "x"))
+
+
 # --------------------------------------------------------------------------- readers, prompt
 @LINEAR
 @given(unit=st.text(alphabet=" \t\u00a0a\n.", min_size=1, max_size=4))

@@ -191,7 +191,10 @@ def test_the_name_is_its_own_run_when_the_place_follows_it_on_the_row():
     assert extract_raw(text)["basics"]["name"] == "Jane Roe"
 
 
-def _education(text: str, model) -> list[tuple]:
+def _education(lines: list[str], model) -> list[tuple]:
+    """(school, degree, field) of each entry of a CV whose education section
+    prints `lines`."""
+    text = "\n".join(["Jane Roe", "Education", *lines, "Skills", "Python, Go", ""])
     edu = LocalExtractor(model=model).extract(text, deadline=0).resume.get("education", [])
     return [(e.get("institution"), e.get("studyType"), e.get("area")) for e in edu]
 
@@ -202,39 +205,18 @@ _FIELDS = {"quorvian": "area", "studies": "area", "technical": "studyType", "cou
 def test_a_date_column_education_entry_takes_a_school_without_a_school_word_under_its_field():
     # Dates first, then degree, field and school on lines of their own: the
     # school is a name with no school's word, right above the next dates.
-    text = (
-        "Jane Roe\n"
-        "Education\n"
-        "2011 – 2014\n"
-        "BSc\n"
-        "Quorvian Studies\n"
-        "ZELTRAX\n"
-        "2009 – 2010\n"
-        "Technical Course\n"
-        "Quorvian Studies\n"
-        "ZELTRAX\n"
-        "Skills\n"
-        "Python, Go\n"
-    )
-    assert _education(text, _phrase_model(_FIELDS)) == [
+    lines = ["2011 – 2014", "BSc", "Quorvian Studies", "ZELTRAX"]
+    lines += ["2009 – 2010", "Technical Course", "Quorvian Studies", "ZELTRAX"]
+    assert _education(lines, _phrase_model(_FIELDS)) == [
         ("ZELTRAX", "BSc", "Quorvian Studies"),
         ("ZELTRAX", "Technical Course", "Quorvian Studies"),
     ]
 
 
 def test_a_note_under_a_degree_and_its_field_is_no_school():
-    text = (
-        "Jane Roe\n"
-        "Education\n"
-        "2011 – 2014\n"
-        "BSc\n"
-        "Quorvian Studies\n"
-        "Thesis: graph colouring\n"
-        "Skills\n"
-        "Python, Go\n"
-    )
-    for school, _, _ in _education(text, _phrase_model(_FIELDS)):
-        assert "Thesis" not in (school or "")
+    lines = ["2011 – 2014", "BSc", "Quorvian Studies", "Thesis: graph colouring"]
+    [(school, degree, field)] = _education(lines, _phrase_model(_FIELDS))
+    assert "Thesis" not in (school or "") and degree == "BSc"
 
 
 def test_three_education_pieces_without_a_school_word_take_the_roles_the_model_reads():
@@ -253,32 +235,21 @@ def test_three_education_pieces_without_a_school_word_take_the_roles_the_model_r
 
 
 def test_a_school_named_with_at_keeps_the_degree_printed_under_it():
-    text = (
-        "Jane Roe\n"
-        "Education\n"
-        "UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE  08/2018 - 05/2022\n"
-        "BS QUORVIAN STUDIES\n"
-        "Skills\n"
-        "Python, Go\n"
-    )
-    assert _education(text, _phrase_model(_FIELDS)) == [
-        ("UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE", "BS", "QUORVIAN STUDIES")
-    ]
     from extraction.extractors.local_sections import education
 
-    with learned.using(_phrase_model(_FIELDS)):
+    model = _phrase_model(_FIELDS)
+    lines = ["UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE  08/2018 - 05/2022", "BS QUORVIAN STUDIES"]
+    assert _education(lines, model) == [
+        ("UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE", "BS", "QUORVIAN STUDIES")
+    ]
+    with learned.using(model):
         got = education._education(
             ["University of Springfield at Shelbyville", "BS Quorvian Studies"]
         )
     assert got["institution"] == "University of Springfield at Shelbyville"
     # a degree at a school stays one line read as such
-    text = text.replace(
-        "UNIVERSITY OF SPRINGFIELD AT SHELBYVILLE", "BS Quorvian Studies at Springfield University"
-    )
-    text = text.replace("BS QUORVIAN STUDIES\n", "")
-    assert _education(text, _phrase_model(_FIELDS)) == [
-        ("Springfield University", "BS", "Quorvian Studies")
-    ]
+    lines = ["BS Quorvian Studies at Springfield University  08/2018 - 05/2022"]
+    assert _education(lines, model) == [("Springfield University", "BS", "Quorvian Studies")]
 
 
 def test_a_degree_of_several_words_is_split_from_its_field_where_the_line_writes_it():

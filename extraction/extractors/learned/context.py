@@ -101,10 +101,10 @@ def split_degree(words: list[str]) -> tuple[str, str | None] | None:
     best_score = whole.get("studyType", 0.0) * WHOLE_DEGREE
     for k in range(1, min(len(words), 8)):
         head = " ".join(words[:k])
-        rest = words[k:]
-        while len(rest) > 1 and rest[0].casefold() in _CONNECTORS:
-            rest = rest[1:]
-        tail = " ".join(rest)
+        start = k  # the connectors after the head are neither's (an index: no copy per word)
+        while len(words) - start > 1 and words[start].casefold() in _CONNECTORS:
+            start += 1
+        tail = " ".join(words[start:])
         ph, pt = phrase(head) or {}, phrase(tail) or {}
         score = ph.get("studyType", 0.0) * pt.get("area", 0.0)
         if score > best_score:

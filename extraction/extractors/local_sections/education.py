@@ -79,8 +79,9 @@ def split_degree(text: str) -> tuple[str, str | None]:
     return t, None
 
 
-# "Degree in Field" and "Degree - Field" as a theme or a person writes them
-_WRITTEN_SPLIT = re.compile(r"\s+(?:in|[-–—])\s+")
+# "Degree in Field" and "Degree - Field" as a theme or a person writes them;
+# tried only where a run of spaces starts (no run scanned once per position)
+_WRITTEN_SPLIT = re.compile(r"(?<!\s)\s+(?:in|[-–—])\s+")
 
 
 def _written_split(text: str) -> tuple[str, str] | None:
@@ -224,12 +225,9 @@ def _education_by_roles(parts: list[str], ruled: dict) -> dict | None:
     return {"institution": pieces[s], "studyType": pieces[d], "area": pieces[f]}
 
 
-_DASH = re.compile(r"\s[-–—:]\s|:\s")
-
-
 def _degree_dash_field(text: str) -> tuple[str, str] | None:
-    """ "Tecnicatura - Programación Informática", "Bootcamp: Software
-    Development": a short degree, a dash, its field; where the phrase model
+    """ "Tecnicatura - Programación Informática", "Bootcamp | Software
+    Development": a short degree, a dash or bar, its field; where the phrase model
     reads the head more as a degree than as a field and the tail as a field
     ("Computer Science - Cloud Computing" stays whole)."""
     m = _DASH.search(text)
@@ -339,7 +337,9 @@ def _degree_then_field(a: str, b: str) -> tuple[str, str]:
     return a, b
 
 
-_DASH = re.compile(r"\s+[-–—|]\s+")
+# a spaced dash or bar between two pieces, tried only where a run of spaces
+# starts (no run scanned once per position)
+_DASH = re.compile(r"(?<!\s)\s+[-–—|]\s+")
 
 
 def _field_and_school(piece: str) -> list[str]:
