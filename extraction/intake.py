@@ -29,7 +29,7 @@ from . import crypto, pipeline, queue
 from .errors import BadFile
 from .extractors import Outcome, configured_name, get_extractor
 from .models import CacheEntry, Document, ExtractionJob, Mode, Priority
-from .readers import display_name, probe, sniff
+from .readers import ProbeStarted, display_name, sniff, start_probe
 from .readers.jsonresume import read_json_resume
 from .resume import SCHEMA_VERSION
 
@@ -146,6 +146,7 @@ def accept(
     check_upload(uploaded)
     upload = _Upload(uploaded)
     stored: Path | None = None
+    probing: ProbeStarted | None = None
     try:
         kind = sniff(upload.source, uploaded.name or "")
         if kind == "json":
@@ -168,7 +169,15 @@ def accept(
         # A live cache entry means these exact bytes were read in full before:
         # the probe (a parse in a child process) would only repeat that.
         # Text is decoded by sniff already: the probe would only repeat it.
-        pages = None if hit is not None or kind == "txt" else probe(upload.path, kind).pages
+        if hit is None and kind != "txt":
+            # The child parses while this request seals and stores the file
+            # and asks the queue class; its answer is awaited before anything
+            # is written to the database.
+            probing = start_probe(upload.path, kind)
+        if hit is None and callable(priority):
+            # The queue class may cost queries: asked now, not inside the
+            # transaction below (under the queue's lock).
+            priority = priority()
 
         storage_name = f"{uuid.uuid4().hex}.{kind}"
         # A hit succeeds at once (queue.enqueue with the entry found): a file
@@ -181,6 +190,9 @@ def accept(
             # Fernet has no streaming mode: the whole file (at most
             # MAX_UPLOAD_BYTES) is sealed in memory.
             crypto.seal_file(stored, upload.read())
+        pages = None
+        if probing is not None:
+            pages, probing = probing.result().pages, None
         with transaction.atomic():
             if hit is not None:
                 hit.count_hit()
@@ -214,6 +226,8 @@ def accept(
                 then(job)
             return job
     except BaseException:
+        if probing is not None:
+            probing.discard()  # its child is done with the file removed below
         if stored is not None:
             stored.unlink(missing_ok=True)
         raise

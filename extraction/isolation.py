@@ -54,7 +54,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .errors import BadFile
 
@@ -578,12 +578,29 @@ class WarmPool:
         max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         **kwargs: Any,
     ) -> T:
+        return self.start(
+            func, *args, timeout=timeout, max_result_bytes=max_result_bytes, **kwargs
+        ).result()
+
+    def start(
+        self,
+        func: Callable[..., T],
+        *args: Any,
+        timeout: float,
+        max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+        **kwargs: Any,
+    ) -> Pending[T]:
+        """`run`, handed to an idle child and not waited for: the caller does
+        other work meanwhile and must then call `result()` (or `discard()`),
+        which frees the child. With every child busy the call runs here, at
+        once, in a child forked for it, as `run` does."""
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         payload = pickle.dumps((func, args, kwargs, timeout), protocol=pickle.HIGHEST_PROTOCOL)
         child = self._take()
         if child is None:
-            return run_isolated(
+            return Pending.ran(
+                run_isolated,
                 func,
                 *args,
                 timeout=timeout,
@@ -592,7 +609,15 @@ class WarmPool:
                 **kwargs,
             )
         try:
-            return self._call(child, payload, timeout, max_result_bytes)
+            call = self._send(child, payload, timeout)
+        except BaseException:
+            self._give_back(child)
+            raise
+        return Pending(lambda: self._finish(child, call, timeout, max_result_bytes))
+
+    def _finish(self, child: _PoolChild, call: tuple[float, float], timeout: float, max_bytes):
+        try:
+            return self._receive(child, call, timeout, max_bytes)
         finally:
             self._give_back(child)
 
@@ -665,7 +690,8 @@ class WarmPool:
 
     # -- one call
 
-    def _call(self, child: _PoolChild, payload: bytes, timeout: float, max_bytes: int):
+    def _send(self, child: _PoolChild, payload: bytes, timeout: float) -> tuple[float, float]:
+        """Hand `payload` to `child`: its deadline and CPU time so far."""
         deadline = time.monotonic() + timeout
         cpu_before = _cpu_seconds(child.pid)
         child.uses += 1
@@ -674,6 +700,10 @@ class WarmPool:
         except OSError as exc:  # it died while idle
             child.close(kill=True)
             raise IsolatedCrash(f"pool child gone ({exc})") from exc
+        return deadline, cpu_before
+
+    def _receive(self, child: _PoolChild, call: tuple[float, float], timeout: float, max_bytes):
+        deadline, cpu_before = call
         buffer = bytearray()
         expected: int | None = None
         timed_out = too_big = False
@@ -727,6 +757,42 @@ class WarmPool:
         raise IsolatedCrash(f"child raised {value}")
 
 
+class Pending(Generic[T]):
+    """A call handed to a pool child (`WarmPool.start`): `result()` waits for
+    its outcome, once, and frees the child; `discard()` does the same for a
+    caller that no longer wants it (its own work failed meanwhile)."""
+
+    def __init__(self, finish: Callable[[], T]) -> None:
+        self._finish: Callable[[], T] | None = finish
+        self._outcome: tuple[bool, Any] | None = None
+
+    @classmethod
+    def ran(cls, func: Callable[..., T], *args: Any, **kwargs: Any) -> Pending[T]:
+        """The outcome of running `func` now, as a Pending."""
+        pending: Pending[T] = cls(lambda: func(*args, **kwargs))
+        pending._settle()
+        return pending
+
+    def _settle(self) -> None:
+        if self._finish is not None:
+            finish, self._finish = self._finish, None
+            try:
+                self._outcome = (True, finish())
+            except BaseException as exc:  # given back by result()
+                self._outcome = (False, exc)
+
+    def result(self) -> T:
+        self._settle()
+        assert self._outcome is not None
+        ok, value = self._outcome
+        if ok:
+            return value
+        raise value
+
+    def discard(self) -> None:
+        self._settle()
+
+
 _pools: dict[tuple[int, int, int], WarmPool] = {}
 _pools_lock = threading.Lock()
 
@@ -743,11 +809,35 @@ def run_warm(
     """`run_isolated`, in this process's warm pool for these limits (`pool_size`
     children, each replaced after `max_uses` calls); `pool_size` 0 forks a
     child per call."""
+    return start_warm(
+        func,
+        *args,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        pool_size=pool_size,
+        max_uses=max_uses,
+        **kwargs,
+    ).result()
+
+
+def start_warm(
+    func: Callable[..., T],
+    *args: Any,
+    timeout: float,
+    memory_mb: int,
+    pool_size: int,
+    max_uses: int,
+    **kwargs: Any,
+) -> Pending[T]:
+    """`run_warm`, not waited for (`WarmPool.start`): call `result()` on the
+    answer. `pool_size` 0 runs it now, in a child forked for it."""
     if pool_size <= 0:
-        return run_isolated(func, *args, timeout=timeout, memory_mb=memory_mb, **kwargs)
+        return Pending.ran(
+            run_isolated, func, *args, timeout=timeout, memory_mb=memory_mb, **kwargs
+        )
     key = (memory_mb, pool_size, max_uses)
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
             pool = _pools[key] = WarmPool(pool_size, memory_mb, max_uses)
-    return pool.run(func, *args, timeout=timeout, **kwargs)
+    return pool.start(func, *args, timeout=timeout, **kwargs)

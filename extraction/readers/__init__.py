@@ -50,7 +50,7 @@ Settings are read from `django.conf.settings` at call time.
 from __future__ import annotations
 
 from ..errors import BadFile
-from .children import _preload_parsers, probe, read_document
+from .children import ProbeStarted, _preload_parsers, probe, read_document, start_probe
 from .kinds import (
     ALLOWED_EXTENSIONS,
     DISPLAY_NAME_MAX,
@@ -86,6 +86,7 @@ __all__ = [
     "PDF_MAGIC_WINDOW",
     "PROBE_TIMEOUT_S",
     "Probe",
+    "ProbeStarted",
     "RATIO_CHECK_MIN_BYTES",
     "ReadResult",
     "_preload_parsers",
@@ -98,4 +99,5 @@ __all__ = [
     "probe",
     "read_document",
     "sniff",
+    "start_probe",
 ]

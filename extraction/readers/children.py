@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from ..errors import BadFile
-from ..isolation import IsolatedCrash, IsolatedMemoryError, run_isolated, run_warm
+from ..isolation import IsolatedCrash, IsolatedMemoryError, Pending, run_isolated, start_warm
 from .kinds import _SUPPORTED, KINDS, PROBE_TIMEOUT_S, Probe, ReadResult, _invalid, _Limits
 from .pdf import _probe_pdf_child, _read_pdf_child
 from .sniff import _check_size
@@ -24,35 +24,85 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"unknown document kind {kind!r}; expected one of {KINDS}")
 
 
-def _isolated(func, path: Path, kind: str, limits: _Limits, timeout: float, *, warm=False):
-    """Run a parser step in the isolated child; a crash is the file's problem.
-
-    PDF children get at most EXTRACTION_PDF_MEMORY_MB. pdfium cannot report a failed
-    allocation and aborts instead (its other fatal checks trap, SIGILL or
-    SIGTRAP): a PDF child killed by SIGABRT ran out of memory.
-    """
-    _preload_parsers()
-    memory_mb = limits.memory_mb
+def _memory_mb(kind: str, limits: _Limits) -> int:
+    """PDF children get at most EXTRACTION_PDF_MEMORY_MB."""
     if kind == "pdf":
-        memory_mb = min(memory_mb, settings.EXTRACTION_PDF_MEMORY_MB)
+        return min(limits.memory_mb, settings.EXTRACTION_PDF_MEMORY_MB)
+    return limits.memory_mb
+
+
+def _crashed(kind: str, memory_mb: int, exc: IsolatedCrash) -> BaseException:
+    """What a parser child's crash means: the file's problem. pdfium cannot
+    report a failed allocation and aborts instead (its other fatal checks
+    trap, SIGILL or SIGTRAP): a PDF child killed by SIGABRT ran out of memory."""
+    if kind == "pdf" and exc.signum == signal.SIGABRT:
+        return IsolatedMemoryError(memory_mb)
+    return _invalid(kind, "the reader stopped unexpectedly")
+
+
+def _isolated(func, path: Path, kind: str, limits: _Limits, timeout: float):
+    """Run a parser step in the isolated child; a crash is the file's problem."""
+    _preload_parsers()
+    memory_mb = _memory_mb(kind, limits)
     try:
-        if warm:
-            # The upload-time probe, on a web request: a warm child of this
-            # process's pool, not a fork of the whole process per upload.
-            return run_warm(
-                func,
-                str(path),
-                limits,
-                timeout=timeout,
-                memory_mb=memory_mb,
-                pool_size=settings.EXTRACTION_PROBE_POOL_SIZE,
-                max_uses=settings.EXTRACTION_PROBE_POOL_MAX_USES,
-            )
         return run_isolated(func, str(path), limits, timeout=timeout, memory_mb=memory_mb)
     except IsolatedCrash as exc:
-        if kind == "pdf" and exc.signum == signal.SIGABRT:
-            raise IsolatedMemoryError(memory_mb) from exc
-        raise _invalid(kind, "the reader stopped unexpectedly") from exc
+        raise _crashed(kind, memory_mb, exc) from exc
+
+
+class ProbeStarted:
+    """A probe handed to a warm child (`start_probe`): `result()` is its
+    answer, or raises what `probe` would; `discard()` frees the child when the
+    answer is no longer wanted. Call one of them exactly once."""
+
+    def __init__(self, kind: str, memory_mb: int, pending: Pending[Probe] | None, done=None):
+        self._kind, self._memory_mb = kind, memory_mb
+        self._pending, self._done = pending, done
+
+    def result(self) -> Probe:
+        if self._pending is None:
+            return self._done
+        try:
+            return self._pending.result()
+        except IsolatedCrash as exc:
+            raise _crashed(self._kind, self._memory_mb, exc) from exc
+
+    def discard(self) -> None:
+        if self._pending is not None:
+            self._pending.discard()
+
+
+def start_probe(path: Path, kind: str) -> ProbeStarted:
+    """`probe`, started and not waited for: the upload's request seals and
+    stores the file while a child of this process's warm pool parses it.
+    Checks made here (the kind, the size, a text file's decoding) raise at
+    once; the child's answer comes from `result()`."""
+    _check_kind(kind)
+    path = Path(path)
+    _check_size(path)
+    if kind == "txt":
+        if decode_text(path.read_bytes()) is None:
+            raise BadFile(
+                "unsupported_type", f"This file is not a text file. {_SUPPORTED}", status=415
+            )
+        return ProbeStarted(kind, 0, None, Probe(kind="txt", pages=None))
+    limits = _Limits.from_settings()
+    timeout = min(PROBE_TIMEOUT_S, limits.timeout)
+    func = _probe_pdf_child if kind == "pdf" else _probe_docx_child
+    _preload_parsers()
+    memory_mb = _memory_mb(kind, limits)
+    # The upload-time probe, on a web request: a warm child of this process's
+    # pool, not a fork of the whole process per upload.
+    pending = start_warm(
+        func,
+        str(path),
+        limits,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        pool_size=settings.EXTRACTION_PROBE_POOL_SIZE,
+        max_uses=settings.EXTRACTION_PROBE_POOL_MAX_USES,
+    )
+    return ProbeStarted(kind, memory_mb, pending)
 
 
 def probe(path: Path, kind: str) -> Probe:
@@ -65,19 +115,7 @@ def probe(path: Path, kind: str) -> Probe:
     TXT: decodable. PDF and DOCX are opened in the isolated child
     (timeout min(PROBE_TIMEOUT_S, EXTRACTION_PARSE_TIMEOUT_S)).
     """
-    _check_kind(kind)
-    path = Path(path)
-    _check_size(path)
-    if kind == "txt":
-        if decode_text(path.read_bytes()) is None:
-            raise BadFile(
-                "unsupported_type", f"This file is not a text file. {_SUPPORTED}", status=415
-            )
-        return Probe(kind="txt", pages=None)
-    limits = _Limits.from_settings()
-    timeout = min(PROBE_TIMEOUT_S, limits.timeout)
-    func = _probe_pdf_child if kind == "pdf" else _probe_docx_child
-    return _isolated(func, path, kind, limits, timeout, warm=True)
+    return start_probe(path, kind).result()
 
 
 def read_document(path: Path, kind: str) -> ReadResult:

@@ -175,3 +175,42 @@ def test_the_probe_of_an_upload_uses_the_warm_pool(settings, tmp_path):
             pool.close()
         isolation._pools.clear()
     assert len(forks) <= 1
+
+
+def _sleep_then_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_started_call_runs_while_the_caller_works_and_frees_its_child(pool):
+    pid = pool.run(os.getpid, timeout=5)
+    began = time.monotonic()
+    pending = pool.start(_sleep_then_pid, 0.4, timeout=5)
+    handed = time.monotonic() - began
+    # The caller is not waiting for the child: its own work overlaps the call.
+    time.sleep(0.4)
+    assert pending.result() == pid
+    assert handed < 0.2
+    assert time.monotonic() - began < 0.75  # about 0.4 s, not 0.4 + 0.4
+    # The child is free again for the next call (no fork for it).
+    assert pool.run(os.getpid, timeout=5) == pid
+
+
+def test_a_started_call_discarded_still_frees_its_child_and_errors_keep(pool):
+    pid = pool.run(os.getpid, timeout=5)
+    pool.start(_sleep_then_pid, 0.1, timeout=5).discard()
+    assert pool.run(os.getpid, timeout=5) == pid
+    pending = pool.start(_raise_value_error, timeout=5)
+    with pytest.raises(ValueError, match="broken"):
+        pending.result()
+    with pytest.raises(ValueError, match="broken"):  # the same answer again
+        pending.result()
+    assert pool.run(os.getpid, timeout=5) == pid
+
+
+def test_a_started_call_past_its_deadline_is_killed_when_its_answer_is_asked(pool, tmp_path):
+    pid = pool.run(os.getpid, timeout=5)
+    pending = pool.start(_sleep_forever, str(tmp_path / "pid"), timeout=0.3)
+    with pytest.raises(IsolatedTimeout):
+        pending.result()
+    _assert_reaped(pid)
