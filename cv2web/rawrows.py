@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import signals
 from django.db.models.fields import NOT_PROVIDED
 
@@ -87,6 +87,21 @@ class _Insert:
                 raise TypeError(f"{meta.label}.{field.name}: a value the database makes")
         self.auto_pk = meta.pk if meta.pk.db_returning else None
         self.fields = [f for f in meta.concrete_fields if f is not self.auto_pk]
+        # Each column's value as `get_db_prep_save(pre_save(obj, True))` gives
+        # it, with the common cases taken first: a field of a class whose
+        # preparation gives a str, an int or a bool back as it is (and None as
+        # None) reads the attribute; any other value or field goes through the
+        # field's own methods.
+        self.prep = [
+            (f, f.attname, _AS_IS.get(type(f)) if not _made_on_save(f) else None)
+            for f in self.fields
+        ]
+        # Model(*values) in concrete-field order: Django's positional path,
+        # cheaper than its keyword one. A related object given by its name is
+        # set through its descriptor afterwards, as Model.__init__ does.
+        self.init = [
+            (f, f.name, f.attname, f.is_relation and f.many_to_one) for f in meta.concrete_fields
+        ]
         columns = ", ".join(qn(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         self.sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
@@ -95,24 +110,97 @@ class _Insert:
             self.sql += f" RETURNING {qn(self.auto_pk.column)}"
 
 
+def _made_on_save(field) -> bool:
+    """A field whose pre_save makes its value (auto_now, auto_now_add)."""
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+# Field classes (exactly these, not subclasses) whose get_db_prep_save returns
+# a value of these types unchanged, and None as None, on every backend.
+_AS_IS: dict[type, tuple[type, ...]] = {
+    **{
+        cls: (str,)
+        for cls in (
+            models.CharField,
+            models.TextField,
+            models.SlugField,
+            models.EmailField,
+            models.URLField,
+        )
+    },
+    **{
+        cls: (int,)
+        for cls in (
+            models.IntegerField,
+            models.SmallIntegerField,
+            models.BigIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.PositiveBigIntegerField,
+        )
+    },
+    models.BooleanField: (bool,),
+}
+
+
 @functools.cache
 def _insert(model, using: str) -> _Insert:
     return _Insert(model, using)
 
 
-def create(model_class, /, **values):
+def _instance(model, ins: _Insert, values: dict):
+    """model(**values), through Django's positional path."""
+    args = []
+    related = []
+    for field, name, attname, many_to_one in ins.init:
+        if many_to_one and name in values:
+            obj = values.pop(name)
+            related.append((name, obj))
+            args.append(None)
+        elif attname in values:
+            args.append(values.pop(attname))
+        else:
+            args.append(field.get_default())
+    if values:
+        raise TypeError(f"{model.__name__}() got unexpected keyword arguments: {', '.join(values)}")
+    instance = model(*args)
+    for name, obj in related:
+        setattr(instance, name, obj)
+    return instance
+
+
+def create(model_class, /, _prepared: Any = None, **values):
     """`model.objects.create(**values)` for a plain model (no parents, no
     database-made defaults but an auto primary key): the same instance, the
     same field preparation (`pre_save`, `get_db_prep_save`) and the same
-    pre_save and post_save signals, through an INSERT written once."""
+    pre_save and post_save signals, through an INSERT written once.
+
+    `_prepared` maps an attribute name to its column's value as the database
+    takes it, for a value the caller holds prepared already (a sealed copy
+    read from another row): that column is written as given, the attribute
+    holds `values`' value. The caller vouches that one is the other's
+    preparation."""
     model = model_class
-    obj = model(**values)
-    using = router.db_for_write(model, instance=obj)
+    using = router.db_for_write(model)
     ins = _insert(model, using)
+    if _prepared and not set(_prepared) <= {attname for _, attname, _ in ins.prep}:
+        raise TypeError(f"{model.__name__}: no column for {sorted(_prepared)}")
+    obj = _instance(model, ins, dict(values))
     conn = connections[using]
     obj._prepare_related_fields_for_save(operation_name="save")
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in ins.fields]
+    params = []
+    state = obj.__dict__
+    for field, attname, as_is in ins.prep:
+        if _prepared and attname in _prepared:
+            params.append(_prepared[attname])
+            continue
+        if as_is is not None:
+            value = state[attname]
+            if value is None or type(value) in as_is:
+                params.append(value)
+                continue
+        params.append(field.get_db_prep_save(field.pre_save(obj, True), conn))
     with transaction.mark_for_rollback_on_error(using), conn.cursor() as cursor:
         cursor.execute(ins.sql, params)
         if ins.auto_pk is not None:

@@ -148,11 +148,17 @@ def controlled_or_404(request, pk) -> ExtractionJob:
     return job
 
 
-def remember(request, job: ExtractionJob) -> None:
-    """This browser session uploaded `job`: it may change it from now on."""
+def remember(request, job: ExtractionJob, *, now: bool = False) -> None:
+    """This browser session uploaded `job`: it may change it from now on.
+    `now`: the session's row is written at once, in the caller's transaction
+    (the one that makes the job), and the response does not write it again;
+    a session without a row yet is still made by the response."""
     session = getattr(request, "session", None)
     if session is None:
         return
     pk = str(job.pk)
     ids = [i for i in remembered(request) if i != pk]
     session[SESSION_KEY] = [*ids, pk][-REMEMBERED:]
+    save_now = getattr(session, "save_now", None)  # the product's store has it
+    if now and save_now is not None:
+        save_now()

@@ -117,8 +117,8 @@ def _accept(
         admit=policy.admission_for(request),
         delete_after=not keep_file,
         manage_token_hash=token_hash,
+        then=lambda job: access.remember(request, job, now=True),
     )
-    access.remember(request, job)
     return job, token
 
 

@@ -315,9 +315,12 @@ def accept_from(
     admit: Callable[[], tuple[str, object]] | None = None,
     delete_after: bool = True,
     manage_token_hash: str = "",
+    then: Callable[[ExtractionJob], None] | None = None,
 ) -> ExtractionJob:
     """accept() for a page or API request: its owner and client, and the audit
-    trail (the acceptance written with the job, in its transaction)."""
+    trail (the acceptance written with the job, in its transaction). `then`
+    is called with the job in that transaction too (the session's memory of
+    it: `access.remember`)."""
     details = {"file": display_name(getattr(uploaded, "name", "") or ""), "via": via, "mode": mode}
 
     def accepted(job: ExtractionJob) -> None:
@@ -332,6 +335,8 @@ def accept_from(
                 "cached": job.cached,
             },
         )
+        if then is not None:
+            then(job)
 
     try:
         return accept(

@@ -237,6 +237,9 @@ class CacheEntry(models.Model):
             # The cache can be re-created: a miss, and the next `store` overwrites it.
             log.warning("cache entry %s unreadable, treated as a miss: %s", key, exc)
             return None
+        # The result as its column holds it (sealed): a job answered from this
+        # entry stores the same ciphertext instead of sealing the same JSON again.
+        entry.sealed_result = row[c.names.index("result")]
         if count:
             entry.count_hit(now)
         return entry

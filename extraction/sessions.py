@@ -18,6 +18,7 @@ import logging
 
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import UpdateError
+from django.core import signing
 from django.db import connections, router
 from django.utils import timezone
 
@@ -27,8 +28,15 @@ log = logging.getLogger("cv2web.sessions")
 
 
 class SessionStore(db.SessionStore):
+    # What `save_now` wrote within the request's transaction: the response's
+    # save skips a session unchanged since (one statement and commit fewer).
+    _written_now: bytes | None = None
+
     def encode(self, session_dict: dict) -> str:
-        signed = super().encode(session_dict)
+        # Signed as Django signs it, but not compressed: the sealed payload is
+        # random-looking already (job ids), and zlib cost more than the rest of
+        # the encoding. Django's decoding reads both forms.
+        signed = signing.dumps(session_dict, salt=self.key_salt, serializer=self.serializer)
         # A Fernet token is URL-safe base64: ASCII, as the text column wants.
         return crypto.seal(signed.encode()).decode("ascii")
 
@@ -68,7 +76,28 @@ class SessionStore(db.SessionStore):
             return None
         return model(session_key=key, session_data=row[0])
 
+    def _state(self) -> bytes:
+        return self.serializer().dumps(self._get_session(no_load=False))
+
+    def save_now(self) -> bool:
+        """Write this changed session now, inside the caller's transaction, so
+        that the response's save (SessionMiddleware) finds nothing new to
+        write. Only a session whose row exists already; False when nothing was
+        written (a new session, or its row gone: the response's save says so)."""
+        if self.session_key is None or not self.modified:
+            return False
+        try:
+            self.save()
+        except UpdateError:
+            return False
+        self._written_now = self._state()
+        return True
+
     def save(self, must_create: bool = False) -> None:
+        if self._written_now is not None:
+            written, self._written_now = self._written_now, None
+            if not must_create and self.session_key is not None and written == self._state():
+                return  # written by save_now, unchanged since
         if must_create or self.session_key is None:
             # A new row: Django's own (its key is retried on a clash).
             return super().save(must_create=must_create)

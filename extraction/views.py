@@ -139,6 +139,7 @@ def upload(request):
             admit=policy.admission_for(request),
             # The person's choice; unchecked (the default) deletes the file once read.
             delete_after=request.POST.get("keep_file") != "on",
+            then=lambda job: access.remember(request, job, now=True),
         )
     except policy.QuotaExceeded as exc:
         response = render(
@@ -163,7 +164,6 @@ def upload(request):
         )
         response["Retry-After"] = str(exc.retry_after)
         return response
-    access.remember(request, job)
     return redirect("extraction:job", pk=job.pk)
 
 

@@ -104,3 +104,55 @@ def test_models_it_cannot_write_alike_are_refused():
 
     with pytest.raises(TypeError, match="database makes"):
         rawrows.create(WithDbDefault)
+
+
+def test_values_of_other_types_still_go_through_their_fields():
+    from django.utils.translation import gettext_lazy
+
+    document = rawrows.create(
+        Document,
+        sha256="c" * 64,
+        kind="pdf",
+        size="12",  # a str for an integer column: the field makes it 12
+        original_name=gettext_lazy("cv.pdf"),  # a lazy string: the field casts it
+        storage_name="z",
+        delete_after_extraction=1,  # not a bool: the field's own conversion
+    )
+    row = row_of(document)
+    assert row["size"] == 12 and row["original_name"] == "cv.pdf"
+    assert row["delete_after_extraction"] is True
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        rawrows.create(Document, sha256="d" * 64, kind="pdf", size=1, no_such_field=1)
+    assert Document.objects.count() == 1
+
+
+def test_a_related_object_given_by_name_is_the_instances_cached_one():
+    document = rawrows.create(
+        Document, sha256="e" * 64, kind="txt", size=3, original_name="a.txt", storage_name="q"
+    )
+    job = rawrows.create(ExtractionJob, document=document, extractor="local", fingerprint="f")
+    assert job.document is document and job.document_id == document.pk
+    by_id = rawrows.create(ExtractionJob, document_id=document.pk, extractor="local")
+    assert by_id.document_id == document.pk and by_id.document == document
+
+
+def test_a_prepared_column_is_written_as_given_and_an_unknown_one_refused():
+    document = rawrows.create(
+        Document, sha256="f" * 64, kind="txt", size=3, original_name="a.txt", storage_name="p"
+    )
+    sealed = crypto.seal(b'{"basics":{"name":"A"}}').decode("ascii")
+    job = rawrows.create(
+        ExtractionJob,
+        document=document,
+        result={"basics": {"name": "A"}},
+        _prepared={"result": sealed},
+    )
+    assert ExtractionJob.objects.get(pk=job.pk).result == {"basics": {"name": "A"}}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT result FROM extraction_extractionjob WHERE id = %s",
+            [job.pk.hex if connection.vendor == "sqlite" else job.pk],
+        )
+        assert cursor.fetchone()[0] == sealed
+    with pytest.raises(TypeError, match="no column"):
+        rawrows.create(ExtractionJob, document=document, _prepared={"nope": 1})

@@ -40,10 +40,22 @@ def test_an_api_hit_writes_its_rows_in_one_transaction_and_no_more(api):
     assert r.status_code == 201, r.content
     sql = [q["sql"].split()[0].upper() for q in seen.captured_queries]
     tables = [q["sql"] for q in seen.captured_queries]
-    # One transaction holds every write but the session's.
+    # One transaction holds every write, the session's memory of the job
+    # included: no statement writes outside it.
     assert sql.count("COMMIT") == 1
-    begin, commit = sql.index("COMMIT") - 5, sql.index("COMMIT")
+    writes = [i for i, word in enumerate(sql) if word in ("INSERT", "UPDATE", "DELETE")]
+    begin, commit = writes[0], sql.index("COMMIT")
+    assert writes[-1] < commit, tables
     inside = tables[begin:commit]
+    # The session's row last, after the job's (it names the job): still
+    # before the one COMMIT.
+    job_insert = next(
+        i for i, s in enumerate(tables) if s.startswith("INSERT") and "extractionjob" in s
+    )
+    session_updates = [
+        i for i, s in enumerate(tables) if s.startswith("UPDATE") and '"django_session"' in s
+    ]
+    assert len(session_updates) == 1 and job_insert < session_updates[0] < commit
     assert sum('"extraction_cacheentry"' in s and s.startswith("UPDATE") for s in inside) == 1
     assert sum('"extraction_document"' in s and s.startswith("INSERT") for s in inside) == 1
     assert sum('"extraction_extractionjob"' in s and s.startswith("INSERT") for s in inside) == 1
@@ -144,3 +156,27 @@ def test_a_job_made_finished_is_not_looked_up_by_webhooks(django_assert_num_quer
 
     with django_assert_num_queries(0):
         events.jobs_finished(ExtractionJob, job_ids=["x"], made_finished=True)
+
+
+@pytest.mark.django_db
+def test_a_hit_stores_the_entrys_sealed_result_as_it_is(api):
+    entry = fill_cache()
+    r = post(api)
+    assert r.status_code == 201, r.content
+    job = ExtractionJob.objects.get(pk=r.json()["id"])
+    sealed = {
+        model: model.objects.filter(pk=pk).values_list("result", flat=True).query
+        for model, pk in ((CacheEntry, entry.pk), (ExtractionJob, job.pk))
+    }
+    from django.db import connection as conn
+
+    texts = {}
+    for model, query in sealed.items():
+        sql, params = query.sql_with_params()
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            texts[model] = cursor.fetchone()[0]
+    # The same ciphertext: not sealed again (and not the plaintext).
+    assert texts[CacheEntry] == texts[ExtractionJob]
+    assert "Ada" not in texts[ExtractionJob]
+    assert job.result == entry.result and r.json()["result"] == entry.result

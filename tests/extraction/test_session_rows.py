@@ -86,3 +86,66 @@ def test_a_request_whose_session_was_deleted_meanwhile_is_answered_400(client, m
     monkeypatch.setattr(SessionMiddleware, "process_response", delete_first)
     r = client.get("/")
     assert r.status_code == 400
+
+
+def _queries(func) -> list[str]:
+    with CaptureQueriesContext(connection) as seen:
+        func()
+    return [q["sql"].split()[0] for q in seen.captured_queries]
+
+
+def test_a_session_written_now_is_not_written_again_unless_it_changed():
+    first = store()
+    first["extraction:jobs"] = ["a"]
+    first.save()
+    again = store(first.session_key)
+    again["extraction:jobs"] = ["a", "b"]
+    assert _queries(lambda: again.save_now()) == ["UPDATE"]
+    # The response's save finds nothing new: no statement.
+    assert _queries(again.save) == []
+    assert store(first.session_key)["extraction:jobs"] == ["a", "b"]
+    # Changed after, then changed back: each save writes what the row must hold.
+    again["extraction:jobs"] = ["a", "b", "c"]
+    assert _queries(lambda: again.save_now()) == ["UPDATE"]
+    again["extraction:jobs"].append("d")  # changed in place
+    again.modified = True
+    assert _queries(again.save) == ["UPDATE"]
+    again["extraction:jobs"] = ["a", "b", "c"]
+    assert _queries(again.save) == ["UPDATE"]
+    assert store(first.session_key)["extraction:jobs"] == ["a", "b", "c"]
+
+
+def test_a_new_or_unchanged_session_is_left_to_the_response():
+    new = store()
+    new["extraction:jobs"] = ["a"]
+    assert new.save_now() is False and new.session_key is None
+    new.save()
+    unchanged = store(new.session_key)
+    assert unchanged["extraction:jobs"] == ["a"]
+    assert unchanged.save_now() is False
+    gone = store(new.session_key)
+    gone["extraction:jobs"] = ["b"]
+    Session.objects.filter(session_key=new.session_key).delete()
+    assert gone.save_now() is False  # the response's save then answers 400
+    with pytest.raises(UpdateError):
+        gone.save()
+
+
+def test_a_session_is_sealed_uncompressed_and_one_django_compressed_still_reads():
+    from django.contrib.sessions.backends.base import SessionBase
+
+    from extraction import crypto
+
+    first = store()
+    first["extraction:jobs"] = ["x" * 40] * 50
+    first.save()
+    row = Session.objects.get(session_key=first.session_key)
+    signed = crypto.open_sealed(row.session_data.encode()).decode()
+    assert not signed.startswith(".")  # Django's mark of a compressed payload
+    # A row written by the earlier encoding (Django's, compressed) still reads.
+    compressed = SessionBase.encode(first, {"extraction:jobs": ["y" * 40] * 50})
+    assert compressed.startswith(".")
+    Session.objects.filter(session_key=first.session_key).update(
+        session_data=crypto.seal(compressed.encode()).decode("ascii")
+    )
+    assert store(first.session_key)["extraction:jobs"] == ["y" * 40] * 50
