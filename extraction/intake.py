@@ -1,10 +1,13 @@
 """Accepting an uploaded file: check it, store it under a server name, queue it.
 
 Shared by the upload page, the API and the batch API. Nothing is left behind
-when a check fails: the file is only stored in DATA_DIR/uploads once it has
-passed, and removed again if the database write fails. It is stored encrypted
-(`crypto.seal_file`); the checks run on the plaintext, held in memory for a
-small request (FILE_UPLOAD_MAX_MEMORY_SIZE) and in a temporary file otherwise.
+when a check fails: the checks made in this process (kind, size, text
+decoding) run before anything is stored; the probe's child parses the file
+while it is stored in DATA_DIR/uploads, and the stored copy is removed again
+when the probe refuses the file or the database write fails. Rows are written
+only for a file that passed. It is stored encrypted (`crypto.seal_file`); the
+checks run on the plaintext, held in memory for a small request
+(FILE_UPLOAD_MAX_MEMORY_SIZE) and in a temporary file otherwise.
 """
 
 from __future__ import annotations
