@@ -150,6 +150,8 @@ def _insert(model, using: str) -> _Insert:
 
 def _instance(model, ins: _Insert, values: dict):
     """model(**values), through Django's positional path."""
+    if "pk" in values:  # the one property name Model.__init__ is given here
+        values[model._meta.pk.attname] = values.pop("pk")
     args = []
     related = []
     for field, name, attname, many_to_one in ins.init:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import signals
@@ -134,6 +136,9 @@ def test_a_related_object_given_by_name_is_the_instances_cached_one():
     assert job.document is document and job.document_id == document.pk
     by_id = rawrows.create(ExtractionJob, document_id=document.pk, extractor="local")
     assert by_id.document_id == document.pk and by_id.document == document
+    chosen = uuid.uuid4()
+    assert rawrows.create(ExtractionJob, pk=chosen, document=document).pk == chosen
+    assert ExtractionJob.objects.filter(pk=chosen).exists()
 
 
 def test_a_prepared_column_is_written_as_given_and_an_unknown_one_refused():
