@@ -69,3 +69,30 @@ def test_the_next_backoff_end_is_the_querysets_at_every_time():
         assert queue.next_backoff_end(at) == ExtractionJob.objects.next_backoff_end(at)
     assert queue.next_backoff_end(now) == now + timedelta(minutes=5)
     assert queue.next_backoff_end(now + timedelta(hours=1)) is None
+
+
+def test_the_leader_is_the_querysets_whatever_the_states():
+    def orm(key):
+        return (
+            ExtractionJob.objects.leaders()
+            .filter(cache_key=key, state__in=[JobState.QUEUED, JobState.RUNNING])
+            .order_by("created_at")
+            .first()
+        )
+
+    assert queue.leader_for("same") is None
+    now = timezone.now()
+    done = job(cache_key="same", state=JobState.SUCCEEDED, created_at=now - timedelta(hours=3))
+    running = job(cache_key="same", state=JobState.RUNNING, created_at=now - timedelta(hours=1))
+    job(cache_key="same", state=JobState.QUEUED, created_at=now)
+    job(cache_key="same", joined_to=running, created_at=now - timedelta(hours=2))
+    job(cache_key="other", state=JobState.QUEUED, created_at=now - timedelta(hours=4))
+    found = queue.leader_for("same")
+    assert found == orm("same") == running and done != found
+    # The instance is read as the ORM reads it (converted columns, its state).
+    assert found.created_at == ExtractionJob.objects.get(pk=running.pk).created_at
+    assert found.state == JobState.RUNNING and not found._state.adding
+    running.state = JobState.FAILED
+    running.save()
+    assert queue.leader_for("same") == orm("same") and queue.leader_for("same").state == "queued"
+    assert queue.leader_for("none") is None
