@@ -103,8 +103,16 @@ def _with_token(payload: dict, token: str | None) -> dict:
 
 
 def _accept(
-    request, uploaded, mode: str = Mode.INTERACTIVE, *, keep_file: bool = False
+    request,
+    uploaded,
+    mode: str = Mode.INTERACTIVE,
+    *,
+    keep_file: bool = False,
+    save_session: bool = True,
 ) -> tuple[ExtractionJob, str | None]:
+    """One upload accepted; the session remembers its job, its row written in
+    the job's transaction (`save_session`) or, for a batch's many files, once
+    by the response."""
     # A secret for an anonymous upload, shown once in the answer; its hash is
     # written with the job.
     token, token_hash = (None, "") if request.user.is_authenticated else tokens.new_token()
@@ -117,7 +125,7 @@ def _accept(
         admit=policy.admission_for(request),
         delete_after=not keep_file,
         manage_token_hash=token_hash,
-        then=lambda job: access.remember(request, job, now=True),
+        then=lambda job: access.remember(request, job, now=save_session),
     )
     return job, token
 
@@ -215,7 +223,9 @@ class ExtractionBatch(APIView):
         typical = queue.typical_duration()
         for uploaded in files:
             try:
-                job, token = _accept(request, uploaded, mode, keep_file=keep_file)
+                job, token = _accept(
+                    request, uploaded, mode, keep_file=keep_file, save_session=False
+                )
             except ExtractionError as exc:
                 entries.append({"file": uploaded.name, "error": exc.as_dict()})
             except policy.QuotaExceeded as exc:

@@ -180,3 +180,24 @@ def test_a_hit_stores_the_entrys_sealed_result_as_it_is(api):
     assert texts[CacheEntry] == texts[ExtractionJob]
     assert "Ada" not in texts[ExtractionJob]
     assert job.result == entry.result and r.json()["result"] == entry.result
+
+
+@pytest.mark.django_db
+def test_a_batch_from_a_session_writes_the_session_once_and_remembers_every_job(api):
+    from extraction.access import SESSION_KEY
+
+    post(api)  # the session exists from here on
+    files = [SimpleUploadedFile(f"cv{n}.txt", TEXT + f"Note {n}\n".encode()) for n in range(2)]
+    with CaptureQueriesContext(connection) as seen:
+        r = api.post(f"{URL}/batch", {"files": files}, format="multipart")
+    assert r.status_code in (201, 202), r.content
+    ids = [entry["id"] for entry in r.json()["jobs"]]
+    assert len(ids) == 2
+    writes = [
+        q["sql"]
+        for q in seen.captured_queries
+        if q["sql"].startswith("UPDATE") and '"django_session"' in q["sql"]
+    ]
+    assert len(writes) == 1, writes
+    remembered = api.session[SESSION_KEY]
+    assert all(pk in remembered for pk in ids)
