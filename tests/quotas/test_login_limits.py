@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
@@ -32,6 +33,19 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def one_window():
+    """The wall clock held still: the guesses of a test fall in one rate window.
+
+    Windows are fixed (the database's start on the minute, django-ratelimit's at
+    an offset of its key), so a run that crossed a window's end saw its count
+    start again: five guesses at 3/m split 2 + 3 across a minute, and none was
+    refused. The monotonic clock, which the breaker's pauses read, still runs.
+    """
+    with time_machine.travel(time.time(), tick=False):
+        yield
+
+
 def redis_at(port: int, timeout: float = 0.1) -> dict:
     return {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -48,7 +62,9 @@ def cv():
     return SimpleUploadedFile("cv.txt", bf.txt_utf8(f"P {uuid.uuid4().hex}\np@example.com\n"))
 
 
-def test_thirteen_wrong_admin_passwords_are_refused_from_the_eleventh_and_audited(client, staff):
+def test_thirteen_wrong_admin_passwords_are_refused_from_the_eleventh_and_audited(
+    client, staff, one_window
+):
     codes = [
         client.post(ADMIN_LOGIN, {"username": "staff", "password": f"guess-{i}"}).status_code
         for i in range(13)
@@ -67,7 +83,7 @@ def test_thirteen_wrong_admin_passwords_are_refused_from_the_eleventh_and_audite
     assert refused.count() == 1 and refused.get().details["group"] == "login"
 
 
-def test_the_admin_and_the_account_log_in_share_one_budget(client, staff):
+def test_the_admin_and_the_account_log_in_share_one_budget(client, staff, one_window):
     for i in range(6):
         assert client.post(LOGIN, {"username": "staff", "password": f"g{i}"}).status_code == 200
     for i in range(4):
@@ -89,7 +105,7 @@ FORMS = [
 
 @pytest.mark.parametrize(("url", "data", "rate_setting"), FORMS)
 def test_with_the_cache_unreachable_guesses_beyond_the_limit_are_still_refused(
-    url, data, rate_setting, alice, staff, mailoutbox
+    url, data, rate_setting, alice, staff, mailoutbox, one_window
 ):
     port = closed_port()
     with override_settings(
@@ -106,7 +122,7 @@ def test_with_the_cache_unreachable_guesses_beyond_the_limit_are_still_refused(
     assert BurstCounter.objects.get().hits == 5
 
 
-def test_the_database_count_is_per_client(alice):
+def test_the_database_count_is_per_client(alice, one_window):
     port = closed_port()
     with override_settings(
         CACHES={"default": redis_at(port), "ratelimit": redis_at(port)}, RATELIMIT_LOGIN="2/m"
@@ -196,7 +212,7 @@ def test_the_breaker_tries_the_cache_again_after_its_pause(
     assert len(hung_redis.connections) == 2 and attempts == 2
 
 
-def test_with_the_breaker_open_a_login_is_counted_in_the_database(hung_redis, alice):
+def test_with_the_breaker_open_a_login_is_counted_in_the_database(hung_redis, alice, one_window):
     with override_settings(
         CACHES={"default": LOCMEM, "ratelimit": redis_at(hung_redis.port, timeout=0.1)},
         RATELIMIT_USE_CACHE="ratelimit",
