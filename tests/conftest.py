@@ -10,10 +10,12 @@ would prove nothing about extraction.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,6 +78,19 @@ def _embedded_defaults(settings, tmp_path):
     settings.ANTHROPIC_API_KEY = ""
     settings.UPLOAD_DIR = tmp_path / "uploads"
     settings.UPLOAD_DIR.mkdir()
+
+
+@pytest.fixture
+def one_window():
+    """The wall clock held still: the guesses of a test fall in one rate window.
+
+    Windows are fixed (the database's start on the minute, django-ratelimit's at
+    an offset of its key), so a run that crossed a window's end saw its count
+    start again: five guesses at 3/m split 2 + 3 across a minute, and none was
+    refused. The monotonic clock, which the breaker's pauses read, still runs.
+    """
+    with time_machine.travel(time.time(), tick=False):
+        yield
 
 
 @pytest.fixture

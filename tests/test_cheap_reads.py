@@ -36,7 +36,7 @@ def test_polling_the_status_does_not_spend_the_api_budget(settings):
     assert [api.get(STATUS).status_code for _ in range(6)] == [200] * 6
 
 
-def test_polling_the_status_has_a_limit_of_its_own(settings):
+def test_polling_the_status_has_a_limit_of_its_own(settings, one_window):
     settings.RATELIMIT_CHEAP_READS = "3/m"
     api = APIClient()
     codes = [api.get(STATUS).status_code for _ in range(4)]
@@ -45,7 +45,9 @@ def test_polling_the_status_has_a_limit_of_its_own(settings):
     assert r.json()["error"] == "rate_limited" and int(r["Retry-After"]) > 0
 
 
-def test_a_job_polled_by_its_owner_does_not_spend_the_api_budget_but_cancelling_does(settings):
+def test_a_job_polled_by_its_owner_does_not_spend_the_api_budget_but_cancelling_does(
+    settings, one_window
+):
     settings.RATELIMIT_API_HOUR = "2/h"
     job = intake.accept(SimpleUploadedFile("cv.txt", b"Ada Example\nada@example.com\n"))
     api = APIClient()
@@ -386,7 +388,7 @@ def test_what_the_quick_status_does_not_judge_goes_to_drf(extra, monkeypatch):
     assert r.status_code in (200, 401, 404, 406)
 
 
-def test_the_quick_status_counts_each_read_once_and_drf_refuses_the_one_over(settings):
+def test_the_quick_status_counts_each_read_once_and_drf_refuses_the_one_over(settings, one_window):
     settings.RATELIMIT_CHEAP_READS = "3/m"
     client = Client()
     codes = [client.get(STATUS).status_code for _ in range(4)]
@@ -598,7 +600,7 @@ def test_a_kept_poll_costs_one_trip_to_redis(settings, monkeypatch, alice):
     assert again.content == first.content
 
 
-def test_the_one_trip_counts_the_counter_the_limit_counts(settings):
+def test_the_one_trip_counts_the_counter_the_limit_counts(settings, one_window):
     from django.core.cache import caches
     from django.test import RequestFactory
 

@@ -167,7 +167,7 @@ def test_the_same_job_spelt_otherwise_is_the_same_kept_answer():
     assert upper.status_code == 200 and len(spy.paths) == 1
 
 
-def test_the_limit_is_counted_once_and_its_refusal_is_djangos(settings, monkeypatch):
+def test_the_limit_is_counted_once_and_its_refusal_is_djangos(settings, monkeypatch, one_window):
     settings.RATELIMIT_CHEAP_READS = "3/m"
     user, auth = caller()
     job = upload(user)

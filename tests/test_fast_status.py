@@ -82,7 +82,7 @@ def test_the_allowance_headers_are_the_callers_own_and_current(client):
     assert int(other["X-Quota-Remaining"]) == allowance
 
 
-def test_the_limit_is_counted_once_and_its_refusal_is_djangos(settings, monkeypatch):
+def test_the_limit_is_counted_once_and_its_refusal_is_djangos(settings, monkeypatch, one_window):
     settings.RATELIMIT_CHEAP_READS = "3/m"
     counted = []
     real = ratelimits.check_all
@@ -203,7 +203,9 @@ def test_a_failure_after_the_count_leaves_the_read_to_django_counted_once(monkey
     assert spy.paths == [STATUS] * 2 and len(counted) == 1
 
 
-def test_a_forged_forwarded_address_neither_escapes_the_limit_nor_spends_anothers(settings):
+def test_a_forged_forwarded_address_neither_escapes_the_limit_nor_spends_anothers(
+    settings, one_window
+):
     """No proxy is trusted by default: the limit counts the connection's own
     address, whatever X-Forwarded-For claims (a stranger cannot rotate it to
     read without limit, nor name a victim's address to spend its budget)."""

@@ -85,7 +85,7 @@ def test_processes_counting_one_counter_lose_no_hit():
         caches["default"].clear()
 
 
-def test_the_limit_over_batches_refuses_and_fails_open_when_redis_is_down(near):
+def test_the_limit_over_batches_refuses_and_fails_open_when_redis_is_down(near, one_window):
     _, now = near
     request = RequestFactory().get("/api/v1/status", REMOTE_ADDR="198.51.100.40")
     request.client_bucket = "198.51.100.40"
@@ -137,7 +137,9 @@ def test_this_processes_own_write_is_seen_at_once(near, write):
     assert cache.get_many_near(["w"], 60) == expected
 
 
-def test_a_status_read_and_a_kept_poll_cost_no_trip_to_redis(settings, monkeypatch, near):
+def test_a_status_read_and_a_kept_poll_cost_no_trip_to_redis(
+    settings, monkeypatch, near, one_window
+):
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -255,7 +255,7 @@ def test_an_accept_header_drf_would_refuse_is_still_refused(alice):
     assert client.get(url, HTTP_ACCEPT="application/json").status_code == 200
 
 
-def test_each_poll_counts_once_against_the_cheap_read_limit(alice, settings):
+def test_each_poll_counts_once_against_the_cheap_read_limit(alice, settings, one_window):
     settings.RATELIMIT_CHEAP_READS = "4/m"
     client, _ = token_client(alice)
     mine = f"{URL}/{job(1, alice).pk}"

@@ -172,7 +172,7 @@ def test_when_every_turn_is_taken_the_caller_is_told_to_retry(api, owned, settin
     assert r.status_code == 503 and r.json()["error"] == "pdf_busy" and r["Retry-After"]
 
 
-def test_pdfs_are_rate_limited_per_client(api, owned, settings, monkeypatch):
+def test_pdfs_are_rate_limited_per_client(api, owned, settings, monkeypatch, one_window):
     settings.RATELIMIT_PDF = "2/m"
     monkeypatch.setattr(sandbox, "owner_pdf", lambda portfolio, paper: b"%PDF-1.7 stub")
     assert [api.get(f"{URL}/{owned}/pdf").status_code for _ in range(2)] == [200, 200]

@@ -160,7 +160,7 @@ def test_brute_force_meets_the_limit_and_the_right_passphrase_waits_for_the_wind
     assert r.status_code == 303 and gate.COOKIE_NAME in r.cookies
 
 
-def test_guesses_from_many_addresses_share_the_portfolios_limit(client, settings):
+def test_guesses_from_many_addresses_share_the_portfolios_limit(client, settings, one_window):
     settings.RATELIMIT_PASSPHRASE_PORTFOLIO = "4/h"
     p = gated()
     codes = [

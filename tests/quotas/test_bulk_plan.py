@@ -81,7 +81,7 @@ def test_bulk_jobs_queue_with_registered_users_not_ahead_of_them(bulk_api):
     assert ExtractionJob.objects.get(pk=r.json()["id"]).priority == Priority.REGISTERED
 
 
-def test_the_bulk_plan_has_its_own_hourly_api_rate(bulk_api, alice, settings):
+def test_the_bulk_plan_has_its_own_hourly_api_rate(bulk_api, alice, settings, one_window):
     settings.RATELIMIT_API_HOUR = "1/h"
     settings.RATELIMIT_BULK_API_HOUR = "3/h"
     for _ in range(3):
@@ -103,7 +103,7 @@ def test_the_bulk_plan_has_its_own_daily_api_rate(bulk_api, settings):
     assert r.status_code == 429 and int(r["Retry-After"]) <= 86400
 
 
-def test_the_bulk_plan_has_its_own_batch_rate(bulk_api, settings):
+def test_the_bulk_plan_has_its_own_batch_rate(bulk_api, settings, one_window):
     settings.RATELIMIT_BATCH = "1/m"
     settings.RATELIMIT_BULK_BATCH = "2/m"
     for _ in range(2):
@@ -114,7 +114,7 @@ def test_the_bulk_plan_has_its_own_batch_rate(bulk_api, settings):
     assert 0 < int(r["Retry-After"]) <= 60
 
 
-def test_the_bulk_plan_has_its_own_single_upload_rate(bulk_api, settings):
+def test_the_bulk_plan_has_its_own_single_upload_rate(bulk_api, settings, one_window):
     settings.RATELIMIT_UPLOADS = "1/h"
     settings.RATELIMIT_BULK_UPLOADS = "2/h"
     for _ in range(2):

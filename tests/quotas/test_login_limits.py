@@ -9,7 +9,6 @@ import time
 import uuid
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
@@ -31,19 +30,6 @@ LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION"
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def one_window():
-    """The wall clock held still: the guesses of a test fall in one rate window.
-
-    Windows are fixed (the database's start on the minute, django-ratelimit's at
-    an offset of its key), so a run that crossed a window's end saw its count
-    start again: five guesses at 3/m split 2 + 3 across a minute, and none was
-    refused. The monotonic clock, which the breaker's pauses read, still runs.
-    """
-    with time_machine.travel(time.time(), tick=False):
-        yield
 
 
 def redis_at(port: int, timeout: float = 0.1) -> dict:

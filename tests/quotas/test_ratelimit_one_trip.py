@@ -56,7 +56,7 @@ def test_count_hit_makes_the_counter_with_its_time_to_live_and_adds_one():
         cache.clear()
 
 
-def test_it_counts_the_counter_django_ratelimit_counts(redis_limits):
+def test_it_counts_the_counter_django_ratelimit_counts(redis_limits, one_window):
     request = _request()
     subject = ratelimits.subject_of(request)
     counts = []
@@ -69,7 +69,7 @@ def test_it_counts_the_counter_django_ratelimit_counts(redis_limits):
     assert counts == [1, 2, 3, 4, 5, 6]
 
 
-def test_the_limit_refuses_past_its_rate_as_before(redis_limits):
+def test_the_limit_refuses_past_its_rate_as_before(redis_limits, one_window):
     request = _request("198.51.100.8")
     decisions = [ratelimits.check(request, "cheap-read", "3/m") for _ in range(5)]
     assert [d.limited for d in decisions] == [False, False, False, True, True]
@@ -87,7 +87,7 @@ def test_a_check_sends_one_command_to_redis(redis_limits, monkeypatch):
     assert len(sent) == 1
 
 
-def test_a_cache_without_count_hit_still_counts_through_django_ratelimit():
+def test_a_cache_without_count_hit_still_counts_through_django_ratelimit(one_window):
     plain = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "plain"}
     with override_settings(CACHES={"default": plain}, RATELIMIT_USE_CACHE="default"):
         assert not hasattr(caches["default"], "count_hit")
@@ -95,7 +95,7 @@ def test_a_cache_without_count_hit_still_counts_through_django_ratelimit():
         assert [ratelimits._ask_cache(request, "g", "100/m")["count"] for _ in range(2)] == [1, 2]
 
 
-def test_the_embedded_local_memory_cache_counts_with_its_own_counters(settings):
+def test_the_embedded_local_memory_cache_counts_with_its_own_counters(settings, one_window):
     cache = caches[settings.RATELIMIT_USE_CACHE]
     assert hasattr(cache, "count_hit")
     cache.clear()

@@ -20,7 +20,7 @@ def cv():
     return SimpleUploadedFile("cv.txt", bf.txt_utf8(f"P {uuid.uuid4().hex}\np@example.com\n"))
 
 
-def test_api_calls_over_the_hourly_limit_get_429_json_not_403(api, alice, settings):
+def test_api_calls_over_the_hourly_limit_get_429_json_not_403(api, alice, settings, one_window):
     settings.RATELIMIT_API_HOUR = "3/h"
     api.force_authenticate(alice)
     for _ in range(3):
@@ -31,7 +31,7 @@ def test_api_calls_over_the_hourly_limit_get_429_json_not_403(api, alice, settin
     assert 0 < int(r["Retry-After"]) <= 3600
 
 
-def test_the_batch_endpoint_has_its_own_per_minute_limit(api, settings):
+def test_the_batch_endpoint_has_its_own_per_minute_limit(api, settings, one_window):
     settings.RATELIMIT_BATCH = "2/m"
     settings.QUOTA_TIERS = {
         **settings.QUOTA_TIERS,
@@ -45,7 +45,7 @@ def test_the_batch_endpoint_has_its_own_per_minute_limit(api, settings):
     assert 0 < int(r["Retry-After"]) <= 60
 
 
-def test_page_uploads_over_the_burst_limit_get_a_page(client, settings):
+def test_page_uploads_over_the_burst_limit_get_a_page(client, settings, one_window):
     settings.RATELIMIT_UPLOADS = "2/h"
     for _ in range(2):
         assert client.post("/", {"file": cv()}).status_code == 302
@@ -54,7 +54,7 @@ def test_page_uploads_over_the_burst_limit_get_a_page(client, settings):
     assert b"Too many uploads in a short time" in r.content
 
 
-def test_limits_are_per_client(api, settings):
+def test_limits_are_per_client(api, settings, one_window):
     settings.RATELIMIT_API_HOUR = "1/h"
     # Reading a job is a cheap read, with a limit of its own (issue 13).
     settings.RATELIMIT_CHEAP_READS = "1/h"
@@ -84,7 +84,7 @@ def test_an_unreachable_cache_fails_open_with_a_warning_and_a_count(location, ca
     assert "failed open" in caplog.text
 
 
-def test_log_in_attempts_are_limited_per_client(client, settings, alice):
+def test_log_in_attempts_are_limited_per_client(client, settings, alice, one_window):
     settings.RATELIMIT_LOGIN = "3/m"
     for _ in range(3):
         r = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
@@ -93,7 +93,7 @@ def test_log_in_attempts_are_limited_per_client(client, settings, alice):
     assert r.status_code == 429 and b"Too many log-in attempts" in r.content
 
 
-def test_password_reset_requests_are_limited(client, settings, mailoutbox):
+def test_password_reset_requests_are_limited(client, settings, mailoutbox, one_window):
     settings.RATELIMIT_PASSWORD_RESET = "2/h"
     for _ in range(2):
         client.post("/accounts/password/reset/", {"email": "x@example.com"})
