@@ -30,6 +30,7 @@ from .learned import context as learned
 from .learned.model import LineModel, default_model
 from .local_rules.basics import city_of_current_place, find_name, name_text, read_basics
 from .local_rules.languages import languages
+from .local_rules.scores import title_score
 from .local_rules.skills import skills as skill_groups
 from .local_rules.text import prepare_layout_gaps
 from .local_sections.education import undated_education
@@ -38,7 +39,7 @@ from .local_sections.segment import segment
 from .local_sections.work import undated_work
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "12"
+RULES_VERSION = "13"
 
 
 _DEFAULT_MODEL = object()
@@ -155,7 +156,7 @@ def _city_under_name(segs, name_i: int | None, name_lines: int) -> str | None:
             if not _PLACE_WORDS.fullmatch(t) or not t[:1].isupper() or t.isupper():
                 continue
             p = learned.phrase(t)
-            if p is not None and p.get("location", 0) >= CITY_P:
+            if p is not None and (p.get("location", 0) >= CITY_P or _no_title(t, p)):
                 return t
     for s in segs:
         if s.section in (None, "summary", "contact"):
@@ -163,6 +164,18 @@ def _city_under_name(segs, name_i: int | None, name_lines: int) -> str | None:
             if m:
                 return m.group("city")
     return None
+
+
+def _no_title(text: str, p: dict) -> bool:
+    """A name under the person's that reads as no job, degree, field or
+    school ("Pune", "Macomb"): of a lone line there, the place they live in
+    (a label says what someone does)."""
+    return title_score(text) == 0 and all(
+        p.get(k, 0.0) < NOT_TITLE_P for k in ("position", "studyType", "area", "institution")
+    )
+
+
+NOT_TITLE_P = 0.1
 
 
 def extract_raw(text: str) -> dict:
@@ -197,6 +210,8 @@ def _extract_marked(text: str) -> dict:
         city = _city_under_name(segs, name_i, 1 + (name[1] if name else 0))
         if city:
             doc["basics"]["location"] = {"city": city}
+            if doc["basics"].get("label") == city:
+                del doc["basics"]["label"]  # the line under the name was the place
             doc["basics"]["_how"]["city"] = "low"
     if "location" not in doc["basics"]:
         city = city_of_current_place(work + education)

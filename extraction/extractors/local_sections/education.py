@@ -270,10 +270,7 @@ def _education_by_rules(parts: list[str]) -> dict:
             k = next((n for n, x in enumerate(subs) if institution_score(x) > 0), None)
             if k is not None and k + 1 < len(subs):
                 tail = subs[k + 1 :]
-                if all(
-                    _PLACE_PIECE.match(x) and degree_score(x) == 0 and institution_score(x) == 0
-                    for x in tail
-                ):
+                if all(_place_after_school(x) for x in tail):
                     subs = subs[:k] + [", ".join(subs[k:])]
             pieces.extend(subs)
         else:
@@ -312,6 +309,16 @@ def _education_by_rules(parts: list[str]) -> dict:
         if pair:
             out["studyType"], out["area"] = pair
     return out
+
+
+def _place_after_school(text: str) -> bool:
+    """ "Springfield" of "Leading University, Springfield": a short name with
+    no degree or school word, which the phrase model does not read as a field
+    of study ("Pondicherry University, Computer Engineering" names the field)."""
+    if not _PLACE_PIECE.match(text) or degree_score(text) > 0 or institution_score(text) > 0:
+        return False
+    p = learned.phrase(text)
+    return p is None or p.get("area", 0.0) < max(0.5, p.get("location", 0.0))
 
 
 def _likeliest_institution(pieces: list[str]) -> str | None:

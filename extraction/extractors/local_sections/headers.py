@@ -83,7 +83,8 @@ def _header_parts(
         above = sum(1 for k in consumed if k < i)
         below = sum(1 for k in consumed if k > i)
         if (
-            (below and not template[1])
+            not parts
+            or (below and not template[1])
             or (above and not template[0])
             or above < min(template[0], _most_parts(ln, []))
             or (ln.section == "education" and not above and not template[0] and below < template[1])
@@ -169,7 +170,7 @@ def _header_parts(
         if lines[j].section != ln.section and lines[j].section is not None and ln.section:
             break
         text = _clean_part(lines[j].text)
-        if j - 1 >= limit and _continues(lines[j - 1].text) and _header_line(lines[j - 1].text):
+        if j - 1 >= limit and _wrapped_above(lines[j - 1]):
             # "Leading University, Springfield," / "Freedonia": one wrapped line
             text = _clean_part(_join_wrapped(lines[j - 1].text, text))
             consumed.append(j - 1)
@@ -261,12 +262,20 @@ def _template_parts(
     ln = lines[i]
     above, below = template
     taken: list[tuple[int, str]] = []
+    joined: list[int] = []  # the second lines of wrapped title lines
     j = i - 1
     while j > prev and len(taken) < min(above, _most_parts(ln, [])) and not lines[j].used:
         if lines[j + 1].gap:
             break
         if lines[j].section != ln.section or not _title_above(lines, prev, j, i):
             break
+        if j - 1 > prev and not lines[j - 1].used and _wrapped_above(lines[j - 1]):
+            # "Bachelor, Informatics - Open University of" / "Catalunya": one
+            # title line wrapped, however many lines the template counts
+            taken.insert(0, (j - 1, _clean_part(_join_wrapped(lines[j - 1].text, lines[j].text))))
+            joined.append(j)
+            j -= 2
+            continue
         taken.insert(0, (j, _clean_part(lines[j].text)))
         j -= 1
     j, n = i + 1, 0
@@ -300,15 +309,16 @@ def _template_parts(
             break  # "Engineer at Acme" says all
     if not taken:
         return _header_parts(lines, prev, i, nxt, attributes)
-    return [t for _, t in _across_dates(taken, i)], [k for k, _ in taken]
+    return [t for _, t in _across_dates(taken, i)], [k for k, _ in taken] + joined
 
 
 def _model_title_line(ln: Line) -> bool:
     """A long title line ("Senior Engineer, Acme Widgets Ltd (Springfield,
     Freedonia)") the line model reads as an entry's title, where it is sure."""
-    return sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.6 and header_like(
-        ln.text, 120
-    )
+    text = ln.text.rstrip()
+    if text.endswith(".") and len(text.split()) <= 5:
+        text = text[:-1]  # "Acme Software Inc." / "BMC Software.": a short name's stop
+    return sum(ln.probs.get(k, 0.0) for k in learned.TITLE_LABELS) >= 0.6 and header_like(text, 120)
 
 
 def _title_above(lines: list[Line], prev: int, j: int, i: int) -> bool:
@@ -319,7 +329,7 @@ def _title_above(lines: list[Line], prev: int, j: int, i: int) -> bool:
     title: between a title and its dates there is no text, only the rest of
     the header ("Senior Engineer" / "Research Foundation for Widgets" / dates)."""
     ln = lines[j]
-    if not (_header_line(ln.text) or _model_lower_name(ln)):
+    if not (_header_line(ln.text) or _model_lower_name(ln) or _model_title_line(ln)):
         return False
     if not _model_body_line(ln):
         return True
@@ -451,6 +461,12 @@ def _wrapped_rest(lines: list[Line], i: int, nxt: int) -> bool:
     if len(same) < 4:
         return False
     return len(lines[i].text) >= same[len(same) * 3 // 4]
+
+
+def _wrapped_above(ln: Line) -> bool:
+    """A title line cut short, the rest of it on the next line: "Leading
+    University, Springfield," / "Freedonia"."""
+    return _continues(ln.text) and (_header_line(ln.text) or _model_title_line(ln))
 
 
 def _join_wrapped(a: str, b: str) -> str:

@@ -1,0 +1,147 @@
+"""Local extractor rules for an entry's title lines and the place under the
+name: where the section's own layout or the line model says which lines
+title an entry. People, companies, schools and places are invented; the
+models are tiny ones made here, so that no test depends on the committed
+model's weights."""
+
+from __future__ import annotations
+
+from extraction.extractors.learned import context as learned
+from extraction.extractors.learned.model import load_model
+from extraction.extractors.local import extract_raw
+from tests.extraction.test_line_model import LINE, PHRASE, _row, tiny_model
+
+HEAD = "Jane Quill\njane@example.org\n"
+
+
+def _jobs(doc: dict) -> list[tuple]:
+    return [(j.get("name"), j.get("position"), j.get("startDate")) for j in doc.get("work", [])]
+
+
+def _schools(doc: dict) -> list[tuple]:
+    return [
+        (e.get("institution"), e.get("studyType"), e.get("area"), e.get("startDate"))
+        for e in doc.get("education", [])
+    ]
+
+
+def test_a_title_that_heads_the_next_dates_goes_where_the_section_prints_titles():
+    # A date-column table: each row's dates, then its title below them. A row
+    # with no text under its title reads as "dates <tab> title" followed by the
+    # next row's dates; the title is its own row's, as the first row shows.
+    text = (
+        "Jane Quill\nML Engineer\nLowtown, Freedonia | example.org\n"
+        "About Me\nGoing on 4+ years of experience in programming.\n"
+        "Employment\n"
+        "09/2019 - Current\nAI Engineer, Widgetry\n"
+        "Helping machines to read and understand documents.\n"
+        "08/2018 - 08/2019\tLead Engineer, Gadget Works\n"
+        "06/2015 - 08/2018\nSoftware Engineer, Acme Labs\n"
+        "Started my first professional developer experience as a Software Engineer\n"
+    )
+    assert _jobs(extract_raw(text)) == [
+        ("Widgetry", "AI Engineer", "2019-09"),
+        ("Gadget Works", "Lead Engineer", "2018-08"),
+        ("Acme Labs", "Software Engineer", "2015-06"),
+    ]
+
+
+def test_a_field_after_the_school_is_no_place_where_the_model_reads_a_field():
+    text = "Education\n2012 – 2015 Bachelor in Widgetry, Lowtown University, Applied Gadgetry\n"
+    # The rules alone take a short name after the school for its place.
+    assert _schools(extract_raw(HEAD + text)) == [
+        ("Lowtown University, Applied Gadgetry", "Bachelor", "Widgetry", "2012")
+    ]
+    m = load_model(tiny_model(phrase_weights={"w=gadgetry": _row(PHRASE, "area")}))
+    with learned.using(m):
+        assert _schools(extract_raw(HEAD + text)) == [
+            ("Lowtown University", "Bachelor", "Widgetry", "2012")
+        ]
+    # A place stays with its school.
+    m = load_model(tiny_model(phrase_weights={"w=springfield": _row(PHRASE, "location")}))
+    with learned.using(m):
+        doc = extract_raw(
+            HEAD + "Education\n2012 – 2015 BSc Widgetry, Lowtown University, Springfield\n"
+        )
+    assert _schools(doc)[0][0] == "Lowtown University, Springfield"
+
+
+LONG = "Post Diploma, Applied Widgetry - Zorbrook Polytechnic (Lowtown Gadget University)"
+SCHOOLS = (
+    "Education\n"
+    "Certificate, Gadgets - Widget Institute\n2004-Jan - 2005-Jan\n"
+    f"{LONG}\n1998-Aug - 2000-Feb\n"
+)
+
+
+def test_a_long_title_line_the_line_model_is_sure_of_titles_the_dates_under_it():
+    # Too long for a title line by its shape alone: without the model the
+    # second entry has no title and is lost.
+    assert len(_schools(extract_raw(HEAD + SCHOOLS))) == 1
+    m = load_model(
+        tiny_model(
+            {"w0=post": _row(LINE, "institution_degree", 20.0)},
+            {"w=widgetry": _row(PHRASE, "area")},
+        )
+    )
+    with learned.using(m):
+        got = _schools(extract_raw(HEAD + SCHOOLS))
+    assert got[1] == (
+        "Zorbrook Polytechnic (Lowtown Gadget University)",
+        "Post Diploma",
+        "Applied Widgetry",
+        "1998-08",
+    )
+
+
+def test_a_wrapped_title_line_is_joined_where_the_section_counts_one_line():
+    # The section's first entry prints one title line above its dates; the
+    # second's wrapped onto two, with a line under its dates that could be a title.
+    text = (
+        "Education\n"
+        "BSc, Physics - Springfield University\n2010 - 2013\n"
+        "MSc, Applied Mathematics - Open University of\nLowtown\n2013 - 2015\n"
+        "Thesis on Widgets\n"
+    )
+    m = load_model(tiny_model(phrase_weights={"w=mathematics": _row(PHRASE, "area")}))
+    with learned.using(m):
+        got = _schools(extract_raw(HEAD + text))
+    assert got[1] == ("Open University of Lowtown", "MSc", "Applied Mathematics", "2013")
+
+
+def test_a_short_name_with_a_full_stop_is_a_title_line_where_the_model_is_sure():
+    text = (
+        "Work  Lead Product Manager - Design\n"
+        "Gizmo Software.\nJun 2016 – Present\n"
+        "Applied research-based principles to the design of products.\n"
+        "Vice President - Experience\nWidget Consulting Ltd.\nSep 2015 – Jun 2016\n"
+        "Hired and trained a team.\n"
+    )
+    m = load_model(tiny_model({"sq=gizmosoftware": _row(LINE, "employer", 20.0)}))
+    with learned.using(m):
+        jobs = _jobs(extract_raw(HEAD + text))
+    assert jobs[0] == ("Gizmo Software.", "Lead Product Manager - Design", "2016-06")
+    # Without the model the full stop reads as the end of a sentence.
+    assert ("Gizmo Software.", "Lead Product Manager - Design", "2016-06") not in _jobs(
+        extract_raw(HEAD + text)
+    )
+
+
+def test_a_lone_name_under_the_persons_that_reads_as_no_job_is_where_they_live():
+    text = "Jane Quill\n{}\nAbout\nI build widgets.\nPhone: 555 0100\nEmail: jane@example.org\n"
+    m = load_model(
+        tiny_model(
+            phrase_weights={
+                "w=lowtown": _row(PHRASE, "other", 3.0),
+                "w=ninja": _row(PHRASE, "position", 3.0),
+            }
+        )
+    )
+    with learned.using(m):
+        place = extract_raw(text.format("Lowtown"))["basics"]
+        job = extract_raw(text.format("Ninja"))["basics"]
+        unknown = extract_raw(text.format("Zembla"))["basics"]
+    assert place.get("location") == {"city": "Lowtown"} and "label" not in place
+    assert "location" not in job and job.get("label") == "Ninja"
+    # A word the model knows nothing of stays the label.
+    assert "location" not in unknown
