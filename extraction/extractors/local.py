@@ -39,7 +39,7 @@ from .local_sections.segment import segment
 from .local_sections.work import undated_work
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "13"
+RULES_VERSION = "14"
 
 
 _DEFAULT_MODEL = object()
@@ -166,6 +166,31 @@ def _city_under_name(segs, name_i: int | None, name_lines: int) -> str | None:
     return None
 
 
+_ADDRESS_END = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_ADDRESS_TAIL = re.compile(r"[a-z]{1,3}")
+# the generic top-level domains an address cut short most often ends in
+_GENERIC_TLDS = frozenset({"com", "org", "net", "edu", "gov", "info", "io", "dev"})
+
+
+def _join_wrapped_addresses(lines: list[str], runs: list, indented: list, gaps: list) -> None:
+    """ "jane.roe@example.co" / "m": an e-mail address wrapped in a narrow
+    column; a line of one to three small letters under a line that ends in an
+    address is the address's end, where the two make a generic domain
+    ("...@example.org" / "and" stays apart)."""
+    k = 0
+    while k + 1 < len(lines):
+        if (
+            _ADDRESS_TAIL.fullmatch(lines[k + 1])
+            and _ADDRESS_END.search(lines[k])
+            and (lines[k] + lines[k + 1]).rsplit(".", 1)[-1] in _GENERIC_TLDS
+        ):
+            lines[k] += lines[k + 1]
+            runs[k] = (*runs[k][:-1], runs[k][-1] + lines[k + 1]) if runs[k] else (lines[k],)
+            for seq in (lines, runs, indented, gaps):
+                del seq[k + 1]
+        k += 1
+
+
 def _no_title(text: str, p: dict) -> bool:
     """A name under the person's that reads as no job, degree, field or
     school ("Pune", "Macomb"): of a lone line there, the place they live in
@@ -189,6 +214,7 @@ def _extract_marked(text: str) -> dict:
     """`extract_raw` with the rules' private confidence marks still in."""
     limit = getattr(settings, "EXTRACTION_MAX_TEXT_CHARS", 100_000)
     lines, runs, indented, gaps = prepare_layout_gaps((text or "")[:limit])
+    _join_wrapped_addresses(lines, runs, indented, gaps)
     probs = learned.line_probabilities(lines, runs)
     segs = segment(lines, runs, indented, probs, gaps)
     name_i = find_name(segs)

@@ -145,3 +145,103 @@ def test_a_lone_name_under_the_persons_that_reads_as_no_job_is_where_they_live()
     assert "location" not in job and job.get("label") == "Ninja"
     # A word the model knows nothing of stays the label.
     assert "location" not in unknown
+
+
+def test_a_school_printed_under_each_degree_is_each_ones_school_not_a_place():
+    text = (
+        "Education\n"
+        "\tBachelor of Science, Widgetry\t2001 – 2005\nLowtown University\n"
+        "\tMaster of Science in Gadget Systems\t2005 – 2008\nLowtown University\n"
+    )
+    assert _schools(extract_raw(HEAD + text)) == [
+        ("Lowtown University", "Bachelor of Science", "Widgetry", "2001"),
+        ("Lowtown University", "Master of Science", "Gadget Systems", "2005"),
+    ]
+
+
+def _name(text: str) -> str | None:
+    return extract_raw(text)["basics"].get("name")
+
+
+def test_a_name_wrapped_at_the_top_wins_over_a_later_line_that_reads_as_a_name():
+    text = (
+        "JANE\nQUILL\nPRODUCT DESIGNER\nABOUT\njane@example.org\n+1 555 0100\n"
+        "UX TOOLS\nSKETCH\nWIDGETS\n"
+    )
+    assert _name(text) == "JANE QUILL"
+
+
+def test_a_place_above_the_name_is_not_the_name():
+    assert (
+        _name("Lowtown, CA, United States\nJane Quill\nSoftware Developer\njane@example.org\n")
+        == "Jane Quill"
+    )
+    assert (
+        _name("CONTACT\nLowtown MI US\nJANE QUILL\nSENIOR ENGINEER\njane@example.org\n")
+        == "JANE QUILL"
+    )
+
+
+def test_a_skills_heading_only_the_model_sees_with_dates_under_it_is_no_heading():
+    text = (
+        HEAD + "Experience\n"
+        "March 2014–November 2015\nSenior Engineer, Widgetry\nNotes\n"
+        "Built the billing system for the shop.\n"
+        "November 2013–March 2014\nEngineer, Gadget Works\nMaintained two mobile applications.\n"
+        "Skills\nPython\nGo\n"
+    )
+    m = load_model(tiny_model({"sq=notes": _row(LINE, "head_skills", 20.0)}))
+    with learned.using(m):
+        doc = extract_raw(text)
+    # The job after it stays a job of the work section, titled as the first.
+    jobs = _jobs(doc)
+    assert len(jobs) == 2 and jobs[1] == ("Gadget Works", "Engineer", "2013-11")
+    assert doc.get("skills") and "Notes" not in str(doc["skills"])
+
+
+def test_an_employers_tagline_beside_its_name_is_left_out():
+    text = (
+        HEAD + "Work  Mobile Team Lead\n"
+        "Widgetry · Redefining the Gadget Experience.\nNov 2021 – Present\nLowtown/Remote\n"
+        "Widgetry is a platform for gadgets, offering a full range of widgets.\n"
+        "Senior Engineer\nGizmo Labs · Building the widget team of the future\n"
+        "Nov 2020 – Nov 2021\nGizmo Labs is a network of engineers.\n"
+        "Founder\nAcme · Gadgets Division\nMay 2015 – Oct 2020\nStarted the company.\n"
+    )
+    assert _jobs(extract_raw(text)) == [
+        ("Widgetry", "Mobile Team Lead", "2021-11"),
+        ("Gizmo Labs", "Senior Engineer", "2020-11"),
+        ("Acme · Gadgets Division", "Founder", "2015-05"),
+    ]
+
+
+def test_the_lines_above_a_sections_heading_title_none_of_its_entries():
+    text = (
+        "Jane Quill\njane@example.org\n+1 555 0100\nlinkedin.com/in/jane-quill\n\n"
+        "EMPLOYMENT\n2022–Current\nDevOps Engineer\nWidget Star\nLowtown, USA\n"
+        "Cloud infrastructure management in a DevOps team.\n"
+        "2018–2021\nCloud Engineer\nGizmo One\nLowtown, USA\nBuilt the public cloud.\n"
+    )
+    jobs = _jobs(extract_raw(text))
+    assert jobs[0][1:] == ("DevOps Engineer", "2022")
+    assert "linkedin" not in str(jobs) and "555" not in str(jobs)
+
+
+def test_a_schools_name_wrapped_after_degree_at_school_goes_on_where_the_model_is_sure():
+    text = (
+        HEAD + "EXPERIENCE\nEngineer at Widgetry  Jan 2016 - Jan 2020\nBuilt things for people.\n"
+        "EDUCATION\nBachelor in Applied Widgetry at Lowtown  Jan 2012 - Jan 2015\nUniversity\n"
+        "Major courses: Widgets · Gadgets · Gizmos\n"
+    )
+    assert _schools(extract_raw(text))[0][0] == "Lowtown"
+    m = load_model(tiny_model({"sq=university": _row(LINE, "institution", 20.0)}))
+    with learned.using(m):
+        assert _schools(extract_raw(text))[0][0] == "Lowtown University"
+
+
+def test_an_address_wrapped_in_a_narrow_column_is_joined():
+    basics = extract_raw("Jane Quill\nAbout\n\njane.quill@example.co\nm\n\n+1 555 0100\n")["basics"]
+    assert basics.get("email") == "jane.quill@example.com"
+    # A word under a whole address is no part of it.
+    basics = extract_raw("Jane Quill\njane.quill@example.org\nand\nmore text here\n")["basics"]
+    assert basics.get("email") == "jane.quill@example.org"

@@ -51,7 +51,9 @@ def find_name(segs: list[Line]) -> int | None:
     texts = [_name_head(s.text, s.cells) for s in segs]
 
     def name_ok(i: int) -> bool:
-        return _name_ok(texts[i], texts[i])
+        # the whole line too, where it is one run: "Bay Area, CA, United
+        # States" is no "name, label" ("Jane Roe <gap> Springfield, IL" is a name)
+        return _name_ok(texts[i], texts[i], segs[i].text if len(segs[i].cells) <= 1 else "")
 
     for i in range(len(texts) - 1):
         if texts[i] == texts[i + 1] and name_ok(i):
@@ -60,12 +62,13 @@ def find_name(segs: list[Line]) -> int | None:
         if _rewritten_name(segs[i - 1].text, segs[i].cells) and name_ok(i):
             return i
     top = next((i for i in range(min(10, len(texts))) if name_ok(i)), None)
+    # "Marco" / "Bertolino": a name wrapped onto two lines at the top, above
+    # any other line that reads as a name ("AADESH" / "MISTRY" / ... / "UX TOOLS")
+    for i in range(min(4, len(texts) - 1, len(texts) if top is None else top)):
+        if name_text(segs, i)[1] and not heading(texts[i]) and not _place(texts[i]):
+            return i
     if top is not None:
         return top
-    # "Marco" / "Bertolino": a name wrapped onto two lines at the top.
-    for i in range(min(4, len(texts) - 1)):
-        if name_text(segs, i)[1] and not heading(texts[i]):
-            return i
     # The model's choice among the first lines, where it is sure.
     scored = [(s.probs.get("name", 0.0), i) for i, s in enumerate(segs[:15]) if s.probs]
     if scored:
@@ -81,6 +84,10 @@ def find_name(segs: list[Line]) -> int | None:
 
 
 _NAME_TAIL = re.compile(r"\s+[|–—]\s+.*$|,\s.*$")
+
+
+def _place(text: str) -> bool:
+    return bool(places.parse_location(text) or places.parse_spaced_location(text))
 
 
 def _name_head(text: str, cells: tuple[str, ...] = ()) -> str:
@@ -144,6 +151,7 @@ def _name_ok(joined: str, last: str, raw: str = "") -> bool:
         and not heading(last)
         and places.parse_location(last) is None
         and places.parse_location(raw or last) is None
+        and places.parse_spaced_location(raw or last) is None  # "Macomb MI US"
         and last.casefold() not in places.COUNTRIES
     )
 

@@ -39,6 +39,7 @@ ENTRY_SECTIONS = (
 
 def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
     """Work and education entries, each anchored on a line with a date range."""
+    _drop_taglines(lines)
     anchors = [i for i, ln in enumerate(lines) if ln.range]
     work: list[dict] = []
     education: list[dict] = []
@@ -132,6 +133,27 @@ def _inherit_employer(work: list[dict]) -> None:
             entry.setdefault("_conf", {})["name"] = "low"
 
 
+_TAGLINE = re.compile(r"^(?P<name>[^·]{2,60}?) · (?P<tag>[^·]{12,})$")
+
+
+def _drop_taglines(lines: list[Line]) -> None:
+    """ "Widgetry · Redefining the grocery experience.": an employer's name and
+    the line its theme prints beside it (a phrase in lower case, often with
+    a full stop); the title line is the name alone."""
+    for ln in lines:
+        if ln.section != "work" or ln.range:
+            continue
+        m = _TAGLINE.match(ln.text.strip())
+        if not m:
+            continue
+        name, tag = m.group("name").strip(), m.group("tag").split()
+        if len(name.split()) > 4 or len(tag) < 3:
+            continue
+        if tag[-1].endswith(".") or sum(1 for w in tag[1:] if w[:1].islower()) * 2 >= len(tag) - 1:
+            ln.text = name
+            ln.cells = ()
+
+
 def _attribute_lines(lines: list[Line], anchors: list[int]) -> set[int]:
     """Lines printed right under the dates of several entries with the same
     text ("Lowtown", "Remote"): a place or a kind of work, not a title."""
@@ -139,8 +161,10 @@ def _attribute_lines(lines: list[Line], anchors: list[int]) -> set[int]:
     for i in anchors:
         if i + 1 < len(lines) and not lines[i + 1].range:
             t = lines[i + 1].text.strip()
-            if lines[i].section == "education" and _degree_or_field(t):
-                continue  # "Computer Science" under several degrees: each one's field
+            if lines[i].section == "education" and (_degree_or_field(t) or institution_score(t)):
+                # "Computer Science" under several degrees: each one's field;
+                # "Lowtown University" under two degrees: each one's school
+                continue
             if len(t.split()) <= 4 and title_score(t) == 0 and company_score(t) == 0:
                 after.setdefault(t, []).append(i + 1)
     return {j for js in after.values() if len(js) >= 2 for j in js}

@@ -167,7 +167,7 @@ def _header_parts(
             continue
         if not _title_above(lines, prev, j, i):
             break
-        if lines[j].section != ln.section and lines[j].section is not None and ln.section:
+        if lines[j].section != ln.section and ln.section:
             break
         text = _clean_part(lines[j].text)
         if j - 1 >= limit and _wrapped_above(lines[j - 1]):
@@ -457,10 +457,20 @@ def _wrapped_rest(lines: list[Line], i: int, nxt: int) -> bool:
     t = lines[i + 1].text.strip()
     if len(t.split()) > 5 or t.endswith((".", ":")) or _prose(t) or not header_like(t, 60):
         return False
+    if len(t.split()) <= 3 and _names_place_of_work(lines[i + 1]):
+        return True  # "Engineer at Springfield" / "University": the school's name goes on
     same = sorted(len(ln.text) for ln in lines if ln.section == lines[i].section)
     if len(same) < 4:
         return False
     return len(lines[i].text) >= same[len(same) * 3 // 4]
+
+
+def _names_place_of_work(ln: Line) -> bool:
+    """The line model is sure the line names a school or an employer."""
+    return ln.probs.get("institution", 0.0) + ln.probs.get("employer", 0.0) >= SURE_NAME_P
+
+
+SURE_NAME_P = 0.8
 
 
 def _wrapped_above(ln: Line) -> bool:

@@ -47,7 +47,12 @@ def segment(
     """
     heads = [heading(raw) for raw in lines]
     if probs:
+        by_words = heads
         heads = [h or _model_heading(raw, p) for raw, h, p in zip(lines, heads, probs, strict=True)]
+        heads = [
+            None if h and not w and _dated_under(lines, heads, k, h[0]) else h
+            for k, (h, w) in enumerate(zip(heads, by_words, strict=True))
+        ]
     out: list[Line] = []
     section = None
     for k, raw in enumerate(lines):
@@ -175,6 +180,27 @@ def _model_heading(raw: str, probs: dict[str, float]) -> tuple[str, str] | None:
     if probs.get(label, 0.0) < learned.HEADING_P:
         return None
     return (_MODEL_SECTIONS[label], "")
+
+
+# sections whose lines carry no date ranges
+_UNDATED = ("skills", "languages")
+# how far under a heading the model found a dated line shows it is none
+_DATED_WITHIN = 8
+
+
+def _dated_under(lines: list[str], heads: list, k: int, section: str) -> bool:
+    """A skills or languages heading only the line model found, with a date
+    range under it before the next heading: a line of a job ("TODO" under
+    a title), not a heading; skills carry no date ranges."""
+    if section not in _UNDATED:
+        return False
+    for j in range(k + 1, min(len(lines), k + 1 + _DATED_WITHIN)):
+        if heads[j]:
+            return False
+        r = find_range(lines[j])
+        if r is not None and r.has_range:
+            return True
+    return False
 
 
 def _model_prose(raw: str, rng: DateRange, probs: dict[str, float]) -> bool:
