@@ -156,8 +156,12 @@ def _city_under_name(segs, name_i: int | None, name_lines: int) -> str | None:
             if not _PLACE_WORDS.fullmatch(t) or not t[:1].isupper() or t.isupper():
                 continue
             p = learned.phrase(t)
-            if p is not None and (p.get("location", 0) >= CITY_P or _no_title(t, p)):
+            if p is None:
+                continue
+            if p.get("location", 0) >= CITY_P:
                 return t
+            if k == name_i + name_lines and _no_title(t, p):
+                return t  # right under the name, where a label would stand
     for s in segs:
         if s.section in (None, "summary", "contact"):
             m = _LIVES_IN.search(s.text)
@@ -195,12 +199,19 @@ def _no_title(text: str, p: dict) -> bool:
     """A name under the person's that reads as no job, degree, field or
     school ("Pune", "Macomb"): of a lone line there, the place they live in
     (a label says what someone does)."""
+    if _CONTACT_LABEL.fullmatch(text.strip()):
+        return False  # "Website", "Location": a contact's label
     return title_score(text) == 0 and all(
         p.get(k, 0.0) < NOT_TITLE_P for k in ("position", "studyType", "area", "institution")
     )
 
 
 NOT_TITLE_P = 0.1
+_CONTACT_LABEL = re.compile(
+    r"(?i)(?:website|web|homepage|site|blog|e-?mail|mail|phone|tel[eé]fono|t[eé]l[eé]phone|tel|"
+    r"mobile?|cell|linkedin|github|gitlab|twitter|portfolio|location|address|region|contact|"
+    r"contacto?|kontakt|about|profile)\s*:?"
+)
 
 
 def extract_raw(text: str) -> dict:

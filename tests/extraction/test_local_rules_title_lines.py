@@ -245,3 +245,23 @@ def test_an_address_wrapped_in_a_narrow_column_is_joined():
     # A word under a whole address is no part of it.
     basics = extract_raw("Jane Quill\njane.quill@example.org\nand\nmore text here\n")["basics"]
     assert basics.get("email") == "jane.quill@example.org"
+
+
+def test_a_contact_label_or_a_line_under_the_label_is_not_taken_for_the_city():
+    m = load_model(
+        tiny_model(
+            phrase_weights={
+                "w=website": _row(PHRASE, "other", 3.0),
+                "w=lowtown": _row(PHRASE, "other", 3.0),
+            }
+        )
+    )
+    with learned.using(m):
+        label = extract_raw(
+            "Jane Quill\nSenior Engineer\nWebsite\nhttps://example.org\nEmail  jane@example.org\n"
+        )["basics"]
+        below_label = extract_raw(
+            "Jane Quill\nSenior Engineer\nLowtown\nAbout\nI build widgets.\njane@example.org\n"
+        )["basics"]
+    assert "location" not in label
+    assert "location" not in below_label
