@@ -170,7 +170,7 @@ def _city_under_name(segs, name_i: int | None, name_lines: int) -> str | None:
     return None
 
 
-_ADDRESS_END = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_ADDRESS_END = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ADDRESS_TAIL = re.compile(r"[a-z]{1,3}")
 # the generic top-level domains an address cut short most often ends in
 _GENERIC_TLDS = frozenset({"com", "org", "net", "edu", "gov", "info", "io", "dev"})
@@ -185,7 +185,9 @@ def _join_wrapped_addresses(lines: list[str], runs: list, indented: list, gaps: 
     while k + 1 < len(lines):
         if (
             _ADDRESS_TAIL.fullmatch(lines[k + 1])
-            and _ADDRESS_END.search(lines[k])
+            and "@" in lines[k]
+            # the line's last word only: a search over a long line is quadratic
+            and _ADDRESS_END.fullmatch(lines[k].rsplit(None, 1)[-1])
             and (lines[k] + lines[k + 1]).rsplit(".", 1)[-1] in _GENERIC_TLDS
         ):
             lines[k] += lines[k + 1]

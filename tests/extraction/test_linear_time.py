@@ -230,6 +230,16 @@ def test_local_extractor_is_linear_on_a_cv_with_a_hostile_line(unit, place):
 
 
 @LINEAR
+@given(unit=st.sampled_from(["a", "a@b", "a.", "@", "a-"]))
+def test_a_long_line_above_a_short_tail_is_read_in_linear_time(unit):
+    # "jane@example.co" / "m": the check for an address cut short looks at a
+    # long line only when a line of one to three small letters follows it
+    assert_linear(
+        _extract, lambda size, rep: cv_with("x" * rep + hostile(unit, size) + "\nm", "contact")
+    )
+
+
+@LINEAR
 @given(unit=st.text(alphabet=" \t-|ina,", min_size=1, max_size=4))
 @example(unit=" ")  # a run of spaces before " in " or a dash
 @example(unit=" -")  # a dash after every word: connectors skipped word by word
