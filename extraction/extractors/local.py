@@ -28,7 +28,13 @@ from extraction import resume
 from . import Outcome, make_fingerprint
 from .learned import context as learned
 from .learned.model import LineModel, default_model
-from .local_rules.basics import city_of_current_place, find_name, name_text, read_basics
+from .local_rules.basics import (
+    _CONTACT_LABELS,
+    city_of_current_place,
+    find_name,
+    name_text,
+    read_basics,
+)
 from .local_rules.languages import languages
 from .local_rules.scores import title_score
 from .local_rules.skills import skills as skill_groups
@@ -201,7 +207,7 @@ def _no_title(text: str, p: dict) -> bool:
     """A name under the person's that reads as no job, degree, field or
     school ("Pune", "Macomb"): of a lone line there, the place they live in
     (a label says what someone does)."""
-    if _CONTACT_LABEL.fullmatch(text.strip()):
+    if _CONTACT_LABELS.fullmatch(text.strip()):
         return False  # "Website", "Location": a contact's label
     return title_score(text) == 0 and all(
         p.get(k, 0.0) < NOT_TITLE_P for k in ("position", "studyType", "area", "institution")
@@ -209,11 +215,6 @@ def _no_title(text: str, p: dict) -> bool:
 
 
 NOT_TITLE_P = 0.1
-_CONTACT_LABEL = re.compile(
-    r"(?i)(?:website|web|homepage|site|blog|e-?mail|mail|phone|tel[eé]fono|t[eé]l[eé]phone|tel|"
-    r"mobile?|cell|linkedin|github|gitlab|twitter|portfolio|location|address|region|contact|"
-    r"contacto?|kontakt|about|profile)\s*:?"
-)
 
 
 def extract_raw(text: str) -> dict:
