@@ -12,7 +12,9 @@ request's body is encoded before its clock starts. Prints p50 and p95 of:
   - cache hit: the same file again -> 201 from the cache, and interleaved
     with it a reference measured in the same run (GET /healthz through the
     same client), since the machine's speed moves more between runs than a
-    change does
+    change does. The hits are measured in --rounds rounds of -n each; the
+    figure is the median of the rounds' p95 (one slow spell of the machine
+    moves one round, not the figure), each round's shown beside it.
 """
 
 from __future__ import annotations
@@ -40,18 +42,20 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of -n cache hits")
     parser.add_argument("--samples", default=str(DEFAULT_SAMPLES))
     args = parser.parse_args()
 
     os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="cv2web-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cv2web.settings")
     os.environ["EXTRACTION_MAX_QUEUE_DEPTH"] = str(args.n * 3 + 10)
+    requests = args.n * (args.rounds + 3)
     # One client sends everything: lift its quota and burst limits (their
     # cost is measured by bench/quota_overhead.py).
     for name in ("RATELIMIT_UPLOADS", "RATELIMIT_API_HOUR"):
-        os.environ[name] = f"{args.n * 4}/h"
-    os.environ["RATELIMIT_API_DAY"] = f"{args.n * 4}/d"
-    os.environ["QUOTA_ANONYMOUS_EXTRACTIONS_PER_DAY"] = str(args.n * 4)
+        os.environ[name] = f"{requests}/h"
+    os.environ["RATELIMIT_API_DAY"] = f"{requests}/d"
+    os.environ["QUOTA_ANONYMOUS_EXTRACTIONS_PER_DAY"] = str(requests)
     os.environ["EXTRACTOR"] = "local"
     os.environ["LOG_LEVEL"] = "WARNING"
     import django
@@ -119,15 +123,20 @@ def main() -> int:
     # Its stored copy is deleted once read (keep_file is off): the bytes sent.
     cached_file = sent[str(job.pk)]
     hits, reference = [], []
-    for _ in range(args.n):
-        ms, code = post(cached_file)
-        assert code == 201, code
-        hits.append(ms)
-        # The reference, request by request in the same run: what this
-        # machine takes now for the same client, middleware and a trivial view.
-        start = time.perf_counter()
-        assert client.get("/healthz").status_code == 200
-        reference.append((time.perf_counter() - start) * 1000)
+    round_p95: list[float] = []
+    for _ in range(args.rounds):
+        this_round = []
+        for _ in range(args.n):
+            ms, code = post(cached_file)
+            assert code == 201, code
+            this_round.append(ms)
+            # The reference, request by request in the same run: what this
+            # machine takes now for the same client, middleware and a trivial view.
+            start = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            reference.append((time.perf_counter() - start) * 1000)
+        hits += this_round
+        round_p95.append(percentile(this_round, 95))
 
     print(
         f"upload acceptance ({size_kb:.0f} KB PDF -> 202), n={args.n}: "
@@ -139,8 +148,13 @@ def main() -> int:
         f"p95 {percentile(forked, 95):.1f} ms"
     )
     print(
-        f"cache hit (-> 201), n={args.n}: p50 {statistics.median(hits):.1f} ms, "
-        f"p95 {percentile(hits, 95):.1f} ms (SPEC < 10 ms; issue 13: p95 <= 5 ms)"
+        f"cache hit (-> 201), {args.rounds} rounds of n={args.n}: "
+        f"p50 {statistics.median(hits):.1f} ms, p95 {statistics.median(round_p95):.1f} ms "
+        "(median of the rounds' p95; SPEC < 10 ms; issue 13: p95 <= 5 ms)"
+    )
+    print(
+        "  each round's p95: " + ", ".join(f"{v:.1f}" for v in round_p95) + " ms; "
+        f"p95 of all {len(hits)} hits together {percentile(hits, 95):.1f} ms"
     )
     print(
         f"  reference, GET /healthz interleaved with the hits: "

@@ -106,8 +106,15 @@ class _Insert:
         marks = ", ".join(["%s"] * len(self.fields))
         self.sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
         self.returning = self.auto_pk is not None and conn.features.can_return_columns_from_insert
-        if self.returning:
-            self.sql += f" RETURNING {qn(self.auto_pk.column)}"
+        self._head = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "  # noqa: S608
+        self._marks = f"({marks})"
+        self._returning = f" RETURNING {qn(self.auto_pk.column)}" if self.returning else ""
+        self.sql += self._returning
+
+    def many_sql(self, rows: int) -> str:
+        """The INSERT of `rows` rows (their keys returned in row order, where
+        the database returns rows from a bulk insert)."""
+        return f"{self._head}{', '.join([self._marks] * rows)}{self._returning}"
 
 
 def _made_on_save(field) -> bool:
@@ -188,32 +195,77 @@ def create(model_class, /, _prepared: Any = None, **values):
     if _prepared and not set(_prepared) <= {attname for _, attname, _ in ins.prep}:
         raise TypeError(f"{model.__name__}: no column for {sorted(_prepared)}")
     obj = _instance(model, ins, dict(values))
-    conn = connections[using]
-    obj._prepare_related_fields_for_save(operation_name="save")
-    signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
-    params = []
-    state = obj.__dict__
-    for field, attname, as_is in ins.prep:
-        if _prepared and attname in _prepared:
-            params.append(_prepared[attname])
-            continue
-        if as_is is not None:
-            value = state[attname]
-            if value is None or type(value) in as_is:
-                params.append(value)
-                continue
-        params.append(field.get_db_prep_save(field.pre_save(obj, True), conn))
-    with transaction.mark_for_rollback_on_error(using), conn.cursor() as cursor:
-        cursor.execute(ins.sql, params)
-        if ins.auto_pk is not None:
-            if ins.returning:
-                pk = cursor.fetchone()[0]
-            else:
-                pk = conn.ops.last_insert_id(cursor, model._meta.db_table, ins.auto_pk.column)
-            setattr(obj, ins.auto_pk.attname, pk)
-    obj._state.db = using
-    obj._state.adding = False
-    signals.post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
-    )
+    _write(model, ins, using, [obj], _prepared)
     return obj
+
+
+def build(model_class, /, **values):
+    """`model(**values)` as `create` makes it, not written yet: for
+    `insert_many`."""
+    return _instance(model_class, _insert(model_class, router.db_for_write(model_class)), values)
+
+
+def insert_many(model_class, objs: list) -> None:
+    """`create` for several unsaved instances of one model (made by `build`):
+    one INSERT of every row, the same preparation and signals per row, the
+    primary keys read back."""
+    if objs:
+        using = router.db_for_write(model_class)
+        _write(model_class, _insert(model_class, using), using, objs, None)
+
+
+def _write(model, ins: _Insert, using: str, objs: list, _prepared) -> None:
+    conn = connections[using]
+    rows = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="save")
+        signals.pre_save.send(
+            sender=model, instance=obj, raw=False, using=using, update_fields=None
+        )
+        state = obj.__dict__
+        for field, attname, as_is in ins.prep:
+            if _prepared and attname in _prepared:
+                rows.append(_prepared[attname])
+                continue
+            if as_is is not None:
+                value = state[attname]
+                if value is None or type(value) in as_is:
+                    rows.append(value)
+                    continue
+            rows.append(field.get_db_prep_save(field.pre_save(obj, True), conn))
+    pks: list = []
+    with transaction.mark_for_rollback_on_error(using), conn.cursor() as cursor:
+        if len(objs) == 1:
+            cursor.execute(ins.sql, rows)
+            if ins.auto_pk is not None:
+                if ins.returning:
+                    pks = [cursor.fetchone()[0]]
+                else:
+                    table, column = model._meta.db_table, ins.auto_pk.column
+                    pks = [conn.ops.last_insert_id(cursor, table, column)]
+        elif ins.auto_pk is not None and not (
+            ins.returning and conn.features.can_return_rows_from_bulk_insert
+        ):
+            # No way to read several keys back: a statement per row.
+            width = len(ins.fields)
+            for i in range(len(objs)):
+                cursor.execute(ins.sql, rows[i * width : (i + 1) * width])
+                if ins.returning:
+                    pks.append(cursor.fetchone()[0])
+                else:
+                    table, column = model._meta.db_table, ins.auto_pk.column
+                    pks.append(conn.ops.last_insert_id(cursor, table, column))
+        else:
+            cursor.execute(ins.many_sql(len(objs)), rows)
+            if ins.auto_pk is not None:
+                # Keys made in row order; RETURNING's own order is not
+                # promised everywhere (SQLite).
+                pks = sorted(row[0] for row in cursor.fetchall())
+    for i, obj in enumerate(objs):
+        if pks:
+            setattr(obj, ins.auto_pk.attname, pks[i])
+        obj._state.db = using
+        obj._state.adding = False
+        signals.post_save.send(
+            sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
+        )

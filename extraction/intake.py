@@ -196,7 +196,7 @@ def accept(
         pages = None
         if probing is not None:
             pages, probing = probing.result().pages, None
-        with transaction.atomic():
+        with transaction.atomic(), audit.together():
             if hit is not None:
                 hit.count_hit()
             document = rawrows.create(
@@ -276,7 +276,7 @@ def _import_json_resume(
     )
     stored = _store(path, "json")
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit.together():
             document = rawrows.create(
                 Document,
                 sha256=sha256_of(path),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connections, models
@@ -17,6 +20,29 @@ from .models import AuditLog
 log = logging.getLogger("cv2web.audit")
 
 Category = AuditLog.Category
+
+# The rows `record` made inside a `together()` block, written as it ends.
+_together: ContextVar[list[AuditLog] | None] = ContextVar("audit_together", default=None)
+
+
+@contextmanager
+def together() -> Iterator[None]:
+    """Audit rows recorded in the block are written by one INSERT as the
+    block ends (inside the caller's transaction: put it within one), not a
+    statement each: an upload that audits its acceptance and its job pays
+    one. Nothing is written when the block raises. The rows `record` returns
+    inside it get their ids as the block ends. A block inside another is
+    written by the outer one."""
+    if _together.get() is not None:
+        yield
+        return
+    rows: list[AuditLog] = []
+    token = _together.set(rows)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    rawrows.insert_many(AuditLog, rows)
 
 
 def record(
@@ -44,17 +70,22 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    entry = rawrows.create(
-        AuditLog,
-        action=action,
-        category=category,
-        actor=actor,
-        ip=ip[:64],
-        session_key=session_key[:40],
-        object_type=object_type,
-        object_id=object_id,
-        details=details or {},
-    )
+    values = {
+        "action": action,
+        "category": category,
+        "actor": actor,
+        "ip": ip[:64],
+        "session_key": session_key[:40],
+        "object_type": object_type,
+        "object_id": object_id,
+        "details": details or {},
+    }
+    pending = _together.get()
+    if pending is None:
+        entry = rawrows.create(AuditLog, **values)
+    else:
+        entry = rawrows.build(AuditLog, **values)
+        pending.append(entry)
     log.info("audit %s %s:%s", action, object_type, object_id)
     return entry
 

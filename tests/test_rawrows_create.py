@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import signals
-from django.test.utils import isolate_apps
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from cv2web import rawrows
 from extraction import crypto
@@ -161,3 +161,29 @@ def test_a_prepared_column_is_written_as_given_and_an_unknown_one_refused():
         assert cursor.fetchone()[0] == sealed
     with pytest.raises(TypeError, match="no column"):
         rawrows.create(ExtractionJob, document=document, _prepared={"nope": 1})
+
+
+def test_insert_many_writes_its_rows_in_one_statement_and_reads_their_keys_back():
+    rows = [rawrows.build(AuditLog, action=f"a.many{i}", details={"i": i}) for i in range(3)]
+    seen = []
+
+    def post(sender, instance, created, **kw):
+        seen.append((instance.action, instance.pk is not None, created))
+
+    signals.post_save.connect(post, sender=AuditLog)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            rawrows.insert_many(AuditLog, rows)
+    finally:
+        signals.post_save.disconnect(post, sender=AuditLog)
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    assert [(r.action, r.details) for r in AuditLog.objects.order_by("pk")] == [
+        (f"a.many{i}", {"i": i}) for i in range(3)
+    ]
+    # Each instance holds its own row's key, in the order given.
+    for row in rows:
+        assert AuditLog.objects.get(pk=row.pk).action == row.action
+        assert not row._state.adding
+    assert seen == [(f"a.many{i}", True, True) for i in range(3)]
+    rawrows.insert_many(AuditLog, [])  # nothing to write: no statement
+    assert AuditLog.objects.count() == 3

@@ -37,16 +37,45 @@ def in_schema_order(doc: object, schema: dict | None = None) -> object:
 
     Storage may not keep key order (PostgreSQL's jsonb does not); a document
     we hand out always reads basics first, name before email, and so on.
+    Keys the schema does not name follow, sorted. Every job poll and upload
+    answer reorders its result, so each schema node's order is worked out
+    once (`_plan`) and leaves are copied without a call.
     """
-    schema = _get_validator().schema if schema is None else schema
-    if isinstance(doc, dict):
+    return _ordered(doc, _get_validator().schema if schema is None else schema)
+
+
+_LEAVES = (str, int, float, bool, type(None))
+_NO_SCHEMA: dict = {}
+# id(schema node) -> (the node, its property names in order, their subschemas,
+# its items' schema); the node is kept so that its id is not reused.
+_plans: dict[int, tuple[object, tuple[str, ...], dict, dict]] = {}
+
+
+def _plan(schema: object) -> tuple[object, tuple[str, ...], dict, dict]:
+    plan = _plans.get(id(schema))
+    if plan is None or plan[0] is not schema:
         props = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        known = [k for k in props if k in doc]
-        rest = sorted(k for k in doc if k not in props)
-        return {k: in_schema_order(doc[k], props.get(k, {})) for k in [*known, *rest]}
-    if isinstance(doc, list):
         items = schema.get("items", {}) if isinstance(schema, dict) else {}
-        return [in_schema_order(v, items) for v in doc]
+        plan = (schema, tuple(props), props, items if isinstance(items, dict) else _NO_SCHEMA)
+        if len(_plans) < 4096:  # the schema's nodes, and a caller's own few
+            _plans[id(schema)] = plan
+    return plan
+
+
+def _ordered(doc: object, schema: object) -> object:
+    if isinstance(doc, dict):
+        _, order, props, _ = _plan(schema)
+        keys = [k for k in order if k in doc]
+        if len(keys) < len(doc):
+            keys += sorted(k for k in doc if k not in props)
+        out = {}
+        for k in keys:
+            v = doc[k]
+            out[k] = v if isinstance(v, _LEAVES) else _ordered(v, props.get(k, _NO_SCHEMA))
+        return out
+    if isinstance(doc, list):
+        items = _plan(schema)[3]
+        return [v if isinstance(v, _LEAVES) else _ordered(v, items) for v in doc]
     return doc
 
 

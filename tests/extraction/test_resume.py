@@ -325,6 +325,31 @@ def test_documents_are_handed_out_in_the_schemas_key_order():
     assert list(ordered["work"][0]) == ["name", "startDate"]
 
 
+def test_the_schema_order_reaches_every_level_and_keeps_every_value():
+    from extraction.resume import in_schema_order
+
+    doc = {
+        "meta": {"version": "v1", "canonical": "c"},
+        "education": [
+            {"courses": ["a", {"z": 1, "a": [True, None, 2.5]}], "area": "CS", "institution": "U"}
+        ],
+        "basics": {"location": {"city": "Oslo", "address": "Street 1"}, "name": "A"},
+        "x-b": {"k": [[{"b": 1, "a": 2}]]},
+        "x-a": [],
+    }
+    ordered = in_schema_order(doc)
+    assert ordered == doc  # the same values
+    assert list(ordered) == ["basics", "education", "meta", "x-a", "x-b"]
+    assert list(ordered["basics"]["location"]) == ["address", "city"]
+    assert list(ordered["education"][0]) == ["institution", "area", "courses"]
+    # Objects the schema does not describe: their keys sorted, at any depth.
+    assert list(ordered["education"][0]["courses"][1]) == ["a", "z"]
+    assert list(ordered["x-b"]["k"][0][0]) == ["a", "b"]
+    assert list(ordered["meta"]) == ["canonical", "version"]
+    # A copy: the caller's document is not reordered in place.
+    assert list(doc["basics"]) == ["location", "name"]
+
+
 # Extension fields (schema 1.3.x: every object takes more keys) are the
 # person's data: kept when the document is theirs, dropped from an extractor's.
 MINE = {

@@ -37,3 +37,36 @@ def test_an_admin_edit_records_what_changed(client, staff):
     entry = AuditLog.objects.get(action="admin.changed")
     assert entry.object_type == "monitoring.alert"
     assert "Message" in entry.details["change"]
+
+
+def test_rows_recorded_together_are_written_as_the_block_ends_and_only_then():
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from monitoring import audit
+
+    with CaptureQueriesContext(connection) as seen, transaction.atomic():
+        with audit.together():
+            first = audit.record("t.first", details={"n": 1})
+            with audit.together():  # inside another: written by the outer one
+                second = audit.record("t.second", object_type="x", object_id="7")
+            assert first.pk is None and not AuditLog.objects.filter(action="t.first").exists()
+        assert first.pk is not None and second.pk is not None
+    inserts = [q["sql"] for q in seen.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    assert AuditLog.objects.get(pk=first.pk).details == {"n": 1}
+    assert AuditLog.objects.get(pk=second.pk).object_id == "7"
+    # Outside a block each row is written at once, as before.
+    third = audit.record("t.third")
+    assert third.pk is not None
+
+
+def test_rows_recorded_together_are_not_written_when_the_block_raises():
+    from monitoring import audit
+
+    with pytest.raises(RuntimeError), audit.together():
+        audit.record("t.lost")
+        raise RuntimeError("refused")
+    assert not AuditLog.objects.filter(action="t.lost").exists()
+    audit.record("t.after")  # the block's state does not outlive it
+    assert AuditLog.objects.filter(action="t.after").exists()
