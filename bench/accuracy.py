@@ -352,7 +352,7 @@ class Trainer:
                 file=r["file"],
                 fmt=r["format"],
                 theme=r["theme"],
-                **({"person": r["person_id"]} if with_person else {}),
+                **({"person": r["person"]} if with_person else {}),
             )
             for r in train
             if "text" in self.texts.get(r["file"], {})
@@ -504,7 +504,7 @@ def run_folds(name: str, by: str, rows: list[dict], ctx: SimpleNamespace) -> dic
             print(f"fold {i + 1}: empty")
             continue
         s = per_fold[i]
-        keys = sorted({r[by] for r in test})
+        keys = sorted({cp.person_of(r) if by == "person" else r[by] for r in test})
         shown = ", ".join(keys) if by == "family" else f"{len(keys)} people"
         print(
             f"fold {i + 1}: {len(test):5d} docs, macro {s['macro']:.3f} "
@@ -549,7 +549,7 @@ def corpus_main(args) -> int:
     )
     print(
         f"corpus {corpus}: {len(rows)} documents, {len({r['family'] for r in rows})} families, "
-        f"{len({r['person_id'] for r in rows})} people; development {len(split.dev)}, "
+        f"{len({cp.person_of(r) for r in rows})} people; development {len(split.dev)}, "
         f"sealed {len(split.sealed)}, unused {len(split.unused)} "
         f"(sealed: {len(split.sealed_people)} people, families "
         f"{', '.join(sorted(split.sealed_families))}); model: {kind}"
@@ -582,7 +582,7 @@ def corpus_main(args) -> int:
     global _TRAINER
     _TRAINER = ctx.trainer
     tasks = []
-    for name, by in (("layouts", "family"), ("people", "person_id")):
+    for name, by in (("layouts", "family"), ("people", "person")):
         if name in splits:
             parts = cp.folds(dev, by, args.folds)
             for i, test in enumerate(parts):
@@ -596,7 +596,7 @@ def corpus_main(args) -> int:
     if "layouts" in splits:
         summaries["layouts"] = run_folds("layouts", "family", dev, ctx)
     if "people" in splits:
-        summaries["people"] = run_folds("people", "person_id", dev, ctx)
+        summaries["people"] = run_folds("people", "person", dev, ctx)
 
     full_model = None
     if {"samples", "sealed"} & set(splits):

@@ -3,7 +3,10 @@ documents are sealed, which develop, how they are dealt into folds, and the
 caches that make a rerun fast. Pure Python (no Django): the unit tests read it.
 
 A corpus is a folder shaped like shared/cv-samples (manifest.csv with a
-`family` column, visibility.json, <person>.json truth files, score.py).
+`family` column, visibility.json, <person>.json truth files, score.py). A
+row's `person_id` names its truth file; its `person` column, where there is
+one, names the person (a document that prints its dates as years only has the
+truth `<person>~years.json`), and splits and folds go by the person.
 
 - Sealed split (`tools.cvcorpus.common.sealed_split`, the generator's fixed
   seed): 20% of the people and 3 layout families. A *sealed document* is a
@@ -61,6 +64,7 @@ def load_manifest(corpus: Path) -> list[dict]:
     with open(Path(corpus) / "manifest.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for row in rows:
+        row["person"] = row.get("person") or row["person_id"]
         row["family"] = row.get("family") or row.get("theme") or "?"
         row["format"] = row.get("format") or Path(row["file"]).suffix.lstrip(".").lower()
     return rows
@@ -79,11 +83,16 @@ def write_manifest(rows: Iterable[dict], path: Path) -> Path:
     return path
 
 
+def person_of(row: dict) -> str:
+    """The person a manifest row's document is of (see the module's docstring)."""
+    return row.get("person") or row["person_id"]
+
+
 def all_person_ids(rows: list[dict], source_manifest: Path = SOURCE_MANIFEST) -> list[str]:
     """The people the sealed split is drawn from: every person of shared/cv-corpus
     (so that the split does not move while the corpus is still being rendered),
     or the manifest's own people when they are not from there (a test folder)."""
-    ids = {r["person_id"] for r in rows}
+    ids = {person_of(r) for r in rows}
     if source_manifest.exists():
         with open(source_manifest, newline="", encoding="utf-8") as fh:
             source = {r["id"] for r in csv.DictReader(fh)}
@@ -107,7 +116,7 @@ def split_documents(rows: list[dict], person_ids: Iterable[str] | None = None) -
     sealed_people, sealed_families = sealed_split(people, [r["family"] for r in rows])
     out = Split(sealed_people=sealed_people, sealed_families=sealed_families)
     for row in rows:
-        p, f = row["person_id"] in sealed_people, row["family"] in sealed_families
+        p, f = person_of(row) in sealed_people, row["family"] in sealed_families
         if p and f:
             out.sealed.append(row)
         elif not p and not f:
@@ -127,12 +136,13 @@ def deal(keys: Iterable[str], k: int, name: str, seed: int = SEED) -> dict[str, 
 
 
 def folds(rows: list[dict], by: str, k: int, seed: int = SEED) -> list[list[dict]]:
-    """The rows in k folds by `by` ("family" or "person_id"); a fold may be
+    """The rows in k folds by `by` ("family" or "person"); a fold may be
     empty when there are fewer keys than folds."""
-    assign = deal((r[by] for r in rows), k, by, seed)
+    key = person_of if by == "person" else (lambda r: r[by])
+    assign = deal((key(r) for r in rows), k, by, seed)
     out: list[list[dict]] = [[] for _ in range(k)]
     for row in rows:
-        out[assign[row[by]]].append(row)
+        out[assign[key(row)]].append(row)
     return out
 
 

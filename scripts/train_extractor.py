@@ -61,7 +61,13 @@ def main(argv: list[str] | None = None) -> int:
             truths[pid] = json.loads((args.corpus / f"{pid}.json").read_bytes().decode("utf-8-sig"))
         examples.append(
             Example(
-                texts[r["file"]]["text"], truths[pid], [], r["file"], r["format"], r["theme"], pid
+                texts[r["file"]]["text"],
+                truths[pid],
+                [],
+                r["file"],
+                r["format"],
+                r["theme"],
+                r["person"],
             )
         )
     t0 = time.perf_counter()

@@ -109,3 +109,36 @@ def test_model_key_follows_the_training_documents():
         "layouts", 1, rows, {**stamps, rows[0]["file"]: [1, 3]}, "t", "src", cp.SEED
     )
     assert key != cp.model_key("layouts", 1, rows, stamps, "t", "other source", cp.SEED)
+
+
+def test_a_document_with_a_truth_of_its_own_is_split_and_folded_with_its_person():
+    # A document printing its dates as years only is scored against
+    # `<person>~years.json`: the same person for the sealed split and the folds.
+    rows = corpus_rows()
+    for r in rows:
+        if r["family"] in ("fam1", "fam2"):
+            r["person"], r["person_id"] = r["person_id"], r["person_id"] + "~years"
+    s = cp.split_documents(rows, PEOPLE)
+    plain = cp.split_documents(corpus_rows(), PEOPLE)
+    assert (s.sealed_people, s.sealed_families) == (plain.sealed_people, plain.sealed_families)
+    assert [r["file"] for r in s.sealed] == [r["file"] for r in plain.sealed]
+    assert [r["file"] for r in s.dev] == [r["file"] for r in plain.dev]
+    assert cp.all_person_ids(rows) == sorted(PEOPLE)
+    parts = cp.folds(s.dev, "person", 5)
+    for i, test in enumerate(parts):
+        train = [r for j, p in enumerate(parts) if j != i for r in p]
+        assert not {cp.person_of(r) for r in test} & {cp.person_of(r) for r in train}
+
+
+def test_the_manifest_names_each_rows_person():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        rows = [
+            {"file": "c-001-a.pdf", "person_id": "c-001", "person": "", "family": "a"},
+            {"file": "c-001-b.pdf", "person_id": "c-001~years", "person": "c-001", "family": "b"},
+        ]
+        cp.write_manifest(rows, Path(d) / "manifest.csv")
+        loaded = cp.load_manifest(Path(d))
+    assert [r["person"] for r in loaded] == ["c-001", "c-001"]
+    assert [r["person_id"] for r in loaded] == ["c-001", "c-001~years"]

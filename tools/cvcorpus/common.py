@@ -4,8 +4,13 @@ The corpus is a folder shaped like shared/cv-samples, so the reference scorer
 reads it as it is:
 
     OUT/c-NNN.json          each person's truth, byte for byte
+    OUT/c-NNN~years-<sections>.json  the same with the dates of those sections
+                            (work, education) cut to their years: the truth
+                            of a document that prints them as years only
+                            (`years_only_sections`)
     OUT/<file>              the rendered documents: c-NNN-<layout>.pdf|docx|txt
-    OUT/manifest.csv        file, person_id, theme, family, format, lang, pages
+    OUT/manifest.csv        file, person_id (the truth file's name), person,
+                            theme, family, format, lang, pages
     OUT/visibility.json     per document, the truth values it does not print
     OUT/parts/<layout>.jsonl  what each renderer wrote (merged by `merge`)
 
@@ -39,7 +44,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO.parent / "shared" / "cv-corpus"
 SEED = 20261203
-MANIFEST_FIELDS = ["file", "person_id", "theme", "family", "format", "lang", "pages"]
+MANIFEST_FIELDS = ["file", "person_id", "person", "theme", "family", "format", "lang", "pages"]
+# The truth of a document that prints some sections' dates as years only:
+# `<person>~years-<sections>.json` (`years_truth_id`).
+YEARS = "~years"
 
 
 @dataclass(frozen=True)
@@ -442,6 +450,99 @@ def hidden_keys(truth: dict, text: str, links: list[str]) -> list[str]:
     return out
 
 
+_DATED = ("work", "education")
+_MONTH_NAMES: dict[int, list[str]] = {}
+for _name, _number in _MONTHS.items():
+    _MONTH_NAMES.setdefault(_number, []).append(_name)
+# The short forms the generator's own layouts print (cvwords.MONTHS_SHORT).
+for _number, _names in enumerate(
+    [
+        "janv ene",
+        "févr fevr fev",
+        "mrz",
+        "avr abr",
+        "",
+        "",
+        "juil",
+        "ago",
+        "set",
+        "out okt",
+        "",
+        "déc dic dez",
+    ],
+    start=1,
+):
+    _MONTH_NAMES[_number] += _names.split()
+
+
+def _month_forms(year: str, month: int) -> re.Pattern:
+    """The ways a document prints month `month` of `year` (casefolded text):
+    03/2019, 3.2019, 2019-03, 2019/3, Mar 2019, March, 2019, Sep-2019,
+    mars 2019, marzo de 2019, Mar '19, 2019-Sep, 2019 March."""
+    names = "|".join(re.escape(n) for n in sorted(_MONTH_NAMES[month], key=len, reverse=True))
+    return re.compile(
+        rf"(?<!\d)0?{month}\s*[/.\-]\s*{year}(?!\d)"
+        rf"|(?<!\d){year}\s*[/.\-]\s*0?{month}(?!\d)"
+        rf"|(?<!\w)(?:{names})\.?[\s,/\-]*(?:de\s+|of\s+)?(?:{year}|[\'’]{year[2:]})(?!\d)"
+        rf"|(?<!\d){year}[\s,/.\-]*(?:{names})(?!\w)"
+    )
+
+
+def years_only_sections(truth: dict, text: str) -> list[str]:
+    """The sections (work, education) whose dates the document prints as years
+    only: it prints the year of every one of the section's dates whose truth
+    has a month, and the month of none of them. The scorer compares a
+    truth with a month at the month, so such a document is scored against the
+    person's truth with those sections' dates cut to their years
+    (`years_only`), as the scorer compares a year-only truth at the year.
+    Some themes print a job's months and a school's years."""
+    norm = unicodedata.normalize("NFKC", text).casefold()
+    tight = re.sub(r"\s+", "", norm)  # a PDF whose text layer has a letter a line
+    out = []
+    for section in _DATED:
+        dated = years_printed = 0
+        months_seen = False
+        for e in _entries(truth.get(section)):
+            for key in ("startDate", "endDate"):
+                iso = iso_date(e.get(key))
+                if not iso or len(iso) < 7:
+                    continue  # no date, or a year only
+                year, month = iso[:4], int(iso[5:7])
+                forms = _month_forms(year, month)
+                if forms.search(norm) or forms.search(tight):
+                    months_seen = True
+                    break
+                dated += 1
+                years_printed += re.search(rf"(?<!\d){year}(?!\d)", norm) is not None
+            if months_seen:
+                break
+        # Every year printed: a theme that leaves the section's dates out
+        # altogether prints some of those years elsewhere, not all of them.
+        if not months_seen and dated and years_printed == dated:
+            out.append(section)
+    return out
+
+
+def years_only(truth: dict, sections: Iterable[str] = _DATED) -> dict:
+    """`truth` with every date of `sections` that `iso_date` reads cut to its
+    year (what a document printing those dates as years shows of them)."""
+    out = copy.deepcopy(truth)
+    for section in sections:
+        for e in _entries(out.get(section)):
+            for key in ("startDate", "endDate"):
+                iso = iso_date(e.get(key))
+                if iso and len(iso) >= 7:
+                    e[key] = iso[:4]
+    return out
+
+
+def years_truth_id(person: str, sections: Iterable[str]) -> str:
+    """The truth file's name (without .json) of a document of `person` that
+    prints `sections`' dates as years: the person's own id when there are none."""
+    sections = sorted(sections)
+    return f"{person}{YEARS}-{'-'.join(sections)}" if sections else person
+
+
 # --------------------------------------------------------------------------- writing a corpus
 def pdf_pages(path: Path) -> int | None:
     try:
@@ -496,6 +597,7 @@ class Part:
             "lang": person.lang,
             "pages": pdf_pages(path) if fmt == "pdf" else "",
             "hidden": hidden_keys(person.truth, text, links or []),
+            "years": years_only_sections(person.truth, text),
         }
         self._rows[name] = row
         self.path.write_text(
@@ -504,15 +606,16 @@ class Part:
         )
 
 
-def _revisit_one(item: tuple[str, dict]) -> tuple[str, list[str]]:
+def _revisit_one(item: tuple[str, dict]) -> tuple[str, tuple[list[str], bool]]:
     path, truth = item
     text, links = document_text(Path(path))
-    return path, hidden_keys(truth, text, links)
+    return path, (hidden_keys(truth, text, links), years_only_sections(truth, text))
 
 
 def revisit(out: Path, persons: list[Person], jobs: int = 2) -> int:
     """Compute again what each document already written prints (after a change
-    to `hidden_keys`), without rendering anything; returns how many changed."""
+    to `hidden_keys` or `years_only_sections`), without rendering anything; returns
+    how many changed."""
     import multiprocessing as mp
 
     out = Path(out)
@@ -529,8 +632,8 @@ def revisit(out: Path, persons: list[Person], jobs: int = 2) -> int:
             hidden = dict(pool.imap_unordered(_revisit_one, todo, chunksize=8))
         for r in rows:
             new = hidden.get(str(out / r["file"]))
-            if new is not None and new != r["hidden"]:
-                r["hidden"] = new
+            if new is not None and new != (r["hidden"], r.get("years")):
+                r["hidden"], r["years"] = new
                 changed += 1
         part.write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
@@ -549,6 +652,9 @@ def merge(out: Path, source: Path = SOURCE) -> int:
                 if (out / row["file"]).exists():
                     rows.append(row)
     rows.sort(key=lambda r: r["file"])
+    for row in rows:
+        row["person"] = row["person_id"]
+        row["person_id"] = years_truth_id(row["person"], row.get("years") or [])
     with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=MANIFEST_FIELDS, extrasaction="ignore")
         w.writeheader()
@@ -557,8 +663,15 @@ def merge(out: Path, source: Path = SOURCE) -> int:
         json.dumps({r["file"]: r["hidden"] for r in rows}, ensure_ascii=False, indent=0),
         encoding="utf-8",
     )
-    for pid in {r["person_id"] for r in rows}:
+    for pid in {r["person"] for r in rows}:
         shutil.copyfile(source / "people" / f"{pid}.json", out / f"{pid}.json")
+    for pid, sections in {(r["person"], tuple(sorted(r.get("years") or []))) for r in rows}:
+        if sections:
+            raw = (source / "people" / f"{pid}.json").read_bytes()
+            truth = years_only(json.loads(raw.decode("utf-8-sig")), sections)
+            (out / f"{years_truth_id(pid, sections)}.json").write_text(
+                json.dumps(truth, ensure_ascii=False, indent=2), encoding="utf-8"
+            )
     shutil.copyfile(REPO.parent / "shared" / "cv-samples" / "score.py", out / "score.py")
     return len(rows)
 
