@@ -15,3 +15,8 @@ logconfig_dict: dict = {}
 logger_class = "gunicorn.glogging.Logger"
 max_requests = 0
 max_requests_jitter = 0
+
+
+def post_worker_init(worker):
+    """The project's hook starts the checkpointer of its SQLite database; the
+    reference app has no database."""
