@@ -113,6 +113,25 @@ def test_duration_inside_a_title_is_kept():
     assert remove_range(line2, find_range(line2)) == "Widgetry"
 
 
+def test_the_brackets_a_range_was_printed_in_go_with_it_and_no_others():
+    def rest(line: str) -> str:
+        return remove_range(line, find_range(line))
+
+    assert rest("Widgetry (2019 - 2021)") == "Widgetry"
+    assert rest("(2019 - 2021) Widgetry") == "Widgetry"
+    assert rest("Widgetry ( 2019 - 2021 )") == "Widgetry"
+    # A name's own brackets at its end or start are the name's.
+    assert (
+        rest("2015 - 2017 Lowtown Institute of Gadgetry (LIG)")
+        == "Lowtown Institute of Gadgetry (LIG)"
+    )
+    assert (
+        rest("1994-09-01 to 1995-07-01  Lycée Quill (Lowtown, FR)") == "Lycée Quill (Lowtown, FR)"
+    )
+    assert rest("(Remote) Widgetry 2019 - 2021") == "(Remote) Widgetry"
+    assert rest("Widgetry (Lowtown) (2019 - 2021)") == "Widgetry (Lowtown)"
+
+
 # --------------------------------------------------------------------------- education
 def test_degree_then_area():
     cases = {

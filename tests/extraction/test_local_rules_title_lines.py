@@ -265,3 +265,73 @@ def test_a_contact_label_or_a_line_under_the_label_is_not_taken_for_the_city():
         )["basics"]
     assert "location" not in label
     assert "location" not in below_label
+
+
+def test_a_place_printed_across_a_gap_after_the_employer_is_not_the_employers():
+    # LaTeX CV classes print "Employer <gap> Place" over "Title <gap> dates";
+    # the gap is lost once the header's parts are joined, and the place read
+    # as the end of the employer's name, or the name itself ("USA").
+    text = (
+        "Experience\n"
+        "Acme Widgets  Springfield, IL, USA\n"
+        "Data Engineer  01.2023 — 08.2023\n"
+        "Built data pipelines for the analytics team.\n"
+        "Globex  Remote\n"
+        "Analyst Intern  06.2021 — 07.2021\n"
+        "Automated the weekly reports.\n"
+        "Initech  Lowtown, Texas, USA\n"
+        "Data Scientist Intern  06.2020 — 09.2020\n"
+        "Wrote image compression tools.\n"
+    )
+    assert _jobs(extract_raw(HEAD + text)) == [
+        ("Acme Widgets", "Data Engineer", "2023-01"),
+        ("Globex", "Analyst Intern", "2021-06"),
+        ("Initech", "Data Scientist Intern", "2020-06"),
+    ]
+    # Without the gap, a name that ends like a place is kept whole.
+    text = "Experience\nLowtown Remote Works\nData Engineer  01.2023 — 08.2023\n"
+    assert _jobs(extract_raw(HEAD + text))[0][0] == "Lowtown Remote Works"
+
+
+def test_a_field_before_a_school_with_a_dash_of_its_own_is_the_field():
+    text = (
+        "Education\n"
+        "Master, Applied Gadgetry - Lowtown Institute of Widgetry - LIW\n"
+        "2022-Nov - Present\n"
+    )
+    m = load_model(tiny_model(phrase_weights={"w=gadgetry": _row(PHRASE, "area")}))
+    with learned.using(m):
+        assert _schools(extract_raw(HEAD + text)) == [
+            ("Lowtown Institute of Widgetry - LIW", "Master", "Applied Gadgetry", "2022-11")
+        ]
+
+
+def test_a_place_before_a_school_is_left_out_of_its_name():
+    text = "Education\nBachelor of Engineering in Gadgetry, Freedonia - Springfield University\n"
+    weights = {"w=gadgetry": _row(PHRASE, "area"), "w=freedonia": _row(PHRASE, "location")}
+    with learned.using(load_model(tiny_model(phrase_weights=weights))):
+        schools = _schools(extract_raw(HEAD + text + "2004 - 2011\n"))
+    assert [s[:3] for s in schools] == [
+        ("Springfield University", "Bachelor of Engineering", "Gadgetry")
+    ]
+
+
+def test_brackets_that_open_or_close_a_title_stay_with_it():
+    text = (
+        "Work\n"
+        "Widgetry - Lowtown  2021-02-01 —\n"
+        "(Part-time) Senior QA Engineer (Gadgets & Reliability)\n"
+        "Highlights\n"
+        "Led the testing of every gadget.\n"
+        "Education\n"
+        "2015 - 2017  Lowtown Institute of Gadgetry (LIG)\n"
+    )
+    doc = extract_raw(HEAD + text)
+    assert _jobs(doc) == [
+        (
+            "Widgetry - Lowtown",
+            "(Part-time) Senior QA Engineer (Gadgets & Reliability)",
+            "2021-02-01",
+        )
+    ]
+    assert _schools(doc)[0][0] == "Lowtown Institute of Gadgetry (LIG)"

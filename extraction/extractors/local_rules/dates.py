@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from extraction.resume import MONTHS, PRESENT_PHRASES, PRESENT_WORDS, parse_date
 
+from .text import unbracketed
+
 _MONTH_WORDS = sorted(
     (m for m in MONTHS if m.isascii() or not any(c >= "\u3000" for c in m)), key=len, reverse=True
 )
@@ -137,4 +139,4 @@ def remove_range(line: str, r: DateRange) -> str:
     if m:  # a duration printed right after the dates: "2019 - 2021 (2 years)"
         tail = tail.lstrip()[m.end() :]
     out = line[: r.span[0]] + " " + tail
-    return re.sub(r"\s+", " ", out).strip(" ,;:|·•-–—()")
+    return unbracketed(re.sub(r"\s+", " ", out))

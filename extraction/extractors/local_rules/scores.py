@@ -10,7 +10,7 @@ import re
 
 from .dates import find_range
 from .headings import heading
-from .text import strip_html
+from .text import strip_html, unbracketed
 from .vocab import (
     COMPANY_SUBSTRINGS,
     COMPANY_WORDS,
@@ -109,8 +109,7 @@ _LINK_TAIL = re.compile(r"\(?(?:https?://|www\.)[^\s()]+\)?", re.IGNORECASE)
 def without_links(text: str) -> str:
     """`text` without the web addresses printed in it, and the brackets they leave."""
     t = _LINK_TAIL.sub(" ", text)
-    t = re.sub(r"\(\s*\)", " ", t)
-    return re.sub(r"\s+", " ", t).strip(" ,;|·•-–—(")
+    return unbracketed(re.sub(r"\s+", " ", t), " ,;|·•-–—")
 
 
 def header_like(text: str, max_len: int = 90) -> bool:
@@ -121,7 +120,9 @@ def header_like(text: str, max_len: int = 90) -> bool:
         return False
     if t.endswith((";", "。")) or t.endswith(".") and not _ABBREV_END.search(t):
         return False
-    if t[0].islower() and not _lower_name(t) or t[0] in "•·-–*(" or "@" in t:
+    # A line in brackets is an aside; "(Part-time) Engineer" is a title.
+    aside = t[0] == "(" and t.find(")") in (-1, len(t) - 1)
+    if t[0].islower() and not _lower_name(t) or t[0] in "•·-–*" or aside or "@" in t:
         return False
     if find_range(t):
         return False

@@ -215,6 +215,23 @@ def layout_cells(raw_lines: list[str]) -> list[str]:
     return [cell for b in blocks for cell in b["cells"]]
 
 
+def unbracketed(s: str, ends: str = " ,;:|·•-–—") -> str:
+    """`s` without `ends` at either end, nor a bracket at an end that nothing
+    in `s` pairs with: what is left of "(2019 - 2021)" once the range is gone,
+    or of "(https://...)" once the address is; a bracket the rest of the text
+    closes or opens stays ("Royal Institute (KTH)", "(Part-time) Engineer")."""
+    s = re.sub(r"\(\s*\)", " ", s)
+    while True:
+        t = s.strip(ends)
+        if t.endswith(")") and t.count(")") > t.count("("):
+            t = t[:-1]
+        if t.startswith("(") and t.count("(") > t.count(")"):
+            t = t[1:]
+        if t == s:
+            return s
+        s = t
+
+
 def strip_bullet(line: str) -> str:
     return _BULLET.sub("", line).strip()
 

@@ -353,26 +353,41 @@ def _field_and_school(piece: str) -> list[str]:
     """ "Computer Science - Springfield University": a field and a school
     joined by a dash are two pieces; a school's own name with a dash in it
     ("Springfield Institute - School of Arts") and a degree beside a school
-    ("Diplôme d'Ingénieur - Grande École") stay whole."""
-    halves = _DASH.split(piece)
-    if len(halves) != 2:
+    ("Diplôme d'Ingénieur - Grande École") stay whole. With more dashes, the
+    field is the first or the last piece and the school the rest
+    ("Computer Science - Springfield Institute - SI"). A place before the
+    school ("Freedonia - Springfield University") is left out."""
+    dashes = list(_DASH.finditer(piece))
+    if not dashes:
         return [piece]
+    cuts = [dashes[0]] if len(dashes) == 1 else [dashes[0], dashes[-1]]
+    for m in cuts:
+        got = _field_or_place_and_school(piece[: m.start()], piece[m.end() :])
+        if got is not None:
+            return got
+    return [piece]
+
+
+def _field_or_place_and_school(a: str, b: str) -> list[str] | None:
+    halves = [a, b]
     schools = [institution_score(h) > 0 for h in halves]
     if not any(schools):
         # no school word on either side: the phrase model's school, where it is sure
         probs = [learned.phrase(h) for h in halves]
         if any(p is None for p in probs):
-            return [piece]
+            return None
         schools = [p.get("institution", 0) >= 0.5 for p in probs if p is not None]
     if schools.count(True) != 1:
-        return [piece]
+        return None
     other = halves[schools.index(False)]
     if _degree_comma_field(other):
         return halves  # "Honours, Quantum Computing - Springfield University"
     p = learned.phrase(other)
     if degree_score(other) == 0 and p is not None and p.get("area", 0) >= 0.5:
         return halves
-    return [piece]
+    if other is a and (parse_location(other) or (p is not None and p.get("location", 0) >= 0.5)):
+        return [b]  # "Freedonia - Springfield University"
+    return None
 
 
 def _field_after_degree(text: str) -> bool:

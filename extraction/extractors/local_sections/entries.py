@@ -21,7 +21,7 @@ from ..local_rules.scores import (
 from ..local_rules.text import strip_bullet, strip_html
 from .education import _education
 from .headers import _degree_or_field, _header_parts, _section_templates
-from .work import _work
+from .work import _work, without_place_cell
 
 ENTRY_SECTIONS = (
     "work",
@@ -107,6 +107,9 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         if not entry:
             continue
         if not is_edu:
+            if entry.get("name"):
+                header = [lines[j] for j in consumed] + [ln]
+                entry["name"] = without_place_cell(entry["name"], header)
             _complete_work(entry, lines, prev, i, nxt)
         entry["startDate"] = ln.range.start
         if ln.range.end:

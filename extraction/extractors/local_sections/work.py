@@ -153,8 +153,43 @@ def _without_place(name: str) -> str:
     p = learned.phrase(m.group(1))
     if p is not None and p.get("location", 0) >= 0.5:
         return name[: m.start()]
-    if re.search(r"(?i)\b(?:remote|remoto|télétravail|hybrid)\b", m.group(1)):
+    if _REMOTE.search(m.group(1)):
         return name[: m.start()]
+    return name
+
+
+_REMOTE = re.compile(r"(?i)\b(?:remote|remoto|télétravail|hybrid)\b")
+
+
+def _place_cell(cell: str) -> bool:
+    """A run of its own that is a place: "La Jolla, CA, USA", "Remote", or
+    one the phrase model reads as a place and not as an employer."""
+    if any(ch.isdigit() for ch in cell) or len(cell.split()) > 6:
+        return False
+    if parse_location(cell) or (_REMOTE.search(cell) and len(cell.split()) <= 3):
+        return True
+    p = learned.phrase(cell)
+    return p is not None and p.get("location", 0) >= 0.5 and p.get("employer", 0) < 0.5
+
+
+def without_place_cell(name: str, header: list[Line]) -> str:
+    """The employer without the place printed after it across a wide gap
+    ("MAVERiC Studio <gap> La Jolla, CA, USA", "Acme <gap> Remote"): the
+    header's parts have lost the gap, and the pieces of the place read as
+    part of the name or as the name itself ("USA"). `header`: the entry's
+    title lines."""
+    sq = _squash(name)
+    for ln in header:
+        cells = [c.strip() for c in ln.cells]
+        for k in range(1, len(cells)):
+            if not _place_cell(cells[k]):
+                continue
+            head = " ".join(cells[:k])
+            if not head or any(ch.isdigit() for ch in head):
+                continue
+            sh = _squash(head)
+            if (sq.startswith(sh) and sq != sh) or (sq and sq in _squash(cells[k])):
+                return head
     return name
 
 
