@@ -78,7 +78,11 @@ def test_the_years_truth_cuts_the_dates_of_its_sections_only():
     assert years_truth_id("c-001", ["work", "education"]) == "c-001~years-education-work"
 
 
-def test_merge_gives_a_years_only_document_the_truth_it_prints(tmp_path):
+def test_merge_gives_a_years_only_document_the_truth_it_prints(tmp_path, monkeypatch):
+    # merge copies the reference scorer from beside the repository.
+    (tmp_path / "shared" / "cv-samples").mkdir(parents=True)
+    (tmp_path / "shared" / "cv-samples" / "score.py").write_text("# the scorer\n")
+    monkeypatch.setattr(common, "REPO", tmp_path / "repo")
     source = tmp_path / "source"
     (source / "people").mkdir(parents=True)
     (source / "people" / "c-001.json").write_text(json.dumps(TRUTH), encoding="utf-8")
@@ -106,6 +110,7 @@ def test_merge_gives_a_years_only_document_the_truth_it_prints(tmp_path):
     assert manifest["c-001-b.pdf"]["person_id"] == "c-001~years-education"
     assert {r["person"] for r in manifest.values()} == {"c-001"}
     assert json.loads((out / "c-001.json").read_text()) == TRUTH
+    assert (out / "score.py").read_text() == "# the scorer\n"
     years = json.loads((out / "c-001~years-education.json").read_text())
     assert years["education"][0]["endDate"] == "2016"
     assert years["work"] == TRUTH["work"]
