@@ -342,3 +342,21 @@ def test_review_form_notes_and_fields_are_linear(unit):
             editing.LinkField().clean(value)
 
     assert_linear(link, lambda size, rep: hostile(unit, size, "mailto:a@", "@"))
+
+
+@LINEAR
+@given(unit=st.text(alphabet="() ,-a", min_size=1, max_size=3))
+@example(unit="(")
+@example(unit=")")
+@example(unit="( ")
+def test_brackets_left_at_a_names_ends_are_taken_off_in_linear_time(unit):
+    # A bracket nothing pairs with is taken off an end one at a time: counted
+    # again each time, a run of them cost time in the square of its length.
+    from extraction.extractors.local_rules.dates import find_range, remove_range
+    from extraction.extractors.local_rules.scores import without_links
+
+    def strip(text: str) -> None:
+        without_links(text)
+        remove_range(text, find_range(text))
+
+    assert_linear(strip, lambda size, rep: hostile(unit, size, f"2019 - 2021 x{rep}"))

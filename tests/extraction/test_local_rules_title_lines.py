@@ -335,3 +335,21 @@ def test_brackets_that_open_or_close_a_title_stay_with_it():
         )
     ]
     assert _schools(doc)[0][0] == "Lowtown Institute of Gadgetry (LIG)"
+
+
+def test_a_title_run_before_the_employer_and_its_place_stays_out_of_the_employer():
+    from extraction.extractors.local_rules.line import Line
+    from extraction.extractors.local_sections.work import without_place_cell
+
+    line = Line(
+        "Data Engineer Acme Widgets Remote", "work", ("Data Engineer", "Acme Widgets", "Remote")
+    )
+    assert without_place_cell("Acme Widgets Remote", [line], "Data Engineer") == "Acme Widgets"
+    line = Line(
+        "Data Engineer Springfield, IL, USA", "work", ("Data Engineer", "Springfield, IL, USA")
+    )
+    # The place's last piece read as the employer: the run before it is the
+    # title, not an employer.
+    assert without_place_cell("USA", [line], "Data Engineer") == "USA"
+    line = Line("Tesla Fremont, CA, USA", "work", ("Tesla", "Fremont, CA, USA"))
+    assert without_place_cell("USA", [line], "Data Scientist Intern") == "Tesla"

@@ -219,17 +219,23 @@ def unbracketed(s: str, ends: str = " ,;:|·•-–—") -> str:
     """`s` without `ends` at either end, nor a bracket at an end that nothing
     in `s` pairs with: what is left of "(2019 - 2021)" once the range is gone,
     or of "(https://...)" once the address is; a bracket the rest of the text
-    closes or opens stays ("Royal Institute (KTH)", "(Part-time) Engineer")."""
+    closes or opens stays ("Royal Institute (KTH)", "(Part-time) Engineer").
+    Linear in `s`: the brackets are counted once."""
     s = re.sub(r"\(\s*\)", " ", s)
+    opens, closes = s.count("("), s.count(")")
+    lo, hi = 0, len(s)
     while True:
-        t = s.strip(ends)
-        if t.endswith(")") and t.count(")") > t.count("("):
-            t = t[:-1]
-        if t.startswith("(") and t.count("(") > t.count(")"):
-            t = t[1:]
-        if t == s:
-            return s
-        s = t
+        before = (lo, hi)
+        while lo < hi and s[lo] in ends:
+            lo += 1
+        while hi > lo and s[hi - 1] in ends:
+            hi -= 1
+        if hi > lo and s[hi - 1] == ")" and closes > opens:
+            hi, closes = hi - 1, closes - 1
+        if hi > lo and s[lo] == "(" and opens > closes:
+            lo, opens = lo + 1, opens - 1
+        if (lo, hi) == before:
+            return s[lo:hi]
 
 
 def strip_bullet(line: str) -> str:

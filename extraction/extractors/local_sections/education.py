@@ -379,13 +379,16 @@ def _field_or_place_and_school(a: str, b: str) -> list[str] | None:
         schools = [p.get("institution", 0) >= 0.5 for p in probs if p is not None]
     if schools.count(True) != 1:
         return None
+    school_first = schools[0]
     other = halves[schools.index(False)]
     if _degree_comma_field(other):
         return halves  # "Honours, Quantum Computing - Springfield University"
     p = learned.phrase(other)
     if degree_score(other) == 0 and p is not None and p.get("area", 0) >= 0.5:
         return halves
-    if other is a and (parse_location(other) or (p is not None and p.get("location", 0) >= 0.5)):
+    if not school_first and (
+        parse_location(other) or (p is not None and p.get("location", 0) >= 0.5)
+    ):
         return [b]  # "Freedonia - Springfield University"
     return None
 

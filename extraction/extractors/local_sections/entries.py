@@ -109,7 +109,7 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         if not is_edu:
             if entry.get("name"):
                 header = [lines[j] for j in consumed] + [ln]
-                entry["name"] = without_place_cell(entry["name"], header)
+                entry["name"] = without_place_cell(entry["name"], header, entry.get("position", ""))
             _complete_work(entry, lines, prev, i, nxt)
         entry["startDate"] = ln.range.start
         if ln.range.end:

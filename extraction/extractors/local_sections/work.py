@@ -172,24 +172,34 @@ def _place_cell(cell: str) -> bool:
     return p is not None and p.get("location", 0) >= 0.5 and p.get("employer", 0) < 0.5
 
 
-def without_place_cell(name: str, header: list[Line]) -> str:
+def without_place_cell(name: str, header: list[Line], position: str = "") -> str:
     """The employer without the place printed after it across a wide gap
     ("MAVERiC Studio <gap> La Jolla, CA, USA", "Acme <gap> Remote"): the
     header's parts have lost the gap, and the pieces of the place read as
     part of the name or as the name itself ("USA"). `header`: the entry's
-    title lines."""
-    sq = _squash(name)
+    title lines; a run that is the entry's `position` is never the employer
+    ("Data Engineer <gap> Acme <gap> Remote")."""
+    sq, sp = _squash(name), _squash(position)
     for ln in header:
         cells = [c.strip() for c in ln.cells]
         for k in range(1, len(cells)):
             if not _place_cell(cells[k]):
                 continue
-            head = " ".join(cells[:k])
-            if not head or any(ch.isdigit() for ch in head):
-                continue
-            sh = _squash(head)
-            if (sq.startswith(sh) and sq != sh) or (sq and sq in _squash(cells[k])):
-                return head
+            for j in range(k):  # the employer's runs, the widest first
+                head = " ".join(cells[j:k])
+                sh = _squash(head)
+                if any(ch.isdigit() for ch in head) or (sp and sp in sh):
+                    continue
+                if sq.startswith(sh) and sq != sh:
+                    return head
+            before = cells[k - 1]
+            if (
+                sq
+                and sq in _squash(cells[k])
+                and not any(ch.isdigit() for ch in before)
+                and _squash(before) != sp
+            ):
+                return before  # the place's last piece read as the employer
     return name
 
 
