@@ -208,12 +208,14 @@ def model_key(
     seed: int,
 ) -> str:
     """The cache key of a model trained on `train`: the training documents
-    (name, and size and mtime when their text was read: `stamps`), the texts'
-    reader version, the model's source (`sources`, hashed once per run, so that
-    an edit during a run does not retrain), the seed."""
+    (name, the truth they are labelled from, and size and mtime when their
+    text was read: `stamps`), the texts' reader version, the model's source
+    (`sources`, hashed once per run, so that an edit during a run does not
+    retrain), the seed."""
     h = hashlib.sha256(f"{split}|{fold}|{seed}|{text_key}|{sources}".encode())
     for row in sorted(train, key=lambda r: r["file"]):
-        h.update(f"{row['file']}|{stamps.get(row['file'])}\n".encode())
+        truth = row.get("person_id", "")
+        h.update(f"{row['file']}|{truth}|{stamps.get(row['file'])}\n".encode())
     return h.hexdigest()[:16]
 
 

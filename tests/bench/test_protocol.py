@@ -109,6 +109,10 @@ def test_model_key_follows_the_training_documents():
         "layouts", 1, rows, {**stamps, rows[0]["file"]: [1, 3]}, "t", "src", cp.SEED
     )
     assert key != cp.model_key("layouts", 1, rows, stamps, "t", "other source", cp.SEED)
+    # A document labelled from another truth (its dates as years only) is
+    # another training example.
+    other = [{**rows[0], "person_id": rows[0]["person_id"] + "~years-work"}, *rows[1:]]
+    assert key != cp.model_key("layouts", 1, other, stamps, "t", "src", cp.SEED)
 
 
 def test_a_document_with_a_truth_of_its_own_is_split_and_folded_with_its_person():
