@@ -5,8 +5,9 @@ manifest, visibility and truth files the scorer reads.
     python -m tools.cvcorpus --revisit [--out data/corpus]
 
 Resumable: a document already written is not made again. `--revisit` renders
-nothing: it computes again what each written document prints (visibility.json),
-after a change to that computation. Needs node/npm
+no document: it computes again what each written document prints
+(visibility.json), after a change to that computation (probing the themes'
+templates where a document was recorded without a probe). Needs node/npm
 (themes), Chromium, LibreOffice, texlive and poppler-utils (see
 docs/extraction.md); the product and its tests need none of them.
 """
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     persons = people(only=args.people.split(",") if args.people else None)
     if args.revisit:
         t0 = time.monotonic()
+        probed = themes.probe_missing(args.out, persons, jobs=args.jobs)
+        print(f"probes: {probed} theme documents probed in {time.monotonic() - t0:.0f} s")
         changed = revisit(args.out, persons, jobs=args.jobs)
         print(f"visibility: {changed} documents changed in {time.monotonic() - t0:.0f} s")
         print(f"{merge(args.out)} documents in {args.out}")

@@ -375,6 +375,101 @@ def city_shows(truth: dict, city: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(c)}(?!\w)", norm) is not None
 
 
+def _words_pattern(n: str) -> str:
+    """A pattern for the words of `n` (normalised) as words of their own, any
+    run of white space (a line break too) between them. Only a letter joins
+    a word: a digit may touch it, as where a PDF's text runs a date column
+    into the line beside it ("06.2021Master of Science")."""
+    words = [re.escape(w) for w in n.split()]
+    return _NO_LETTER_BEFORE + r"\s+".join(words) + _NO_LETTER_AFTER if words else ""
+
+
+_NO_LETTER_BEFORE, _NO_LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
+
+
+def word_shows(value, text: str) -> bool:
+    """Whether `value` (a degree, a field of study) is printed as words of its
+    own: "BS" is not printed by "jobs", nor "Arts" by "Martha". A value of
+    several words counts wherever it stands; letter-spaced ("C O M P U T E R")
+    counts, still as a word of its own."""
+    v = _norm(_value_text(value)).strip(" .,;:-–—|/")
+    if not v:
+        return True
+    norm = _norm(text)
+    if re.search(_words_pattern(v), norm) or (len(v.split()) > 1 and v in norm):
+        # several words are no chance inside other words: where a PDF's text
+        # runs the next column into them ("ComunicacionesAug 2014") they count
+        return True
+    spaced = r"\s*".join(re.escape(ch) for ch in re.sub(r"\s+", "", v))
+    return re.search(_NO_LETTER_BEFORE + spaced + _NO_LETTER_AFTER, norm) is not None
+
+
+# --------------------------------------------------------------------------- what a template prints
+# Values a template may leave out whatever the person wrote (a theme with no
+# place for a degree or a field of study): the generator renders a copy of the
+# truth with each of them replaced by a mark (`probe_truth`) and takes the
+# marks the output does not print as not printed (`unprinted_keys`). Words of
+# such a value that stand elsewhere in the document do not print it.
+PROBED = {
+    "work": ("name", "position"),
+    "education": ("institution", "area", "studyType"),
+}
+
+
+def _mark(n: int) -> str:
+    letters = ""
+    while True:
+        n, r = divmod(n, 26)
+        letters = chr(ord("a") + r) + letters
+        if not n:
+            break
+    return f"zqvk{letters}x"
+
+
+def probe_truth(truth: dict) -> tuple[dict, dict[str, str]]:
+    """A copy of `truth` with every probed value (the city, PROBED's entry
+    fields) replaced by a mark of letters no CV prints; {scorer key: mark}."""
+    t = copy.deepcopy(truth) if isinstance(truth, dict) else {}
+    marks: dict[str, str] = {}
+
+    def mark(key: str) -> str:
+        marks[key] = _mark(len(marks))
+        return marks[key]
+
+    b = t.get("basics") if isinstance(t.get("basics"), dict) else {}
+    loc = b.get("location")
+    if isinstance(loc, dict) and isinstance(loc.get("city"), str) and loc["city"].strip():
+        loc["city"] = mark("basics.location.city")
+    for section, keys in PROBED.items():
+        entries = t.get(section)
+        for i, e in enumerate(entries if isinstance(entries, list) else []):
+            if not isinstance(e, dict):
+                continue
+            for k in keys:
+                own = [k] + (["company"] if (section, k) == ("work", "name") else [])
+                present = [x for x in own if isinstance(e.get(x), str) and e[x].strip()]
+                if present:
+                    m = mark(f"{section}[{i}].{k}")
+                    for x in present:
+                        e[x] = m
+    return t, marks
+
+
+def visible_text(html: str) -> str:
+    """The text of an HTML page a reader sees: no head, scripts or styles."""
+    import html as html_lib
+
+    html = re.sub(r"(?is)<(head|script|style|template)\b.*?</\1\s*>", " ", html)
+    html = re.sub(r"(?s)<!--.*?-->", " ", html)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def unprinted_keys(html: str, marks: dict[str, str]) -> list[str]:
+    """The keys of `marks` whose mark the rendered `html` does not show."""
+    text = visible_text(html).casefold()
+    return sorted(k for k, m in marks.items() if m not in text)
+
+
 def hidden_keys(truth: dict, text: str, links: list[str]) -> list[str]:
     """The scorer's keys (see score.py, visibility) of the truth values that a
     document with this text and these link targets does not print."""
@@ -434,8 +529,10 @@ def hidden_keys(truth: dict, text: str, links: list[str]) -> list[str]:
     ):
         if not isinstance(e, dict):
             continue
-        for k in ("institution", "area", "studyType"):
-            if e.get(k) and not shows(e.get(k)):
+        if e.get("institution") and not shows(e.get("institution")):
+            out.append(f"education[{i}].institution")
+        for k in ("area", "studyType"):
+            if e.get(k) and not word_shows(e.get(k), text):
                 out.append(f"education[{i}].{k}")
     seen = set()
     for s in _entries(truth.get("skills")):
@@ -579,10 +676,18 @@ class Part:
         return name in self._rows and (self.out / name).exists()
 
     def add(
-        self, person: Person, fmt: str, *, text: str | None = None, links: list[str] | None = None
+        self,
+        person: Person,
+        fmt: str,
+        *,
+        text: str | None = None,
+        links: list[str] | None = None,
+        unprinted: list[str] | None = None,
     ) -> None:
         """Record `OUT/<file_name(person, fmt)>`, already written; its visibility
-        is computed from the document itself unless `text` is given."""
+        is computed from the document itself unless `text` is given, and
+        `unprinted` (keys its template does not print: `unprinted_keys`) is
+        added to it."""
         name = self.file_name(person, fmt)
         path = self.out / name
         if text is None:
@@ -596,9 +701,11 @@ class Part:
             "format": fmt,
             "lang": person.lang,
             "pages": pdf_pages(path) if fmt == "pdf" else "",
-            "hidden": hidden_keys(person.truth, text, links or []),
+            "hidden": with_unprinted(hidden_keys(person.truth, text, links or []), unprinted),
             "years": years_only_sections(person.truth, text),
         }
+        if unprinted is not None:
+            row["unprinted"] = sorted(unprinted)
         self._rows[name] = row
         self.path.write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self._rows.values()),
@@ -606,10 +713,16 @@ class Part:
         )
 
 
-def _revisit_one(item: tuple[str, dict]) -> tuple[str, tuple[list[str], bool]]:
-    path, truth = item
+def with_unprinted(hidden: list[str], unprinted: list[str] | None) -> list[str]:
+    """`hidden` and then the keys of `unprinted` it does not hold yet."""
+    return hidden + [k for k in unprinted or [] if k not in hidden]
+
+
+def _revisit_one(item: tuple[str, dict, list[str] | None]) -> tuple[str, tuple[list[str], bool]]:
+    path, truth, unprinted = item
     text, links = document_text(Path(path))
-    return path, (hidden_keys(truth, text, links), years_only_sections(truth, text))
+    hidden = with_unprinted(hidden_keys(truth, text, links), unprinted)
+    return path, (hidden, years_only_sections(truth, text))
 
 
 def revisit(out: Path, persons: list[Person], jobs: int = 2) -> int:
@@ -624,7 +737,7 @@ def revisit(out: Path, persons: list[Person], jobs: int = 2) -> int:
     for part in sorted((out / "parts").glob("*.jsonl")):
         rows = [json.loads(x) for x in part.read_text(encoding="utf-8").splitlines() if x.strip()]
         todo = [
-            (str(out / r["file"]), truths[r["person_id"]])
+            (str(out / r["file"]), truths[r["person_id"]], r.get("unprinted"))
             for r in rows
             if r["person_id"] in truths and (out / r["file"]).exists()
         ]

@@ -21,6 +21,12 @@ PDF. Steps, per run:
    (web fonts fall back to the local ones).
 3. Each document is recorded with `Part.add`, which reads its visibility from
    the file itself. Documents already recorded are not made again.
+
+Beside each person's HTML the theme also renders a probe: the person with the
+city, employers, titles, schools, degrees and fields replaced by marks
+(`common.probe_truth`). A mark the probe's HTML does not show is a value the
+theme has no place for: not printed, whatever words of it stand elsewhere in
+the document (`common.unprinted_keys`).
 """
 
 from __future__ import annotations
@@ -38,7 +44,15 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tools.cvcorpus.common import Part, Person, people, stable_rng
+from tools.cvcorpus.common import (
+    Part,
+    Person,
+    people,
+    probe_truth,
+    render_ready,
+    stable_rng,
+    unprinted_keys,
+)
 
 HERE = Path(__file__).resolve().parent / "themes"
 NODE_MODULES = HERE / "node_modules"
@@ -179,6 +193,63 @@ def render_html(theme: str, jobs: list[tuple[Path, Path]]) -> dict[Path, str | N
     return results
 
 
+def probe(theme: str, persons: list[Person], tmp: Path) -> dict[str, list[str] | None]:
+    """{person id: the probed keys `theme` does not print for that person}, or
+    None where the probe did not render (then nothing more is hidden)."""
+    marks, pairs = {}, []
+    for p in persons:
+        truth, marks[p.id] = probe_truth(p.truth)
+        src = tmp / "probe" / theme / f"{p.id}.json"  # a folder per theme: no thread shares one
+        src.parent.mkdir(parents=True, exist_ok=True)
+        src.write_text(json.dumps(render_ready(truth), ensure_ascii=False), encoding="utf-8")
+        pairs.append((src, src.with_suffix(".html")))
+    results = render_html(theme, pairs)
+    out: dict[str, list[str] | None] = {}
+    for p, (_, html) in zip(persons, pairs, strict=True):
+        if results.get(html) is None and html.exists():
+            out[p.id] = unprinted_keys(html.read_text(encoding="utf-8"), marks[p.id])
+        else:
+            out[p.id] = None
+            print(f"themes: {theme} {p.id}: probe did not render", file=sys.stderr)
+    return out
+
+
+def probe_missing(out: Path, persons: list[Person], jobs: int = 2) -> int:
+    """Probe the theme documents already written that were recorded without
+    one (`probe`), so that `common.revisit` adds what their theme does not
+    print; returns how many rows were given one."""
+    out = Path(out)
+    by_id = {p.id: p for p in persons}
+    given = 0
+    with tempfile.TemporaryDirectory(prefix="cvcorpus-probe-") as tmp:
+        tmp = Path(tmp)
+
+        def one_theme(theme: str) -> int:
+            path = out / "parts" / f"{theme}.jsonl"
+            if not path.exists():
+                return 0
+            rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+            need = sorted(
+                {r["person_id"] for r in rows if "unprinted" not in r and r["person_id"] in by_id}
+            )
+            if not need:
+                return 0
+            keys = probe(theme, [by_id[pid] for pid in need], tmp)
+            n = 0
+            for r in rows:
+                if "unprinted" not in r and keys.get(r["person_id"]) is not None:
+                    r["unprinted"] = keys[r["person_id"]]
+                    n += 1
+            path.write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+            )
+            return n
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            given = sum(pool.map(one_theme, list(THEMES)))
+    return given
+
+
 # --------------------------------------------------------------------------- the run
 def _needed(part: Part, person: Person, theme: str) -> list[str]:
     fmts = ["pdf"] + (["txt"] if theme in TXT_THEMES else [])
@@ -191,6 +262,7 @@ async def _print_all(
     parts: dict[str, Part],
     jobs: int,
     failures: Counter,
+    unprinted: dict[tuple[str, str], list[str] | None],
 ) -> int:
     from playwright.async_api import async_playwright
 
@@ -199,17 +271,18 @@ async def _print_all(
 
     def record(theme: str, person: Person, pdf: Path) -> int:
         part = parts[theme]
+        keys = unprinted.get((theme, person.id))
         n = 0
         with lock:
             if not part.done(person, "pdf"):
-                part.add(person, "pdf")
+                part.add(person, "pdf", unprinted=keys)
                 n += 1
             if theme in TXT_THEMES and not part.done(person, "txt"):
                 txt = out / part.file_name(person, "txt")
                 subprocess.run(
                     ["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), str(txt)], check=True
                 )
-                part.add(person, "txt")
+                part.add(person, "txt", unprinted=keys)
                 n += 1
         return n
 
@@ -279,9 +352,13 @@ def render_all(
                 json.dumps(p.ready(), ensure_ascii=False), encoding="utf-8"
             )
 
+        unprinted: dict[tuple[str, str], list[str] | None] = {}
+
         def one_theme(theme: str) -> list[tuple[str, Person, Path]]:
             pairs = [(tmp / f"{p.id}.json", tmp / theme / f"{p.id}.html") for p in todo[theme]]
             results = render_html(theme, pairs)
+            for pid, keys in probe(theme, todo[theme], tmp).items():
+                unprinted[(theme, pid)] = keys
             ok = []
             for p in todo[theme]:
                 html = tmp / theme / f"{p.id}.html"
@@ -298,7 +375,7 @@ def render_all(
             work = [item for items in pool.map(one_theme, themes) for item in items]
         t1 = time.monotonic()
         print(f"themes: {len(work)} HTML in {t1 - t0:.0f}s", file=sys.stderr)
-        made = asyncio.run(_print_all(out, work, parts, jobs, failures))
+        made = asyncio.run(_print_all(out, work, parts, jobs, failures, unprinted))
     t2 = time.monotonic()
     print(
         f"themes: {made} documents in {t2 - t0:.0f}s; skipped: "
