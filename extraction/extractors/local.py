@@ -40,12 +40,12 @@ from .local_rules.scores import title_score
 from .local_rules.skills import skills as skill_groups
 from .local_rules.text import prepare_layout_gaps
 from .local_sections.education import undated_education
-from .local_sections.entries import entries
+from .local_sections.entries import drop_taglines, entries
 from .local_sections.segment import segment
 from .local_sections.work import undated_work
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "15"
+RULES_VERSION = "16"
 
 
 _DEFAULT_MODEL = object()
@@ -231,6 +231,7 @@ def _extract_marked(text: str) -> dict:
     _join_wrapped_addresses(lines, runs, indented, gaps)
     probs = learned.line_probabilities(lines, runs)
     segs = segment(lines, runs, indented, probs, gaps)
+    drop_taglines(segs)  # takes lines out: before any index into segs is kept
     name_i = find_name(segs)
     name = name_text(segs, name_i) if name_i is not None else None
     for k in range(name[1] if name else 0):

@@ -353,3 +353,80 @@ def test_a_title_run_before_the_employer_and_its_place_stays_out_of_the_employer
     assert without_place_cell("USA", [line], "Data Engineer") == "USA"
     line = Line("Tesla Fremont, CA, USA", "work", ("Tesla", "Fremont, CA, USA"))
     assert without_place_cell("USA", [line], "Data Scientist Intern") == "Tesla"
+
+
+def test_an_employers_tagline_wrapped_over_lines_is_left_out():
+    # The theme prints the title, then "Employer · tagline" wrapped to the
+    # page's width, then the dates: the tagline's other lines are no title.
+    text = (
+        HEAD + "Work  Senior Design Engineer\n"
+        "Widgetry · End-to-end gadget and widget prevention platform for companies that offer\n"
+        "financial products\nSep 2024 – Present\nLowtown\n"
+        "Design engineering at a widget platform for financial institutions.\n"
+        "Design systems: improved build performance and developer experience of\n"
+        "Widgetry's component library\n"
+        "Senior UI Engineer\n"
+        "Gizmo (acquired by Acme) · Desarrollo backend para una plataforma de atención\n"
+        "conversacional, gestión de redes sociales y campañas publicitarias masivas.\n"
+        "Participación en la construcción de servicios escalables, flujos de datos y\n"
+        "funcionalidades integradas con infraestructura cloud.\n"
+        "Oct 2023 – Aug 2024\nLowtown\nBuilt the gadget platform.\n"
+        "Software Engineer\nAcme · Mortgage lender\nJul 2018 – Mar 2021\nBuilt loans.\n"
+    )
+    assert _jobs(extract_raw(text)) == [
+        ("Widgetry", "Senior Design Engineer", "2024-09"),
+        ("Gizmo (acquired by Acme)", "Senior UI Engineer", "2023-10"),
+        ("Acme", "Software Engineer", "2018-07"),
+    ]
+
+
+def test_a_tagline_is_taken_out_only_up_to_its_entrys_dates():
+    from extraction.extractors.local_rules.dates import find_range
+    from extraction.extractors.local_rules.line import Line
+    from extraction.extractors.local_sections.entries import drop_taglines
+
+    def lines(*texts):
+        out = []
+        for t in texts:
+            ln = Line(t, "work", probs={"other": 1.0})
+            ln.range = find_range(t)
+            out.append(ln)
+        return out
+
+    got = lines(
+        "Widgetry · Redefining the gadget experience for companies that",
+        "offer financial products",
+        "Nov 2021 – Present",
+    )
+    drop_taglines(got)
+    assert [ln.text for ln in got] == ["Widgetry", "Nov 2021 – Present"]
+    # the line model read the whole line: its reading of it no longer holds
+    assert got[0].probs == {}
+    # no dates after the lines in lower case: they are not the tagline's
+    kept = lines(
+        "Widgetry · Redefining the gadget experience for companies that",
+        "offer financial products",
+        "Senior Engineer",
+        "Nov 2021 – Present",
+    )
+    drop_taglines(kept)
+    assert [ln.text for ln in kept][1:] == [
+        "offer financial products",
+        "Senior Engineer",
+        "Nov 2021 – Present",
+    ]
+
+
+def test_the_end_of_a_wrapped_sentence_above_a_title_is_no_employer():
+    # "...developer experience of" / "Widgetry's component library": the last
+    # line of the job before, not the employer of the next one.
+    text = (
+        HEAD + "Work\nSenior UI Engineer\nWidgetry\nOct 2023 – Aug 2024\n"
+        "Design systems: improved build performance and developer experience of\n"
+        "Widgetry's component library\n"
+        "Senior Software Engineer\nForte\nJul 2022 – Mar 2023\nBuilt the application.\n"
+    )
+    assert _jobs(extract_raw(text)) == [
+        ("Widgetry", "Senior UI Engineer", "2023-10"),
+        ("Forte", "Senior Software Engineer", "2022-07"),
+    ]

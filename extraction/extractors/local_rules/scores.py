@@ -116,7 +116,16 @@ def header_like(text: str, max_len: int = 90) -> bool:
     t = text.strip()
     if t and not _URL_IN.fullmatch(t):
         t = without_links(t) or t  # a title with its link is measured without the link
-    if not t or len(t) > max_len or heading(t):
+    if not t or len(t) > max_len:
+        return False
+    head = heading(t)
+    first = t.split()[0]
+    if head and (
+        not head[1] or first.isupper() and not head[1].isupper() or first.endswith((":", "："))
+    ):
+        # a heading, one in capitals before its text ("SUMMARY Engineer
+        # with...") or a label ("Technologies: Go, Rust"); "Training Course in
+        # Statistics" (or all in capitals) only opens with a heading's word
         return False
     if t.endswith((";", "。")) or t.endswith(".") and not _ABBREV_END.search(t):
         return False

@@ -19,7 +19,7 @@ from ..local_rules.scores import (
     title_score,
 )
 from ..local_rules.text import strip_bullet, strip_html
-from .education import _education
+from .education import _degree_like, _degree_then_field, _education, split_degree
 from .headers import _degree_or_field, _header_parts, _section_templates
 from .work import _work, without_place_cell
 
@@ -39,7 +39,7 @@ ENTRY_SECTIONS = (
 
 def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
     """Work and education entries, each anchored on a line with a date range."""
-    _drop_taglines(lines)
+    drop_taglines(lines)
     anchors = [i for i, ln in enumerate(lines) if ln.range]
     work: list[dict] = []
     education: list[dict] = []
@@ -52,6 +52,8 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
     attributes = _attribute_lines(lines, anchors)
     templates = _section_templates(lines, bounds, attributes)
     bodies: list[tuple[dict, int, int]] = []
+    # education entries, their header parts and how many lines of them stand above the dates
+    headed: list[tuple[dict, list[str], int]] = []
     for prev, i, nxt in bounds:
         ln = lines[i]
         if (
@@ -117,13 +119,77 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         entry["_conf"] = entry_confidence(entry, "education" if is_edu else "work", ln)
         if not is_edu:
             bodies.append((entry, i, nxt))
+        elif ln.section == "education":
+            headed.append((entry, parts, sum(1 for j in consumed if j < i)))
         (education if is_edu else work).append(entry)
+    _schools_where_the_section_prints_them(headed)
     for entry, i, nxt in bodies:  # after every entry took its title lines
         body = _body(lines, i + 1, nxt)
         if body:
             entry["highlights"] = body
     _inherit_employer(work)
     return work, education
+
+
+def _school_part(entry: dict, parts: list[str]) -> int | None:
+    """Which of the header's parts the entry's school was read from."""
+    school = entry.get("institution")
+    if not school or len(parts) < 2:
+        return None
+    found = [k for k, p in enumerate(parts) if school in p]
+    return found[0] if len(found) == 1 else None
+
+
+def _sure_school(entry: dict, parts: list[str], k: int) -> bool:
+    """The school was read from part k by its own words, or every other part
+    names a degree by its words; and no other part has a school's words."""
+    others = [p for n, p in enumerate(parts) if n != k]
+    if any(institution_score(p) > 0 for p in others):
+        return False
+    return institution_score(entry["institution"]) > 0 or all(degree_score(p) > 0 for p in others)
+
+
+def _schools_where_the_section_prints_them(headed: list[tuple[dict, list[str], int]]) -> None:
+    """A section prints every entry's header the same way: where the entries
+    whose school is sure (`_sure_school`: "University", "Institute", or the
+    other parts a degree) all have it first, or all last, among as many
+    header parts, as many of them above the dates, an entry so printed whose
+    school was read from another part, by no school's words, has it there
+    too ("Course Introduction to Computer Science" / "Harvard Online"): that
+    part is its school, the others its degree and field."""
+    # (parts, parts above the dates) -> where the sure schools stand
+    ends: dict[tuple[int, int], set[int]] = {}
+    for entry, parts, above in headed:
+        k = _school_part(entry, parts)
+        if k is not None and k in (0, len(parts) - 1) and _sure_school(entry, parts, k):
+            ends.setdefault((len(parts), above), set()).add(k)
+    for entry, parts, above in headed:
+        k = _school_part(entry, parts)
+        seen = ends.get((len(parts), above), set())
+        if k is None or len(seen) != 1 or institution_score(entry["institution"]) > 0:
+            continue
+        want = next(iter(seen))
+        if k == want:
+            continue
+        rest = [_clean_part(p) for n, p in enumerate(parts) if n != want]
+        if any(institution_score(p) > 0 or degree_score(parts[want]) > 0 for p in rest):
+            continue
+        if len(rest) == 1:
+            study, area = split_degree(rest[0])
+            if area is None and not _degree_like(study):
+                study, area = None, study
+        elif len(rest) == 2:
+            study, area = _degree_then_field(*rest)
+        else:
+            continue
+        for key in ("institution", "studyType", "area"):
+            entry.pop(key, None)
+        entry["institution"] = _clean_part(parts[want])
+        if study:
+            entry["studyType"] = study
+        if area:
+            entry["area"] = area
+        entry["_conf"]["institution"] = "low"
 
 
 def _inherit_employer(work: list[dict]) -> None:
@@ -139,22 +205,49 @@ def _inherit_employer(work: list[dict]) -> None:
 _TAGLINE = re.compile(r"^(?P<name>[^·]{2,60}?) · (?P<tag>[^·]{12,})$")
 
 
-def _drop_taglines(lines: list[Line]) -> None:
+def drop_taglines(lines: list[Line]) -> None:
     """ "Widgetry · Redefining the grocery experience.": an employer's name and
     the line its theme prints beside it (a phrase in lower case, often with
-    a full stop); the title line is the name alone."""
-    for ln in lines:
+    a full stop); the title line is the name alone. A tagline too long for
+    its line goes on over the next ones, up to the entry's dates: those lines
+    are taken out (`_tagline_goes_on`). Changes `lines` in place; run before
+    anything keeps an index into it."""
+    drop: set[int] = set()
+    for k, ln in enumerate(lines):
         if ln.section != "work" or ln.range:
             continue
         m = _TAGLINE.match(ln.text.strip())
         if not m:
             continue
         name, tag = m.group("name").strip(), m.group("tag").split()
-        if len(name.split()) > 4 or len(tag) < 3:
+        if len(name.split()) > 4 or len(tag) < 2:
             continue
         if tag[-1].endswith(".") or sum(1 for w in tag[1:] if w[:1].islower()) * 2 >= len(tag) - 1:
             ln.text = name
             ln.cells = ()
+            ln.probs = {}  # the line model read the whole line, tagline and all
+            j = k + 1
+            while j < len(lines) and j - k <= TAGLINE_MAX_LINES and _tagline_goes_on(lines[j]):
+                drop.add(j)
+                j += 1
+            if j >= len(lines) or not lines[j].range or lines[j].gap:
+                drop.difference_update(range(k + 1, j))  # the dates do not follow: not a tagline's
+    if drop:
+        lines[:] = [ln for k, ln in enumerate(lines) if k not in drop]
+
+
+# A tagline wraps over a few lines at most.
+TAGLINE_MAX_LINES = 4
+
+
+def _tagline_goes_on(ln: Line) -> bool:
+    """A line of a tagline wrapped under the employer's name: prose, not a
+    title: it goes on in lower case ("financial products") or is a sentence
+    (eight words or more) of no title's words."""
+    t = ln.text.strip()
+    if ln.range or ln.gap or ln.section != "work" or not t:
+        return False
+    return t[:1].islower() or (len(t.split()) >= 8 and title_score(t) == 0)
 
 
 def _attribute_lines(lines: list[Line], anchors: list[int]) -> set[int]:

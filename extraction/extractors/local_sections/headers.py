@@ -539,6 +539,8 @@ def _wrapped_title_block(
             break
         if not (header_like(t, 60) or t[:1] in "(&" and not t.endswith(".")):
             break
+        if _ends_prose_above(lines, prev, j):
+            break  # "...developer experience of" / "Acme's component library"
         block.insert(0, j)
         j -= 1
     if len(block) < 3:
@@ -551,6 +553,15 @@ def _wrapped_title_block(
     for t in tail[1:]:
         title = _join_wrapped(title, t)
     return [_clean_part(texts[0]), _clean_part(title)], block
+
+
+def _ends_prose_above(lines: list[Line], prev: int, j: int) -> bool:
+    """Line j is the end of a sentence wrapped from the line above it: that
+    line is prose (long, or a sentence) and ends open ("of", ",", "and")."""
+    if j - 1 <= prev or lines[j].gap:
+        return False
+    above = lines[j - 1].text.strip()
+    return _continues(above) and (len(above) > 60 or _prose(above))
 
 
 def _blank_between(lines: list[Line], a: int, b: int) -> bool:

@@ -66,6 +66,8 @@ def segment(
             h = None  # "Skills: Go · Rust" inside a job or an interest: a label
         if h and h[1] and len(cells) <= 1 and h[0] in ("contact", "profiles"):
             h = None  # "Social Engineering": an ambiguous word opening a line
+        if h and h[1] and len(cells) <= 1 and h[0] == section and section in ("work", "education"):
+            h = None  # "Training Course in Statistics" under Education: one run, a line of it
         if h and _wraps_group_name(raw, h, section, out):
             out[-1].text = out[-1].text + " " + raw.strip()  # "Leadership &" / "Skills"
             continue

@@ -1,0 +1,68 @@
+"""Local extractor rules that read one section as a whole: a section prints
+every entry the same way, and a line may open with its section's own word.
+People, schools and places are invented."""
+
+from __future__ import annotations
+
+from extraction.extractors.local import extract_raw
+from extraction.extractors.local_rules.scores import header_like
+
+HEAD = "Jane Quill\njane@example.org\n\n"
+
+
+def _schools(doc: dict) -> list[tuple]:
+    return [
+        (e.get("institution"), e.get("studyType"), e.get("area"), e.get("startDate"))
+        for e in doc.get("education", [])
+    ]
+
+
+def test_a_school_stands_where_the_sections_other_schools_stand():
+    # Degree and field first, the school on the line of the dates: where the
+    # school's name has no school's word, the other entries say which line
+    # it is.
+    text = HEAD + (
+        "Education\n---------\n\n"
+        "BSc in Information Systems\nNorthfield University, Jan 2011 – Dec 2014\n\n"
+        "Course Introduction to Statistics\nGadget Online, Feb 2023 – Dec 2023\n\n"
+        "Technical Course, Information Systems\nZELTRAX, Jan 2009 – Dec 2010\n"
+    )
+    got = _schools(extract_raw(text))
+    assert got[0] == ("Northfield University", "BSc", "Information Systems", "2011-01")
+    assert got[1][0] == "Gadget Online" and got[1][3] == "2023-02"
+    assert "Statistics" in (got[1][2] or "")
+    assert got[2][0] == "ZELTRAX"
+
+
+def test_no_sure_school_leaves_each_entry_as_it_was_read():
+    # Entries of three parts with the school in the middle: the sure entry
+    # of two parts says nothing of them.
+    text = HEAD + (
+        "Education\n\n"
+        "Northfield University\n2011 - 2014\nBSc\n\n"
+        "Information Systems\nZELTRAX\n2009 - 2010\nTechnical Course\n"
+    )
+    alone = HEAD + "Education\n\nInformation Systems\nZELTRAX\n2009 - 2010\nTechnical Course\n"
+    got = _schools(extract_raw(text))
+    assert got[0][0] == "Northfield University"
+    assert got[1] == _schools(extract_raw(alone))[0]
+
+
+def test_a_line_opening_with_its_sections_word_is_no_heading():
+    text = HEAD + (
+        "Education\n\n"
+        "BSc in Information Systems\nNorthfield University, Jan 2011 – Dec 2014\n\n"
+        "Training Course in Computer Programming\nZELTRAX, Aug 2009 – Jul 2010\n"
+        "Skills\nPython\n"
+    )
+    got = _schools(extract_raw(text))
+    assert got[1][0] == "ZELTRAX" and got[1][3] == "2009-08"
+    assert " ".join(x for x in got[1][1:3] if x).startswith("Training Course")
+
+
+def test_a_heading_in_capitals_before_its_text_is_no_title_line():
+    assert header_like("Training Course in Computer Programming")
+    assert header_like("TRAINING COURSE COMPUTER PROGRAMMING")
+    assert not header_like("SUMMARY Engineer with ten years of building widgets")
+    assert not header_like("Technologies: PHP, Ruby, Redis")
+    assert not header_like("Education")
