@@ -66,3 +66,53 @@ def test_a_heading_in_capitals_before_its_text_is_no_title_line():
     assert not header_like("SUMMARY Engineer with ten years of building widgets")
     assert not header_like("Technologies: PHP, Ruby, Redis")
     assert not header_like("Education")
+
+
+def test_a_lone_date_in_a_run_of_its_own_dates_an_entry():
+    # "Course in Statistics <wide gap> May 2012": the layout sets the date
+    # apart, as it does the ranges of the other entries.
+    text = HEAD + (
+        "Education\n"
+        "Certification, Cloud Fundamentals   May 2022\nGizmo Labs\n"
+        "BSc in Computer Engineering   Aug 2007 – Mar 2012\nNorthfield University\n"
+        "Skills\nPython\n"
+    )
+    got = _schools(extract_raw(text))
+    assert got[0][0] == "Gizmo Labs" and got[0][3] == "2022-05"
+    assert got[1] == ("Northfield University", "BSc", "Computer Engineering", "2007-08")
+
+
+def test_a_degree_en_its_field_is_no_title_at_an_employer():
+    text = HEAD + (
+        "Formación académica\n"
+        "Bachelor en Doble grado de Ingeniería Informática   ene 2023\n"
+        "Universidad de Villarriba\n"
+        "Conocimientos\nPython\n"
+    )
+    got = _schools(extract_raw(text))
+    assert got[0][0] == "Universidad de Villarriba"
+    assert got[0][1] == "Bachelor" and got[0][3] == "2023-01"
+
+
+def test_a_second_school_under_the_dates_is_the_next_entrys():
+    # School, degree, dates; the next school follows right under the dates.
+    text = HEAD + (
+        "Education\n"
+        "Gizmo Academy\nFull-Stack Web Development\nOct 2019 – Feb 2020\n"
+        "Northfield State University\nMaster's degree in Psychology\nSep 2000 – Sep 2006\n"
+        "Skills\nPython\n"
+    )
+    got = _schools(extract_raw(text))
+    assert [g[0] for g in got] == ["Gizmo Academy", "Northfield State University"]
+    assert got[1][3] == "2000-09"
+
+
+def test_a_faculty_under_a_school_on_the_line_of_the_dates_is_the_entrys():
+    text = HEAD + (
+        "Education\n"
+        "Northfield University   2012-09-01 — 2016-06-01\n"
+        "School of Electronic Engineering\nBachelor\n"
+        "Skills\nPython\n"
+    )
+    got = _schools(extract_raw(text))
+    assert len(got) == 1 and got[0][0] == "Northfield University"

@@ -91,9 +91,14 @@ def _header_parts(
         ):
             return _template_parts(lines, prev, i, nxt, attributes, template)
         return parts, consumed
-    if rest and _split_at(rest) and not (ln.section == "education" and school_at_place(rest)):
+    if (
+        rest
+        and _split_at(rest)
+        and not (ln.section == "education" and (school_at_place(rest) or _degree_en_field(rest)))
+    ):
         # ("University of Springfield at Shelbyville" names a school, not a
-        # title at an employer: its degree is on the lines around it)
+        # title at an employer: its degree is on the lines around it; nor
+        # does "Licenciatura en Física", a degree in its field)
         more = _wrapped_rest(lines, i, nxt)
         if more:  # "Developer at Widgetry and" / "Sons (Europe)": a full line wrapped
             return [_clean_part(_join_wrapped(rest, lines[i + 1].text))], [i + 1]
@@ -212,6 +217,15 @@ def _header_parts(
         t = _clean_part(lines[j].text)
         if len(t.split()) > (14 if _model_title_line(lines[j]) else 8):
             break  # prose, unless the line model is sure of a long title line
+        if (
+            ln.section == "education"
+            and institution_score(t) > 0
+            and any(institution_score(p) > 0 and (k != i or j + 1 == nxt) for k, p in parts)
+        ):
+            # a second school below the dates, where the entry's school has a
+            # line of its own, or right above the next dates: the next entry's
+            # (a faculty under a school on the line of the dates is the entry's)
+            break
         parts.append((j, t))
         consumed.append(j)
         j += 1
@@ -553,6 +567,16 @@ def _wrapped_title_block(
     for t in tail[1:]:
         title = _join_wrapped(title, t)
     return [_clean_part(texts[0]), _clean_part(title)], block
+
+
+def _degree_en_field(text: str) -> bool:
+    """ "Bachelor en Ingeniería Informática": a degree, " en ", its field (the
+    word that also says where one works, "Analista en Acme"), and no other
+    word of place ("Licenciatura en Física at Acme University")."""
+    head, sep, _ = text.partition(" en ")
+    if not sep or re.search(r"\s(?:at|@|bei|chez|presso|bij|в|às|na|no)\s", text, re.IGNORECASE):
+        return False
+    return degree_score(head) > 0
 
 
 def _ends_prose_above(lines: list[Line], prev: int, j: int) -> bool:

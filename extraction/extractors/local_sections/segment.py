@@ -92,7 +92,9 @@ def segment(
         r = find_range(raw)
         if r and (r.has_range or len(remove_range(raw, r)) <= 2 or r.span[0] == 0):
             line.range = r
-        elif r is None and len(cells) > 1:
+        elif len(cells) > 1:
+            # a date that is a run of its own ("Course in Statistics <tab> May
+            # 2012"), where no range was found, or a lone date after text
             line.range = _cell_date(raw, cells)
         if line.range and _model_prose(raw, line.range, line.probs) and not _own_run(cells):
             line.range = None  # "Coding since 2004, professionally since 2010": a sentence
