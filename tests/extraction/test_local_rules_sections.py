@@ -116,3 +116,52 @@ def test_a_faculty_under_a_school_on_the_line_of_the_dates_is_the_entrys():
     )
     got = _schools(extract_raw(text))
     assert len(got) == 1 and got[0][0] == "Northfield University"
+
+
+def test_a_range_wrapped_before_present_in_a_date_column():
+    from extraction.extractors.local_rules.text import prepare_layout_gaps
+
+    lines = prepare_layout_gaps("Experience\nJun 2016 –\nPresent\nLead Designer\nAcme\n")[0]
+    assert lines[1] == "Jun 2016 – Present"
+    lines = prepare_layout_gaps("Desde ene 2016 –\nActualidad\n")[0]
+    assert lines == ["Desde ene 2016 – Actualidad"]
+    # a word after an open dash that says no "present" stays its own line
+    assert prepare_layout_gaps("Jun 2016 –\nAcme\n")[0] == ["Jun 2016 –", "Acme"]
+
+
+def test_a_title_the_line_model_is_sure_of_is_no_heading_with_its_text():
+    from extraction.extractors.learned import context as learned
+    from extraction.extractors.learned.model import load_model
+    from tests.extraction.test_line_model import LINE, _row, tiny_model
+
+    text = HEAD + (
+        "Experience\n"
+        "Sep 2015 – Jun 2016\nVice President - Widgets\nGizmo Labs\n"
+        "Apr 2004 – Apr 2005\nProject Leader – Design Solutions\nAcme Works\n"
+        "Nov 2002 – Apr 2004\nFreelance Designer\nWidget Studio\n"
+    )
+    sure = tiny_model({"sq=projectleaderdesignsolutions": _row(LINE, "position", 20.0)})
+    with learned.using(load_model(sure)):
+        jobs = [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
+    assert ("Acme Works", "Project Leader – Design Solutions") in jobs
+    assert ("Widget Studio", "Freelance Designer") in jobs
+
+
+def test_a_heading_in_capitals_takes_a_long_text_beside_it():
+    text = HEAD + (
+        "SKILLS  Software Development (Senior): Go, PHP, HTML/CSS, JavaScript, React, "
+        "React Native, TypeScript\n"
+    )
+    doc = extract_raw(text)
+    assert doc.get("skills")
+
+
+def test_a_title_right_above_a_sections_first_dates_is_not_the_summarys_end():
+    text = (
+        "Jane Quill, Developer\njane@example.org\n"
+        "SUMMARY  Técnico Superior en Desarrollo de Aplicaciones, apasionado del desarrollo\n"
+        "EXPERIENCE  Dec 2023\nGizmo Bowling | Monitor\nAtención al Cliente\n"
+        "Acme | Cocinero\nSep 2023 — Dec 2023\n"
+    )
+    jobs = [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
+    assert "Técnico" not in str(jobs)

@@ -111,9 +111,11 @@ def _prefixed(line: str) -> tuple[str, str] | None:
         return None
     if not first[0].isupper() and first.isascii():
         return None
-    # The rest must look like a title, not a sentence continuing the word.
+    # A heading in capitals before text that is not ("SKILLS  Go, Rust, ...",
+    # "SUMMARY  Engineer with ten years..."): whatever the text is.
+    if first.isupper() and len(first) > 1 and not rest.isupper() and not rest[0].islower():
+        return section, rest
+    # Else the rest must look like a title, not a sentence continuing the word.
     if rest[0].islower() or len(rest) > 80 or rest.endswith("."):
         return None
-    if first.isupper() and len(first) > 1 and not rest.isupper() and section != "contact":
-        return section, rest
     return section, rest

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from extraction.resume import MONTHS
+from extraction.resume import MONTHS, PRESENT_PHRASES, PRESENT_WORDS
 
 _DROP = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2060\ufeff"
@@ -151,8 +151,12 @@ def _wrapped_date(prev: str, line: str) -> bool:
     """Whether `line` continues a date range that `prev` began."""
     if _YEAR_ONLY.fullmatch(line) and _OPEN_RANGE_END.search(prev):
         return True  # "Sep 2014 – Aug" / "2015"
-    if _OPEN_DASH.search(prev) and _DATE_LINE.fullmatch(line) and len(prev) <= 40:
-        return True  # "January 2012 -" / "January 2018"
+    if (
+        _OPEN_DASH.search(prev)
+        and len(prev) <= 40
+        and (_DATE_LINE.fullmatch(line) or line.casefold().rstrip(".") in _PRESENT)
+    ):
+        return True  # "January 2012 -" / "January 2018", "Jun 2016 –" / "Present"
     # "September" / "2006 – June": a month alone above a line opening with a year
     return bool(
         _MONTH_WORD.fullmatch(prev)
@@ -162,6 +166,8 @@ def _wrapped_date(prev: str, line: str) -> bool:
     )
 
 
+# "Present" in every language the dates know, alone on a line
+_PRESENT = frozenset(w.casefold() for w in PRESENT_WORDS | PRESENT_PHRASES)
 # A line ending in "<month> <year> – <month>": the range's end year wrapped to the next line.
 _OPEN_RANGE_END = re.compile(r"(?:19|20)\d\d\s*[–—-]\s*[^\W\d_]{3,10}\.?$")
 _CELL = re.compile(r"\S+(?:(?: {1,2}|\u00a0)\S+)*")

@@ -119,6 +119,8 @@ def _header_parts(
             return [_clean_part(nxt_line), school], [i + 1, i + 2]
         return [_clean_part(nxt_line)], [i + 1]
     above = lines[i - 1] if i - 1 > prev and not ln.gap else None
+    if above is not None and ln.section and above.section != ln.section:
+        above = None  # the end of the section before: the summary, a heading's text
     if not rest and above and not above.used and _header_line(above.text):
         whole = _clean_part(above.text)
         if _split_at(whole):  # "Engineer at Acme" right above the dates

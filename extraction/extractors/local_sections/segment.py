@@ -66,6 +66,15 @@ def segment(
             h = None  # "Skills: Go · Rust" inside a job or an interest: a label
         if h and h[1] and len(cells) <= 1 and h[0] in ("contact", "profiles"):
             h = None  # "Social Engineering": an ambiguous word opening a line
+        if (
+            h
+            and h[1]
+            and len(cells) <= 1
+            and probs
+            and _model_title(probs[k])
+            and not raw.split()[0].isupper()  # "EDUCATION  2022-05": a heading in capitals
+        ):
+            h = None  # "Project Leader – Design Solutions": a title the model is sure of
         if h and h[1] and len(cells) <= 1 and h[0] == section and section in ("work", "education"):
             h = None  # "Training Course in Statistics" under Education: one run, a line of it
         if h and _wraps_group_name(raw, h, section, out):
@@ -170,6 +179,18 @@ _MODEL_SECTIONS = {
 
 
 _JOINED = re.compile(r"\s[|·•—–@]\s|\s-\s")
+
+
+def _model_title(probs: dict[str, float]) -> bool:
+    """The line model reads the line as an entry's title line, more than as a
+    heading, and is sure of it."""
+    title = sum(probs.get(k, 0.0) for k in learned.TITLE_LABELS)
+    head = sum(v for k, v in probs.items() if k.startswith("head_"))
+    return title >= TITLE_NOT_HEADING_P and title > head
+
+
+# how sure the line model must be of a title line to overrule a heading's word
+TITLE_NOT_HEADING_P = 0.6
 
 
 def _model_heading(raw: str, probs: dict[str, float]) -> tuple[str, str] | None:
