@@ -165,3 +165,14 @@ def test_a_title_right_above_a_sections_first_dates_is_not_the_summarys_end():
     )
     jobs = [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
     assert "Técnico" not in str(jobs)
+
+
+def test_a_place_at_the_end_of_a_comma_cut_header_is_no_employer():
+    text = HEAD + (
+        "Employment\n"
+        "01.2015 - 12.2017\nGizmoCorp, Architect, Dallas, TX\nDesigned widgets.\n"
+        "01.2012 - 12.2014\nAcme Widgets, Senior Engineer, Stockholm, Sweden\nBuilt widgets.\n"
+    )
+    jobs = [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
+    assert len(jobs) == 2 and "Acme Widgets" in str(jobs[1])
+    assert "Dallas" not in str(jobs) and "Sweden" not in str(jobs)

@@ -207,11 +207,24 @@ def _work(parts: list[str]) -> dict:
     """Title and employer of a job's header parts: the rules, and where they
     find only one of the two, or cannot tell which is which, the model; a
     title line beside an employer line of its own is kept whole."""
+    parts = [_without_trailing_place(p) for p in parts]
     entry = _title_as_written(parts, _work_read(parts))
     if entry.get("name") and entry.get("position"):
         # "Acme (Springfield)": the employer without the place printed after it
         entry["name"] = _without_place(entry["name"]) or entry["name"]
     return entry
+
+
+def _without_trailing_place(part: str) -> str:
+    """ "DexYP, Architect, Dallas, TX": a header part of employer, title and
+    place, all cut by commas; the place at its end ("Dallas, TX", "Stockholm,
+    Sweden") is no part of either, where two pieces at least stay."""
+    pieces = part.split(", ")
+    if len(pieces) < 4:
+        return part
+    if parse_location(", ".join(pieces[-2:])):
+        return ", ".join(pieces[:-2])
+    return part
 
 
 def _squash(s: str) -> str:
