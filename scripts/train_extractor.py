@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model(data)  # what the product will accept
     args.out.write_bytes(data)
     print(
-        f"trained on {len(examples)} documents of {len(truths)} people "
+        f"trained on {len(examples)} documents of {len({ex.person for ex in examples})} people "
         f"({len(split.sealed_people)} people and families {sorted(split.sealed_families)} sealed) "
         f"in {time.perf_counter() - t0:.0f} s; texts: {stats}"
     )
