@@ -360,3 +360,27 @@ def test_brackets_left_at_a_names_ends_are_taken_off_in_linear_time(unit):
         remove_range(text, find_range(text))
 
     assert_linear(strip, lambda size, rep: hostile(unit, size, f"2019 - 2021 x{rep}"))
+
+
+# Lines shaped for the rules of versions 16 to 19: a heading in capitals that
+# takes any text beside it, a tagline wrapped under an employer, a comma-cut
+# job header ending in a place, "degree en field", a lone date in a run of its
+# own, a line opening with its section's word.
+SHAPED = {
+    "capitals heading": lambda n, r: cv_with("x" * r + "\nSKILLS  " + hostile("Go, ", n), "body"),
+    "wrapped tagline": lambda n, r: cv_with(
+        "\nAcme · " + "x" * r + hostile("lower words ", n) + "\n" + hostile("more words ", n),
+        "anchor",
+    ),
+    "comma header": lambda n, r: cv_with("x" * r + hostile("Acme, ", n) + "Dallas, TX", "title"),
+    "degree en field": lambda n, r: cv_with("x" * r + " en " + hostile("a en ", n), "degree"),
+    "lone date runs": lambda n, r: cv_with("x" * r + hostile("a   May 2012   ", n), "body"),
+    "section's word": lambda n, r: cv_with(
+        "\nTraining " + "x" * r + hostile("Course ", n), "degree"
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPED))
+def test_the_entry_and_heading_rules_are_linear_on_long_lines(shape):
+    assert_linear(_extract, SHAPED[shape])

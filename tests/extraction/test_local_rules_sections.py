@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from extraction.extractors.local import extract_raw
 from extraction.extractors.local_rules.scores import header_like
+from tests.extraction.test_local_rules_title_lines import _schools
 
 HEAD = "Jane Quill\njane@example.org\n\n"
 
 
-def _schools(doc: dict) -> list[tuple]:
-    return [
-        (e.get("institution"), e.get("studyType"), e.get("area"), e.get("startDate"))
-        for e in doc.get("education", [])
-    ]
+def _titles(text: str) -> list[tuple]:
+    """(employer, title) of each job read from `text`."""
+    return [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
 
 
 def test_a_school_stands_where_the_sections_other_schools_stand():
@@ -142,7 +141,7 @@ def test_a_title_the_line_model_is_sure_of_is_no_heading_with_its_text():
     )
     sure = tiny_model({"sq=projectleaderdesignsolutions": _row(LINE, "position", 20.0)})
     with learned.using(load_model(sure)):
-        jobs = [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
+        jobs = _titles(text)
     assert ("Acme Works", "Project Leader – Design Solutions") in jobs
     assert ("Widget Studio", "Freelance Designer") in jobs
 
@@ -163,7 +162,7 @@ def test_a_title_right_above_a_sections_first_dates_is_not_the_summarys_end():
         "EXPERIENCE  Dec 2023\nGizmo Bowling | Monitor\nAtención al Cliente\n"
         "Acme | Cocinero\nSep 2023 — Dec 2023\n"
     )
-    jobs = [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
+    jobs = _titles(text)
     assert "Técnico" not in str(jobs)
 
 
@@ -173,6 +172,6 @@ def test_a_place_at_the_end_of_a_comma_cut_header_is_no_employer():
         "01.2015 - 12.2017\nGizmoCorp, Architect, Dallas, TX\nDesigned widgets.\n"
         "01.2012 - 12.2014\nAcme Widgets, Senior Engineer, Stockholm, Sweden\nBuilt widgets.\n"
     )
-    jobs = [(j.get("name"), j.get("position")) for j in extract_raw(text)["work"]]
+    jobs = _titles(text)
     assert len(jobs) == 2 and "Acme Widgets" in str(jobs[1])
     assert "Dallas" not in str(jobs) and "Sweden" not in str(jobs)

@@ -98,6 +98,13 @@ def heading(line: str) -> tuple[str, str] | None:
     return _prefixed(line)
 
 
+def capitals_before_text(first: str, rest: str) -> bool:
+    """A heading's word in capitals before text that is not ("SKILLS  Go,
+    Rust, ...", "SUMMARY  Engineer with ten years..."): a heading printed
+    beside its text, whatever the text is."""
+    return first.isupper() and len(first) > 1 and not rest.isupper() and not rest[:1].islower()
+
+
 def _prefixed(line: str) -> tuple[str, str] | None:
     """A one-word heading followed by the first line of its content, as some
     themes print them side by side ("Education Northfield University")."""
@@ -111,10 +118,8 @@ def _prefixed(line: str) -> tuple[str, str] | None:
         return None
     if not first[0].isupper() and first.isascii():
         return None
-    # A heading in capitals before text that is not ("SKILLS  Go, Rust, ...",
-    # "SUMMARY  Engineer with ten years..."): whatever the text is.
-    if first.isupper() and len(first) > 1 and not rest.isupper() and not rest[0].islower():
-        return section, rest
+    if capitals_before_text(first, rest):
+        return section, rest  # whatever the text is
     # Else the rest must look like a title, not a sentence continuing the word.
     if rest[0].islower() or len(rest) > 80 or rest.endswith("."):
         return None

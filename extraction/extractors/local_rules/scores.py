@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .dates import find_range
-from .headings import heading
+from .headings import capitals_before_text, heading
 from .text import strip_html, unbracketed
 from .vocab import (
     COMPANY_SUBSTRINGS,
@@ -121,7 +121,7 @@ def header_like(text: str, max_len: int = 90) -> bool:
     head = heading(t)
     first = t.split()[0]
     if head and (
-        not head[1] or first.isupper() and not head[1].isupper() or first.endswith((":", "："))
+        not head[1] or capitals_before_text(first, head[1]) or first.endswith((":", "："))
     ):
         # a heading, one in capitals before its text ("SUMMARY Engineer
         # with...") or a label ("Technologies: Go, Rust"); "Training Course in

@@ -38,8 +38,8 @@ ENTRY_SECTIONS = (
 
 
 def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
-    """Work and education entries, each anchored on a line with a date range."""
-    drop_taglines(lines)
+    """Work and education entries, each anchored on a line with a date range
+    (employers' taglines already taken out: `drop_taglines`)."""
     anchors = [i for i, ln in enumerate(lines) if ln.range]
     work: list[dict] = []
     education: list[dict] = []
@@ -172,8 +172,8 @@ def _schools_where_the_section_prints_them(headed: list[tuple[dict, list[str], i
         if k == want:
             continue
         rest = [_clean_part(p) for n, p in enumerate(parts) if n != want]
-        if any(institution_score(p) > 0 or degree_score(parts[want]) > 0 for p in rest):
-            continue
+        if degree_score(parts[want]) > 0 or any(institution_score(p) > 0 for p in rest):
+            continue  # the part a school stands in names a degree, or another part a school
         if len(rest) == 1:
             study, area = split_degree(rest[0])
             if area is None and not _degree_like(study):
