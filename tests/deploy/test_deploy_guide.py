@@ -167,3 +167,32 @@ def test_env_example_has_the_guide_s_production_values():
         assert name in active, f"{name} is not set in .env.example's production block"
         if not value.startswith("<"):
             assert active[name] == value, name
+
+
+def test_a_spurious_ast_depth_error_is_parsed_again(monkeypatch, tmp_path):
+    # CPython 3.11.7's shared AST depth (python/cpython#106905) fails a parse
+    # now and then while another thread builds an AST; any other error stands.
+    import ast
+
+    from tests.deploy import envvars
+
+    source = tmp_path / "m.py"
+    source.write_text("import os\nos.environ.get('CV2WEB_X')\n")
+    real, calls = ast.parse, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=135, after=53)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(envvars.ast, "parse", flaky)
+    assert envvars.reads(source)[0] == {"CV2WEB_X"}
+    assert len(calls) == 2
+
+    def broken(*args, **kwargs):
+        raise SystemError("something else")
+
+    monkeypatch.setattr(envvars.ast, "parse", broken)
+    with pytest.raises(SystemError, match="something else"):
+        envvars.reads(source)
