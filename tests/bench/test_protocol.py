@@ -115,6 +115,27 @@ def test_model_key_follows_the_training_documents():
     assert key != cp.model_key("layouts", 1, other, stamps, "t", "src", cp.SEED)
 
 
+def test_a_family_added_after_the_seal_neither_moves_it_nor_is_sealed():
+    from tools.cvcorpus.common import LATER_FAMILIES
+
+    rows = corpus_rows()
+    later = sorted(LATER_FAMILIES)[:4]
+    grown = rows + [
+        {**r, "file": r["file"].replace(r["family"], f), "theme": f, "family": f}
+        for f in later
+        for r in rows
+        if r["family"] == "fam0"
+    ]
+    before, after = cp.split_documents(rows, PEOPLE), cp.split_documents(grown, PEOPLE)
+    assert after.sealed_families == before.sealed_families
+    assert after.sealed_people == before.sealed_people
+    assert [r["file"] for r in after.sealed] == [r["file"] for r in before.sealed]
+    # Their documents develop (or, of a sealed person, are used for nothing).
+    added = [r for r in after.dev + after.unused if r["family"] in later]
+    assert len(added) == len(later) * len(PEOPLE) * 2
+    assert not {r["family"] for r in after.sealed} & LATER_FAMILIES
+
+
 def test_a_document_with_a_truth_of_its_own_is_split_and_folded_with_its_person():
     # A document printing its dates as years only is scored against
     # `<person>~years.json`: the same person for the sealed split and the folds.

@@ -73,29 +73,52 @@ THEMES = {
         "autumn",
         "caffeine",
         "class",
+        "compact",
         "cora",
+        "crisp",
+        "direct",
         "elegant",
         "eloquent",
         "even",
         "flat",
+        "fullmoon",
+        "jacrys",
         "kendall",
         "kwan",
+        "lucide",
         "macchiato",
+        "minyma",
         "mocha-responsive",
         "modern",
         "onepage",
         "onepage-plus",
+        "orbit",
         "paper",
         "papirus",
+        "rocketspacer",
         "short",
         "slick",
+        "spartacus",
         "spartan",
+        "srt",
         "stackoverflow",
+        "straightforward",
     )
 }
 # themes whose PDF is also written as `pdftotext -layout` text
-TXT_THEMES = ("even", "stackoverflow", "macchiato", "kendall", "autumn", "actual")
-# two-column among them: kendall, autumn (sidebar left), actual (sidebar right)
+TXT_THEMES = (
+    "even",
+    "stackoverflow",
+    "macchiato",
+    "kendall",
+    "autumn",
+    "actual",
+    "crisp",
+    "jacrys",
+    "srt",
+)
+# two-column among them: kendall, autumn, jacrys (sidebar left), actual (sidebar
+# right), srt (contacts and education left)
 
 PAGE_FORMATS = ("A4", "Letter")
 SCALED_SHARE = 0.25
