@@ -365,8 +365,14 @@ def test_brackets_left_at_a_names_ends_are_taken_off_in_linear_time(unit):
 # Lines shaped for the rules of versions 16 to 19: a heading in capitals that
 # takes any text beside it, a tagline wrapped under an employer, a comma-cut
 # job header ending in a place, "degree en field", a lone date in a run of its
-# own, a line opening with its section's word.
+# own, a line opening with its section's word; and of version 20: a web
+# address between an employer and its dates, wrapped or not, dates stacked.
 SHAPED = {
+    "web address": lambda n, r: cv_with("\nhttp://" + "x" * r + hostile("a.", n) + "io", "title"),
+    "wrapped web address": lambda n, r: cv_with(
+        "\nhttps://x.io/" + "x" * r + hostile("a-", n) + "\n" + hostile("b", n), "title"
+    ),
+    "stacked dates": lambda n, r: cv_with("x" * r + hostile("\n2019", n), "body"),
     "capitals heading": lambda n, r: cv_with("x" * r + "\nSKILLS  " + hostile("Go, ", n), "body"),
     "wrapped tagline": lambda n, r: cv_with(
         "\nAcme · " + "x" * r + hostile("lower words ", n) + "\n" + hostile("more words ", n),

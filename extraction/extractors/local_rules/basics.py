@@ -61,7 +61,12 @@ def find_name(segs: list[Line]) -> int | None:
     for i in range(1, min(8, len(segs))):
         if _rewritten_name(segs[i - 1].text, segs[i].cells) and name_ok(i):
             return i
-    top = next((i for i in range(min(10, len(texts))) if name_ok(i)), None)
+    # (not a line of an entry: a two-column page may print the name after
+    # the main column, whose first employer then stands among the top lines)
+    top = next(
+        (i for i in range(min(10, len(texts))) if name_ok(i) and segs[i].section not in _ENTRIES),
+        None,
+    )
     # "Marco" / "Bertolino": a name wrapped onto two lines at the top, above
     # any other line that reads as a name ("AADESH" / "MISTRY" / ... / "UX TOOLS")
     for i in range(min(4, len(texts) - 1, len(texts) if top is None else top)):
@@ -77,12 +82,27 @@ def find_name(segs: list[Line]) -> int | None:
             return i
     email_line = next((i for i, t in enumerate(texts) if contacts.EMAIL_RE.search(t)), None)
     if email_line is not None:
+        # ("Jane" / "Martin" / label / e-mail: a name wrapped onto two lines
+        # in a side column is read whole)
         return next(
-            (i for i in range(email_line, max(-1, email_line - 12), -1) if name_ok(i)), None
+            (
+                i
+                for i in range(email_line, max(-1, email_line - 12), -1)
+                if name_ok(i) or _wrapped_name(segs, texts, i)
+            ),
+            None,
         )
     return None
 
 
+def _wrapped_name(segs: list[Line], texts: list[str], i: int) -> bool:
+    joined, more = name_text(segs, i)
+    return bool(more) and _name_ok(joined, texts[i]) and not _place(texts[i])
+
+
+_ENTRIES = frozenset(
+    ("work", "education", "volunteer", "projects", "awards", "certificates", "publications")
+)
 _NAME_TAIL = re.compile(r"\s+[|–—]\s+.*$|,\s.*$")
 
 

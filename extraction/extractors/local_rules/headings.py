@@ -3,6 +3,8 @@ Dutch, Polish, Russian, Chinese and Japanese."""
 
 from __future__ import annotations
 
+import re
+
 from .text import squash
 
 _HEADINGS = {
@@ -95,7 +97,47 @@ def heading(line: str) -> tuple[str, str] | None:
     key = squash(line.rstrip(":："))
     if key in HEADINGS and not line.endswith("."):
         return HEADINGS[key], ""
-    return _prefixed(line)
+    return _qualified(line) or _prefixed(line)
+
+
+# Words that qualify a heading's word without changing its section
+# ("Personal Summary", "Skills & Proficiency", "Areas of Expertise") and the
+# words that join two headings ("Volunteer Work": the first one says which).
+_QUALIFIERS = frozenset(
+    (
+        *("personal", "professional", "key", "core", "technical", "relevant", "selected"),
+        *("other", "additional", "academic", "my", "areas", "area", "of"),
+        *("proficiency", "proficiencies", "information", "details"),
+        *("&", "and", "/", "+", "y", "e", "et", "und", "i", "en"),
+    )
+)
+_HEADING_WORD = re.compile(r"[^\W\d_]+|[&/+]")
+
+
+def _qualified(line: str) -> tuple[str, str] | None:
+    """A heading of two to four words: heading words and words that only
+    qualify one ("PERSONAL SUMMARY", "Skills & Proficiency"), or a heading
+    word before "work" or "experience" ("Volunteer Work"), which names the
+    section. A word of anything else
+    ("Project Manager", "Education Consultant") makes it no heading."""
+    text = line.strip().rstrip(":：")
+    if len(text) > 40 or text.endswith((".", ",")) or any(c.isdigit() for c in text):
+        return None
+    words = _HEADING_WORD.findall(text)
+    if not 2 <= len(words) <= 4 or len("".join(words)) < len(squash(text)):
+        return None  # a word of other signs ("C++ & Go") is no heading's
+    found = []
+    for w in words:
+        sec = HEADINGS.get(squash(w))
+        if sec is None and w.casefold() not in _QUALIFIERS:
+            return None
+        if sec is not None:
+            found.append(sec)
+    if not found or any(sec not in (found[0], "work") for sec in found[1:]):
+        return None  # "Profil langues": two headings' words, neither qualifies the other
+    if found[0] == "languages":
+        return None  # "Additional Languages", "Other Languages": a group of skills
+    return found[0], ""
 
 
 def capitals_before_text(first: str, rest: str) -> bool:

@@ -93,6 +93,11 @@ def prepare_layout_gaps(
     gaps: list[bool] = []
     for cell, tab, gap in cells:
         line = _SPACES.sub(" ", unspace(cell)).strip()
+        if line and lines and _stacked_dates(lines[-1], line):
+            # "2012" / "2015": a range's start and end, each on a line of its own
+            lines[-1] = f"{lines[-1]} – {line}"
+            runs[-1] = runs[-1][:-1] + (lines[-1],) if runs[-1] else (lines[-1],)
+            continue
         if line and lines and _wrapped_date(lines[-1], line):
             # "Sep 2014 – Aug" / "2015", "January 2012 -" / "January 2018",
             # "September" / "2006 – June": a date range wrapped in a narrow column
@@ -145,6 +150,29 @@ def unspace(cell: str) -> str:
         lone = len(c) == 1 and c.isalpha() and any(spaced[max(0, k - 1) : k + 2])
         out.append(c.replace(" ", "") if spaced[k] or lone else c)
     return "  ".join(out)
+
+
+# A date alone on its line, with no dash: "2018", "June 2018", "06/2018"
+_LONE_DATE = re.compile(r"(?:[^\W\d_]{3,10}\.?\s+)?(?:\d{1,2}[/.])?((?:19|20)\d\d)")
+
+
+def _stacked_dates(prev: str, line: str) -> bool:
+    """ "2012" / "2015", "Sep 2019" / "Present": two lines that are each one
+    date, the later one second, are a range printed as a column of two. (A
+    column of dates one per entry runs from the latest down, and a date
+    read as a month must be one.)"""
+    a = _LONE_DATE.fullmatch(prev)
+    if a is None or not _month_or_none(prev):
+        return False
+    if line.casefold().rstrip(".") in _PRESENT:
+        return True
+    b = _LONE_DATE.fullmatch(line)
+    return b is not None and _month_or_none(line) and int(b.group(1)) >= int(a.group(1))
+
+
+def _month_or_none(text: str) -> bool:
+    word = text.split()[0] if " " in text else ""
+    return not word or _is_month(word)
 
 
 def _wrapped_date(prev: str, line: str) -> bool:

@@ -20,7 +20,13 @@ from ..local_rules.scores import (
 )
 from ..local_rules.text import strip_bullet, strip_html
 from .education import _degree_like, _degree_then_field, _education, split_degree
-from .headers import _degree_or_field, _header_parts, _section_templates
+from .headers import (
+    _degree_or_field,
+    _header_parts,
+    _model_body_line,
+    _prose,
+    _section_templates,
+)
 from .work import _work, without_place_cell
 
 ENTRY_SECTIONS = (
@@ -49,9 +55,11 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         nxt = anchors[n + 1] if n + 1 < len(anchors) else len(lines)
         bounds.append((prev, i, nxt))
     detached = _detached_headers(lines, anchors)
+    closing = _closing_sections(lines, anchors)
     attributes = _attribute_lines(lines, anchors)
     templates = _section_templates(lines, bounds, attributes)
-    bodies: list[tuple[dict, int, int]] = []
+    # entries, where their text starts and ends, whether their dates close them
+    bodies: list[tuple[dict, int, int, bool]] = []
     # education entries, their header parts and how many lines of them stand above the dates
     headed: list[tuple[dict, list[str], int]] = []
     for prev, i, nxt in bounds:
@@ -71,8 +79,14 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
             and not ln.range.has_range
         ):
             continue
+        closed = _closing_header(lines, prev + 1, i) if ln.section in closing else None
+        body_from = i + 1
         if i in detached:
             parts, consumed = [detached[i]], []
+        elif closed:
+            # header, text, then the dates: the entry's text is above its dates
+            parts, consumed, body_from = closed
+            nxt = i
         else:
             dated_title = bool(_clean_part(remove_range(ln.text, ln.range)))
             parts, consumed = _header_parts(
@@ -118,17 +132,90 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
             entry["endDate"] = ln.range.end
         entry["_conf"] = entry_confidence(entry, "education" if is_edu else "work", ln)
         if not is_edu:
-            bodies.append((entry, i, nxt))
+            bodies.append((entry, body_from, nxt, bool(closed)))
         elif ln.section == "education":
             headed.append((entry, parts, sum(1 for j in consumed if j < i)))
         (education if is_edu else work).append(entry)
     _schools_where_the_section_prints_them(headed)
-    for entry, i, nxt in bodies:  # after every entry took its title lines
-        body = _body(lines, i + 1, nxt)
+    # after every entry took its title lines; an entry whose dates close it
+    # first, so that the entry above does not take its text too
+    bodies.sort(key=lambda b: not b[3])
+    for entry, start, end, closed_by_dates in bodies:
+        body = _body(lines, start, end)
+        if closed_by_dates:
+            for j in range(start, end):
+                lines[j].used = True
         if body:
             entry["highlights"] = body
     _inherit_employer(work)
     return work, education
+
+
+def _closing_sections(lines: list[Line], anchors: list[int]) -> set[str | None]:
+    """Sections whose entries print their dates last, under their text: the
+    section's first entry is its header right under the heading, its text,
+    then a line of dates (where the dates come first, the section opens with
+    them)."""
+    out: set[str | None] = set()
+    seen: set[str | None] = set()
+    for i in anchors:
+        sec = lines[i].section
+        if sec in seen or sec in (None, "education"):
+            continue  # (a degree's line, "BS in Applied mathematics", reads as text)
+        seen.add(sec)
+        start = i
+        while start > 0 and lines[start - 1].section == sec and not lines[start - 1].range:
+            start -= 1
+        closed = _closing_header(lines, start, i)
+        if closed and closed[1][0] == start:
+            out.add(sec)
+    return out
+
+
+_CLOSING_HEADER_LINES = 3
+
+
+def _closing_header(lines: list[Line], lo: int, i: int) -> tuple[list[str], list[int], int] | None:
+    """(parts, their lines, the first line of the text) of an entry whose dates,
+    alone on line i, close it: lines of text right above the dates, the last
+    one ending a sentence, and above them, from line `lo` on, one to three
+    header lines."""
+    ln = lines[i]
+    if _clean_part(remove_range(ln.text, ln.range)):
+        return None
+    if i - 1 < lo or not lines[i - 1].text.rstrip().endswith((".", "。", "!")):
+        return None  # no sentence ends right above the dates
+    j = i - 1
+    while j >= lo and _text_line(lines[j], ln.section):
+        j -= 1
+    if j == i - 1:
+        return None  # no text right above the dates
+    head: list[int] = []
+    while (
+        j >= lo
+        and len(head) < _CLOSING_HEADER_LINES
+        and not lines[j].used
+        and not lines[j].range
+        and lines[j].section == ln.section
+        and header_like(lines[j].text, 70)
+        and not _model_body_line(lines[j])
+        and not _prose(lines[j].text)
+    ):
+        head.insert(0, j)
+        j -= 1
+    if not head:
+        return None
+    return [_clean_part(lines[k].text) for k in head], head, head[-1] + 1
+
+
+def _text_line(ln: Line, section: str | None) -> bool:
+    """A line of an entry's text: a sentence, a highlight."""
+    return (
+        not ln.used
+        and not ln.range
+        and ln.section == section
+        and (_model_body_line(ln) or _prose(ln.text))
+    )
 
 
 def _school_part(entry: dict, parts: list[str]) -> int | None:

@@ -172,6 +172,13 @@ def _header_parts(
             consumed.extend([j, j - 1])
             j -= 2
             continue
+        web = _web_address_above(lines, j, limit)
+        if web and not parts and lines[j].section == ln.section:
+            # "Acme" / "acme.com" / dates: the employer's web address under its
+            # name (a long address wrapped onto a second line)
+            consumed.extend(range(j, j - web, -1))
+            j -= web
+            continue
         if not _title_above(lines, prev, j, i):
             break
         if lines[j].section != ln.section and ln.section:
@@ -249,6 +256,33 @@ def _header_parts(
         parts.append((j, _clean_part(lines[j].text)))
         consumed.append(j)
     return [p for _, p in _across_dates(sorted(parts), i) if p], consumed
+
+
+_WRAPPED_ADDRESS_END = re.compile(r"\S+")
+_URL_START = re.compile(r"https?://|www\.", re.IGNORECASE)
+_ADDRESS_BREAK = ("-", "/", "_", ".", "=", "&", "?", "#")
+
+
+def _web_address_above(lines: list[Line], j: int, limit: int) -> int:
+    """How many lines up from line j (0, 1 or 2) are one web address: the
+    address alone on its line ("http://acme.com", "www.acme.com",
+    "acme.com/about"), or its end wrapped onto the next line
+    ("https://acme.com/news/2019/where-" / "the-money-is.html"). A bare
+    domain ("Widgets.io") may be the employer's own name: not an address."""
+    text = lines[j].text.strip()
+    if _BARE_DOMAIN.fullmatch(text) and (_URL_START.match(text) or "/" in text):
+        return 1
+    if (
+        j - 1 >= limit
+        and not lines[j - 1].used
+        and not lines[j].gap
+        and len(text) <= 60
+        and _WRAPPED_ADDRESS_END.fullmatch(text)
+    ):
+        above = lines[j - 1].text.strip()
+        if _URL_START.match(above) and " " not in above and above.endswith(_ADDRESS_BREAK):
+            return 2
+    return 0
 
 
 def _across_dates(parts: list[tuple[int, str]], i: int) -> list[tuple[int, str]]:
