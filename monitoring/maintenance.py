@@ -18,6 +18,31 @@ def _sqlite_size(name: str) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{name}-wal")) if p.exists())
 
 
+# A reader in another connection (a worker's heartbeat, a page being served)
+# keeps the checkpoint from truncating the -wal file: it is tried again every
+# CHECKPOINT_WAIT_S for up to CHECKPOINT_PATIENCE_S (each try also waits for
+# readers up to the connection's busy timeout).
+CHECKPOINT_PATIENCE_S = 30.0
+CHECKPOINT_WAIT_S = 0.1
+
+
+def _checkpoint(cursor) -> bool:
+    """In WAL mode the rewritten database sits in the -wal file until a
+    checkpoint copies it back and truncates the file. The checkpoint answers
+    (busy, log frames, checkpointed frames); busy means another connection
+    still reads an older snapshot and the file was not truncated. Whether it
+    completed."""
+    deadline = time.monotonic() + CHECKPOINT_PATIENCE_S
+    while True:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = cursor.fetchone()
+        if row is None or not row[0]:
+            return True
+        if time.monotonic() + CHECKPOINT_WAIT_S > deadline:
+            return False
+        time.sleep(CHECKPOINT_WAIT_S)
+
+
 def run(dry_run: bool = False) -> dict:
     """Run the engine's maintenance statements; returns what was done and how long it took."""
     conn = connections["default"]
@@ -39,9 +64,7 @@ def run(dry_run: bool = False) -> dict:
         for statement in statements:
             cursor.execute(statement)
         if vendor == "sqlite":
-            # In WAL mode the rewritten database sits in the -wal file until
-            # a checkpoint copies it back and the file shrinks.
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            stats["checkpointed"] = _checkpoint(cursor)
     stats["seconds"] = round(time.monotonic() - started, 3)
     if vendor == "sqlite":
         stats["size_after_bytes"] = _sqlite_size(name)

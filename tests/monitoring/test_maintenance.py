@@ -51,6 +51,40 @@ def test_sqlite_vacuum_gives_freed_space_back_and_analyze_records_statistics():
 
 @only_sqlite
 @pytest.mark.django_db(transaction=True)
+def test_a_reader_in_another_connection_delays_the_checkpoint_but_the_space_is_given_back():
+    # Another connection (a worker's heartbeat, a page being served) reads an
+    # old snapshot while VACUUM runs: the first checkpoint cannot truncate the
+    # -wal file, which holds the whole rewritten database; it is tried again
+    # once the reader is done.
+    import sqlite3
+    import threading
+
+    _fill_and_empty()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        busy_timeout = cursor.fetchone()[0]
+        # the checkpoint waits for readers this long, then answers "busy"
+        cursor.execute("PRAGMA busy_timeout = 100")
+    reader = sqlite3.connect(str(connection.settings_dict["NAME"]), check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM monitoring_auditlog").fetchone()
+    done = threading.Timer(1.0, reader.commit)
+    done.start()
+    try:
+        stats = maintenance.run()
+    finally:
+        done.join()
+        reader.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+
+    assert stats["checkpointed"] is True
+    assert stats["size_after_bytes"] < stats["size_before_bytes"]
+    assert _free_pages() == 0
+
+
+@only_sqlite
+@pytest.mark.django_db(transaction=True)
 def test_a_sqlite_dry_run_changes_nothing():
     _fill_and_empty()
     free = _free_pages()
