@@ -7,10 +7,13 @@ SQLite never gives freed pages back to the file system without VACUUM.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 from django.db import connections
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_size(name: str) -> int:
@@ -65,6 +68,12 @@ def run(dry_run: bool = False) -> dict:
             cursor.execute(statement)
         if vendor == "sqlite":
             stats["checkpointed"] = _checkpoint(cursor)
+            if not stats["checkpointed"]:
+                log.warning(
+                    "database maintenance: the -wal file was not truncated after VACUUM; "
+                    "another connection kept reading for %.0f s",
+                    CHECKPOINT_PATIENCE_S,
+                )
     stats["seconds"] = round(time.monotonic() - started, 3)
     if vendor == "sqlite":
         stats["size_after_bytes"] = _sqlite_size(name)

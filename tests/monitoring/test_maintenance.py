@@ -85,6 +85,33 @@ def test_a_reader_in_another_connection_delays_the_checkpoint_but_the_space_is_g
 
 @only_sqlite
 @pytest.mark.django_db(transaction=True)
+def test_a_reader_that_never_lets_go_is_reported_not_waited_for_forever(monkeypatch, caplog):
+    import sqlite3
+
+    monkeypatch.setattr(maintenance, "CHECKPOINT_PATIENCE_S", 0.3)
+    _fill_and_empty()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        busy_timeout = cursor.fetchone()[0]
+        cursor.execute("PRAGMA busy_timeout = 50")
+    reader = sqlite3.connect(str(connection.settings_dict["NAME"]))
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM monitoring_auditlog").fetchone()
+    try:
+        with caplog.at_level("WARNING", logger="monitoring.maintenance"):
+            stats = maintenance.run()
+    finally:
+        reader.close()
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+
+    assert stats["checkpointed"] is False
+    assert stats["seconds"] < 10
+    assert "was not truncated" in caplog.text
+
+
+@only_sqlite
+@pytest.mark.django_db(transaction=True)
 def test_a_sqlite_dry_run_changes_nothing():
     _fill_and_empty()
     free = _free_pages()

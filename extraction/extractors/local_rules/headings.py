@@ -117,9 +117,9 @@ _HEADING_WORD = re.compile(r"[^\W\d_]+|[&/+]")
 def _qualified(line: str) -> tuple[str, str] | None:
     """A heading of two to four words: heading words and words that only
     qualify one ("PERSONAL SUMMARY", "Skills & Proficiency"), or a heading
-    word before "work" or "experience" ("Volunteer Work"), which names the
-    section. A word of anything else
-    ("Project Manager", "Education Consultant") makes it no heading."""
+    word before "work" or "experience" ("Volunteer Work"); the first heading
+    word names the section. A word of anything else ("Project Manager",
+    "Education Consultant") makes it no heading."""
     text = line.strip().rstrip(":：")
     if len(text) > 40 or text.endswith((".", ",")) or any(c.isdigit() for c in text):
         return None

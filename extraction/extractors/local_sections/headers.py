@@ -15,6 +15,7 @@ from ..local_rules.line import Line
 from ..local_rules.scores import (
     _BARE_DOMAIN,
     _CONTINUATION,
+    _URL_IN,
     _clean_part,
     _is_title_word,
     _split_at,
@@ -258,8 +259,6 @@ def _header_parts(
     return [p for _, p in _across_dates(sorted(parts), i) if p], consumed
 
 
-_WRAPPED_ADDRESS_END = re.compile(r"\S+")
-_URL_START = re.compile(r"https?://|www\.", re.IGNORECASE)
 _ADDRESS_BREAK = ("-", "/", "_", ".", "=", "&", "?", "#")
 
 
@@ -270,17 +269,17 @@ def _web_address_above(lines: list[Line], j: int, limit: int) -> int:
     ("https://acme.com/news/2019/where-" / "the-money-is.html"). A bare
     domain ("Widgets.io") may be the employer's own name: not an address."""
     text = lines[j].text.strip()
-    if _BARE_DOMAIN.fullmatch(text) and (_URL_START.match(text) or "/" in text):
+    if _BARE_DOMAIN.fullmatch(text) and (_URL_IN.match(text) or "/" in text):
         return 1
     if (
         j - 1 >= limit
         and not lines[j - 1].used
         and not lines[j].gap
-        and len(text) <= 60
-        and _WRAPPED_ADDRESS_END.fullmatch(text)
+        and 0 < len(text) <= 60
+        and " " not in text
     ):
         above = lines[j - 1].text.strip()
-        if _URL_START.match(above) and " " not in above and above.endswith(_ADDRESS_BREAK):
+        if _URL_IN.match(above) and " " not in above and above.endswith(_ADDRESS_BREAK):
             return 2
     return 0
 
