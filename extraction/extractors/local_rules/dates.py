@@ -132,6 +132,12 @@ def _clean(s: str) -> str:
     return s
 
 
+def is_duration(line: str) -> bool:
+    """`line` says only how long something lasted ("8 ans 11 mois", "(2 yrs 3 mos)")."""
+    m = _DURATION.match(line.strip())
+    return bool(m) and m.end() == len(line.strip())
+
+
 def remove_range(line: str, r: DateRange) -> str:
     """`line` without the date range and a following duration ("1 year 9 months")."""
     tail = line[r.span[1] :]

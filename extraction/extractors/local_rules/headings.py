@@ -4,6 +4,7 @@ Dutch, Polish, Russian, Chinese and Japanese."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .text import squash
 
@@ -42,7 +43,7 @@ _HEADINGS = {
         istruzioneeformazione percorsodistudi opleiding opleidingen onderwijs wykształcenie
         edukacja образование 教育 教育经历 教育背景 学历 学習歴 学歴""",
     "skills": """skills skill technicalskills keyskills coreskills competencies corecompetencies
-        expertise technologies technicalexpertise toolsandtechnologies techstack
+        softskills expertise technologies technicalexpertise toolsandtechnologies techstack
         professionalskills abilities kenntnisse fähigkeiten fertigkeiten kompetenzen
         fachkenntnisse itkenntnisse technischekenntnisse skillsundkompetenzen habilidades
         competencias conocimientos aptitudes habilidadestécnicas compétences competences
@@ -58,6 +59,7 @@ _HEADINGS = {
         项目经验 プロジェクト projectsexperience""",
     "volunteer": """volunteer volunteering volunteerexperience volunteerwork ehrenamt
         ehrenamtlichetätigkeit ehrenamtlichesengagement voluntariado bénévolat volontariat
+        expériencesassociatives expérienceassociative vieassociative engagementassociatif
         voluntariado volontariato vrijwilligerswerk wolontariat волонтерство
         волонтёрство 志愿者 志愿服务 志愿者经历 ボランティア""",
     "awards": """awards honors honours awardsandhonors achievements auszeichnungen preise
@@ -70,7 +72,7 @@ _HEADINGS = {
     "publications": """publications papers veröffentlichungen publikationen publicaciones
         publicações pubblicazioni publicaties publikacje публикации 论文 出版物 論文""",
     "interests": """interests hobbies hobbiesandinterests interessen freizeit intereses
-        aficiones centresdintérêt centresdinteret loisirs interesses passatempos interessi
+        aficiones centresdintérêt centresdintérêts intérêts loisirs interesses passatempos interessi
         hobby interesses zainteresowania интересы хобби 兴趣 兴趣爱好 爱好 趣味""",
     "references": """references referenzen empfehlungen referencias références referências
         referenze referenties referencje рекомендации 推荐 推荐人 推薦""",
@@ -78,10 +80,20 @@ _HEADINGS = {
         netzwerke redes redessociales réseaux liens""",
 }
 
+
+def _unaccented(word: str) -> str:
+    """`word` without its accents when it is in Latin letters ("expériences" ->
+    "experiences"; headings in capitals often drop them), else `word`."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return bare if bare.isascii() else word
+
+
 HEADINGS: dict[str, str] = {}
 for _section, _words in _HEADINGS.items():
     for _w in _words.split():
         HEADINGS.setdefault(squash(_w), _section)
+for _key, _section in list(HEADINGS.items()):
+    HEADINGS.setdefault(_unaccented(_key), _section)
 # Words that may open a line and continue with content ("Work Senior Engineer").
 _PREFIXES = sorted(
     (w for w in HEADINGS if w.isascii() and w.isalpha() or not w.isascii()),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from ..learned import context as learned
-from ..local_rules.dates import DateRange, find_range, remove_range
+from ..local_rules.dates import DateRange, find_range, is_duration, remove_range
 from ..local_rules.headings import heading
 from ..local_rules.line import Line
 from ..local_rules.scores import _URL_IN, _clean_part, header_like
@@ -77,6 +77,8 @@ def segment(
             h = None  # "Project Leader – Design Solutions": a title the model is sure of
         if h and h[1] and len(cells) <= 1 and h[0] == section and section in ("work", "education"):
             h = None  # "Training Course in Statistics" under Education: one run, a line of it
+        if not h and out and out[-1].range and is_duration(raw):
+            continue  # "Déc. 2017 - Aujourd'hui" / "8 ans 11 mois": the length of the dates above
         if h and _wraps_group_name(raw, h, section, out):
             out[-1].text = out[-1].text + " " + raw.strip()  # "Leadership &" / "Skills"
             continue
