@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
+from ..learned import context as learned
 from ..local_rules.dates import remove_range
+from ..local_rules.headings import heading
 from ..local_rules.line import Line
 from ..local_rules.scores import (
     _URL_IN,
@@ -98,6 +100,7 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
                 templates.get(f"{ln.section}+rest" if dated_title else ln.section),
             )
 
+        parts = _cell_parts(lines, parts, consumed)
         text = " ".join(p for p in parts)
         if not parts:
             continue
@@ -149,6 +152,40 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
             entry["highlights"] = body
     _inherit_employer(work)
     return work, education
+
+
+def _cell_parts(lines: list[Line], parts: list[str], consumed: list[int]) -> list[str]:
+    """`parts` with a title line printed in runs kept apart by a wide gap
+    ("Acme Corp <gap> Senior Engineer") read as one part per run: the gap
+    says where one name ends and the next begins."""
+    out: list[str] = []
+    for part in parts:
+        for j in consumed:
+            ln = lines[j]
+            if len(ln.cells) != 2 or ln.range or _clean_part(ln.text) != part:
+                continue
+            cells = [_clean_part(c) for c in ln.cells]
+            if len(cells) == 2 and all(cells) and _employer_and_title(*cells):
+                out.extend(cells)
+                break
+        else:
+            out.append(part)
+    return out
+
+
+def _employer_and_title(a: str, b: str) -> bool:
+    """Two runs of a row that are an employer and a job title, in either
+    order: by the phrase model where there is one, else one of them has a
+    title's words and the other has none ("Sentry <gap> Jaeger", "Development
+    <gap> Lead": neither, or one phrase cut in two)."""
+    if any(_URL_IN.search(c) or c.startswith(("/", "(")) for c in (a, b)):
+        return False  # "Acme <gap> //acme.org": a web address
+    pa, pb = learned.phrase(a), learned.phrase(b)
+    if pa is not None and pb is not None:
+        return (pa.get("employer", 0) >= 0.5 and pb.get("position", 0) >= 0.5) or (
+            pb.get("employer", 0) >= 0.5 and pa.get("position", 0) >= 0.5
+        )
+    return (title_score(a) > 0) != (title_score(b) > 0) and not (heading(a) or heading(b))
 
 
 def _closing_sections(lines: list[Line], anchors: list[int]) -> set[str | None]:

@@ -12,6 +12,7 @@ import re
 from ..learned import context as learned
 from ..local_rules.dates import remove_range
 from ..local_rules.line import Line
+from ..local_rules.places import parse_location
 from ..local_rules.scores import (
     _BARE_DOMAIN,
     _CONTINUATION,
@@ -113,12 +114,20 @@ def _header_parts(
         and not _continues(nxt_line)
         and _split_at(_clean_part(nxt_line))
     ):
-        school = _school_below(lines, i + 2, nxt) if ln.section == "education" else None
+        school = (
+            _school_below(lines, i + 2, nxt, _dated_first(lines, i))
+            if ln.section == "education"
+            else None
+        )
         if school and not _institution_like(nxt_line):
             # "2016 – 2021" / "Bachelor in Systems Engineering" / "Faculty of
             # Engineering": a date column, the degree, then its school
             return [_clean_part(nxt_line), school], [i + 1, i + 2]
         return [_clean_part(nxt_line)], [i + 1]
+    if not rest and ln.section == "education":
+        wrapped = _wrapped_at_block(lines, prev, i)
+        if wrapped:
+            return wrapped
     above = lines[i - 1] if i - 1 > prev and not ln.gap else None
     if above is not None and ln.section and above.section != ln.section:
         above = None  # the end of the section before: the summary, a heading's text
@@ -435,13 +444,17 @@ def _most_parts(ln: Line, parts: list[tuple[int, str]]) -> int:
     return 2
 
 
-def _school_below(lines: list[Line], j: int, nxt: int) -> str | None:
+def _school_below(lines: list[Line], j: int, nxt: int, dated_first: bool = False) -> str | None:
     """Line j when it is the school of an education entry whose degree is the
-    line above it: a short line of the entry, no dates, not prose."""
+    line above it: a short line of the entry, no dates, not prose. Right above
+    the next dates it is the next entry's title, unless the section prints
+    each entry's dates first (`dated_first`: dates right under the heading)."""
     if j >= nxt or lines[j].range or lines[j].used or lines[j].gap:
         return None
     t = lines[j].text
-    if not header_like(t, 90) or _model_body_line(lines[j]) or _heads_next_dates(lines, j):
+    if not header_like(t, 90) or _model_body_line(lines[j]):
+        return None
+    if _heads_next_dates(lines, j) and not dated_first:
         return None
     return _clean_part(t) if _institution_like(t) else None
 
@@ -506,8 +519,10 @@ def _wrapped_rest(lines: list[Line], i: int, nxt: int) -> bool:
     t = lines[i + 1].text.strip()
     if len(t.split()) > 5 or t.endswith((".", ":")) or _prose(t) or not header_like(t, 60):
         return False
-    if len(t.split()) <= 3 and _names_place_of_work(lines[i + 1]):
-        return True  # "Engineer at Springfield" / "University": the school's name goes on
+    if len(t.split()) <= 3 and _names_place_of_work(lines[i + 1]) and not parse_location(t):
+        # "Engineer at Springfield" / "University": the school's name goes on
+        # ("Mountain View, CA" under it is the job's place)
+        return True
     same = sorted(len(ln.text) for ln in lines if ln.section == lines[i].section)
     if len(same) < 4:
         return False
@@ -559,6 +574,46 @@ def _wraps_into(a: str, b: str) -> bool:
         or title_score(a) == 0
         and _is_title_word(first.casefold())
     )
+
+
+def _wrapped_at_block(lines: list[Line], prev: int, i: int) -> tuple[list[str], list[int]] | None:
+    """ "Bachelor in Computer" / "Engineering" / "at Springfield State" /
+    "University" / dates: one phrase "<degree> in <field> at <school>" wrapped
+    over the lines of a narrow column above the dates. The lines are one
+    phrase where each goes on with the one above it (it opens with "at" or in
+    lower case, the line above ends open, or its first word would not have
+    fitted on the line above), and a line of them opens with "at"."""
+    block = [i - 1]
+    width = max(
+        (
+            len(lines[k].text.strip())
+            for k in range(prev + 1, i)
+            if lines[k].section == lines[i].section
+        ),
+        default=0,
+    )
+    j = i - 2
+    while j > prev and len(block) < 6:
+        a, b = lines[j], lines[block[0]]
+        if a.used or a.range or b.gap or a.section != lines[i].section:
+            break
+        at, bt = a.text.strip(), b.text.strip()
+        first = bt.split()[0] if bt.split() else ""
+        if not (bt[:1].islower() or _continues(at) or len(at) + 1 + len(first) > width):
+            break
+        if len(at) > 60 or _prose(at):
+            break
+        block.insert(0, j)
+        j -= 1
+    if len(block) < 2 or any(lines[k].used or lines[k].range for k in block):
+        return None
+    texts = [lines[k].text.strip() for k in block]
+    if not any(t.startswith(("at ", "@ ")) for t in texts[1:]) or not header_like(texts[0], 60):
+        return None
+    joined = texts[0]
+    for t in texts[1:]:
+        joined = _join_wrapped(joined, t)
+    return [_clean_part(joined)], block
 
 
 def _prose(t: str) -> bool:
