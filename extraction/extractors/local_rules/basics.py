@@ -72,6 +72,12 @@ def find_name(segs: list[Line]) -> int | None:
     for i in range(min(4, len(texts) - 1, len(texts) if top is None else top)):
         if name_text(segs, i)[1] and not heading(texts[i]) and not _place(texts[i]):
             return i
+    if top is not None and segs[top].section in _LISTS:
+        # "HTML Master" under a side column's heading read first: the line
+        # right above the contact block, where the line model reads a name there
+        above = _name_above_contacts(segs, texts, name_ok)
+        if above is not None and segs[above].probs.get("name", 0.0) >= 0.5:
+            return above
     if top is not None:
         return top
     # The model's choice among the first lines, where it is sure.
@@ -92,6 +98,29 @@ def find_name(segs: list[Line]) -> int | None:
             ),
             None,
         )
+    return None
+
+
+# Sections of short capitalised items ("React Native", "Google Cloud"), each
+# of which reads as a name.
+_LISTS = frozenset(("skills", "languages", "interests", "certificates", "awards", "references"))
+
+
+def _name_above_contacts(segs: list[Line], texts: list[str], name_ok) -> int | None:
+    """The line right above the e-mail address and the place, phone and links
+    printed with it, where it is a name (or a name's first line, wrapped)."""
+    email = next((i for i, t in enumerate(texts) if contacts.EMAIL_RE.search(t)), None)
+    if email is None:
+        return None
+    k = email - 1
+    while k >= 0 and email - k <= 4 and (_is_contact_line(segs[k].text) or _place(segs[k].text)):
+        k -= 1
+    if k < 0 or segs[k].range or heading(texts[k]):
+        return None
+    if name_ok(k):
+        return k
+    if k > 0 and name_text(segs, k - 1)[1] and name_ok(k - 1):
+        return k - 1  # "Jane Roe" / "MARTIN": a name wrapped onto the line above the contacts
     return None
 
 
@@ -146,18 +175,22 @@ def _name_before_tail(text: str, cells: tuple[str, ...]) -> str:
     return text
 
 
-def _continues_name(so_far: list[str], raw: str, head: str) -> bool:
+def _continues_name(so_far: list[str], raw: str, head: str, model_name: bool = False) -> bool:
     """Whether a line of the top continues the name above it: "Marco" /
     "Bertolino", a long name wrapped ("Ana Maria Lopez" / "Garcia"),
-    "ANA MARIA" / "LOPEZ" in capitals, or the name's end before a label
-    ("Ana Maria" / "Lopez Garcia | Engineer")."""
+    "ANA MARIA" / "LOPEZ" in capitals, a word a line ("Aaron" / "Pérez" /
+    "Aguilera"), the name's end before a label ("Ana Maria" / "Lopez Garcia
+    | Engineer"), or a line the line model reads as part of the name
+    (`model_name`: "Adelis Jose" / "Trocoso")."""
     n, b = sum(len(p.split()) for p in so_far), len(head.split())
     if not 1 <= b <= 3 or n + b > 5:
         return False
-    if head != raw:
-        return True
+    if head != raw or model_name and head != " ".join(so_far):
+        return True  # (the name printed twice, "Jane Roe" / "Jane Roe", is once)
     capitals = all(p.isupper() for p in [*so_far, head])
-    return b <= 2 and (n == 1 or n >= 3 or capitals)
+    # (all in one case: "Jane" / "ROE" / "Figma" is a name, then a skill)
+    a_word_a_line = b == 1 and n == len(so_far) and len({p.isupper() for p in [*so_far, head]}) == 1
+    return b <= 2 and (n == 1 or n >= 3 or capitals or a_word_a_line)
 
 
 def _name_ok(joined: str, last: str, raw: str = "") -> bool:
@@ -184,8 +217,10 @@ def name_text(segs: list[Line], i: int) -> tuple[str, int]:
             break
         head = _name_head(segs[j].text, segs[j].cells)
         joined = " ".join([*parts, head])
+        model_name = segs[j].probs.get("name", 0.0) >= 0.8
         if not (
-            _continues_name(parts, segs[j].text, head) and _name_ok(joined, head, segs[j].text)
+            _continues_name(parts, segs[j].text, head, model_name)
+            and _name_ok(joined, head, segs[j].text)
         ):
             break
         parts.append(head)
