@@ -117,7 +117,13 @@ def label_lines(lines: list[str], truth: dict) -> list[str]:
     city = _norm(loc.get("city"))
     jobs = []
     for w in _entries(truth.get("work")):
-        jobs.append((_norm(w.get("name") or w.get("company")), _norm(w.get("position"))))
+        jobs.append(
+            (
+                _norm(w.get("name") or w.get("company")),
+                _norm(w.get("position")),
+                _norm(w.get("location")),
+            )
+        )
     schools = []
     for e in _entries(truth.get("education")):
         schools.append(
@@ -182,6 +188,19 @@ def label_lines(lines: list[str], truth: dict) -> list[str]:
             labels[i] = labels[i + 1] = label
             content[i] = content[i + 1] = sect
 
+    # A name wrapped over two or three lines in large type ("Adelis Jose" /
+    # "Trocoso"): each line is a part of the name.
+    for i in range(len(lines)):
+        for k in (2, 3):
+            piece = lines[i : i + k]
+            if not name or len(piece) < k or any(labels[j] != "other" for j in range(i, i + k)):
+                continue
+            if any(not p.strip() or len(p.strip()) > 40 for p in piece):
+                continue
+            if _same(_norm(" ".join(p.strip() for p in piece)), name):
+                labels[i : i + k] = ["name"] * k
+                break
+
     # Headings: a short unlabelled line right above the first content line of
     # a section that differs from the section of the content before it.
     last_sect = None
@@ -230,15 +249,17 @@ def _heading_shaped(t: str) -> bool:
 
 
 def _entry_label(
-    t: str, jobs: list[tuple[str, str]], schools: list[tuple[str, str, str]]
+    t: str, jobs: list[tuple[str, str, str]], schools: list[tuple[str, str, str]]
 ) -> tuple[str, str | None]:
-    for company, position in jobs:
+    """The label of line `t` by the entries' values; a job's place printed
+    beside its employer or title ("Acme  Berlin") does not count against it."""
+    for company, position, place in jobs:
         if (
             company
             and position
             and company in t
             and position in t
-            and _rest_small(t, [company, position])
+            and _rest_small(t, [company, position, place])
         ):
             return "employer_position", "work"
     for inst, study, area in schools:
@@ -251,10 +272,12 @@ def _entry_label(
             and _rest_small(t, [inst] + parts)
         ):
             return "institution_degree", "education"
-    for company, position in jobs:
-        if company and (_same(t, company) or (company in t and _rest_small(t, [company]))):
+    for company, position, place in jobs:
+        if company and (_same(t, company) or (company in t and _rest_small(t, [company, place]))):
             return "employer", "work"
-        if position and (_same(t, position) or (position in t and _rest_small(t, [position]))):
+        if position and (
+            _same(t, position) or (position in t and _rest_small(t, [position, place]))
+        ):
             return "position", "work"
     for inst, study, area in schools:
         if inst and (_same(t, inst) or (inst in t and _rest_small(t, [inst]))):
