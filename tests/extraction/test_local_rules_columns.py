@@ -159,3 +159,41 @@ def test_the_name_above_the_contacts_beats_a_side_columns_item_where_the_model_r
 
     assert find_name(segs(0.9)) == 2
     assert find_name(segs(0.1)) == 0  # the model does not read a name there: the first line
+
+
+def _work_lines(rows: list[tuple[str, dict]]) -> list:
+    from extraction.extractors.local_rules.dates import find_range
+    from extraction.extractors.local_rules.line import Line
+
+    out = []
+    for text, probs in rows:
+        ln = Line(text, "work", probs=probs)
+        ln.range = find_range(text)
+        out.append(ln)
+    return out
+
+
+def test_a_short_name_where_the_sections_template_has_a_title_line_is_taken():
+    from extraction.extractors.local_sections.headers import _header_parts
+
+    body = {"other": 0.95}  # the line model reads a line of text: a name it has not seen
+    lines = _work_lines(
+        [
+            ("Mar 2014 - Nov 2015", {}),
+            ("Senior Software Engineer", {"position": 1.0}),
+            ("iRule", body),
+            ("Managed client expectations while delivering software", body),
+            ("Nov 2013 - Mar 2014", {}),
+            ("Software Engineer", {"position": 1.0}),
+            ("8.0", body),
+        ]
+    )
+    # the section's first entry printed two title lines under its dates
+    assert _header_parts(lines, -1, 0, 4, set(), (0, 2)) == (
+        ["Senior Software Engineer", "iRule"],
+        [1, 2],
+    )
+    # a grade is no name
+    assert _header_parts(lines, 0, 4, 7, set(), (0, 2))[0] == ["Software Engineer"]
+    # without the template, the model's reading stands
+    assert _header_parts(lines, -1, 0, 4, set())[0] == ["Senior Software Engineer"]

@@ -89,7 +89,7 @@ def _header_parts(
             or (below and not template[1])
             or (above and not template[0])
             or above < min(template[0], _most_parts(ln, []))
-            or (ln.section == "education" and not above and not template[0] and below < template[1])
+            or (not above and not template[0] and below < template[1])
         ):
             return _template_parts(lines, prev, i, nxt, attributes, template)
         return parts, consumed
@@ -356,7 +356,11 @@ def _template_parts(
             continue
         if not header_like(lines[j].text, 70) and not _model_title_line(lines[j]):
             break
-        if _model_body_line(lines[j]) or lines[j].section != ln.section:
+        if lines[j].section != ln.section:
+            break
+        if _model_body_line(lines[j]) and not _short_name(lines[j].text):
+            # (a name of a word or few where the template has a title line:
+            # "iRule", "Tiller" are names the model has not seen)
             break
         if len(lines[j].text.split()) > (14 if _model_title_line(lines[j]) else 8):
             break
@@ -368,6 +372,19 @@ def _template_parts(
     if not taken:
         return _header_parts(lines, prev, i, nxt, attributes)
     return [t for _, t in _across_dates(taken, i)], [k for k, _ in taken] + joined
+
+
+def _short_name(text: str) -> bool:
+    """A line of one to three words with no sign of a sentence and more letters
+    than other signs ("8.0", a grade, is none): a name."""
+    t = text.strip()
+    letters = sum(c.isalpha() for c in t)
+    return (
+        1 <= len(t.split()) <= 3
+        and not t.endswith((".", ":", ","))
+        and not (t[:1].islower() and t[1:] == t[1:].lower())  # "iRule" is a name
+        and letters * 2 > len(t.replace(" ", ""))
+    )
 
 
 def _model_title_line(ln: Line) -> bool:
