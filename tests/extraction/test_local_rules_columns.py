@@ -197,3 +197,15 @@ def test_a_short_name_where_the_sections_template_has_a_title_line_is_taken():
     assert _header_parts(lines, 0, 4, 7, set(), (0, 2))[0] == ["Software Engineer"]
     # without the template, the model's reading stands
     assert _header_parts(lines, -1, 0, 4, set())[0] == ["Senior Software Engineer"]
+
+
+def test_two_runs_are_an_employer_and_a_title_only_where_one_of_them_is_a_title():
+    from extraction.extractors.local_sections.entries import _employer_and_title
+
+    assert _employer_and_title("Budee", "Senior QA Engineer")
+    assert _employer_and_title("Software Developer", "Quillfeather Partners")
+    assert not _employer_and_title("Sentry", "Jaeger")  # neither
+    assert not _employer_and_title("Native speaker", "Consultant")  # a language beside it
+    assert not _employer_and_title("Software Engineering Intern", "EDUCATION")  # a heading
+    assert not _employer_and_title("Data Engineer", "Mountain View, CA")  # a place
+    assert not _employer_and_title("Widgetry", "//widgetry.example")  # an address

@@ -10,6 +10,7 @@ from ..learned import context as learned
 from ..local_rules.dates import remove_range
 from ..local_rules.headings import heading
 from ..local_rules.line import Line
+from ..local_rules.places import parse_location
 from ..local_rules.scores import (
     _URL_IN,
     _clean_part,
@@ -21,6 +22,7 @@ from ..local_rules.scores import (
     title_score,
 )
 from ..local_rules.text import strip_bullet, strip_html
+from ..local_rules.vocab import FLUENCY_WORDS
 from .education import _degree_like, _degree_then_field, _education, split_degree
 from .headers import (
     _degree_or_field,
@@ -175,17 +177,21 @@ def _cell_parts(lines: list[Line], parts: list[str], consumed: list[int]) -> lis
 
 def _employer_and_title(a: str, b: str) -> bool:
     """Two runs of a row that are an employer and a job title, in either
-    order: by the phrase model where there is one, else one of them has a
-    title's words and the other has none ("Sentry <gap> Jaeger", "Development
-    <gap> Lead": neither, or one phrase cut in two)."""
+    order: one of them reads as a title (its words, or the phrase model) and
+    the other does not; neither is a heading, a place or a web address
+    ("Sentry <gap> Jaeger": no title; "Acme <gap> //acme.org": an address)."""
     if any(_URL_IN.search(c) or c.startswith(("/", "(")) for c in (a, b)):
-        return False  # "Acme <gap> //acme.org": a web address
-    pa, pb = learned.phrase(a), learned.phrase(b)
-    if pa is not None and pb is not None:
-        return (pa.get("employer", 0) >= 0.5 and pb.get("position", 0) >= 0.5) or (
-            pb.get("employer", 0) >= 0.5 and pa.get("position", 0) >= 0.5
-        )
-    return (title_score(a) > 0) != (title_score(b) > 0) and not (heading(a) or heading(b))
+        return False
+    if any(heading(c) or parse_location(c) for c in (a, b)):
+        return False
+    if any(any(w in FLUENCY_WORDS for w in c.casefold().split()) for c in (a, b)):
+        return False  # "Native speaker <gap> Consultant": a side column's language beside it
+
+    def title(c: str) -> bool:
+        p = learned.phrase(c)
+        return title_score(c) > 0 or (p is not None and p.get("position", 0) >= 0.5)
+
+    return title(a) != title(b)
 
 
 def _closing_sections(lines: list[Line], anchors: list[int]) -> set[str | None]:
