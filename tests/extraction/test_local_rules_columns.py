@@ -209,3 +209,23 @@ def test_two_runs_are_an_employer_and_a_title_only_where_one_of_them_is_a_title(
     assert not _employer_and_title("Software Engineering Intern", "EDUCATION")  # a heading
     assert not _employer_and_title("Data Engineer", "Mountain View, CA")  # a place
     assert not _employer_and_title("Widgetry", "//widgetry.example")  # an address
+
+
+def test_a_degree_that_names_no_field_leaves_a_line_for_its_field_under_it():
+    text = HEAD + (
+        "Education\n"
+        "Northfield State University\n2004 - 2011\nBachelor of Science\n"
+        "Geographic Information Systems and Analytical Cartography\n"
+        "Skills\nCartography, GIS\n"
+    )
+    got = [
+        (e.get("institution"), e.get("studyType"), e.get("area"))
+        for e in extract_raw(text)["education"]
+    ]
+    assert got == [
+        (
+            "Northfield State University",
+            "Bachelor of Science",
+            "Geographic Information Systems and Analytical Cartography",
+        )
+    ]

@@ -217,7 +217,7 @@ def _header_parts(
         parts[-1] = (i - 1, _clean_part(parts[-1][1] + " " + lines[j].text))
         consumed.append(j)
         j += 1
-    while j < nxt and len(parts) < _most_parts(ln, parts) and not lines[j].range:
+    while j < nxt and len(parts) < _most_parts(ln, parts, below=i) and not lines[j].range:
         if lines[j].gap:
             break  # a blank line: the next block is another entry's
         if _BARE_DOMAIN.fullmatch(lines[j].text.strip()) or j in attributes:
@@ -347,7 +347,7 @@ def _template_parts(
         while k < nxt and k - i <= above - len(taken) and _model_sure_title_line(lines[k]):
             k += 1
         below = max(below, k - i - 1)
-    most = _most_parts(ln, []) if not above else _most_parts(ln, taken)
+    most = _most_parts(ln, []) if not above else _most_parts(ln, taken, below=i)
     while j < nxt and n < below and len(taken) < most and not lines[j].range:
         if lines[j].gap:
             break
@@ -453,12 +453,28 @@ def _model_body_line(ln: Line) -> bool:
     return ln.probs.get("other", 0.0) >= learned.BODY_P
 
 
-def _most_parts(ln: Line, parts: list[tuple[int, str]]) -> int:
+def _most_parts(ln: Line, parts: list[tuple[int, str]], below: int | None = None) -> int:
     """Title lines an entry takes: two (employer and title), for education
-    three (institution, area, degree) until a degree is among them."""
-    if ln.section == "education" and not any(degree_score(p) for _, p in parts):
+    three (institution, area, degree) until a degree is among them; reading
+    down from the dates on line `below`, a degree that names no field as the
+    last line taken under them ("Bachelor of Science") leaves a line for its
+    field under it."""
+    if ln.section != "education":
+        return 2
+    if not any(degree_score(p) for _, p in parts):
         return 3
+    if below is not None and parts:
+        k, last = max(parts)
+        if k > below and degree_score(last) and _bare_degree(last):
+            return 3
     return 2
+
+
+def _bare_degree(text: str) -> bool:
+    """A degree line that names no field ("Bachelor of Science", "MSc")."""
+    from .education import split_degree
+
+    return split_degree(text)[1] is None
 
 
 def _school_below(lines: list[Line], j: int, nxt: int, dated_first: bool = False) -> str | None:
