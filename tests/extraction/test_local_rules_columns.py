@@ -229,3 +229,13 @@ def test_a_degree_that_names_no_field_leaves_a_line_for_its_field_under_it():
             "Geographic Information Systems and Analytical Cartography",
         )
     ]
+
+
+def test_a_grade_after_a_dash_is_no_part_of_the_degree():
+    from extraction.extractors.local_sections.education import _education
+
+    got = _education(["Northfield College", "Liberal Arts, B.A. — 3.5"])
+    assert (got.get("studyType"), got.get("area")) == ("B.A.", "Liberal Arts")
+    assert _education(["Northfield College", "MSc – 3.8/4.0"]).get("studyType") == "MSc"
+    # a year after the dash stays (it is no grade)
+    assert "2012" in _education(["Northfield College", "Computer Science – 2012"]).get("area", "")

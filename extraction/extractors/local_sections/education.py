@@ -156,9 +156,15 @@ def _education_by_model(parts: list[str]) -> dict | None:
     return out
 
 
+# A grade printed after a dash at the end of a degree's line ("Liberal Arts,
+# B.A. — 3.5", "MSc – 3.8/4.0"): the score, no part of the degree or field.
+_GRADE_AFTER = re.compile(r"\s+[—–]\s*\d(?:[.,]\d{1,2})?(?:\s*/\s*\d+(?:[.,]\d+)?)?\s*$")
+
+
 def _education(parts: list[str]) -> dict:
     """School, degree and field of an education header's parts: the rules,
     and where they miss the school or both degree and field, the model."""
+    parts = [_GRADE_AFTER.sub("", p) or p for p in parts]
     ruled = _education_by_rules(parts)
     by_roles = _education_by_roles(parts, ruled)
     if by_roles is not None:
