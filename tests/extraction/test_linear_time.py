@@ -366,7 +366,8 @@ def test_brackets_left_at_a_names_ends_are_taken_off_in_linear_time(unit):
 # takes any text beside it, a tagline wrapped under an employer, a comma-cut
 # job header ending in a place, "degree en field", a lone date in a run of its
 # own, a line opening with its section's word; and of version 20: a web
-# address between an employer and its dates, wrapped or not, dates stacked.
+# address between an employer and its dates, wrapped or not, dates stacked;
+# and of version 21 (below).
 SHAPED = {
     "web address": lambda n, r: cv_with("\nhttp://" + "x" * r + hostile("a.", n) + "io", "title"),
     "wrapped web address": lambda n, r: cv_with(
@@ -384,6 +385,12 @@ SHAPED = {
     "section's word": lambda n, r: cv_with(
         "\nTraining " + "x" * r + hostile("Course ", n), "degree"
     ),
+    # version 21: lengths under the dates, a grade after a dash, runs of a
+    # row, a phrase wrapped with "at"
+    "lengths under dates": lambda n, r: cv_with("x" * r + hostile("\n8 ans 11 mois", n), "body"),
+    "grade after a dash": lambda n, r: cv_with("x" * r + hostile(" — 3.5", n), "degree"),
+    "runs of a row": lambda n, r: cv_with("x" * r + hostile("Acme  Engineer  ", n), "title"),
+    "wrapped with at": lambda n, r: cv_with("x" * r + hostile("\nat Lowtown", n), "degree"),
 }
 
 
