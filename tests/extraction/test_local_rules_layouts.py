@@ -253,7 +253,7 @@ def test_a_school_named_with_at_keeps_the_degree_printed_under_it():
 
 
 def test_a_degree_of_several_words_is_split_from_its_field_where_the_line_writes_it():
-    from extraction.extractors.local_sections.education import _written_split, split_degree
+    from extraction.extractors.local_sections.degrees import _written_split, split_degree
 
     model = _phrase_model({**_FIELDS, "zorbish": "studyType"})
     with learned.using(model):

@@ -35,10 +35,11 @@ def test_a_school_stands_where_the_sections_other_schools_stand():
 
 def test_no_sure_school_leaves_each_entry_as_it_was_read():
     # Entries of three parts with the school in the middle: the sure entry
-    # of two parts says nothing of them.
+    # of two parts says nothing of them. (Its degree names its field: a bare
+    # "BSc" would take the next line as its field, as a narrow column prints it.)
     text = HEAD + (
         "Education\n\n"
-        "Northfield University\n2011 - 2014\nBSc\n\n"
+        "Northfield University\n2011 - 2014\nBSc Computing\n\n"
         "Information Systems\nZELTRAX\n2009 - 2010\nTechnical Course\n"
     )
     alone = HEAD + "Education\n\nInformation Systems\nZELTRAX\n2009 - 2010\nTechnical Course\n"

@@ -26,6 +26,7 @@ from ..local_rules.scores import (
     institution_score,
     title_score,
 )
+from .degrees import split_degree
 
 
 def _section_templates(
@@ -471,10 +472,9 @@ def _most_parts(ln: Line, parts: list[tuple[int, str]], below: int | None = None
 
 
 def _bare_degree(text: str) -> bool:
-    """A degree line that names no field ("Bachelor of Science", "MSc")."""
-    from .education import split_degree
-
-    return split_degree(text)[1] is None
+    """A degree line that names no field ("Bachelor of Science", "MSc"): a
+    short one (a long line is no bare degree, and is not split again)."""
+    return len(text) <= 60 and split_degree(text)[1] is None
 
 
 def _school_below(lines: list[Line], j: int, nxt: int, dated_first: bool = False) -> str | None:
