@@ -8,15 +8,7 @@ from extraction.extractors.learned.labels import label_lines
 from extraction.extractors.local import extract_raw
 from extraction.extractors.local_rules.dates import is_duration
 from extraction.extractors.local_rules.headings import heading
-
-HEAD = "Jane Quill\njane@example.org\n\n"
-
-
-def _jobs(text: str) -> list[tuple]:
-    return [
-        (j.get("name"), j.get("position"), j.get("startDate"), j.get("endDate"))
-        for j in extract_raw(text).get("work", [])
-    ]
+from tests.extraction.test_local_rules_stacked import HEAD, _jobs
 
 
 def test_a_heading_in_capitals_without_its_accents_is_a_heading():

@@ -72,10 +72,13 @@ def find_name(segs: list[Line]) -> int | None:
     for i in range(min(4, len(texts) - 1, len(texts) if top is None else top)):
         if name_text(segs, i)[1] and not heading(texts[i]) and not _place(texts[i]):
             return i
+    email_line = None  # found once, where it is needed
     if top is not None and segs[top].section in _LISTS:
+        email_line = _email_line(texts)
+    if email_line is not None and top is not None:
         # "HTML Master" under a side column's heading read first: the line
         # right above the contact block, where the line model reads a name there
-        above = _name_above_contacts(segs, texts, name_ok)
+        above = _name_above_contacts(segs, texts, email_line, name_ok)
         if above is not None and segs[above].probs.get("name", 0.0) >= 0.5:
             return above
     if top is not None:
@@ -86,7 +89,8 @@ def find_name(segs: list[Line]) -> int | None:
         p, i = max(scored)
         if p >= 0.5 and contacts.looks_like_name(texts[i]) and not heading(texts[i]):
             return i
-    email_line = next((i for i, t in enumerate(texts) if contacts.EMAIL_RE.search(t)), None)
+    if email_line is None:
+        email_line = _email_line(texts)
     if email_line is not None:
         # ("Jane" / "Martin" / label / e-mail: a name wrapped onto two lines
         # in a side column is read whole)
@@ -101,17 +105,19 @@ def find_name(segs: list[Line]) -> int | None:
     return None
 
 
+def _email_line(texts: list[str]) -> int | None:
+    return next((i for i, t in enumerate(texts) if contacts.EMAIL_RE.search(t)), None)
+
+
 # Sections of short capitalised items ("React Native", "Google Cloud"), each
 # of which reads as a name.
 _LISTS = frozenset(("skills", "languages", "interests", "certificates", "awards", "references"))
 
 
-def _name_above_contacts(segs: list[Line], texts: list[str], name_ok) -> int | None:
-    """The line right above the e-mail address and the place, phone and links
-    printed with it, where it is a name (or a name's first line, wrapped)."""
-    email = next((i for i, t in enumerate(texts) if contacts.EMAIL_RE.search(t)), None)
-    if email is None:
-        return None
+def _name_above_contacts(segs: list[Line], texts: list[str], email: int, name_ok) -> int | None:
+    """The line right above the e-mail address (on line `email`) and the
+    place, phone and links printed with it, where it is a name (or a name's
+    first line, wrapped)."""
     k = email - 1
     while k >= 0 and email - k <= 4 and (_is_contact_line(segs[k].text) or _place(segs[k].text)):
         k -= 1

@@ -167,7 +167,7 @@ def _cell_parts(lines: list[Line], parts: list[str], consumed: list[int]) -> lis
             if len(ln.cells) != 2 or ln.range or _clean_part(ln.text) != part:
                 continue
             cells = [_clean_part(c) for c in ln.cells]
-            if len(cells) == 2 and all(cells) and _employer_and_title(*cells):
+            if all(cells) and _employer_and_title(*cells):
                 out.extend(cells)
                 break
         else:
