@@ -534,6 +534,7 @@ def hidden_keys(truth: dict, text: str, links: list[str]) -> list[str]:
         for k in ("area", "studyType"):
             if e.get(k) and not word_shows(e.get(k), text):
                 out.append(f"education[{i}].{k}")
+    out += unprinted_dates(truth, text)
     seen = set()
     for s in _entries(truth.get("skills")):
         items = [s.get("name")] + (s.get("keywords") if isinstance(s.get("keywords"), list) else [])
@@ -572,15 +573,17 @@ for _number, _names in enumerate(
     _MONTH_NAMES[_number] += _names.split()
 
 
-def _month_forms(year: str, month: int) -> re.Pattern:
+def _month_forms(year: str, month: int, *, tight: bool = False) -> re.Pattern:
     """The ways a document prints month `month` of `year` (casefolded text):
     03/2019, 3.2019, 2019-03, 2019/3, Mar 2019, March, 2019, Sep-2019,
-    mars 2019, marzo de 2019, Mar '19, 2019-Sep, 2019 March."""
+    mars 2019, marzo de 2019, Mar '19, 2019-Sep, 2019 March. `tight`: for text
+    with its spaces taken out, where a month name runs into the word before."""
     names = "|".join(re.escape(n) for n in sorted(_MONTH_NAMES[month], key=len, reverse=True))
+    word = "" if tight else r"(?<!\w)"
     return re.compile(
         rf"(?<!\d)0?{month}\s*[/.\-]\s*{year}(?!\d)"
         rf"|(?<!\d){year}\s*[/.\-]\s*0?{month}(?!\d)"
-        rf"|(?<!\w)(?:{names})\.?[\s,/\-]*(?:de\s+|of\s+)?(?:{year}|[\'’]{year[2:]})(?!\d)"
+        rf"|{word}(?:{names})\.?[\s,/\-]*(?:de\s*|of\s*)?(?:{year}|[\'’]{year[2:]})(?!\d)"
         rf"|(?<!\d){year}[\s,/.\-]*(?:{names})(?!\w)"
     )
 
@@ -617,6 +620,61 @@ def years_only_sections(truth: dict, text: str) -> list[str]:
         # altogether prints some of those years elsewhere, not all of them.
         if not months_seen and dated and years_printed == dated:
             out.append(section)
+    return out
+
+
+def _wrapped_month(year: str, month: int) -> re.Pattern:
+    """Month `month` of `year` in the text of a page laid out in columns
+    (`pdftotext -layout`) whose date column wrapped: the month name ends a
+    line and the year ends one of the next two ("Oct 2007 - Mar" / "2011")."""
+    names = "|".join(re.escape(n) for n in sorted(_MONTH_NAMES[month], key=len, reverse=True))
+    return re.compile(
+        rf"(?<!\w)(?:{names})\.?[ \t]*\r?\n(?:[^\n]*\n)?[^\n]*(?<!\d){year}[ \t]*\r?$",
+        re.MULTILINE,
+    )
+
+
+def unprinted_dates(truth: dict, text: str) -> list[str]:
+    """The scorer's keys (`work[0].startDate`) of the work and education dates
+    the document does not print. A section that prints its dates at their month
+    prints each of them that way: one whose month it does not print is not
+    printed. Otherwise a date is printed when the document prints its year; a
+    year printed elsewhere (another section's dates) keeps the date scored.
+    Some themes print only a school's end date, or no school dates at all; the
+    scorer scores a hidden date as one to be read as missing."""
+    norm = unicodedata.normalize("NFKC", text).casefold()
+    tight = re.sub(r"\s+", "", norm)
+    out = []
+    for section in _DATED:
+        dates = []
+        for i, e in enumerate(truth.get(section) if isinstance(truth.get(section), list) else []):
+            if not isinstance(e, dict):
+                continue
+            for key in ("startDate", "endDate"):
+                iso = iso_date(e.get(key))
+                if iso:
+                    dates.append((f"{section}[{i}].{key}", iso))
+        at_month = {}
+        for key, iso in dates:
+            if len(iso) >= 7:
+                year, month = iso[:4], int(iso[5:7])
+                at_month[key] = bool(
+                    _month_forms(year, month).search(norm)
+                    or _month_forms(year, month, tight=True).search(tight)
+                    or _wrapped_month(year, month).search(norm)
+                )
+        # A job's "May 2011" can be a school's end month too: a section prints
+        # months when at least two of its dates, and half of them, show so.
+        found = sum(at_month.values())
+        months = found >= 2 and 2 * found >= len(at_month)
+        for key, iso in dates:
+            if months and key in at_month:
+                shown = at_month[key]
+            else:
+                year = rf"(?<!\d){iso[:4]}(?!\d)"
+                shown = bool(re.search(year, norm) or re.search(year, tight))
+            if not shown:
+                out.append(key)
     return out
 
 
