@@ -45,7 +45,7 @@ from .local_sections.segment import segment
 from .local_sections.work import undated_work
 
 # Bump whenever a rule change can change the output (it is part of the cache key).
-RULES_VERSION = "21"
+RULES_VERSION = "22"
 
 
 _DEFAULT_MODEL = object()

@@ -217,7 +217,8 @@ def test_a_lone_year_in_a_run_of_its_own_dates_the_entry():
         "\tCertificate in Web Design edition 2025\t2025\nQuillworks Academy\n"
         "\tBootcamp in Data Science\t2022\nNorthfield Institute\n"
     )
-    assert [e.get("startDate") for e in doc.get("education", [])] == ["2025", "2022"]
+    # a school's lone date is when it ended (test_local_rules_lone_dates)
+    assert [e.get("endDate") for e in doc.get("education", [])] == ["2025", "2022"]
 
 
 def test_a_lone_year_inside_a_sentence_still_dates_nothing():

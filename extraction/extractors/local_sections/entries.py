@@ -66,6 +66,8 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
     bodies: list[tuple[dict, int, int, bool]] = []
     # education entries, their header parts and how many lines of them stand above the dates
     headed: list[tuple[dict, list[str], int]] = []
+    # education entries, and whether their dates are a lone date
+    school_dates: list[tuple[dict, bool]] = []
     for prev, i, nxt in bounds:
         ln = lines[i]
         if (
@@ -141,7 +143,10 @@ def entries(lines: list[Line]) -> tuple[list[dict], list[dict]]:
         elif ln.section == "education":
             headed.append((entry, parts, sum(1 for j in consumed if j < i)))
         (education if is_edu else work).append(entry)
+        if is_edu:
+            school_dates.append((entry, not ln.range.has_range))
     _schools_where_the_section_prints_them(headed)
+    _lone_school_dates_end(school_dates)
     # after every entry took its title lines; an entry whose dates close it
     # first, so that the entry above does not take its text too
     bodies.sort(key=lambda b: not b[3])
@@ -535,6 +540,17 @@ def entry_confidence(entry: dict, kind: str, anchor: Line | None) -> dict[str, s
         conf["startDate"] = dated
         conf["endDate"] = dated
     return conf
+
+
+def _lone_school_dates_end(school_dates: list[tuple[dict, bool]]) -> None:
+    """Where no school prints a range, each school's lone date is when it
+    ended: a CV that gives a school one date gives its graduation ("B.A., May
+    2012"). Among schools that print ranges, a lone date is one still going
+    or one whose range the layout broke; it stays the start."""
+    if not school_dates or not all(lone for _, lone in school_dates):
+        return
+    for entry, _ in school_dates:
+        entry["endDate"] = entry.pop("startDate")
 
 
 def _body(lines: list[Line], start: int, end: int) -> list[str]:
