@@ -8,7 +8,7 @@ missing, which is what such a document says."""
 
 from __future__ import annotations
 
-from tools.cvcorpus.common import hidden_keys, unprinted_dates
+from tools.cvcorpus.common import _month_forms, hidden_keys, unprinted_dates
 
 TRUTH = {
     "basics": {"name": "Ada Example"},
@@ -97,3 +97,14 @@ def test_a_months_match_by_chance_does_not_make_a_section_print_months():
     assert unprinted_dates(truth, text) == []
     # With its year not printed, the school's start is not printed.
     assert unprinted_dates(truth, text.replace("2011 - ", "")) == ["education[0].startDate"]
+
+
+def test_a_month_run_into_its_words_is_found_in_tight_text_only():
+    # "marzo de 2019" a letter a line; "de" run into the year is no form of
+    # ordinary text, which keeps its word boundaries as years_only_sections has them.
+    truth = {"work": [{"name": "Acme", "startDate": "2019-03", "endDate": "2019-03"}]}
+    assert unprinted_dates(truth, "\n".join("Acme marzo de 2019")) == []
+    assert unprinted_dates(truth, "Acme marzo de2019") == []  # its year printed
+    assert _month_forms("2019", 3).search("marzo de 2019")
+    assert not _month_forms("2019", 3).search("marzo de2019")
+    assert _month_forms("2019", 3, tight=True).search("acmemarzode2019")

@@ -579,11 +579,11 @@ def _month_forms(year: str, month: int, *, tight: bool = False) -> re.Pattern:
     mars 2019, marzo de 2019, Mar '19, 2019-Sep, 2019 March. `tight`: for text
     with its spaces taken out, where a month name runs into the word before."""
     names = "|".join(re.escape(n) for n in sorted(_MONTH_NAMES[month], key=len, reverse=True))
-    word = "" if tight else r"(?<!\w)"
+    word, gap = ("", r"\s*") if tight else (r"(?<!\w)", r"\s+")
     return re.compile(
         rf"(?<!\d)0?{month}\s*[/.\-]\s*{year}(?!\d)"
         rf"|(?<!\d){year}\s*[/.\-]\s*0?{month}(?!\d)"
-        rf"|{word}(?:{names})\.?[\s,/\-]*(?:de\s*|of\s*)?(?:{year}|[\'’]{year[2:]})(?!\d)"
+        rf"|{word}(?:{names})\.?[\s,/\-]*(?:de{gap}|of{gap})?(?:{year}|[\'’]{year[2:]})(?!\d)"
         rf"|(?<!\d){year}[\s,/.\-]*(?:{names})(?!\w)"
     )
 
